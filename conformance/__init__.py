@@ -1,0 +1,6 @@
+"""Conformance and certification suite for Alipay+ wallet (MPP) integrations."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

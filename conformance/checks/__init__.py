@@ -1,0 +1,85 @@
+"""Checks: small pure functions Exchange -> Outcomes, registered by decorator.
+
+A check names requirement suffixes ("RESP-SCHEMA"); it applies to an API when the
+catalogue holds `<prefix>-<suffix>` for that API's prefix, so the catalogue decides
+which checks run where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..catalogue import Catalogue
+from ..model import Exchange, Outcome
+from ..spec import Api, Contract
+
+Violation = str | tuple[str, str, str]  # message, or (message, expected, received)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What checks may know besides the exchange."""
+
+    api: Api
+    contract: Contract
+    catalogue: Catalogue
+    prefix: str
+    peer_public_key: rsa.RSAPublicKey
+
+    def rid(self, suffix: str) -> str:
+        return f"{self.prefix}-{suffix}"
+
+    def has(self, suffix: str) -> bool:
+        return self.rid(suffix) in self.catalogue
+
+
+CheckFn = Callable[[Exchange, Context], Mapping[str, Iterable[Violation]]]
+
+
+@dataclass(frozen=True)
+class Check:
+    suffixes: tuple[str, ...]
+    fn: CheckFn
+    applies: Callable[[Exchange], bool]
+
+
+REGISTRY: list[Check] = []
+
+
+def check(*suffixes: str, applies: Callable[[Exchange], bool] = lambda ex: True) -> Callable[[CheckFn], CheckFn]:
+    """Register a check judging the given requirement suffixes."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        REGISTRY.append(Check(suffixes, fn, applies))
+        return fn
+
+    return register
+
+
+def outcomes(ctx: Context, exchange: Exchange, found: Mapping[str, Iterable[Violation]]) -> Iterator[Outcome]:
+    """One failing Outcome per violation, or one passing Outcome per judged requirement."""
+    for suffix, violations in found.items():
+        if not ctx.has(suffix):
+            continue
+        rid, failed = ctx.rid(suffix), False
+        for v in violations:
+            failed = True
+            message, expected, received = (v, "", "") if isinstance(v, str) else v
+            yield Outcome(rid, False, message, expected, received, (exchange,))
+        if not failed:
+            yield Outcome(rid, True, exchanges=(exchange,))
+
+
+def judge(exchange: Exchange, ctx: Context) -> list[Outcome]:
+    """Run every applicable registered check on one exchange."""
+    from . import behaviour, response  # noqa: F401  (registration)
+
+    found: list[Outcome] = []
+    for chk in REGISTRY:
+        # A check with no fixed suffixes names its requirements per exchange.
+        if (not chk.suffixes or any(ctx.has(s) for s in chk.suffixes)) and chk.applies(exchange):
+            found.extend(outcomes(ctx, exchange, chk.fn(exchange, ctx)))
+    return found

@@ -1,0 +1,85 @@
+"""Checks that compare an answer with what the case expects: success, refusal, scopes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..model import Exchange
+from . import Context, Violation, check
+from .response import has_result
+
+
+def _got(ex: Exchange) -> str:
+    if ex.response is None:
+        return ex.error or "no response"
+    if not ex.result:
+        return f"HTTP {ex.response.status} without a result"
+    return f"{ex.status}/{ex.code}"
+
+
+def _user_info(ex: Exchange) -> Any:
+    body = ex.body
+    return body.get("userInfo") if isinstance(body, dict) else None
+
+
+@check(applies=lambda ex: ex.case.expect.requirement is not None)
+def expectation(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    exp = ex.case.expect
+    assert exp.requirement is not None
+    found: dict[str, list[Violation]] = {exp.requirement: []}
+    if exp.outcome == "success":
+        if not (ex.code == "SUCCESS" and ex.status == "S"):
+            found[exp.requirement].append((f"{ex.case.title} did not succeed", "S/SUCCESS", _got(ex)))
+        return found
+    if ex.response is None:
+        return {}  # TRANSPORT-ANSWER reports silence
+    if ex.code == "SUCCESS" or _user_info(ex) is not None:
+        found[exp.requirement].append((f"{ex.case.title} was not refused", "a refusal without userInfo",
+                                       _got(ex) + (" with userInfo" if _user_info(ex) else "")))
+    if exp.code_requirement and exp.codes and ex.code != "SUCCESS":
+        found.setdefault(exp.code_requirement, [])
+        if ex.code not in exp.codes:
+            want = " or ".join(sorted(exp.codes))
+            found[exp.code_requirement].append((f"{ex.case.title} answered with another code", f"F/{want}", _got(ex)))
+    return found
+
+
+@check("USERINFO-ONLY-SUCCESS", applies=has_result)
+def user_info_only_on_success(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    found: list[Violation] = []
+    if ex.code != "SUCCESS" and _user_info(ex) is not None:
+        found.append((f"userInfo returned with {ex.code}", "no userInfo", "userInfo present"))
+    return {"USERINFO-ONLY-SUCCESS": found}
+
+
+def scope_fields(ctx: Context) -> Mapping[str, str]:
+    """field -> scope, from the x-scope annotations of User.json."""
+    props = ctx.contract.resolve("User.json").get("properties", {})
+    return {name: sub["x-scope"] for name, sub in props.items() if "x-scope" in sub}
+
+
+def _granted_success(ex: Exchange) -> bool:
+    return ex.case.expect.outcome == "success" and ex.code == "SUCCESS"
+
+
+@check("SCOPE-NO-EXTRA", "SCOPE-COMPLETE", "USERINFO-EXPECTED", applies=_granted_success)
+def scopes(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    exp, info = ex.case.expect, _user_info(ex)
+    info = info if isinstance(info, dict) else {}
+    extra: list[Violation] = []
+    missing: list[Violation] = []
+    for name, scope in scope_fields(ctx).items():
+        present = info.get(name) is not None
+        if present and scope not in exp.scopes:
+            extra.append((f"userInfo.{name} returned without scope {scope}",
+                          f"only fields of {', '.join(sorted(exp.scopes)) or 'no scope'}", name))
+        if not present and scope in exp.scopes:
+            missing.append((f"userInfo.{name} missing although scope {scope} was granted", name, "(absent)"))
+    found: dict[str, list[Violation]] = {"SCOPE-NO-EXTRA": extra, "SCOPE-COMPLETE": missing}
+    if exp.values:  # absent fields and non-strings are SCOPE-COMPLETE's and RESP-STRING's to report
+        found["USERINFO-EXPECTED"] = [
+            (f"userInfo.{k} differs from the profile's expectation", v, repr(info.get(k)))
+            for k, v in exp.values if isinstance(info.get(k), str) and info.get(k) != v
+        ]
+    return found

@@ -1,0 +1,147 @@
+"""Checks every answer to a POST must pass, whatever the request was."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .. import signing
+from ..model import Exchange
+from . import Context, Violation, check
+
+
+def answered(ex: Exchange) -> bool:
+    return ex.response is not None and ex.case.method == "POST"
+
+
+def has_result(ex: Exchange) -> bool:
+    return answered(ex) and bool(ex.result)
+
+
+def _path(parts: Any) -> str:
+    return ".".join(str(p) for p in parts) or "(body)"
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path, value
+
+
+@check("TRANSPORT-ANSWER", applies=lambda ex: True)
+def transport_answer(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    found: list[Violation] = []
+    if ex.error:
+        found.append(("no HTTP response", "an HTTP response", ex.error))
+    elif ex.response is not None and ex.response.truncated:
+        found.append(("response body exceeded the size bound", "a bounded JSON body",
+                      f"more than {len(ex.response.body)} bytes"))
+    return {"TRANSPORT-ANSWER": found}
+
+
+@check("TRANSPORT-JSON", "TRANSPORT-HTTP-200", "TRANSPORT-CONTENT-TYPE", applies=answered)
+def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    assert ex.response is not None
+    resp, found = ex.response, {"TRANSPORT-JSON": [], "TRANSPORT-HTTP-200": [], "TRANSPORT-CONTENT-TYPE": []}
+    if resp.json() is None:
+        found["TRANSPORT-JSON"].append(("body is not a UTF-8 JSON object", "a JSON object",
+                                        repr(resp.body[:120])))
+    if resp.status != 200:
+        found["TRANSPORT-HTTP-200"].append(("HTTP status is not 200", "200", str(resp.status)))
+    media = (resp.header("content-type") or "").split(";")[0].strip().lower()
+    if media != "application/json":
+        found["TRANSPORT-CONTENT-TYPE"].append(
+            ("response Content-Type is not application/json", "application/json; charset=UTF-8",
+             resp.header("content-type") or "(absent)"))
+    return found
+
+
+@check("RESP-SCHEMA", "RESP-LIMIT", "RESP-LIMIT-SOFT", applies=lambda ex: answered(ex) and ex.body is not None)
+def response_schema(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    found: dict[str, list[Violation]] = {"RESP-SCHEMA": [], "RESP-LIMIT": [], "RESP-LIMIT-SOFT": []}
+    for err in ctx.contract.validator(ctx.api.response).iter_errors(ex.body):
+        where = _path(err.absolute_path)
+        if err.validator == "type" and isinstance(err.instance, (bool, int, float)):
+            continue  # RESP-STRING reports non-string scalars
+        if err.validator in ("minLength", "enum"):
+            continue  # RESP-NO-EMPTY and RESULT-STATUS report these
+        if err.validator == "maxLength":
+            limit, size = err.validator_value, len(err.instance)
+            soft = err.schema.get("x-label", "D") != "D" if isinstance(err.schema, dict) else False
+            found["RESP-LIMIT-SOFT" if soft else "RESP-LIMIT"].append(
+                (f"{where} is {size} characters, over its limit", f"at most {limit} characters", str(size)))
+            continue
+        found["RESP-SCHEMA"].append((f"{where}: {err.message}", "the response schema", where))
+    return found
+
+
+@check("RESP-STRING", "RESP-NO-EMPTY", applies=lambda ex: answered(ex) and ex.body is not None)
+def response_scalars(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    found: dict[str, list[Violation]] = {"RESP-STRING": [], "RESP-NO-EMPTY": []}
+    for path, value in _leaves(ex.body):
+        if isinstance(value, (bool, int, float)):
+            found["RESP-STRING"].append((f"{_path(path)} is a JSON {type(value).__name__}",
+                                         "a JSON string", repr(value)))
+        elif value == "":
+            found["RESP-NO-EMPTY"].append((f'{_path(path)} is ""', "omitted or null", '""'))
+    return found
+
+
+@check("RESULT-STATUS", "RESULT-CODE", applies=has_result)
+def result_semantics(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    found: dict[str, list[Violation]] = {"RESULT-STATUS": [], "RESULT-CODE": []}
+    code, status = ex.code, ex.status
+    row = ctx.api.codes.get(code) if code else None
+    if code is not None and row is None:
+        found["RESULT-CODE"].append((f"resultCode {code} is not in the {ctx.api.name} table",
+                                     "a documented code", code))
+    if status not in ("S", "F", "U"):
+        found["RESULT-STATUS"].append(("resultStatus is not S, F or U", "S, F or U", repr(status)))
+    elif row is not None and row.status != status:
+        found["RESULT-STATUS"].append((f"{code} is answered with status {status}", row.status, status))
+    if row is None and status in ("S", "F", "U"):
+        del found["RESULT-STATUS"]  # no row to compare against: not judged
+    return found
+
+
+@check("RESP-SIGNED", "RESP-HEADERS", applies=has_result)
+def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    assert ex.response is not None
+    resp = ex.response
+    sig_header, time = resp.header("signature"), resp.header("response-time")
+    signed: list[Violation] = []
+    headers: list[Violation] = []
+    if time is not None and not signing.is_valid_time(time):
+        headers.append(("Response-Time is not ISO 8601 with an offset",
+                        "e.g. 2019-05-28T12:12:12+08:00", time))
+    if sig_header is None:
+        if time is not None or ex.status == "S":
+            signed.append(("the response is not signed", "a Signature header",
+                           f"status {ex.status}, Response-Time {'present' if time else 'absent'}"))
+        return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
+    if resp.header("client-id") is None:
+        headers.append(("a signed response lacks Client-Id", "Client-Id header", "(absent)"))
+    try:
+        sig = signing.parse_signature_header(sig_header)
+    except ValueError as exc:
+        signed.append((f"the Signature header is malformed: {exc}", "algorithm=RSA256,keyVersion=..,signature=..",
+                       "(malformed)"))
+        return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
+    if sig.algorithm != signing.ALGORITHM:
+        signed.append(("the response signature algorithm is not RSA256", "RSA256", sig.algorithm))
+    elif time is None:
+        signed.append(("a signed response lacks Response-Time, so it cannot be verified",
+                       "Response-Time header", "(absent)"))
+    else:
+        ids = {i for i in (resp.header("client-id"), ex.request.header("client-id")) if i}
+        contents = [signing.content_to_sign("POST", ex.request.uri, i, time, resp.body) for i in ids]
+        if not any(signing.verify(c, sig.signature, ctx.peer_public_key) for c in contents):
+            signed.append(("the response signature does not verify with the wallet's public key",
+                           "a valid RSA256 signature over POST <uri>\\n<Client-Id>.<Response-Time>.<body>",
+                           "a signature that does not verify"))
+    return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}

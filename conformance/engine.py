@@ -1,0 +1,179 @@
+"""The engine: a target, its contexts, and per-test recording of outcomes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+import httpx
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from . import signing
+from .catalogue import Catalogue, catalogue
+from .checks import Context, judge
+from .client import Sender
+from .errors import ConformanceFailure
+from .model import Case, Exchange, Outcome
+from .profile import Profile
+from .redact import Redactor
+from .spec import Contract, contract
+
+T = TypeVar("T")
+PREFIXES = {"inquiryUserInfo": "IUI"}
+EVIDENCE_BODY_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    examples: int = 25
+    seed: int | None = None
+    derandomize: bool = True
+
+
+@dataclass
+class Engine:
+    """Everything a test needs to probe one target; built once per session."""
+
+    profile: Profile
+    sender: Sender
+    contract: Contract
+    catalogue: Catalogue
+    settings: RunSettings
+    redactor: Redactor
+    foreign_key: Any = None
+    requests: int = 0
+
+    def context(self, api: str) -> Context:
+        return Context(self.contract.apis[api], self.contract, self.catalogue, PREFIXES[api],
+                       self.profile.wallet_public_key)
+
+    def exchange(self, case: Case) -> Exchange:
+        self.requests += 1
+        return self.sender.send(case, self.profile.path(case.api))
+
+
+@contextmanager
+def open_engine(profile: Profile, run: RunSettings, reference: str | None = None,
+                transport: httpx.BaseTransport | None = None) -> Iterator[Engine]:
+    """Open the target (starting the embedded reference wallet when asked) and yield an engine."""
+    from .reference import data
+    with ExitStack() as stack:
+        if reference is not None:
+            from .reference.faults import make_wallet
+            from .reference.server import serve
+            url = stack.enter_context(serve(make_wallet(reference).app()))
+            profile = replace(profile, base_url=url)
+        timeout = httpx.Timeout(profile.timeout, connect=min(profile.timeout, 5.0))
+        http = stack.enter_context(httpx.Client(timeout=timeout, transport=transport, follow_redirects=False))
+        foreign = data.private_key("stranger")
+
+        def auth(tamper: signing.Tamper) -> httpx.Auth:
+            return signing.RSA256Auth(profile.client_id, profile.suite_private_key, profile.key_version,
+                                      tamper, foreign_key=foreign)
+
+        yield Engine(profile, Sender(http, profile.base_url, auth), contract(),
+                     catalogue().with_levels(profile.levels), run, Redactor(profile.secrets), foreign)
+
+
+# -- evidence -------------------------------------------------------------------------------
+
+def _text(body: bytes, redact: Redactor) -> str:
+    text = body[:EVIDENCE_BODY_LIMIT].decode("utf-8", errors="backslashreplace")
+    if len(body) > EVIDENCE_BODY_LIMIT:
+        text += f"\n… ({len(body) - EVIDENCE_BODY_LIMIT} more bytes)"
+    return redact(text)
+
+
+def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:
+    req = ex.request
+    out: dict[str, Any] = {
+        "case": redact(ex.case.title),
+        "request": {"method": req.method, "url": req.url,
+                    "headers": [[k, redact(v)] for k, v in req.headers], "body": _text(req.body, redact)},
+        "response": None, "error": redact(ex.error) if ex.error else None,
+    }
+    if ex.response is not None:
+        r = ex.response
+        out["response"] = {"status": r.status, "headers": [[k, redact(v)] for k, v in r.headers],
+                           "body": _text(r.body, redact), "elapsed": round(r.elapsed, 4)}
+    return out
+
+
+@dataclass
+class Record:
+    """One requirement as judged within one test."""
+
+    exchanges: int = 0
+    failures: int = 0
+    evidence: dict[str, Any] | None = None
+
+
+@dataclass
+class Recorder:
+    """Per-test: sends cases, judges them and keeps the outcomes for the report."""
+
+    engine: Engine
+    nodeid: str = ""
+    records: dict[str, Record] = field(default_factory=dict)
+    sent: int = 0
+
+    @property
+    def profile(self) -> Profile:
+        return self.engine.profile
+
+    def context(self, api: str) -> Context:
+        return self.engine.context(api)
+
+    def send(self, case: Case) -> Exchange:
+        """Send one case, judge it with every applicable check, fail on a MUST violation."""
+        exchange = self.engine.exchange(case)
+        self.sent += 1
+        self.record(judge(exchange, self.engine.context(case.api)))
+        return exchange
+
+    def record(self, outcomes: list[Outcome]) -> None:
+        cat, failed = self.engine.catalogue, []
+        seen: set[str] = set()
+        for o in outcomes:
+            rec = self.records.setdefault(o.requirement, Record())
+            if o.requirement not in seen:
+                rec.exchanges += max(1, len(o.exchanges))
+                seen.add(o.requirement)
+            if not o.ok:
+                rec.failures += 1
+                rec.evidence = self.evidence(o)
+                if cat[o.requirement].level == "MUST":
+                    failed.append(o)
+        if failed:
+            raise ConformanceFailure(
+                tuple(sorted({o.requirement for o in failed})),
+                self.engine.redactor("; ".join(f"{o.message} (expected {o.expected}, got {o.received})"
+                                               for o in failed)))
+
+    def evidence(self, o: Outcome) -> dict[str, Any]:
+        redact = self.engine.redactor
+        return {"test": self.nodeid, "message": redact(o.message), "expected": redact(o.expected),
+                "received": redact(o.received),
+                "exchanges": [exchange_evidence(ex, redact) for ex in o.exchanges]}
+
+    def run(self, strategy: st.SearchStrategy[T], test: Callable[[T], Any]) -> None:
+        """Run test over the strategy with the run's budget, seed and shrinking."""
+        s = self.engine.settings
+
+        @settings(max_examples=s.examples, deadline=None, database=None, derandomize=s.seed is None and s.derandomize,
+                  suppress_health_check=list(HealthCheck), print_blob=False,
+                  report_multiple_bugs=False)
+        @given(strategy)
+        def probe(value: T) -> None:
+            test(value)
+
+        if s.seed is not None:
+            probe = seed(s.seed)(probe)
+        probe()
+
+    def serialise(self) -> str:
+        return json.dumps({rid: vars(rec) for rid, rec in self.records.items()}, ensure_ascii=False)

@@ -1,0 +1,120 @@
+"""Frozen data passed between stages: Case -> Exchange -> Outcome."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .signing import Tamper
+
+Outcome_ = Literal["success", "refusal", "any"]
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a correct wallet answers to a case."""
+
+    outcome: Outcome_ = "any"
+    # The behaviour requirement the case probes, and the one for the exact code.
+    requirement: str | None = None
+    code_requirement: str | None = None
+    codes: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request to send: exact body bytes and how its headers are made."""
+
+    api: str
+    kind: str
+    body: bytes
+    expect: Expect = Expect()
+    method: str = "POST"
+    content_type: str | None = "application/json; charset=UTF-8"
+    tamper: Tamper = Tamper()
+    field: str | None = None
+    token: str | None = None
+    note: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.kind + (f"({self.field})" if self.field else "") + (f": {self.note}" if self.note else "")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One side of an exchange as bytes on the wire; headers keep their received case."""
+
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    def json(self) -> Any:
+        """The parsed body, or None when it is not a JSON object."""
+        try:
+            value = json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            return None
+        return value if isinstance(value, dict) else None
+
+
+@dataclass(frozen=True)
+class Request(Message):
+    method: str = "POST"
+    url: str = ""
+    uri: str = "/"
+
+
+@dataclass(frozen=True)
+class Response(Message):
+    status: int = 0
+    elapsed: float = 0.0
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A case as sent and what came back (or the transport error instead)."""
+
+    case: Case
+    request: Request
+    response: Response | None
+    error: str | None = None
+
+    @property
+    def body(self) -> Any:
+        return self.response.json() if self.response else None
+
+    @property
+    def result(self) -> dict[str, Any]:
+        body = self.body
+        result = body.get("result") if isinstance(body, dict) else None
+        return result if isinstance(result, dict) else {}
+
+    @property
+    def code(self) -> str | None:
+        code = self.result.get("resultCode")
+        return code if isinstance(code, str) else None
+
+    @property
+    def status(self) -> str | None:
+        status = self.result.get("resultStatus")
+        return status if isinstance(status, str) else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One requirement judged on one exchange (or a group of exchanges)."""
+
+    requirement: str
+    ok: bool
+    message: str = ""
+    expected: str = ""
+    received: str = ""
+    exchanges: tuple[Exchange, ...] = field(default=(), compare=False)

@@ -1,0 +1,254 @@
+"""The pytest plugin: options, fixtures, parametrisation, recording and the certification report."""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import __version__
+from . import profile as profiles
+from . import strategies
+from .catalogue import catalogue
+from .engine import Engine, Recorder, RunSettings, open_engine
+from .errors import ConfigError, ConformanceFailure
+from .redact import Redactor
+from .results import build, fold, write
+from .spec import contract
+
+APIS = ("inquiryUserInfo",)
+
+RECORDER = pytest.StashKey["Recorder"]()
+
+
+@dataclass
+class State:
+    profile: profiles.Profile | None = None
+    reference: str | None = None
+    run: RunSettings = RunSettings()
+    results_path: Path | None = None
+    junit_path: Path | None = None
+    only: tuple[str, ...] = ()
+    records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    requests: int = 0
+    started: float = field(default_factory=time.time)
+    results: dict[str, Any] | None = None
+    redactor: Redactor = field(default_factory=Redactor)
+
+    @property
+    def active(self) -> bool:
+        return self.profile is not None
+
+
+STATE = pytest.StashKey[State]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "Alipay+ wallet conformance")
+    group.addoption("--conformance-profile", metavar="FILE", help="target profile (TOML) of the wallet to certify")
+    group.addoption("--conformance-reference", metavar="FAULT", nargs="?", const="reference",
+                    help="certify the embedded reference wallet (optionally a faulty variant)")
+    group.addoption("--conformance-results", metavar="PATH", help="write the results JSON here")
+    group.addoption("--conformance-junit", metavar="PATH", help="write JUnit XML, one case per requirement")
+    group.addoption("--conformance-examples", type=int, default=25, metavar="N",
+                    help="hypothesis examples per property (default 25)")
+    group.addoption("--conformance-seed", type=int, metavar="N", help="seed for a reproducible random run")
+    group.addoption("--conformance-only", action="append", default=[], metavar="TEST",
+                    help="run only the suite test with this name (repeatable)")
+
+
+def reference_profile() -> profiles.Profile:
+    from .reference.data import profile_toml
+    return profiles.parse(tomllib.loads(profile_toml("http://127.0.0.1:1")), Path("."), catalogue(),
+                          source="(embedded reference wallet)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "api(name): the Alipay+ API a conformance test probes")
+    state = State()
+    config.stash[STATE] = state
+    path, reference = config.getoption("conformance_profile"), config.getoption("conformance_reference")
+    if not path and not reference:
+        return
+    try:
+        state.profile = profiles.load(Path(path), catalogue()) if path else reference_profile()
+        if not any(t.state == "valid" for t in state.profile.tokens):
+            raise ConfigError("[[tokens]]", "has no token with state = \"valid\"",
+                              "add one the wallet issued for a test user")
+        contract()
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    state.reference = reference if not path else None
+    seed = config.getoption("conformance_seed")
+    state.run = RunSettings(max(1, config.getoption("conformance_examples")), seed, seed is None)
+    state.redactor = Redactor(state.profile.secrets)
+    for opt, attr in (("conformance_results", "results_path"), ("conformance_junit", "junit_path")):
+        if config.getoption(opt):
+            setattr(state, attr, Path(config.getoption(opt)))
+    state.only = tuple(config.getoption("conformance_only"))
+    config.pluginmanager.register(Collector(state), "conformance-collector")
+    if config.pluginmanager.hasplugin("html"):
+        config.pluginmanager.register(HtmlHooks(state), "conformance-html")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    only = config.stash[STATE].only
+    if only:
+        keep = [i for i in items if i.name in only]
+        config.hook.pytest_deselected(items=[i for i in items if i.name not in only])
+        items[:] = keep
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    state = metafunc.config.stash[STATE]
+    api_name = getattr(metafunc.module, "API", None)
+    if state.profile is None or api_name is None:
+        return
+    api, prof = contract().apis[api_name], state.profile
+    if "valid_token" in metafunc.fixturenames:
+        valid = [t for t in prof.tokens if t.state == "valid"]
+        metafunc.parametrize("valid_token", valid, ids=[f"{i}-{t.label}" for i, t in enumerate(valid)])
+    if "request_mutation" in metafunc.fixturenames:
+        pairs = [(f, k) for f in api.request_fields() for k in strategies.MUTATIONS if strategies.applicable(k, f)]
+        metafunc.parametrize("request_mutation", pairs, ids=[f"{f.name}-{k}" for f, k in pairs])
+    if "header_case" in metafunc.fixturenames:
+        names = list(strategies.header_cases(api, prof, prof.tokens[0]))
+        metafunc.parametrize("header_case", names)
+
+
+@pytest.fixture(scope="session")
+def conformance_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    state = request.config.stash[STATE]
+    if state.profile is None:
+        pytest.skip("no conformance target: pass --conformance-profile FILE or --conformance-reference")
+    with open_engine(state.profile, state.run, state.reference) as engine:
+        yield engine
+
+
+@pytest.fixture
+def conformance(conformance_engine: Engine, request: pytest.FixtureRequest) -> Recorder:
+    rec = Recorder(conformance_engine, request.node.name)
+    request.node.stash[RECORDER] = rec
+    return rec
+
+
+@pytest.fixture
+def first_token(conformance_engine: Engine) -> profiles.Token:
+    return next(t for t in conformance_engine.profile.tokens if t.state == "valid")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    state = item.config.stash[STATE]
+    if not state.active:
+        return
+    rec = item.stash.get(RECORDER, None)
+    if rec is not None and report.when == "call":
+        report.user_properties.append(("conformance", rec.serialise()))
+        report.user_properties.append(("conformance-requests", str(rec.sent)))
+    if report.failed and call.excinfo is not None and not call.excinfo.errisinstance(ConformanceFailure):
+        report.user_properties.append(("conformance-error", state.redactor(call.excinfo.exconly())[:500]))
+    if report.longrepr is not None:
+        report.longrepr = state.redactor(str(report.longrepr))  # type: ignore[assignment]
+    report.sections = [(title, state.redactor(text)) for title, text in report.sections]
+
+
+def _reproduce(state: State, test: str) -> str:
+    if state.reference is None:
+        target = f"--profile {state.profile.source if state.profile else ''} "
+    else:
+        target = "" if state.reference == "reference" else f"--fault {state.reference} "
+    seed = f"--seed {state.run.seed} " if state.run.seed is not None else ""
+    return f"conformance run {target}--examples {state.run.examples} {seed}--only '{test}'"
+
+
+class Collector:
+    """Gathers the records of every test (also from xdist workers) and writes the results."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props, state = dict(report.user_properties), self.state
+        if "conformance" in props:
+            state.records.append((report.head_line or report.nodeid, json.loads(str(props["conformance"]))))
+            state.requests += int(str(props.get("conformance-requests", 0)))
+        if "conformance-error" in props:
+            state.errors.append({"test": report.nodeid, "message": str(props["conformance-error"])})
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        state, prof = self.state, self.state.profile
+        if prof is None or hasattr(session.config, "workerinput"):
+            return
+        tallies = fold(state.records)
+        for tally in tallies.values():
+            for ev in tally.evidence:
+                ev["reproduce"] = _reproduce(state, ev["test"])
+        finished = time.time()
+        if state.reference:
+            where = "embedded reference wallet" + ("" if state.reference == "reference" else f", fault {state.reference}")
+        else:
+            where = prof.base_url
+        meta = {
+            "suite": {"name": "mpp-conformance", "version": __version__},
+            "contract": {"digest": contract().digest},
+            "target": {"base_url": where, "psp_id": prof.psp_id, "client_id": prof.client_id},
+            "profile": {"source": prof.source, "digest": prof.digest},
+            "run": {"started": datetime.fromtimestamp(state.started, timezone.utc).isoformat(timespec="seconds"),
+                    "finished": datetime.fromtimestamp(finished, timezone.utc).isoformat(timespec="seconds"),
+                    "duration": round(finished - state.started, 2),
+                    "seed": state.run.seed if state.run.seed is not None else "derandomized",
+                    "examples": state.run.examples, "requests": state.requests},
+        }
+        cat = catalogue().with_levels(prof.levels)
+        state.results = build(tallies, cat, APIS, state.errors, meta)
+        if state.results_path:
+            write(state.results, state.results_path)
+        if state.junit_path:
+            from .report import junit
+            junit.write(state.results, state.junit_path)
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        r = self.state.results
+        if r is None:
+            return
+        c = r["counts"]
+        terminalreporter.write_sep("=", f"conformance: {r['verdict']}")
+        for row in r["requirements"]:
+            if row["status"] not in ("failed", "warned"):
+                continue
+            terminalreporter.write_line(f"{row['status'].upper():7} {row['id']} ({row['level']}): {row['text']}")
+            for ev in row["evidence"][:1]:
+                terminalreporter.write_line(f"        {ev['message']}; expected {ev['expected']}, got {ev['received']}")
+                terminalreporter.write_line(f"        rule: {row['rule']} ({row['source']})")
+                terminalreporter.write_line(f"        reproduce: {ev['reproduce']}")
+        terminalreporter.write_line(
+            f"{c['passed']} passed, {c['failed']} failed, {c['warned']} warned, {c['untested']} untested "
+            f"requirements; {r['run']['requests']} requests")
+
+
+class HtmlHooks:
+    """pytest-html hooks, registered only when pytest-html is present."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = "mpp-conformance certification report"
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        if self.state.results is not None:
+            from .report.html import sections
+            prefix.append(sections(self.state.results))

@@ -1,0 +1,192 @@
+"""The target profile (TOML): what wallet to certify and with which keys and tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from . import signing
+from .catalogue import LEVELS, Catalogue
+from .errors import ProfileError
+
+TOKEN_STATES = ("valid", "expired", "revoked")
+
+
+@dataclass(frozen=True)
+class Token:
+    access_token: str
+    scopes: frozenset[str]
+    state: str = "valid"
+    expect: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.state}:{'+'.join(sorted(self.scopes)) or 'no-scope'}"
+
+
+@dataclass(frozen=True, eq=False)
+class Profile:
+    base_url: str
+    client_id: str
+    psp_id: str
+    acquirer_id: str
+    paths: Mapping[str, str]
+    suite_private_key: rsa.RSAPrivateKey
+    wallet_public_key: rsa.RSAPublicKey
+    key_version: str = "1"
+    tokens: tuple[Token, ...] = ()
+    timeout: float = 10.0
+    levels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    source: str = "(built in)"
+    digest: str = ""
+
+    def path(self, api: str) -> str:
+        return self.paths[api]
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a report or log."""
+        return tuple(t.access_token for t in self.tokens)
+
+
+def _value(raw: Any, where: str) -> Any:
+    """A plain value, or `{ env = "NAME" }` read from the environment."""
+    if isinstance(raw, dict) and set(raw) == {"env"}:
+        name = raw["env"]
+        if name not in os.environ:
+            raise ProfileError(where, f"names environment variable {name} which is not set",
+                               f"export {name}=... before the run")
+        return os.environ[name]
+    return raw
+
+
+def _text(table: Mapping[str, Any], key: str, where: str, default: str | None = None,
+          hint: str = '"..."') -> str:
+    raw = _value(table.get(key, default), f"{where}.{key}")
+    if raw is None:
+        raise ProfileError(f"{where}.{key}", "is missing", f"add {key} = {hint}")
+    if not isinstance(raw, str) or not raw:
+        raise ProfileError(f"{where}.{key}", "must be a non-empty string", f"write {key} = {hint}")
+    return raw
+
+
+def _key_bytes(raw: str, base: Path) -> bytes:
+    if raw.lstrip().startswith("-----BEGIN"):
+        return raw.encode()
+    path = Path(raw)
+    path = path if path.is_absolute() else base / path
+    try:
+        return path.read_bytes()
+    except OSError:
+        raise ProfileError("", f"file {path} cannot be read", "")
+
+
+def _key(table: Mapping[str, Any], key: str, base: Path, private: bool) -> Any:
+    where = f"[keys] {key}"
+    raw = _text(table, key, "[keys]", hint='"keys/name.pem"')
+    try:
+        data = _key_bytes(raw, base)
+    except ProfileError as exc:
+        raise ProfileError(where, exc.problem, "give a path relative to the profile, or PEM text")
+    try:
+        return signing.load_private_key(data) if private else signing.load_public_key(data)
+    except (ValueError, TypeError) as exc:
+        kind = "an RSA private key (PKCS#1 or PKCS#8)" if private else "an RSA public key (X.509 SubjectPublicKeyInfo)"
+        raise ProfileError(where, f"is not {kind}: {exc}", "export the key as unencrypted PEM")
+
+
+def _tokens(rows: Any) -> tuple[Token, ...]:
+    if not isinstance(rows, list):
+        raise ProfileError("[[tokens]]", "must be an array of tables", "write [[tokens]] sections")
+    out = []
+    for i, row in enumerate(rows):
+        where = f"[[tokens]] #{i + 1}"
+        token = _text(row, "access_token", where)
+        if len(token) > 128:
+            raise ProfileError(f"{where} access_token", "is longer than 128 characters",
+                               "use a token the wallet issued (at most 128 characters)")
+        scopes = row.get("scopes", [])
+        if not isinstance(scopes, list) or not all(isinstance(s, str) and s for s in scopes):
+            raise ProfileError(f"{where} scopes", "must be a list of scope names",
+                               'write scopes = ["BASE_USER_INFO"]')
+        state = row.get("state", "valid")
+        if state not in TOKEN_STATES:
+            raise ProfileError(f"{where} state", f"is {state!r}", f"use one of {', '.join(TOKEN_STATES)}")
+        expect = row.get("expect", {})
+        if not isinstance(expect, dict) or not all(isinstance(v, str) for v in expect.values()):
+            raise ProfileError(f"{where} expect", "must map userInfo field names to strings",
+                               'write [tokens.expect] userId = "..."')
+        out.append(Token(token, frozenset(scopes), state, tuple(sorted(expect.items()))))
+    return tuple(out)
+
+
+def _levels(raw: Any, catalogue: Catalogue | None) -> Mapping[str, str]:
+    if not isinstance(raw, dict):
+        raise ProfileError("[requirements]", "must be a table", 'write "ID" = "MUST"')
+    for rid, level in raw.items():
+        if catalogue is not None and rid not in catalogue:
+            raise ProfileError(f"[requirements] {rid}", "is not a known requirement ID",
+                               "see `conformance requirements` for the list")
+        if level not in LEVELS:
+            raise ProfileError(f"[requirements] {rid}", f"level {level!r} is unknown", "use MUST or SHOULD")
+    return MappingProxyType(dict(raw))
+
+
+def parse(data: Mapping[str, Any], base: Path, catalogue: Catalogue | None = None,
+          source: str = "(built in)", digest: str = "") -> Profile:
+    """Build a Profile from parsed TOML; every problem is one ProfileError line."""
+    target = data.get("target")
+    if not isinstance(target, dict):
+        raise ProfileError("[target]", "is missing", 'add a [target] table with base_url = "https://..."')
+    base_url = _text(target, "base_url", "[target]", hint='"https://staging.wallet.example"')
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ProfileError("[target].base_url", f"{base_url!r} is not an http(s) URL",
+                           'write base_url = "https://host[:port]"')
+    paths = target.get("paths", {})
+    if not isinstance(paths, dict) or not all(isinstance(p, str) and p.startswith("/") for p in paths.values()):
+        raise ProfileError("[target.paths]", "must map API names to paths starting with /",
+                           'write inquiryUserInfo = "/v1/inquiryUserInfo"')
+    timeout = target.get("timeout", 10.0)
+    if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
+        raise ProfileError("[target].timeout", "must be a number of seconds in (0, 300]", "write timeout = 10")
+    keys = data.get("keys")
+    if not isinstance(keys, dict):
+        raise ProfileError("[keys]", "is missing", "add [keys] with suite_private_key and wallet_public_key")
+    return Profile(
+        base_url=base_url.rstrip("/"),
+        client_id=_text(target, "client_id", "[target]"),
+        psp_id=_text(target, "psp_id", "[target]"),
+        acquirer_id=_text(target, "acquirer_id", "[target]", default="1022088000000000001"),
+        paths=MappingProxyType(dict(paths)),
+        suite_private_key=_key(keys, "suite_private_key", base, private=True),
+        wallet_public_key=_key(keys, "wallet_public_key", base, private=False),
+        key_version=_text(keys, "key_version", "[keys]", default="1", hint='"1"'),
+        tokens=_tokens(data.get("tokens", [])),
+        timeout=float(timeout),
+        levels=_levels(data.get("requirements", {}), catalogue),
+        source=source, digest=digest,
+    )
+
+
+def load(path: Path, catalogue: Catalogue | None = None) -> Profile:
+    """Read a profile file; relative key paths resolve against its folder."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(str(path), f"cannot be read ({exc.strerror})", "check the --profile path")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(str(path), f"is not valid TOML ({exc})", "fix the syntax at that line")
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    return parse(data, path.resolve().parent, catalogue, str(path), digest)

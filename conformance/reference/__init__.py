@@ -1,0 +1,1 @@
+"""Embedded reference implementations: the built-in sandbox and its faulty variants."""

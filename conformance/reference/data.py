@@ -1,0 +1,88 @@
+"""Seed data and keys of the reference wallet."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .. import signing
+
+PSP_ID = "2160120000000001"
+ACQUIRER_ID = "1022088000000000001"
+ALIPAYPLUS_CLIENT_ID = "SANDBOX_5YC47N2ZQHJ004124"
+WALLET_CLIENT_ID = "MPP_REFERENCE_WALLET_01"
+KEY_VERSION = "1"
+PATHS = {"inquiryUserInfo": "/mpp/v1/alipayplus/inquiryUserInfo"}
+
+LOGIN_ID = "+86-138****0001"
+USER = {
+    "userId": "2160120012345678",
+    "userLoginId": LOGIN_ID,
+    "hashUserLoginId": hashlib.md5(LOGIN_ID.encode()).hexdigest(),
+}
+SCOPE_FIELD = {"BASE_USER_INFO": "userId", "USER_LOGIN_ID": "userLoginId", "HASH_LOGIN_ID": "hashUserLoginId"}
+
+
+@dataclass(frozen=True)
+class Seed:
+    token: str
+    scopes: frozenset[str]
+    state: str = "valid"
+
+
+SEEDS = (
+    Seed("RefTok.base.7f3a9c1e5b2d4f60", frozenset({"BASE_USER_INFO"})),
+    Seed("RefTok.login.2b8e6d0a4c1f9e37", frozenset({"USER_LOGIN_ID"})),
+    Seed("RefTok.hash.9d4c2a7e1f6b3058", frozenset({"HASH_LOGIN_ID"})),
+    Seed("RefTok.all.5e1b8f3c9a2d7064", frozenset(SCOPE_FIELD)),
+    Seed("RefTok.expired.0c6f2e9b4a7d1385", frozenset({"BASE_USER_INFO"}), "expired"),
+    Seed("RefTok.revoked.8a3d5f1c7e2b9046", frozenset({"BASE_USER_INFO"}), "revoked"),
+)
+
+
+def testdata(name: str) -> Path:
+    return Path(str(resources.files("conformance.reference") / "testdata" / name))
+
+
+@cache
+def private_key(name: str) -> rsa.RSAPrivateKey:
+    return signing.load_private_key(testdata(f"{name}-private.pem").read_bytes())
+
+
+@cache
+def public_key(name: str) -> rsa.RSAPublicKey:
+    return signing.load_public_key(testdata(f"{name}-public.pem").read_bytes())
+
+
+def profile_toml(base_url: str) -> str:
+    """A ready-to-use profile for the reference wallet at base_url."""
+    lines = [
+        "# Target profile for the embedded reference wallet (test keys only).",
+        "[target]",
+        f'base_url = "{base_url}"',
+        f'client_id = "{ALIPAYPLUS_CLIENT_ID}"',
+        f'psp_id = "{PSP_ID}"',
+        f'acquirer_id = "{ACQUIRER_ID}"',
+        "timeout = 10",
+        "",
+        "[target.paths]",
+        *(f'{api} = "{path}"' for api, path in PATHS.items()),
+        "",
+        "[keys]",
+        f'suite_private_key = "{testdata("alipayplus-private.pem")}"',
+        f'wallet_public_key = "{testdata("wallet-public.pem")}"',
+        f'key_version = "{KEY_VERSION}"',
+    ]
+    for seed in SEEDS:
+        lines += ["", "[[tokens]]", f'access_token = "{seed.token}"',
+                  "scopes = [" + ", ".join(f'"{s}"' for s in sorted(seed.scopes)) + "]",
+                  f'state = "{seed.state}"']
+        if seed.state == "valid":
+            lines.append("[tokens.expect]")
+            lines += [f'{SCOPE_FIELD[s]} = "{USER[SCOPE_FIELD[s]]}"' for s in sorted(seed.scopes)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,170 @@
+"""The reference wallet: inquiryUserInfo exactly as the contract says, in small overridable steps."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import signing
+from ..spec import Api, contract
+from . import data
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+class Refusal(Exception):
+    """Stops handling with a result code from the page's table."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        self.code, self.message = code, message
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Wallet:
+    """inquiryUserInfo; each step is a method a faulty variant may override."""
+
+    name: ClassVar[str] = "reference"
+
+    def __init__(self) -> None:
+        self.api: Api = contract().apis["inquiryUserInfo"]
+        self.clients: Mapping[str, Mapping[str, rsa.RSAPublicKey]] = {
+            data.ALIPAYPLUS_CLIENT_ID: {data.KEY_VERSION: data.public_key("alipayplus")}
+        }
+        self.key = data.private_key("wallet")
+        self.tokens = {seed.token: seed for seed in data.SEEDS}
+        self.calls = 0
+
+    # -- request steps ------------------------------------------------------
+    def length(self, value: str) -> int:
+        return len(value)
+
+    def check_method(self, method: str) -> None:
+        if method != "POST":
+            raise Refusal("METHOD_NOT_SUPPORTED")
+
+    def check_media_type(self, content_type: str | None) -> None:
+        if (content_type or "").split(";")[0].strip().lower() != "application/json":
+            raise Refusal("MEDIA_TYPE_NOT_ACCEPTABLE")
+
+    def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
+        client_id = headers.get("client-id")
+        if not client_id or client_id not in self.clients:
+            raise Refusal("INVALID_CLIENT")
+        try:
+            sig = signing.parse_signature_header(headers.get("signature") or "")
+        except ValueError:
+            raise Refusal("INVALID_SIGNATURE", "missing or malformed Signature header")
+        key = self.clients[client_id].get(sig.key_version)
+        if key is None:
+            raise Refusal("KEY_NOT_FOUND")
+        time = headers.get("request-time")
+        if not time or not signing.is_valid_time(time):
+            raise Refusal("PARAM_ILLEGAL", "missing or malformed Request-Time")
+        if sig.algorithm != signing.ALGORITHM:
+            raise Refusal("INVALID_SIGNATURE", "unsupported algorithm")
+        self.verify(signing.content_to_sign(method, uri, client_id, time, body), sig.signature, key)
+
+    def verify(self, content: bytes, signature: str, key: rsa.RSAPublicKey) -> None:
+        if not signing.verify(content, signature, key):
+            raise Refusal("INVALID_SIGNATURE")
+
+    def parse(self, body: bytes) -> dict[str, Any]:
+        try:
+            value = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise Refusal("PARAM_ILLEGAL", "body is not UTF-8 JSON")
+        if not isinstance(value, dict):
+            raise Refusal("PARAM_ILLEGAL", "body is not a JSON object")
+        return value
+
+    def validate(self, body: Mapping[str, Any]) -> None:
+        for f in self.api.request_fields():
+            value = body.get(f.name)
+            if value is None:
+                if f.required:
+                    raise Refusal("PARAM_ILLEGAL", f"{f.name} is required")
+                continue
+            if not isinstance(value, str) or value == "":
+                raise Refusal("PARAM_ILLEGAL", f"{f.name} must be a non-empty string")
+            if f.max_length is not None and self.length(value) > f.max_length:
+                raise Refusal("PARAM_ILLEGAL", f"{f.name} exceeds {f.max_length} characters")
+
+    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+        if body["pspId"] != data.PSP_ID:
+            raise Refusal("ACCESS_DENIED", "the token belongs to another MPP")
+        seed = self.tokens.get(body["accessToken"])
+        if seed is None or seed.state != "valid":
+            raise Refusal("INVALID_TOKEN")
+        return seed
+
+    def user_info(self, seed: data.Seed) -> dict[str, Any]:
+        return {data.SCOPE_FIELD[s]: data.USER[data.SCOPE_FIELD[s]] for s in sorted(seed.scopes)}
+
+    # -- response steps -----------------------------------------------------
+    def result(self, code: str, message: str = "") -> dict[str, Any]:
+        status = self.api.status_of(code) or "F"
+        return {"resultCode": code, "resultStatus": status,
+                "resultMessage": message or self.api.codes[code].message}
+
+    def http_status(self, code: str) -> int:
+        return 200
+
+    def encode(self, payload: Mapping[str, Any]) -> bytes:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    def sign_response(self, uri: str, client_id: str | None, body: bytes, status: str) -> dict[str, str]:
+        if not client_id:
+            return {}  # an unsigned F answer, as the official SDKs accept
+        time = signing.now()
+        content = signing.content_to_sign("POST", uri, client_id, time, body)
+        return {"Client-Id": client_id, "Response-Time": time,
+                "Signature": signing.format_signature_header(signing.sign(content, self.key))}
+
+    def handle(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        """Answer one request; headers are keyed by lower-case name."""
+        self.calls += 1
+        user: dict[str, Any] | None = None
+        try:
+            self.check_method(method)
+            self.check_media_type(headers.get("content-type"))
+            self.authenticate(method, uri, headers, body)
+            payload = self.parse(body)
+            self.validate(payload)
+            user = self.user_info(self.authorize(payload))
+            code, message = "SUCCESS", ""
+        except Refusal as refusal:
+            code, message = refusal.code, refusal.message
+        answer: dict[str, Any] = {"result": self.result(code, message)}
+        if user is not None:
+            answer["userInfo"] = user
+        raw = self.encode(answer)
+        out = {"Content-Type": "application/json; charset=UTF-8"}
+        out.update(self.sign_response(uri, headers.get("client-id"), raw, answer["result"]["resultStatus"]))
+        return Reply(self.http_status(code), out, raw)
+
+    def app(self) -> Starlette:
+        async def endpoint(request: Request) -> Response:
+            raw_path = request.scope.get("raw_path") or request.url.path.encode()
+            query = request.scope.get("query_string", b"")
+            uri = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            reply = self.handle(request.method, uri, headers, await request.body())
+            return Response(reply.body, reply.status, dict(reply.headers))
+
+        routes = [Route(path, endpoint, methods=ALL_METHODS) for path in data.PATHS.values()]
+        return Starlette(routes=routes)

@@ -1,0 +1,1 @@
+"""Render the results document: certification HTML (inside pytest-html) and JUnit XML."""

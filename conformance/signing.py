@@ -1,0 +1,199 @@
+"""RSA256 message signing (contract-notes §3): the only module that touches crypto."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import quote, unquote, urlsplit
+
+import httpx
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+ALGORITHM = "RSA256"
+TIME_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+
+
+def content_to_sign(method: str, uri: str, client_id: str, time: str, body: bytes) -> bytes:
+    """`<METHOD> <Request-URI>\\n<Client-Id>.<time>.<raw body>`, the body never re-serialised."""
+    return f"{method} {uri}\n{client_id}.{time}.".encode() + body
+
+
+def sign(content: bytes, key: rsa.RSAPrivateKey) -> str:
+    """SHA256withRSA, PKCS#1 v1.5, base64, URL-encoded."""
+    raw = key.sign(content, padding.PKCS1v15(), hashes.SHA256())
+    return quote(base64.b64encode(raw).decode("ascii"), safe="")
+
+
+def verify(content: bytes, signature: str, key: rsa.RSAPublicKey) -> bool:
+    """True when the (URL-encoded or plain) base64 signature verifies."""
+    try:
+        raw = base64.b64decode(unquote(signature), validate=True)
+        key.verify(raw, content, padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class SignatureHeader:
+    algorithm: str
+    key_version: str
+    signature: str
+
+
+def parse_signature_header(value: str) -> SignatureHeader:
+    """Parse `algorithm=RSA256,keyVersion=1,signature=...`, spaces after commas or not."""
+    parts: dict[str, str] = {}
+    for item in value.split(","):
+        name, sep, val = item.strip().partition("=")
+        if not sep or not name:
+            raise ValueError(f"malformed Signature header item {item.strip()!r}")
+        parts[name] = val.strip()
+    missing = [k for k in ("algorithm", "keyVersion", "signature") if not parts.get(k)]
+    if missing:
+        raise ValueError(f"Signature header lacks {', '.join(missing)}")
+    return SignatureHeader(parts["algorithm"], parts["keyVersion"], parts["signature"])
+
+
+def format_signature_header(
+    signature: str, key_version: str = "1", algorithm: str = ALGORITHM, space: bool = False
+) -> str:
+    sep = ", " if space else ","
+    return sep.join((f"algorithm={algorithm}", f"keyVersion={key_version}", f"signature={signature}"))
+
+
+def format_time(moment: datetime) -> str:
+    """ISO 8601 with offset and whole seconds, as the docs show: 2019-05-28T12:12:12+08:00."""
+    return moment.replace(microsecond=0).isoformat()
+
+
+def now() -> str:
+    return format_time(datetime.now(timezone.utc).astimezone())
+
+
+def is_valid_time(value: str) -> bool:
+    """ISO 8601 extended format with an offset or Z, as the docs show."""
+    if not TIME_FORMAT.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _pem_or_der(data: bytes) -> tuple[bytes, bool]:
+    text = data.strip()
+    if text.startswith(b"-----BEGIN"):
+        return text, True
+    # The official SDKs take keys as bare base64 DER strings.
+    try:
+        return base64.b64decode(b"".join(text.split()), validate=True), False
+    except binascii.Error as exc:
+        raise ValueError("neither PEM nor base64 DER") from exc
+
+
+def load_private_key(data: bytes) -> rsa.RSAPrivateKey:
+    """PKCS#1 or PKCS#8, PEM or bare base64 DER."""
+    raw, pem = _pem_or_der(data)
+    loader = serialization.load_pem_private_key if pem else serialization.load_der_private_key
+    key = loader(raw, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("not an RSA private key")
+    return key
+
+
+def load_public_key(data: bytes) -> rsa.RSAPublicKey:
+    """X.509 SubjectPublicKeyInfo (or PKCS#1), PEM or bare base64 DER."""
+    raw, pem = _pem_or_der(data)
+    key: object
+    if pem:
+        key = serialization.load_pem_public_key(raw)
+    else:
+        try:
+            key = serialization.load_der_public_key(raw)
+        except ValueError:
+            key = serialization.load_der_private_key(raw, password=None).public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("not an RSA public key")
+    return key
+
+
+def request_uri(url: httpx.URL | str) -> str:
+    """The Request-URI of the signed content: path plus any query string."""
+    parts = urlsplit(str(url))
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass(frozen=True)
+class Tamper:
+    """How a signed request deviates from a correct one; the default deviates in nothing."""
+
+    client_id: str | None = None
+    key_version: str | None = None
+    omit: frozenset[str] = frozenset()
+    request_time: str | None = None
+    sign_body: bytes | None = None
+    sign_uri: str | None = None
+    sign_time: str | None = None
+    sign_client_id: str | None = None
+    algorithm: str = ALGORITHM
+    url_encode: bool = True
+    space_after_comma: bool = False
+    lower_case_names: bool = False
+    truncate_signature: bool = False
+    foreign_key: bool = False
+
+
+class RSA256Auth(httpx.Auth):
+    """Adds Client-Id, Request-Time and Signature from the exact bytes being sent."""
+
+    requires_request_body = True
+
+    def __init__(
+        self, client_id: str, key: rsa.RSAPrivateKey, key_version: str = "1",
+        tamper: Tamper = Tamper(), foreign_key: rsa.RSAPrivateKey | None = None,
+        clock: Callable[[], str] = now,
+    ) -> None:
+        self.client_id, self.key, self.key_version = client_id, key, key_version
+        self.tamper, self.foreign_key, self.clock = tamper, foreign_key, clock
+
+    def headers_for(self, method: str, uri: str, body: bytes) -> dict[str, str]:
+        t = self.tamper
+        client_id = t.client_id if t.client_id is not None else self.client_id
+        time = t.request_time or self.clock()
+        content = content_to_sign(
+            method, t.sign_uri or uri, t.sign_client_id or client_id, t.sign_time or time,
+            t.sign_body if t.sign_body is not None else body,
+        )
+        key = self.foreign_key if t.foreign_key and self.foreign_key else self.key
+        value = sign(content, key)
+        if not t.url_encode:
+            value = unquote(value)
+        if t.truncate_signature:
+            value = value[: len(value) // 2]
+        headers = {
+            "Client-Id": client_id,
+            "Request-Time": time,
+            "Signature": format_signature_header(
+                value, t.key_version or self.key_version, t.algorithm, t.space_after_comma
+            ),
+        }
+        headers = {k: v for k, v in headers.items() if k.lower() not in t.omit}
+        if t.lower_case_names:
+            headers = {k.lower(): v for k, v in headers.items()}
+        return headers
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        for name in ("Client-Id", "Request-Time", "Signature"):
+            request.headers.pop(name, None)
+        request.headers.update(
+            self.headers_for(request.method, request_uri(request.url), request.content)
+        )
+        yield request

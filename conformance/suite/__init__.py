@@ -1,0 +1,1 @@
+"""The conformance suite: pytest tests run by the plugin against the profile's target."""
