@@ -3,138 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import json
+import signal
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 from . import __version__
+from .commands import catalogue, reference_wallet, run
 
-EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
-SUITE = Path(__file__).resolve().parent / "suite"
-
-
-def _run_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("run", help="certify a wallet (the embedded reference wallet without --profile)",
-                       description="Certify the wallet a profile describes; exit 0 only when certified.")
-    p.add_argument("--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet")
-    p.add_argument("--fault", help="with no profile: certify this faulty variant of the reference wallet")
-    p.add_argument("--report", type=Path, default=Path("reports/report.html"), help="HTML report path")
-    p.add_argument("--results", type=Path, help="results JSON path (default: beside the report)")
-    p.add_argument("--junit", type=Path, help="JUnit XML path (default: beside the report)")
-    p.add_argument("--examples", type=int, default=25, help="hypothesis examples per property (default 25)")
-    p.add_argument("--seed", type=int, help="seed for a reproducible random run (default: derandomized)")
-    p.add_argument("--only", action="append", default=[], metavar="TEST", help="run only this suite test")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
-    p.add_argument("-v", "--verbose", action="store_true", help="list every suite test")
-
-
-def pytest_args(args: argparse.Namespace) -> list[str]:
-    report = args.report.resolve()
-    results = (args.results or report.with_name("results.json")).resolve()
-    junit = (args.junit or report.with_name("junit.xml")).resolve()
-    out = [str(SUITE), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
-           f"--html={report}", "--self-contained-html",
-           "--conformance-results", str(results), "--conformance-junit", str(junit),
-           "--conformance-examples", str(args.examples), "-p", "no:cacheprovider"]
-    if args.profile:
-        out += ["--conformance-profile", str(args.profile.resolve())]
-    else:
-        out += ["--conformance-reference", args.fault or "reference"]
-    if args.seed is not None:
-        out += ["--conformance-seed", str(args.seed)]
-    for name in args.only:
-        out += ["--conformance-only", name]
-    out += ["-qq", "--no-header", "--tb=no", "-p", "no:warnings"] if args.quiet else (
-        ["-v"] if args.verbose else ["-q", "--tb=line"])
-    return out
-
-
-def run(args: argparse.Namespace) -> int:
-    import pytest
-
-    from .errors import ConfigError
-    from .profile import load
-    from .results import unreachable
-
-    if args.profile:
-        try:
-            load(args.profile)
-        except ConfigError as exc:
-            print(f"conformance: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-    elif args.fault:
-        from .reference.faults import FAULTS
-        if args.fault not in FAULTS:
-            print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",
-                  file=sys.stderr)
-            return EXIT_USAGE
-    argv = pytest_args(args)
-    results_path = Path(argv[argv.index("--conformance-results") + 1])
-    results_path.unlink(missing_ok=True)
-    code = pytest.main(argv)
-    if not results_path.exists():
-        print(f"conformance: error: the run did not complete (pytest exit {int(code)})", file=sys.stderr)
-        return EXIT_USAGE
-    results = json.loads(results_path.read_text(encoding="utf-8"))
-    print(f"{results['verdict']}: report {args.report}, results {results_path}")
-    if results["verdict"] == "CERTIFIED":
-        return EXIT_CERTIFIED
-    return EXIT_UNREACHABLE if unreachable(results) else EXIT_NOT_CERTIFIED
-
-
-def reference_wallet(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from .reference.data import profile_toml
-    from .reference.faults import FAULTS, make_wallet
-
-    if args.fault and args.fault not in FAULTS:
-        print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",
-              file=sys.stderr)
-        return EXIT_USAGE
-    text = profile_toml(f"http://{args.host}:{args.port}")
-    if args.profile_out:
-        args.profile_out.write_text(text, encoding="utf-8")
-        print(f"profile written to {args.profile_out}", flush=True)
-    else:
-        print(text, flush=True)
-    uvicorn.run(make_wallet(args.fault).app(), host=args.host, port=args.port, log_level="warning")
-    return EXIT_CERTIFIED
-
-
-def requirements(args: argparse.Namespace) -> int:
-    from .catalogue import catalogue
-
-    for r in catalogue():
-        print(f"{r.id:32} {r.level:6} [{r.label}] {r.text}")
-    return 0
-
-
-def faults(args: argparse.Namespace) -> int:
-    from .reference.faults import FAULTS
-
-    for f in FAULTS.values():
-        print(f"{f.name:32} caught by {', '.join(f.catches)}: {f.summary}")
-    return 0
+# name -> (module that adds the parser, function that runs it)
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": run.run,
+    "reference-wallet": reference_wallet.run,
+    "requirements": catalogue.requirements,
+    "faults": catalogue.faults,
+}
+PARSERS = (run.add_parser, reference_wallet.add_parser, catalogue.add_parser)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="conformance", description="Alipay+ wallet (MPP) conformance suite")
     p.add_argument("--version", action="version", version=f"mpp-conformance {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    _run_parser(sub)
-    w = sub.add_parser("reference-wallet", help="serve the reference wallet and print a profile for it")
-    w.add_argument("--port", type=int, default=8470)
-    w.add_argument("--host", default="127.0.0.1")
-    w.add_argument("--fault", help="serve this faulty variant instead")
-    w.add_argument("--profile-out", type=Path, help="write the profile to this file instead of printing it")
-    sub.add_parser("requirements", help="list the requirement catalogue")
-    sub.add_parser("faults", help="list the faulty reference wallets and what catches them")
+    for add in PARSERS:
+        add(sub)
     return p
-
-
-COMMANDS = {"run": run, "reference-wallet": reference_wallet, "requirements": requirements, "faults": faults}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,5 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return COMMANDS[args.command](args)
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """Console-script entry: a closed pipe (| head) ends quietly."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main())

@@ -1,0 +1,81 @@
+"""`conformance run`: certify a wallet and write the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+
+SUITE = Path(__file__).resolve().parent.parent / "suite"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("run", help="certify a wallet (the embedded reference wallet without --profile)",
+                       description="Certify the wallet a profile describes; exit 0 only when certified.")
+    p.add_argument("--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet")
+    p.add_argument("--fault", help="with no profile: certify this faulty variant of the reference wallet")
+    p.add_argument("--report", type=Path, default=Path("reports/report.html"), help="HTML report path")
+    p.add_argument("--results", type=Path, help="results JSON path (default: beside the report)")
+    p.add_argument("--junit", type=Path, help="JUnit XML path (default: beside the report)")
+    p.add_argument("--examples", type=int, default=25, help="hypothesis examples per property (default 25)")
+    p.add_argument("--seed", type=int, help="seed for a reproducible random run (default: derandomized)")
+    p.add_argument("--only", action="append", default=[], metavar="TEST", help="run only this suite test")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every suite test")
+
+
+def pytest_args(args: argparse.Namespace) -> list[str]:
+    report = args.report.resolve()
+    results = (args.results or report.with_name("results.json")).resolve()
+    junit = (args.junit or report.with_name("junit.xml")).resolve()
+    out = [str(SUITE), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
+           f"--html={report}", "--self-contained-html",
+           "--conformance-results", str(results), "--conformance-junit", str(junit),
+           "--conformance-examples", str(args.examples), "-p", "no:cacheprovider"]
+    if args.profile:
+        out += ["--conformance-profile", str(args.profile.resolve())]
+    else:
+        out += ["--conformance-reference", args.fault or "reference"]
+    if args.seed is not None:
+        out += ["--conformance-seed", str(args.seed)]
+    for name in args.only:
+        out += ["--conformance-only", name]
+    out += ["-qq", "--no-header", "--tb=no", "-p", "no:warnings"] if args.quiet else (
+        ["-v"] if args.verbose else ["-q", "--tb=line"])
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from ..errors import ConfigError
+    from ..profile import load
+    from ..results import unreachable
+
+    if args.profile:
+        try:
+            load(args.profile)
+        except ConfigError as exc:
+            print(f"conformance: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    elif args.fault:
+        from ..reference.faults import FAULTS
+        if args.fault not in FAULTS:
+            print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    argv = pytest_args(args)
+    results_path = Path(argv[argv.index("--conformance-results") + 1])
+    results_path.unlink(missing_ok=True)
+    code = pytest.main(argv)
+    if not results_path.exists():
+        print(f"conformance: error: the run did not complete (pytest exit {int(code)})", file=sys.stderr)
+        return EXIT_USAGE
+    results = json.loads(results_path.read_text(encoding="utf-8"))
+    print(f"{results['verdict']}: report {args.report}, results {results_path}")
+    if results["verdict"] == "CERTIFIED":
+        return EXIT_CERTIFIED
+    return EXIT_UNREACHABLE if unreachable(results) else EXIT_NOT_CERTIFIED

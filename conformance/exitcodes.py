@@ -1,0 +1,6 @@
+"""Documented exit codes of the `conformance` command."""
+
+EXIT_CERTIFIED = 0  # every MUST requirement passed
+EXIT_NOT_CERTIFIED = 1  # a MUST requirement failed, or the suite could not complete a test
+EXIT_USAGE = 2  # bad arguments, profile or contract files
+EXIT_UNREACHABLE = 3  # no request got any HTTP answer

@@ -1,0 +1,29 @@
+"""The suite's power: every faulty wallet is caught by exactly its requirement; the reference passes clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.reference.faults import FAULTS
+
+from .conftest import Certify, statuses
+
+
+def test_reference_wallet_is_certified_with_no_warning(certify: Certify) -> None:
+    code, results = certify()
+    assert code == 0 and results["verdict"] == "CERTIFIED"
+    assert statuses(results, "failed", "warned") == set()
+    assert statuses(results, "untested") == set()
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_is_caught_by_its_requirement(certify: Certify, name: str) -> None:
+    fault = FAULTS[name]
+    code, results = certify("--fault", name)
+    broken = statuses(results, "failed", "warned")
+    assert set(fault.catches) <= broken, f"{name} not caught: {sorted(broken)}"
+    assert broken <= set(fault.catches) | set(fault.also), f"{name} also broke {sorted(broken)}"
+    must = any(results["requirements"][i]["level"] == "MUST" for i, r in enumerate(results["requirements"])
+               if r["id"] in fault.catches)
+    assert code == (1 if must else 0)
+    assert results["verdict"] == ("NOT CERTIFIED" if must else "CERTIFIED")
