@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -39,7 +39,7 @@ class Catalogue:
     def __getitem__(self, rid: str) -> Requirement:
         return self.requirements[rid]
 
-    def __iter__(self) -> Iterable[Requirement]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Requirement]:
         return iter(self.requirements.values())
 
     def __contains__(self, rid: object) -> bool:

@@ -159,7 +159,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and call.excinfo is not None and not call.excinfo.errisinstance(ConformanceFailure):
         report.user_properties.append(("conformance-error", state.redactor(call.excinfo.exconly())[:500]))
     if report.longrepr is not None:
-        report.longrepr = state.redactor(str(report.longrepr))  # type: ignore[assignment]
+        report.longrepr = state.redactor(str(report.longrepr))
     report.sections = [(title, state.redactor(text)) for title, text in report.sections]
 
 

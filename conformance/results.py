@@ -48,7 +48,7 @@ def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str
           errors: list[dict[str, str]], meta: Mapping[str, Any]) -> dict[str, Any]:
     """The results document; the HTML, JUnit and exit code are all derived from it."""
     wanted = set(apis)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for req in catalogue:
         if req.api not in wanted:
             continue

@@ -47,7 +47,8 @@ def transport_answer(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]
 @check("TRANSPORT-JSON", "TRANSPORT-HTTP-200", "TRANSPORT-CONTENT-TYPE", applies=answered)
 def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     assert ex.response is not None
-    resp, found = ex.response, {"TRANSPORT-JSON": [], "TRANSPORT-HTTP-200": [], "TRANSPORT-CONTENT-TYPE": []}
+    resp = ex.response
+    found: dict[str, list[Violation]] = {"TRANSPORT-JSON": [], "TRANSPORT-HTTP-200": [], "TRANSPORT-CONTENT-TYPE": []}
     if resp.json() is None:
         found["TRANSPORT-JSON"].append(("body is not a UTF-8 JSON object", "a JSON object",
                                         repr(resp.body[:120])))

@@ -32,7 +32,7 @@ def render(results: Mapping[str, Any]) -> bytes:
     for err in results["errors"]:
         case = ET.SubElement(suite, "testcase", classname="suite", name=err["test"])
         ET.SubElement(case, "error", message=err["message"])
-    return ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(suite, encoding="utf-8", xml_declaration=True))
 
 
 def write(results: Mapping[str, Any], path: Path) -> None:
