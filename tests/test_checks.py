@@ -1,0 +1,116 @@
+"""Each check on hand-made answers: silent on a correct one, naming its requirement on a broken one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conformance import signing
+from conformance.catalogue import catalogue
+from conformance.checks import Context, judge
+from conformance.engine import PREFIXES
+from conformance.model import Case, Exchange, Expect, Request, Response
+from conformance.reference import data
+from conformance.spec import contract
+
+URI = data.PATHS["inquiryUserInfo"]
+SUCCESS = Expect("success", "VALID-SUCCESS", scopes=frozenset({"BASE_USER_INFO"}))
+REFUSAL = Expect("refusal", "SIG-VERIFY", "SIG-VERIFY", frozenset({"INVALID_SIGNATURE"}))
+
+
+def ctx() -> Context:
+    c = contract()
+    return Context(c.apis["inquiryUserInfo"], c, catalogue(), PREFIXES["inquiryUserInfo"], data.public_key("wallet"))
+
+
+def answer(body: Any, *, sign: bool = True, status: int = 200, time: str = "2019-05-28T12:12:12+08:00",
+           expect: Expect = SUCCESS, headers: dict[str, str] | None = None) -> Exchange:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    h = {"Content-Type": "application/json; charset=UTF-8"}
+    if sign:
+        content = signing.content_to_sign("POST", URI, data.ALIPAYPLUS_CLIENT_ID, time, raw)
+        h.update({"Client-Id": data.ALIPAYPLUS_CLIENT_ID, "Response-Time": time,
+                  "Signature": signing.format_signature_header(signing.sign(content, data.private_key("wallet")))})
+    h.update(headers or {})
+    case = Case("inquiryUserInfo", "valid", b"{}", expect)
+    req = Request(headers=(("Client-Id", data.ALIPAYPLUS_CLIENT_ID),), body=b"{}", uri=URI)
+    return Exchange(case, req, Response(headers=tuple(h.items()), body=raw, status=status))
+
+
+def failed(ex: Exchange) -> set[str]:
+    return {o.requirement for o in judge(ex, ctx()) if not o.ok}
+
+
+OK = {"result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success"},
+      "userInfo": {"userId": "2160120012345678"}}
+
+
+def test_correct_success_passes_every_check() -> None:
+    outcomes = judge(answer(OK), ctx())
+    assert outcomes and all(o.ok for o in outcomes)
+
+
+def test_correct_answer_in_other_documented_forms_passes() -> None:
+    # Other whitespace, key order, lower-case header names, a Z time, null optional fields.
+    body = b'{ "userInfo" : { "userId" : "2160120012345678", "userLoginId": null },\n "result": {"resultStatus":"S","resultCode":"SUCCESS"} }'
+    ex = answer(body, time="2025-02-20T08:51:49.09Z")
+    lowered = Response(headers=tuple((k.lower(), v) for k, v in ex.response.headers), body=ex.response.body, status=200)  # type: ignore[union-attr]
+    assert failed(Exchange(ex.case, ex.request, lowered)) == set()
+
+
+def test_unsigned_failure_without_response_time_is_accepted() -> None:
+    body = {"result": {"resultCode": "INVALID_SIGNATURE", "resultStatus": "F"}}
+    assert failed(answer(body, sign=False, expect=REFUSAL)) == set()
+
+
+@pytest.mark.parametrize("body,rid", [
+    ({"userInfo": {"userId": "1"}}, "IUI-RESP-SCHEMA"),
+    ({**OK, "userInfo": {"userId": 2160120012345678}}, "IUI-RESP-STRING"),
+    ({**OK, "result": {**OK["result"], "resultMessage": ""}}, "IUI-RESP-NO-EMPTY"),
+    ({**OK, "result": {**OK["result"], "resultMessage": "é" * 257}}, "IUI-RESP-LIMIT-SOFT"),
+    ({**OK, "userInfo": {"userId": "中" * 65}}, "IUI-RESP-LIMIT-SOFT"),
+    ({**OK, "result": {"resultCode": "SUCCESS", "resultStatus": "F"}}, "IUI-RESULT-STATUS"),
+    ({**OK, "result": {"resultCode": "SUCCESS", "resultStatus": "OK"}}, "IUI-RESULT-STATUS"),
+    ({"result": {"resultCode": "USER_NOT_FOUND", "resultStatus": "F"}}, "IUI-RESULT-CODE"),
+    ({**OK, "userInfo": {"userId": "1", "userLoginId": "+86-1****"}}, "IUI-SCOPE-NO-EXTRA"),
+    ({**OK, "userInfo": {}}, "IUI-SCOPE-COMPLETE"),
+])
+def test_broken_body_fails_its_requirement(body: Any, rid: str) -> None:
+    assert rid in failed(answer(body))
+
+
+def test_limit_counts_characters_not_bytes() -> None:
+    # 64 three-byte characters: 192 bytes, within the 64-character limit.
+    assert failed(answer({**OK, "userInfo": {"userId": "中" * 64}})) == set()
+
+
+def test_user_info_on_failure_is_caught() -> None:
+    body = {"result": {"resultCode": "INVALID_SIGNATURE", "resultStatus": "F"}, "userInfo": {"userId": "1"}}
+    assert {"IUI-USERINFO-ONLY-SUCCESS", "IUI-SIG-VERIFY"} <= failed(answer(body, expect=REFUSAL))
+
+
+def test_refusal_with_another_code_fails_the_code_requirement() -> None:
+    body = {"result": {"resultCode": "PARAM_ILLEGAL", "resultStatus": "F"}}
+    assert failed(answer(body, expect=REFUSAL)) == {"IUI-SIG-VERIFY"}
+
+
+@pytest.mark.parametrize("tweak,rid", [
+    (dict(sign=False), "IUI-RESP-SIGNED"),
+    (dict(headers={"Signature": "algorithm=RSA256,keyVersion=1,signature=AAAA"}), "IUI-RESP-SIGNED"),
+    (dict(headers={"Response-Time": "2019-05-28T12:12:13+08:00"}), "IUI-RESP-SIGNED"),
+    (dict(headers={"Signature": "garbage"}), "IUI-RESP-SIGNED"),
+    (dict(time="2019-05-28 12:12:12"), "IUI-RESP-HEADERS"),
+    (dict(status=400), "IUI-TRANSPORT-HTTP-200"),
+    (dict(headers={"Content-Type": "text/html"}), "IUI-TRANSPORT-CONTENT-TYPE"),
+])
+def test_broken_transport_or_signature_fails_its_requirement(tweak: dict[str, Any], rid: str) -> None:
+    assert rid in failed(answer(OK, **tweak))
+
+
+def test_non_json_and_silence() -> None:
+    assert "IUI-TRANSPORT-JSON" in failed(answer(b"<html>502 Bad Gateway</html>", status=502))
+    case = Case("inquiryUserInfo", "valid", b"{}", SUCCESS)
+    silent = Exchange(case, Request(headers=(), body=b"{}"), None, "timeout: ReadTimeout")
+    assert failed(silent) == {"IUI-TRANSPORT-ANSWER", "IUI-VALID-SUCCESS"}

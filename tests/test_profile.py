@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import profile
+from conformance.catalogue import catalogue
+from conformance.errors import ProfileError
+from conformance.reference import data
+
+
+def reference_dict() -> dict[str, Any]:
+    return tomllib.loads(data.profile_toml("http://127.0.0.1:9"))
+
+
+def parse(d: dict[str, Any], base: Path = Path(".")) -> profile.Profile:
+    return profile.parse(d, base, catalogue())
+
+
+def test_reference_profile_parses() -> None:
+    p = parse(reference_dict())
+    assert p.psp_id == data.PSP_ID and p.path("inquiryUserInfo").startswith("/")
+    assert {t.state for t in p.tokens} == {"valid", "expired", "revoked"}
+    assert set(p.secrets) == {s.token for s in data.SEEDS}
+
+
+@pytest.mark.parametrize("mutate,where", [
+    (lambda d: d.pop("target"), "[target]"),
+    (lambda d: d["target"].pop("base_url"), "[target].base_url"),
+    (lambda d: d["target"].update(base_url="ftp://x"), "[target].base_url"),
+    (lambda d: d["target"].update(client_id=""), "[target].client_id"),
+    (lambda d: d["target"].update(timeout=-1), "[target].timeout"),
+    (lambda d: d["target"]["paths"].update(inquiryUserInfo="no-slash"), "[target.paths]"),
+    (lambda d: d["keys"].update(suite_private_key="missing.pem"), "[keys] suite_private_key"),
+    (lambda d: d["keys"].update(wallet_public_key=d["keys"]["suite_private_key"]), "[keys] wallet_public_key"),
+    (lambda d: d["tokens"][0].update(state="stale"), "[[tokens]] #1 state"),
+    (lambda d: d["tokens"][0].update(scopes="BASE_USER_INFO"), "[[tokens]] #1 scopes"),
+    (lambda d: d["tokens"][0].update(access_token="x" * 129), "[[tokens]] #1 access_token"),
+    (lambda d: d.update(requirements={"NOPE-1": "MUST"}), "[requirements] NOPE-1"),
+    (lambda d: d.update(requirements={"IUI-RESP-STRING": "MAY"}), "[requirements] IUI-RESP-STRING"),
+    (lambda d: d["tokens"][0].update(access_token={"env": "MPP_CONFORMANCE_UNSET_VAR"}), "[[tokens]] #1.access_token"),
+])
+def test_bad_profile_gets_one_line_naming_the_field(mutate: Any, where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MPP_CONFORMANCE_UNSET_VAR", raising=False)
+    d = reference_dict()
+    mutate(d)
+    with pytest.raises(ProfileError) as info:
+        parse(d)
+    message = str(info.value)
+    assert message.startswith(where) and "\n" not in message
+
+
+def test_secrets_and_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = reference_dict()
+    monkeypatch.setenv("TOKEN_X", "EnvToken-0123456789")
+    monkeypatch.setenv("SUITE_KEY", data.testdata("alipayplus-private.pem").read_text())
+    d["tokens"][0]["access_token"] = {"env": "TOKEN_X"}
+    d["keys"]["suite_private_key"] = {"env": "SUITE_KEY"}
+    p = parse(d)
+    assert p.tokens[0].access_token == "EnvToken-0123456789" and "EnvToken-0123456789" in p.secrets
+
+
+def test_relative_key_paths_resolve_against_the_profile_folder(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for name in ("alipayplus-private.pem", "wallet-public.pem"):
+        (keys / name).write_bytes(data.testdata(name).read_bytes())
+    text = data.profile_toml("http://127.0.0.1:9")
+    text = text.replace(str(data.testdata("alipayplus-private.pem")), "keys/alipayplus-private.pem")
+    text = text.replace(str(data.testdata("wallet-public.pem")), "keys/wallet-public.pem")
+    (tmp_path / "p.toml").write_text(text)
+    p = profile.load(tmp_path / "p.toml", catalogue())
+    assert p.digest.startswith("sha256:") and p.source.endswith("p.toml")
+
+
+def test_unreadable_and_invalid_toml(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="cannot be read"):
+        profile.load(tmp_path / "absent.toml")
+    (tmp_path / "bad.toml").write_text("[target\n")
+    with pytest.raises(ProfileError, match="is not valid TOML"):
+        profile.load(tmp_path / "bad.toml")
