@@ -156,6 +156,9 @@ def parse(data: Mapping[str, Any], base: Path, catalogue: Catalogue | None = Non
     if not isinstance(paths, dict) or not all(isinstance(p, str) and p.startswith("/") for p in paths.values()):
         raise ProfileError("[target.paths]", "must map API names to paths starting with /",
                            'write inquiryUserInfo = "/v1/inquiryUserInfo"')
+    if "inquiryUserInfo" not in paths:
+        raise ProfileError("[target.paths] inquiryUserInfo", "is missing",
+                           'add the path your wallet registered, e.g. inquiryUserInfo = "/v1/inquiryUserInfo"')
     timeout = target.get("timeout", 10.0)
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
         raise ProfileError("[target].timeout", "must be a number of seconds in (0, 300]", "write timeout = 10")

@@ -34,6 +34,7 @@ def test_reference_profile_parses() -> None:
     (lambda d: d["target"].update(client_id=""), "[target].client_id"),
     (lambda d: d["target"].update(timeout=-1), "[target].timeout"),
     (lambda d: d["target"]["paths"].update(inquiryUserInfo="no-slash"), "[target.paths]"),
+    (lambda d: d["target"]["paths"].pop("inquiryUserInfo"), "[target.paths] inquiryUserInfo"),
     (lambda d: d["keys"].update(suite_private_key="missing.pem"), "[keys] suite_private_key"),
     (lambda d: d["keys"].update(wallet_public_key=d["keys"]["suite_private_key"]), "[keys] wallet_public_key"),
     (lambda d: d["tokens"][0].update(state="stale"), "[[tokens]] #1 state"),
