@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from . import signing
 from .catalogue import Catalogue, catalogue
 from .checks import Context, judge
-from .client import Sender
+from .client import Sender, open_sender
 from .errors import ConformanceFailure
 from .model import Case, Exchange, Outcome
 from .profile import Profile
 from .redact import Redactor
 from .spec import Contract, contract
+from .throttle import Exhausted
 
 T = TypeVar("T")
 PREFIXES = {"inquiryUserInfo": "IUI"}
@@ -55,10 +56,16 @@ class Engine:
         self.requests += 1
         return self.sender.send(case, self.profile.path(case.api))
 
+    def prefetch(self, cases: list[Case]) -> dict[Case, Exchange]:
+        """Send cases concurrently (up to the workers limit); the ones that could not be sent are left out."""
+        answers = self.sender.send_all([(c, self.profile.path(c.api)) for c in cases])
+        self.requests += len(cases)
+        return {c: a for c, a in zip(cases, answers) if isinstance(a, Exchange)}
+
 
 @contextmanager
 def open_engine(profile: Profile, run: RunSettings, reference: str | None = None,
-                transport: httpx.BaseTransport | None = None) -> Iterator[Engine]:
+                transport: httpx.AsyncBaseTransport | None = None) -> Iterator[Engine]:
     """Open the target (starting the embedded reference wallet when asked) and yield an engine."""
     from .reference import data
     with ExitStack() as stack:
@@ -67,15 +74,16 @@ def open_engine(profile: Profile, run: RunSettings, reference: str | None = None
             from .reference.server import serve
             url = stack.enter_context(serve(make_wallet(reference).app()))
             profile = replace(profile, base_url=url)
-        timeout = httpx.Timeout(profile.timeout, connect=min(profile.timeout, 5.0))
-        http = stack.enter_context(httpx.Client(timeout=timeout, transport=transport, follow_redirects=False))
         foreign = data.private_key("stranger")
 
         def auth(tamper: signing.Tamper) -> httpx.Auth:
             return signing.RSA256Auth(profile.client_id, profile.suite_private_key, profile.key_version,
                                       tamper, foreign_key=foreign)
 
-        yield Engine(profile, Sender(http, profile.base_url, auth), contract(),
+        verify = profile.tls.context() if profile.base_url.startswith("https:") else True
+        sender = stack.enter_context(open_sender(profile.base_url, auth, profile.limits, profile.timeout,
+                                                 verify, transport))
+        yield Engine(profile, sender, contract(),
                      catalogue().with_levels(profile.levels), run, Redactor(profile.secrets), foreign)
 
 
@@ -96,6 +104,8 @@ def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:
                     "headers": [[k, redact(v)] for k, v in req.headers], "body": _text(req.body, redact)},
         "response": None, "error": redact(ex.error) if ex.error else None,
     }
+    if ex.attempts > 1:
+        out["attempts"] = ex.attempts  # re-sent after a back-off; this is the last answer
     if ex.response is not None:
         r = ex.response
         out["response"] = {"status": r.status, "headers": [[k, redact(v)] for k, v in r.headers],
@@ -120,6 +130,9 @@ class Recorder:
     nodeid: str = ""
     records: dict[str, Record] = field(default_factory=dict)
     sent: int = 0
+    # Answers by case: prefetched ones, and replays of a case hypothesis already tried agree.
+    answers: dict[Case, Exchange] = field(default_factory=dict, repr=False)
+    stopped: Exhausted | None = None
 
     @property
     def profile(self) -> Profile:
@@ -130,8 +143,10 @@ class Recorder:
 
     def send(self, case: Case) -> Exchange:
         """Send one case, judge it with every applicable check, fail on a MUST violation."""
-        exchange = self.engine.exchange(case)
-        self.sent += 1
+        exchange = self.answers.get(case)
+        if exchange is None:
+            exchange = self.answers[case] = self.engine.exchange(case)
+            self.sent += 1
         self.record(judge(exchange, self.engine.context(case.api)))
         return exchange
 
@@ -163,17 +178,44 @@ class Recorder:
     def run(self, strategy: st.SearchStrategy[T], test: Callable[[T], Any]) -> None:
         """Run test over the strategy with the run's budget, seed and shrinking."""
         s = self.engine.settings
+        collected: list[Case] | None = None
 
         @settings(max_examples=s.examples, deadline=None, database=None, derandomize=s.seed is None and s.derandomize,
                   suppress_health_check=list(HealthCheck), print_blob=False,
                   report_multiple_bugs=False)
         @given(strategy)
         def probe(value: T) -> None:
-            test(value)
+            if collected is not None:
+                collected.extend(_cases(value))
+                return
+            try:
+                test(value)
+            except Exhausted as exc:
+                self.stopped = exc  # the examples left pass untried, so hypothesis ends quickly
 
         if s.seed is not None:
             probe = seed(s.seed)(probe)
+        if self.engine.sender.limits.workers > 1:
+            # A first pass only draws the examples (the same ones: generation is seeded) and sends
+            # them all concurrently; the real pass then judges the answers, and shrinking still
+            # sends what it tries live, so minimal failing examples are kept.
+            collected = []
+            probe()
+            fresh = list(dict.fromkeys(c for c in collected if c not in self.answers))
+            collected = None
+            got = self.engine.prefetch(fresh)
+            self.answers.update(got)
+            self.sent += len(got)
         probe()
+        if self.stopped is not None:
+            raise self.stopped
 
     def serialise(self) -> str:
         return json.dumps({rid: vars(rec) for rid, rec in self.records.items()}, ensure_ascii=False)
+
+
+def _cases(value: Any) -> list[Case]:
+    """The cases a drawn value holds: a Case, or a tuple of them."""
+    if isinstance(value, Case):
+        return [value]
+    return [v for v in value if isinstance(v, Case)] if isinstance(value, tuple) else []

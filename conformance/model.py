@@ -86,6 +86,7 @@ class Exchange:
     request: Request
     response: Response | None
     error: str | None = None
+    attempts: int = 1  # more than one when an answer with status U was re-sent after a back-off
 
     @property
     def body(self) -> Any:

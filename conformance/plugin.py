@@ -6,7 +6,7 @@ import json
 import time
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,12 @@ from .errors import ConfigError, ConformanceFailure
 from .redact import Redactor
 from .results import build, fold, write
 from .spec import contract
+from .throttle import Exhausted
 
 APIS = ("inquiryUserInfo",)
 
 RECORDER = pytest.StashKey["Recorder"]()
+NOT_RUN = pytest.StashKey[str]()
 
 
 @dataclass
@@ -38,6 +40,7 @@ class State:
     only: tuple[str, ...] = ()
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+    not_run: list[dict[str, str]] = field(default_factory=list)
     requests: int = 0
     started: float = field(default_factory=time.time)
     results: dict[str, Any] | None = None
@@ -63,6 +66,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-seed", type=int, metavar="N", help="seed for a reproducible random run")
     group.addoption("--conformance-only", action="append", default=[], metavar="TEST",
                     help="run only the suite test with this name (repeatable)")
+    group.addoption("--conformance-rate", type=float, metavar="N",
+                    help="requests per second over the whole run, 0 for unlimited (default: the profile's "
+                         "[limits] rate, or 20; unlimited for the embedded reference wallet)")
+    group.addoption("--conformance-workers", type=int, metavar="N", help="requests in flight at once (default 8)")
+    group.addoption("--conformance-max-requests", type=int, metavar="N",
+                    help="request budget of the run; tests left when it is spent are reported as not run")
+    group.addoption("--conformance-ca-bundle", metavar="PEM", help="trust these CAs (a private CA) for https targets")
 
 
 def reference_profile() -> profiles.Profile:
@@ -87,6 +97,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     state.reference = reference if not path else None
+    try:
+        state.profile = _with_run_options(config, state.profile, state.reference is not None)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
     seed = config.getoption("conformance_seed")
     state.run = RunSettings(max(1, config.getoption("conformance_examples")), seed, seed is None)
     state.redactor = Redactor(state.profile.secrets)
@@ -124,6 +138,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("header_case", names)
 
 
+def _with_run_options(config: pytest.Config, prof: profiles.Profile, reference: bool) -> profiles.Profile:
+    """The profile's limits and TLS with the command-line options applied (and split across xdist workers)."""
+    rate = config.getoption("conformance_rate")
+    limits = prof.limits.override(
+        rate=0.0 if rate is None and reference else rate,  # the embedded wallet needs no sparing
+        workers=config.getoption("conformance_workers"), max_requests=config.getoption("conformance_max_requests"))
+    if rate is not None and rate < 0 or limits.workers < 1 or limits.max_requests < 0:
+        raise ConfigError("--conformance-rate/--conformance-workers/--conformance-max-requests",
+                          "must not be negative (workers at least 1)", "pass e.g. --rate 20 --workers 8")
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    ca_bundle = config.getoption("conformance_ca_bundle")
+    tls = prof.tls.with_ca_bundle(Path(ca_bundle).resolve() if ca_bundle else None)
+    tls.context()
+    return replace(prof, limits=limits.split(workers), tls=tls)
+
+
 @pytest.fixture(scope="session")
 def conformance_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     state = request.config.stash[STATE]
@@ -135,6 +165,10 @@ def conformance_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 @pytest.fixture
 def conformance(conformance_engine: Engine, request: pytest.FixtureRequest) -> Recorder:
+    stopped = conformance_engine.sender.throttle.stopped
+    if stopped is not None:
+        request.node.stash[NOT_RUN] = stopped
+        pytest.skip(f"not run: {stopped}")
     rec = Recorder(conformance_engine, request.node.name)
     request.node.stash[RECORDER] = rec
     return rec
@@ -152,6 +186,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     state = item.config.stash[STATE]
     if not state.active:
         return
+    if call.excinfo is not None and call.excinfo.errisinstance(Exhausted):
+        item.stash[NOT_RUN] = str(call.excinfo.value)
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), 0, f"not run: {call.excinfo.value}")
+    if NOT_RUN in item.stash and report.skipped:
+        report.user_properties.append(("conformance-not-run", item.stash[NOT_RUN]))
     rec = item.stash.get(RECORDER, None)
     if rec is not None and report.when == "call":
         report.user_properties.append(("conformance", rec.serialise()))
@@ -183,6 +223,8 @@ class Collector:
         if "conformance" in props:
             state.records.append((report.head_line or report.nodeid, json.loads(str(props["conformance"]))))
             state.requests += int(str(props.get("conformance-requests", 0)))
+        if "conformance-not-run" in props:
+            state.not_run.append({"test": report.nodeid, "reason": str(props["conformance-not-run"])})
         if "conformance-error" in props:
             state.errors.append({"test": report.nodeid, "message": str(props["conformance-error"])})
 
@@ -209,10 +251,17 @@ class Collector:
                     "finished": datetime.fromtimestamp(finished, timezone.utc).isoformat(timespec="seconds"),
                     "duration": round(finished - state.started, 2),
                     "seed": state.run.seed if state.run.seed is not None else "derandomized",
-                    "examples": state.run.examples, "requests": state.requests},
+                    "examples": state.run.examples, "requests": state.requests,
+                    "limits": {"rate": prof.limits.rate or None, "workers": prof.limits.workers,
+                               "max_requests": prof.limits.max_requests or None},
+                    "not_run": state.not_run},
         }
         cat = catalogue().with_levels(prof.levels)
-        state.results = build(tallies, cat, APIS, state.errors, meta)
+        errors = list(state.errors)
+        if state.not_run:  # an incomplete run is never certified
+            reasons = sorted({n["reason"] for n in state.not_run})
+            errors.append({"test": "(run)", "message": f"{len(state.not_run)} tests not run: {'; '.join(reasons)}"})
+        state.results = build(tallies, cat, APIS, errors, meta)
         if state.results_path:
             write(state.results, state.results_path)
         if state.junit_path:
@@ -236,6 +285,8 @@ class Collector:
         terminalreporter.write_line(
             f"{c['passed']} passed, {c['failed']} failed, {c['warned']} warned, {c['untested']} untested "
             f"requirements; {r['run']['requests']} requests")
+        if r["run"].get("not_run"):
+            terminalreporter.write_line(f"NOT RUN {len(r['run']['not_run'])} tests: {r['run']['not_run'][0]['reason']}")
 
 
 class HtmlHooks:

@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from . import signing
 from .catalogue import LEVELS, Catalogue
 from .errors import ProfileError
+from .throttle import Limits, parse_limits
+from .tls import Tls, parse_tls
 
 TOKEN_STATES = ("valid", "expired", "revoked")
 
@@ -48,6 +50,8 @@ class Profile:
     levels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "(built in)"
     digest: str = ""
+    limits: Limits = Limits()
+    tls: Tls = Tls()
 
     def path(self, api: str) -> str:
         return self.paths[api]
@@ -178,6 +182,7 @@ def parse(data: Mapping[str, Any], base: Path, catalogue: Catalogue | None = Non
         timeout=float(timeout),
         levels=_levels(data.get("requirements", {}), catalogue),
         source=source, digest=digest,
+        limits=parse_limits(data.get("limits", {})), tls=parse_tls(data.get("tls", {}), base),
     )
 
 

@@ -23,6 +23,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--examples", type=int, default=25, help="hypothesis examples per property (default 25)")
     p.add_argument("--seed", type=int, help="seed for a reproducible random run (default: derandomized)")
     p.add_argument("--only", action="append", default=[], metavar="TEST", help="run only this suite test")
+    p.add_argument("--rate", type=float, help="requests per second, 0 for unlimited (default: the profile's "
+                   "[limits] rate, else 20; unlimited for the embedded reference wallet)")
+    p.add_argument("--workers", type=int, help="requests in flight at once (default: [limits] workers, else 8)")
+    p.add_argument("--max-requests", type=int, help="request budget; tests left when it is spent are not run")
+    p.add_argument("--ca-bundle", type=Path, help="PEM file of the CAs to trust for an https target (private CA)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
     p.add_argument("-v", "--verbose", action="store_true", help="list every suite test")
 
@@ -41,6 +46,10 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         out += ["--conformance-reference", args.fault or "reference"]
     if args.seed is not None:
         out += ["--conformance-seed", str(args.seed)]
+    for opt, value in (("rate", args.rate), ("workers", args.workers), ("max-requests", args.max_requests),
+                       ("ca-bundle", args.ca_bundle and args.ca_bundle.resolve())):
+        if value is not None:
+            out += [f"--conformance-{opt}", str(value)]
     for name in args.only:
         out += ["--conformance-only", name]
     out += ["-qq", "--no-header", "--tb=no", "-p", "no:warnings"] if args.quiet else (
