@@ -133,6 +133,15 @@ class Recorder:
     # Answers by case: prefetched ones, and replays of a case hypothesis already tried agree.
     answers: dict[Case, Exchange] = field(default_factory=dict, repr=False)
     stopped: Exhausted | None = None
+    first: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.first = self.engine.sender.requests
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests this test sent, re-sends after a back-off included."""
+        return self.engine.sender.requests - self.first
 
     @property
     def profile(self) -> Profile:

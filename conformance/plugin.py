@@ -195,7 +195,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     rec = item.stash.get(RECORDER, None)
     if rec is not None and report.when == "call":
         report.user_properties.append(("conformance", rec.serialise()))
-        report.user_properties.append(("conformance-requests", str(rec.sent)))
+        report.user_properties.append(("conformance-requests", str(rec.requests)))
     if report.failed and call.excinfo is not None and not call.excinfo.errisinstance(ConformanceFailure):
         report.user_properties.append(("conformance-error", state.redactor(call.excinfo.exconly())[:500]))
     if report.longrepr is not None:

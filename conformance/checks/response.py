@@ -50,7 +50,9 @@ def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     resp = ex.response
     found: dict[str, list[Violation]] = {"TRANSPORT-JSON": [], "TRANSPORT-HTTP-200": [], "TRANSPORT-CONTENT-TYPE": []}
     if resp.json() is None:
-        found["TRANSPORT-JSON"].append(("body is not a UTF-8 JSON object", "a JSON object",
+        where = resp.header("location")
+        why = f"HTTP {resp.status} redirect to {where} (redirects are never followed): " if where else ""
+        found["TRANSPORT-JSON"].append((why + "body is not a UTF-8 JSON object", "a JSON object",
                                         repr(resp.body[:120])))
     if resp.status != 200:
         found["TRANSPORT-HTTP-200"].append(("HTTP status is not 200", "200", str(resp.status)))
