@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .commands import catalogue, reference_wallet, run
+from .commands import catalogue, diff, package, reference_wallet, run, verify_report
 
 # name -> (module that adds the parser, function that runs it)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -16,8 +16,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "reference-wallet": reference_wallet.run,
     "requirements": catalogue.requirements,
     "faults": catalogue.faults,
+    "verify-report": verify_report.run,
+    "diff": diff.run,
+    "package": package.run,
 }
-PARSERS = (run.add_parser, reference_wallet.add_parser, catalogue.add_parser)
+PARSERS = (run.add_parser, reference_wallet.add_parser, catalogue.add_parser, verify_report.add_parser,
+           diff.add_parser, package.add_parser)
 
 
 def parser() -> argparse.ArgumentParser:

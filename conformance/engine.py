@@ -113,6 +113,11 @@ def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:
     return out
 
 
+def transcript_entry(ex: Exchange, outcomes: list[Outcome], redact: Redactor) -> dict[str, Any]:
+    """One exchange of the run's transcript (redacted), with the requirements it broke."""
+    return {**exchange_evidence(ex, redact), "broke": sorted({o.requirement for o in outcomes if not o.ok})}
+
+
 @dataclass
 class Record:
     """One requirement as judged within one test."""
@@ -134,6 +139,8 @@ class Recorder:
     answers: dict[Case, Exchange] = field(default_factory=dict, repr=False)
     stopped: Exhausted | None = None
     first: int = field(init=False, default=0)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    transcribed: set[Case] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.first = self.engine.sender.requests
@@ -156,7 +163,11 @@ class Recorder:
         if exchange is None:
             exchange = self.answers[case] = self.engine.exchange(case)
             self.sent += 1
-        self.record(judge(exchange, self.engine.context(case.api)))
+        outcomes = judge(exchange, self.engine.context(case.api))
+        if case not in self.transcribed:  # a replayed case was sent once, so it is logged once
+            self.transcribed.add(case)
+            self.transcript.append(transcript_entry(exchange, outcomes, self.engine.redactor))
+        self.record(outcomes)
         return exchange
 
     def record(self, outcomes: list[Outcome]) -> None:
@@ -218,6 +229,9 @@ class Recorder:
         probe()
         if self.stopped is not None:
             raise self.stopped
+
+    def serialise_transcript(self) -> str:
+        return json.dumps(self.transcript, ensure_ascii=False)
 
     def serialise(self) -> str:
         return json.dumps({rid: vars(rec) for rid, rec in self.records.items()}, ensure_ascii=False)

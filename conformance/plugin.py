@@ -20,7 +20,9 @@ from .catalogue import catalogue
 from .engine import Engine, Recorder, RunSettings, open_engine
 from .errors import ConfigError, ConformanceFailure
 from .redact import Redactor
-from .results import build, fold, write
+from .results import build, digest, dumps, fold
+from .waivers import Waivers
+from .waivers import load as load_waivers
 from .spec import contract
 from .throttle import Exhausted
 
@@ -37,6 +39,10 @@ class State:
     run: RunSettings = RunSettings()
     results_path: Path | None = None
     junit_path: Path | None = None
+    transcript_path: Path | None = None
+    waivers: Waivers = Waivers()
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    results_data: bytes = b""
     only: tuple[str, ...] = ()
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -61,6 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="certify the embedded reference wallet (optionally a faulty variant)")
     group.addoption("--conformance-results", metavar="PATH", help="write the results JSON here")
     group.addoption("--conformance-junit", metavar="PATH", help="write JUnit XML, one case per requirement")
+    group.addoption("--conformance-transcript", metavar="PATH", help="write every exchange (redacted) as JSON lines")
+    group.addoption("--conformance-waivers", metavar="FILE", help="waiver file (TOML) of accepted deviations")
     group.addoption("--conformance-examples", type=int, default=25, metavar="N",
                     help="hypothesis examples per property (default 25)")
     group.addoption("--conformance-seed", type=int, metavar="N", help="seed for a reproducible random run")
@@ -94,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise ConfigError("[[tokens]]", "has no token with state = \"valid\"",
                               "add one the wallet issued for a test user")
         contract()
+        if config.getoption("conformance_waivers"):
+            state.waivers = load_waivers(Path(config.getoption("conformance_waivers")), catalogue())
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     state.reference = reference if not path else None
@@ -104,7 +114,8 @@ def pytest_configure(config: pytest.Config) -> None:
     seed = config.getoption("conformance_seed")
     state.run = RunSettings(max(1, config.getoption("conformance_examples")), seed, seed is None)
     state.redactor = Redactor(state.profile.secrets)
-    for opt, attr in (("conformance_results", "results_path"), ("conformance_junit", "junit_path")):
+    for opt, attr in (("conformance_results", "results_path"), ("conformance_junit", "junit_path"),
+                      ("conformance_transcript", "transcript_path")):
         if config.getoption(opt):
             setattr(state, attr, Path(config.getoption(opt)))
     state.only = tuple(config.getoption("conformance_only"))
@@ -196,6 +207,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if rec is not None and report.when == "call":
         report.user_properties.append(("conformance", rec.serialise()))
         report.user_properties.append(("conformance-requests", str(rec.requests)))
+        report.user_properties.append(("conformance-transcript", rec.serialise_transcript()))
     if report.failed and call.excinfo is not None and not call.excinfo.errisinstance(ConformanceFailure):
         report.user_properties.append(("conformance-error", state.redactor(call.excinfo.exconly())[:500]))
     if report.longrepr is not None:
@@ -223,6 +235,8 @@ class Collector:
         if "conformance" in props:
             state.records.append((report.head_line or report.nodeid, json.loads(str(props["conformance"]))))
             state.requests += int(str(props.get("conformance-requests", 0)))
+            test = report.head_line or report.nodeid
+            state.transcript += [{"test": test, **ex} for ex in json.loads(str(props.get("conformance-transcript", "[]")))]
         if "conformance-not-run" in props:
             state.not_run.append({"test": report.nodeid, "reason": str(props["conformance-not-run"])})
         if "conformance-error" in props:
@@ -256,14 +270,20 @@ class Collector:
                                "max_requests": prof.limits.max_requests or None},
                     "not_run": state.not_run},
         }
+        if state.transcript_path:
+            from .report.transcript import write as write_transcript
+            meta["transcript"] = write_transcript(state.transcript, state.transcript_path)
         cat = catalogue().with_levels(prof.levels)
         errors = list(state.errors)
         if state.not_run:  # an incomplete run is never certified
             reasons = sorted({n["reason"] for n in state.not_run})
             errors.append({"test": "(run)", "message": f"{len(state.not_run)} tests not run: {'; '.join(reasons)}"})
-        state.results = build(tallies, cat, APIS, errors, meta)
+        today = datetime.fromtimestamp(state.started, timezone.utc).date()
+        state.results = build(tallies, cat, APIS, errors, meta, state.waivers, today)
+        state.results_data = dumps(state.results)
         if state.results_path:
-            write(state.results, state.results_path)
+            state.results_path.parent.mkdir(parents=True, exist_ok=True)
+            state.results_path.write_bytes(state.results_data)
         if state.junit_path:
             from .report import junit
             junit.write(state.results, state.junit_path)
@@ -272,21 +292,10 @@ class Collector:
         r = self.state.results
         if r is None:
             return
-        c = r["counts"]
+        from .report.text import summary
         terminalreporter.write_sep("=", f"conformance: {r['verdict']}")
-        for row in r["requirements"]:
-            if row["status"] not in ("failed", "warned"):
-                continue
-            terminalreporter.write_line(f"{row['status'].upper():7} {row['id']} ({row['level']}): {row['text']}")
-            for ev in row["evidence"][:1]:
-                terminalreporter.write_line(f"        {ev['message']}; expected {ev['expected']}, got {ev['received']}")
-                terminalreporter.write_line(f"        rule: {row['rule']} ({row['source']})")
-                terminalreporter.write_line(f"        reproduce: {ev['reproduce']}")
-        terminalreporter.write_line(
-            f"{c['passed']} passed, {c['failed']} failed, {c['warned']} warned, {c['untested']} untested "
-            f"requirements; {r['run']['requests']} requests")
-        if r["run"].get("not_run"):
-            terminalreporter.write_line(f"NOT RUN {len(r['run']['not_run'])} tests: {r['run']['not_run'][0]['reason']}")
+        for line in summary(r):
+            terminalreporter.write_line(line)
 
 
 class HtmlHooks:
@@ -302,4 +311,5 @@ class HtmlHooks:
                                     session: pytest.Session) -> None:
         if self.state.results is not None:
             from .report.html import sections
-            prefix.append(sections(self.state.results))
+            data = self.state.results_data
+            prefix.append(sections(self.state.results, digest(data), data))

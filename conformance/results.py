@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue
+from .waivers import RULE, Waivers, apply
 
 RESULTS_SCHEMA = "mpp-conformance/results/v1"
 CERTIFIED, NOT_CERTIFIED = "CERTIFIED", "NOT CERTIFIED"
+# Always counted, in this order; any other status a run produces is counted after them.
+STATUSES = ("passed", "failed", "warned", "waived", "untested")
 
 
 @dataclass
@@ -44,8 +49,26 @@ def status(level: str, tally: Tally | None) -> str:
     return "failed" if level == "MUST" else "warned"
 
 
+def count(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Requirements per status: the fixed ones first, then any other status seen."""
+    seen = list(STATUSES) + sorted({r["status"] for r in rows} - set(STATUSES))
+    return {s: sum(1 for r in rows if r["status"] == s) for s in seen}
+
+
+def verdict(rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, str]]) -> tuple[str, list[str]]:
+    """CERTIFIED, or NOT CERTIFIED with every reason; a waived MUST can never certify."""
+    reasons = [f"{r['id']} (MUST) failed" for r in rows if r["status"] == "failed"]
+    reasons += [f"{r['id']} (MUST) is waived: {RULE}" for r in rows if r["status"] == "waived" and r["level"] == "MUST"]
+    reasons += [f"{e['test']} could not complete: {e['message'][:200]}" for e in errors]
+    answers = [r for r in rows if r["id"].endswith("TRANSPORT-ANSWER")]
+    if not answers or all(r["status"] == "untested" for r in answers):
+        reasons.append("no request was answered or judged")
+    return (NOT_CERTIFIED if reasons else CERTIFIED), reasons
+
+
 def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str],
-          errors: list[dict[str, str]], meta: Mapping[str, Any]) -> dict[str, Any]:
+          errors: list[dict[str, str]], meta: Mapping[str, Any],
+          waivers: Waivers = Waivers(), today: date | None = None) -> dict[str, Any]:
     """The results document; the HTML, JUnit and exit code are all derived from it."""
     wanted = set(apis)
     rows: list[dict[str, Any]] = []
@@ -60,12 +83,14 @@ def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str
             "exchanges": tally.exchanges if tally else 0, "failures": tally.failures if tally else 0,
             "tests": sorted(tally.tests) if tally else [],
             "evidence": tally.evidence[:3] if tally else [],
+            "waiver": None,
         })
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("passed", "failed", "warned", "untested")}
-    answered = any(r["status"] != "untested" for r in rows if r["id"].endswith("TRANSPORT-ANSWER"))
-    verdict = CERTIFIED if counts["failed"] == 0 and not errors and answered else NOT_CERTIFIED
-    return {"schema": RESULTS_SCHEMA, "verdict": verdict, **meta, "counts": counts,
-            "errors": errors, "requirements": rows}
+    applied = apply(rows, waivers, today or date.today())
+    outcome, reasons = verdict(rows, errors)
+    return {"schema": RESULTS_SCHEMA, "verdict": outcome, "reasons": reasons, **meta, "counts": count(rows),
+            "errors": errors,
+            "waivers": {"source": waivers.source or None, "digest": waivers.digest or None, "entries": applied},
+            "requirements": rows}
 
 
 def unreachable(results: Mapping[str, Any]) -> bool:
@@ -74,6 +99,18 @@ def unreachable(results: Mapping[str, Any]) -> bool:
     return bool(rows) and all(r["status"] == "failed" and r["failures"] >= r["exchanges"] for r in rows)
 
 
-def write(results: Mapping[str, Any], path: Path) -> None:
+def dumps(results: Mapping[str, Any]) -> bytes:
+    """The exact bytes of results.json; the report states their SHA-256."""
+    return (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def write(results: Mapping[str, Any], path: Path) -> str:
+    """Write results.json and return the digest of the bytes written."""
+    data = dumps(results)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_bytes(data)
+    return digest(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -197,3 +198,22 @@ class RSA256Auth(httpx.Auth):
             self.headers_for(request.method, request_uri(request.url), request.content)
         )
         yield request
+
+
+# -- certifier signatures over report files -------------------------------------------------
+
+def sign_file_bytes(data: bytes, key: rsa.RSAPrivateKey) -> str:
+    """A detached SHA256withRSA signature (plain base64) over a report file's exact bytes."""
+    return unquote(sign(data, key))
+
+
+def public_pem(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> bytes:
+    public = key.public_key() if isinstance(key, rsa.RSAPrivateKey) else key
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def fingerprint(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> str:
+    """sha256 of the public key's DER SubjectPublicKeyInfo: names a key without showing it."""
+    public = key.public_key() if isinstance(key, rsa.RSAPrivateKey) else key
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "sha256:" + hashlib.sha256(der).hexdigest()

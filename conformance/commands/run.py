@@ -28,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--workers", type=int, help="requests in flight at once (default: [limits] workers, else 8)")
     p.add_argument("--max-requests", type=int, help="request budget; tests left when it is spent are not run")
     p.add_argument("--ca-bundle", type=Path, help="PEM file of the CAs to trust for an https target (private CA)")
+    p.add_argument("--waivers", type=Path, help="waiver file (TOML) of accepted deviations; a waived MUST "
+                                                "makes the run non-certifying (docs/report.md)")
+    p.add_argument("--sign-key", type=Path, help="the certifier's RSA private key (PEM): sign results.json")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
     p.add_argument("-v", "--verbose", action="store_true", help="list every suite test")
 
@@ -39,6 +42,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     out = [str(SUITE), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
            f"--html={report}", "--self-contained-html",
            "--conformance-results", str(results), "--conformance-junit", str(junit),
+           "--conformance-transcript", str(report.with_name("transcript.jsonl")),
            "--conformance-examples", str(args.examples), "-p", "no:cacheprovider"]
     if args.profile:
         out += ["--conformance-profile", str(args.profile.resolve())]
@@ -50,6 +54,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
                        ("ca-bundle", args.ca_bundle and args.ca_bundle.resolve())):
         if value is not None:
             out += [f"--conformance-{opt}", str(value)]
+    if args.waivers:
+        out += ["--conformance-waivers", str(args.waivers.resolve())]
     for name in args.only:
         out += ["--conformance-only", name]
     out += ["-qq", "--no-header", "--tb=no", "-p", "no:warnings"] if args.quiet else (
@@ -64,13 +70,19 @@ def run(args: argparse.Namespace) -> int:
     from ..profile import load
     from ..results import unreachable
 
-    if args.profile:
-        try:
+    try:
+        if args.profile:
             load(args.profile)
-        except ConfigError as exc:
-            print(f"conformance: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-    elif args.fault:
+        if args.waivers:
+            from ..catalogue import catalogue
+            from ..waivers import load as load_waivers
+            load_waivers(args.waivers, catalogue())
+        from ..report.integrity import load_private
+        key = load_private(args.sign_key) if args.sign_key else None
+    except ConfigError as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.profile and args.fault:
         from ..reference.faults import FAULTS
         if args.fault not in FAULTS and args.fault != "reference":
             print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",
@@ -79,11 +91,16 @@ def run(args: argparse.Namespace) -> int:
     argv = pytest_args(args)
     results_path = Path(argv[argv.index("--conformance-results") + 1])
     results_path.unlink(missing_ok=True)
+    results_path.with_name(results_path.name + ".sig").unlink(missing_ok=True)
     code = pytest.main(argv)
     if not results_path.exists():
         print(f"conformance: error: the run did not complete (pytest exit {int(code)})", file=sys.stderr)
         return EXIT_USAGE
     results = json.loads(results_path.read_text(encoding="utf-8"))
+    if key is not None:
+        from ..report.integrity import signature_document
+        results_path.with_name(results_path.name + ".sig").write_bytes(
+            signature_document(results_path.read_bytes(), key))
     print(f"{results['verdict']}: report {args.report}, results {results_path}")
     if results["verdict"] == "CERTIFIED":
         return EXIT_CERTIFIED

@@ -1,21 +1,31 @@
-"""The certification sections placed at the top of the pytest-html report."""
+"""The certification sections, rendered from the results document alone (placed in the pytest-html report)."""
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from html import escape
 from typing import Any
 
-STYLE = """<style>
-.cert{font-family:system-ui,sans-serif;margin:0 0 2em}
-.cert .verdict{font-size:1.6em;font-weight:bold;padding:.4em .8em;display:inline-block;border-radius:4px}
-.cert .CERTIFIED{background:#d4edda;color:#155724}.cert .NOT{background:#f8d7da;color:#721c24}
-.cert table{border-collapse:collapse;margin:.5em 0}.cert td,.cert th{border:1px solid #ccc;padding:3px 6px;
-vertical-align:top;text-align:left}.cert .failed{background:#f8d7da}.cert .warned{background:#fff3cd}
-.cert .passed{background:#e8f5e9}.cert .untested{background:#eee}.cert pre{white-space:pre-wrap;
-max-height:24em;overflow:auto;background:#f6f8fa;padding:.5em;font-size:.85em}
-</style>"""
+from .style import SCRIPT, STYLE
+
+Row = Mapping[str, Any]
+BROKEN = ("failed", "warned", "waived")
+# Fixed widths, so every family's table lines up with the others.
+COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in (17, 6, 27, 29, 9, 6, 6)) + "</colgroup>"
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def slug(status: str) -> str:
+    return "st-" + "-".join(status.split())
+
+
+def badge(status: str) -> str:
+    return f'<span class="badge {slug(status)}">{_e(status.upper())}</span>'
 
 
 def _pretty(body: str) -> str:
@@ -25,59 +35,138 @@ def _pretty(body: str) -> str:
         return body
 
 
-def _message(m: Mapping[str, Any] | None, first_line: str) -> str:
-    if m is None:
-        return "(no response)"
+def _message(m: Mapping[str, Any], first_line: str) -> str:
     head = "\n".join(f"{k}: {v}" for k, v in m["headers"])
-    return f"{first_line}\n{head}\n\n{_pretty(m['body'])}"
+    body = _pretty(m["body"])
+    return f"{first_line}\n{head}\n\n{body}" if body else f"{first_line}\n{head}"
+
+
+def exchange(ex: Mapping[str, Any]) -> str:
+    req, resp = ex["request"], ex["response"]
+    sent = _message(req, f"{req['method']} {req['url']}")
+    if resp is not None:
+        got = _message(resp, f"HTTP {resp['status']}" + (f"  ({resp['elapsed']} s)" if "elapsed" in resp else ""))
+    else:
+        got = f"(no response) {ex.get('error') or ''}"
+    return (f'<div class="exchange"><div class="case">{_e(ex["case"])}</div>'
+            f'<div class="pair"><div><h5>Request</h5><pre>{_e(sent)}</pre></div>'
+            f'<div><h5>Response</h5><pre>{_e(got)}</pre></div></div></div>')
 
 
 def cover(results: Mapping[str, Any]) -> str:
-    v = results["verdict"]
+    v, reasons = results["verdict"], results.get("reasons", [])
     t, run, c = results.get("target", {}), results.get("run", {}), results["counts"]
-    rows = [("Target", t.get("base_url", "")), ("pspId", t.get("psp_id", "")), ("Client-Id", t.get("client_id", "")),
-            ("Suite version", results.get("suite", {}).get("version", "")),
+    rows = [("Wallet (target)", t.get("base_url", "")), ("pspId", t.get("psp_id", "")),
+            ("Client-Id", t.get("client_id", "")), ("Date", run.get("started", "")),
+            ("Suite version", f"{results.get('suite', {}).get('name', '')} {results.get('suite', {}).get('version', '')}"),
             ("Contract version", results.get("contract", {}).get("digest", "")),
             ("Profile", f"{results.get('profile', {}).get('source', '')} {results.get('profile', {}).get('digest', '')}"),
-            ("Date", run.get("started", "")), ("Duration", f"{run.get('duration', 0):.1f} s"),
-            ("Seed", str(run.get("seed", ""))), ("Requests sent", str(run.get("requests", ""))),
-            ("Requirements", f"{c['passed']} passed, {c['failed']} failed, {c['warned']} warned, "
-                             f"{c['untested']} untested")]
-    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(val))}</td></tr>" for k, val in rows)
+            ("Seed", str(run.get("seed", ""))), ("Examples per property", str(run.get("examples", ""))),
+            ("Duration", f"{run.get('duration', 0):.1f} s"), ("Requests sent", str(run.get("requests", "")))]
+    cells = "".join(f"<tr><th>{_e(k)}</th><td>{_e(val)}</td></tr>" for k, val in rows)
+    tally = " ".join(f'<span class="count {slug(s)}"><b>{n}</b> {_e(s)}</span>' for s, n in c.items())
+    why = "".join(f"<li>{_e(r)}</li>" for r in reasons)
     cls = "CERTIFIED" if v == "CERTIFIED" else "NOT"
-    return f'<h2>Certification</h2><div id="verdict" class="verdict {cls}">{escape(v)}</div><table>{cells}</table>'
+    return (f'<section id="cover"><h2>Alipay+ wallet certification</h2>'
+            f'<div id="verdict" class="verdict {cls}">{_e(v)}</div>'
+            + (f'<ul id="reasons">{why}</ul>' if why else "")
+            + f'<p id="counts">Requirements: {tally}</p><table class="cover">{cells}</table></section>')
+
+
+def waivers(results: Mapping[str, Any]) -> str:
+    block = results.get("waivers") or {}
+    entries = block.get("entries", [])
+    if not entries:
+        return ""
+    head = "<tr><th>Requirement</th><th>Level</th><th>State</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Note</th></tr>"
+    body = "".join(
+        f'<tr class="waiver-{_e(w["state"])}"><td><a href="#req-{_e(w["requirement"])}">{_e(w["requirement"])}</a></td>'
+        f'<td>{_e(w["level"] or "")}</td><td>{_e(w["state"].upper())}</td><td>{_e(w["reason"])}</td>'
+        f'<td>{_e(w["owner"])}</td><td>{_e(w["expires"])}</td><td>{_e(w["note"])}</td></tr>' for w in entries)
+    src = f'{block.get("source") or ""} {block.get("digest") or ""}'
+    return f'<section id="waivers"><h2>Waivers</h2><p>From {_e(src)}</p><table class="grid">{head}{body}</table></section>'
+
+
+def _row(r: Row) -> str:
+    link = f'<a href="#ev-{_e(r["id"])}">evidence</a>' if r["evidence"] else ""
+    note = ""
+    if r.get("waiver"):
+        w = r["waiver"]
+        note = f'<div class="note">{_e(w["was"])}; waived by {_e(w["owner"])} until {_e(w["expires"])}: {_e(w["reason"])}</div>'
+    return (f'<tr id="req-{_e(r["id"])}" class="req {slug(r["status"])}" data-status="{_e(r["status"])}">'
+            f'<td class="rid">{_e(r["id"])}</td><td>{_e(r["level"])}</td><td>{_e(r["text"])}</td>'
+            f'<td class="rule"><q>{_e(r["rule"])}</q><div class="src">{_e(r["source"])} '
+            f'[{_e(r["label"])}: {_e(r["basis"])}]</div></td>'
+            f'<td>{badge(r["status"])}{note}</td><td class="num">{r["exchanges"]}</td><td>{link}</td></tr>')
+
+
+def _groups(rows: Sequence[Row]) -> Iterator[tuple[str, list[tuple[str, list[Row]]]]]:
+    """(api, [(family, rows)]) in catalogue order."""
+    for api in dict.fromkeys(r["api"] for r in rows):
+        listed = [r for r in rows if r["api"] == api]
+        yield api, [(f, [r for r in listed if r["family"] == f]) for f in dict.fromkeys(r["family"] for r in listed)]
 
 
 def matrix(results: Mapping[str, Any]) -> str:
-    head = "<tr><th>ID</th><th>Level</th><th>Requirement</th><th>Source</th><th>Status</th><th>Exchanges</th></tr>"
-    body = []
-    for r in results["requirements"]:
-        link = f'<a href="#ev-{escape(r["id"])}">{escape(r["status"])}</a>' if r["evidence"] else escape(r["status"])
-        body.append(f'<tr class="{escape(r["status"])}"><td>{escape(r["id"])}</td><td>{escape(r["level"])}</td>'
-                    f'<td>{escape(r["text"])}</td><td>{escape(r["source"])} [{escape(r["label"])}]</td>'
-                    f'<td>{link}</td><td>{r["exchanges"]}</td></tr>')
-    return f'<h2>Requirement matrix</h2><table id="matrix">{head}{"".join(body)}</table>'
+    counts = results["counts"]
+    boxes = "".join(
+        f'<label class="{slug(s)}"><input type="checkbox" data-filter-status="{_e(s)}" checked> '
+        f'{_e(s)} ({n})</label>' for s, n in counts.items() if n)
+    head = (f"{COLUMNS}<thead><tr><th>ID</th><th>Level</th><th>Requirement</th><th>Source rule</th><th>Status</th>"
+            "<th>Exchanges</th><th>Evidence</th></tr></thead>")
+    parts = []
+    for api, families in _groups(results["requirements"]):
+        parts.append(f'<h3 class="api">{_e(api)}</h3>')
+        for family, rows in families:
+            body = "".join(_row(r) for r in rows)
+            parts.append(f'<table class="grid matrix" data-api="{_e(api)}" data-family="{_e(family)}">'
+                         f'<caption>{_e(family)}</caption>{head}<tbody>{body}</tbody></table>')
+    return (f'<section id="matrix"><h2>Requirement matrix</h2>'
+            f'<p id="status-filter">Show: {boxes} <span id="shown"></span></p>{"".join(parts)}</section>')
+
+
+def _evidence(r: Row) -> str:
+    items = []
+    for i, ev in enumerate(r["evidence"]):
+        exchanges = "".join(exchange(ex) for ex in ev["exchanges"]) or "<p>(no exchange recorded)</p>"
+        items.append(
+            f'<details{" open" if i == 0 else ""}><summary>{_e(ev["test"])}</summary>'
+            f'<table class="ev"><tr><th>Found</th><td>{_e(ev["message"])}</td></tr>'
+            f'<tr><th>Expected</th><td>{_e(ev["expected"])}</td></tr>'
+            f'<tr><th>Received</th><td>{_e(ev["received"])}</td></tr>'
+            f'<tr><th>Reproduce</th><td><code>{_e(ev.get("reproduce", ""))}</code></td></tr></table>'
+            f"{exchanges}</details>")
+    waived = ""
+    if r.get("waiver"):
+        w = r["waiver"]
+        waived = (f'<p class="note">WAIVED ({_e(w["was"])}) by {_e(w["owner"])} until {_e(w["expires"])}: '
+                  f'{_e(w["reason"])}</p>')
+    return (f'<article id="ev-{_e(r["id"])}" class="evidence {slug(r["status"])}">'
+            f'<h3>{badge(r["status"])} {_e(r["id"])} ({_e(r["level"])}) {_e(r["text"])}</h3>{waived}'
+            f'<blockquote><q>{_e(r["rule"])}</q><footer>{_e(r["source"])} [{_e(r["label"])}: '
+            f'{_e(r["basis"])}]; {r["failures"]} of {r["exchanges"]} exchanges broke it</footer></blockquote>'
+            f'{"".join(items)}</article>')
 
 
 def evidence(results: Mapping[str, Any]) -> str:
-    parts = []
-    for r in results["requirements"]:
-        for i, ev in enumerate(r["evidence"]):
-            exchanges = "".join(
-                f"<h4>{escape(ex['case'])}</h4><pre>{escape(_message(ex['request'], ex['request']['method'] + ' ' + ex['request']['url']))}</pre>"
-                f"<pre>{escape(_message(ex['response'], 'HTTP ' + str(ex['response']['status'])) if ex['response'] else ex.get('error') or '(no response)')}</pre>"
-                for ex in ev["exchanges"])
-            anchor = f' id="ev-{escape(r["id"])}"' if i == 0 else ""
-            parts.append(
-                f'<div class="{escape(r["status"])}"{anchor}><h3>{escape(r["id"])} ({escape(r["level"])})</h3>'
-                f"<p>{escape(ev['message'])}</p><p>Expected: {escape(ev['expected'])}<br>Received: "
-                f"{escape(ev['received'])}</p><blockquote>{escape(r['rule'])} — {escape(r['source'])}</blockquote>"
-                f"<p>Reproduce: <code>{escape(ev.get('reproduce', ''))}</code></p>{exchanges}</div>")
-    errors = "".join(f"<li>{escape(e['test'])}: {escape(e['message'])}</li>" for e in results["errors"])
+    parts = [_evidence(r) for r in results["requirements"] if r["status"] in BROKEN and r["evidence"]]
+    errors = "".join(f"<li><code>{_e(e['test'])}</code>: {_e(e['message'])}</li>" for e in results["errors"])
     if errors:
-        parts.append(f"<h3>Suite errors</h3><ul>{errors}</ul>")
-    return "<h2>Evidence</h2>" + ("".join(parts) or "<p>No failures or warnings.</p>")
+        parts.append(f'<h3>Suite errors (tests that could not complete)</h3><ul class="errors">{errors}</ul>')
+    return '<section id="evidence"><h2>Evidence</h2>' + ("".join(parts) or "<p>No failures or warnings.</p>") + "</section>"
 
 
-def sections(results: Mapping[str, Any]) -> str:
-    return f'<div class="cert">{STYLE}{cover(results)}{matrix(results)}{evidence(results)}</div>'
+def integrity(digest: str, data: bytes) -> str:
+    """The digest of results.json, and its exact bytes for `conformance verify-report`."""
+    blob = base64.b64encode(data).decode("ascii")
+    return (f'<section id="integrity"><h2>Integrity</h2><p>This report is rendered from its results JSON, '
+            f'whose SHA-256 is <code id="results-sha256">{_e(digest)}</code>. Check it with '
+            f'<code>conformance verify-report</code>.</p>'
+            f'<script type="application/octet-stream" id="conformance-results" data-sha256="{_e(digest)}">'
+            f"{blob}</script></section>")
+
+
+def sections(results: Mapping[str, Any], digest: str, data: bytes) -> str:
+    """Every certification section; deterministic, so a verifier can render them again and compare."""
+    return (f'<div class="cert" id="certification">{STYLE}{cover(results)}{waivers(results)}{matrix(results)}'
+            f"{evidence(results)}{integrity(digest, data)}{SCRIPT}</div>")

@@ -1,0 +1,80 @@
+"""The certification package: one zip of the report files, a manifest of their digests, and a signature."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .. import signing
+from ..results import digest
+from .integrity import Check, check_html, check_signature, check_transcript, signature_document
+
+PACKAGE_SCHEMA = "mpp-conformance/package/v1"
+MANIFEST, SIGNATURE, PUBLIC_KEY = "MANIFEST.json", "MANIFEST.json.sig", "certifier-public.pem"
+REPORT, RESULTS, JUNIT, TRANSCRIPT = "report.html", "results.json", "junit.xml", "transcript.jsonl"
+CONTENT = (REPORT, RESULTS, JUNIT, TRANSCRIPT)
+# Fixed entry times, so the same run packaged twice gives the same bytes.
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def manifest(files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RSAPrivateKey | None) -> bytes:
+    doc = {
+        "schema": PACKAGE_SCHEMA, "verdict": results["verdict"], "target": results["target"],
+        "suite": results["suite"], "contract": results["contract"], "run": results["run"]["started"],
+        "results_sha256": digest(files[RESULTS]),
+        "files": [{"name": n, "sha256": digest(files[n]), "bytes": len(files[n])} for n in CONTENT],
+        "certifier": signing.fingerprint(key) if key is not None else None,
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def build(files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RSAPrivateKey | None = None) -> bytes:
+    """The archive's bytes: the four report files, the manifest, and (with a key) its signature."""
+    entries = {n: files[n] for n in CONTENT}
+    entries[MANIFEST] = manifest(files, results, key)
+    if key is not None:
+        entries[SIGNATURE] = signature_document(entries[MANIFEST], key)
+        entries[PUBLIC_KEY] = signing.public_pem(key)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(zipfile.ZipInfo(name, _EPOCH), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def verify(data: bytes, key: rsa.RSAPublicKey | None) -> list[Check]:
+    """Every file against the manifest, the manifest's signature, then the report inside."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            files = {n: z.read(n) for n in z.namelist()}
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:
+        return [Check(False, f"not a readable zip archive ({exc})")]
+    if MANIFEST not in files:
+        return [Check(False, f"the archive holds no {MANIFEST}")]
+    try:
+        listed = {f["name"]: f["sha256"] for f in json.loads(files[MANIFEST])["files"]}
+    except (ValueError, KeyError, TypeError):
+        return [Check(False, f"{MANIFEST} is malformed")]
+    checks = check_signature(files[MANIFEST], files.get(SIGNATURE), MANIFEST, key)
+    if key is None and SIGNATURE not in files:
+        checks.append(Check(True, "the package is not signed", skipped=True))
+    for name, want in listed.items():
+        got = digest(files[name]) if name in files else "missing"
+        checks.append(Check(got == want, f"{name}: {got}" + ("" if got == want else f", the manifest lists {want}")))
+    absent = [n for n in CONTENT if n not in listed]
+    if absent:
+        checks.append(Check(False, f"the manifest does not list {', '.join(absent)}"))
+    extra = sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE, PUBLIC_KEY})
+    if extra:
+        checks.append(Check(False, f"files not in the manifest: {', '.join(extra)}"))
+    if REPORT in files:
+        more, results = check_html(files[REPORT].decode("utf-8", "replace"), files.get(RESULTS), REPORT)
+        checks += more
+        if results is not None:
+            checks += check_transcript(results, files.get(TRANSCRIPT))
+    return checks

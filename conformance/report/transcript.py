@@ -1,0 +1,23 @@
+"""The run's transcript: every exchange, redacted, one JSON object per line, in a stable order."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def dumps(entries: Sequence[Mapping[str, Any]]) -> bytes:
+    """Ordered by test (stable, so each test keeps its sending order) whichever worker ran it."""
+    ordered = sorted(entries, key=lambda e: str(e.get("test", "")))
+    return "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in ordered).encode("utf-8")
+
+
+def write(entries: Sequence[Mapping[str, Any]], path: Path) -> dict[str, Any]:
+    """Write the transcript; return what the results document says of it."""
+    data = dumps(entries)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return {"file": path.name, "sha256": "sha256:" + hashlib.sha256(data).hexdigest(), "exchanges": len(entries)}

@@ -1,0 +1,135 @@
+"""Waivers: accepted deviations, each with a requirement ID, reason, owner and expiry (TOML)."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Container, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+FIELDS = ("requirement", "reason", "owner", "expires")
+EXAMPLE = {"requirement": '"IUI-TRANSPORT-CONTENT-TYPE"', "reason": '"gateway adds its own media type"',
+           "owner": '"payments-team@wallet.example"', "expires": "2027-03-31"}
+# A waived MUST is shown, never hidden, and it makes the run non-certifying: see results.verdict.
+RULE = "a waived MUST requirement makes the run non-certifying (NOT CERTIFIED); only SHOULD waivers keep it certifiable"
+
+
+class WaiverError(ConfigError):
+    """The waiver file is invalid."""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    requirement: str
+    reason: str
+    owner: str
+    expires: date
+
+    def active(self, today: date) -> bool:
+        """A waiver applies up to and including its expiry day."""
+        return today <= self.expires
+
+
+@dataclass(frozen=True)
+class Waivers:
+    entries: tuple[Waiver, ...] = ()
+    source: str = ""
+    digest: str = ""
+
+    def for_requirement(self, rid: str) -> Waiver | None:
+        return next((w for w in self.entries if w.requirement == rid), None)
+
+
+def _text(row: Mapping[str, Any], key: str, where: str) -> str:
+    value = row.get(key)
+    if value is None:
+        raise WaiverError(f"{where} {key}", "is missing", f"add {key} = {EXAMPLE[key]}")
+    if not isinstance(value, str) or not value.strip():
+        raise WaiverError(f"{where} {key}", "must be a non-empty string", f"write {key} = {EXAMPLE[key]}")
+    return value.strip()
+
+
+def _expires(row: Mapping[str, Any], where: str) -> date:
+    value = row.get("expires")
+    if value is None:
+        raise WaiverError(f"{where} expires", "is missing", "add expires = 2027-03-31 (a TOML date, no quotes)")
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise WaiverError(f"{where} expires", f"{value!r} is not a date", "write expires = 2027-03-31 (YYYY-MM-DD)")
+
+
+def parse(data: Mapping[str, Any], known: Container[str], source: str = "(inline)") -> tuple[Waiver, ...]:
+    """Waivers from parsed TOML; every problem is one WaiverError line naming the field and the fix."""
+    unknown_top = sorted(set(data) - {"waiver"})
+    if unknown_top:
+        raise WaiverError(f"{source} {unknown_top[0]}", "is not a waiver table", "write each waiver as [[waiver]]")
+    rows = data.get("waiver", [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise WaiverError(f"{source} waiver", "must be an array of tables", "write each waiver as [[waiver]]")
+    out: list[Waiver] = []
+    for i, row in enumerate(rows):
+        where = f"{source} [[waiver]] #{i + 1}"
+        extra = sorted(set(row) - set(FIELDS))
+        if extra:
+            raise WaiverError(f"{where} {extra[0]}", "is not a waiver field", f"use only {', '.join(FIELDS)}")
+        rid = _text(row, "requirement", where)
+        if rid not in known:
+            raise WaiverError(f"{where} requirement", f"{rid!r} is not a known requirement ID",
+                              "see `conformance requirements` for the list")
+        if any(w.requirement == rid for w in out):
+            raise WaiverError(f"{where} requirement", f"{rid} is waived twice", "keep one waiver per requirement")
+        out.append(Waiver(rid, _text(row, "reason", where), _text(row, "owner", where), _expires(row, where)))
+    return tuple(out)
+
+
+def load(path: Path, known: Container[str]) -> Waivers:
+    """Read a waiver file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise WaiverError(str(path), f"cannot be read ({exc.strerror})", "check the --waivers path")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise WaiverError(str(path), f"is not valid TOML ({exc})", "fix the syntax at that line")
+    return Waivers(parse(data, known, str(path)), str(path), "sha256:" + hashlib.sha256(raw).hexdigest())
+
+
+def apply(rows: Iterable[MutableMapping[str, Any]], waivers: Waivers, today: date) -> list[dict[str, Any]]:
+    """Mark waived rows WAIVED in place; return every waiver with its state (applied, expired, unused)."""
+    by_id = {r["id"]: r for r in rows}
+    report = []
+    for w in waivers.entries:
+        row = by_id.get(w.requirement)
+        deviates = row is not None and row["status"] in ("failed", "warned")
+        entry: dict[str, Any] = {"requirement": w.requirement, "reason": w.reason, "owner": w.owner,
+                                 "expires": w.expires.isoformat(),
+                                 "level": row["level"] if row is not None else None}
+        if not w.active(today):
+            entry["state"] = "expired"
+            entry["note"] = f"expired on {w.expires.isoformat()}; it no longer applies: renew or fix the deviation"
+        elif not deviates:
+            entry["state"] = "unused"
+            entry["note"] = "the deviation no longer occurs in this run: remove the waiver"
+        else:
+            assert row is not None
+            entry["state"] = "applied"
+            entry["note"] = (f"MUST waived: {RULE}" if row["level"] == "MUST"
+                             else "SHOULD waived: the warning is accepted")
+            row["waiver"] = {"reason": w.reason, "owner": w.owner, "expires": w.expires.isoformat(),
+                             "was": row["status"]}
+            row["status"] = "waived"
+        report.append(entry)
+    return report
