@@ -44,7 +44,7 @@ def _load(path: Path) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError):
         raise ValueError(f"{path}: is not JSON; give the results.json a run wrote")
     if not isinstance(doc, dict) or doc.get("schema") != RESULTS_SCHEMA:
-        raise ValueError(f"{path}: is not a {RESULTS_SCHEMA} results document; give the results.json a run wrote")
+        raise ValueError(f"{path}: is not a results document ({RESULTS_SCHEMA}); give the results.json a run wrote")
     return doc
 
 

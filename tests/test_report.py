@@ -1,0 +1,141 @@
+"""The certification report: results schema, cover, matrix, evidence and JUnit, all from one results document."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from conformance.report import html, junit
+from conformance.report.schema import problems
+from conformance.results import dumps
+
+from .reporting import faulty_run, reference_run  # noqa: F401  (session fixtures)
+
+
+def load(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "results.json").read_text())
+
+
+def test_results_of_both_runs_validate_against_the_schema(reference_run: Path, faulty_run: Path) -> None:
+    for folder in (reference_run, faulty_run):
+        assert problems(load(folder)) == []
+
+
+def test_schema_refuses_a_document_that_breaks_it(reference_run: Path) -> None:
+    results = load(reference_run)
+    broken = copy.deepcopy(results)
+    del broken["verdict"]
+    broken["requirements"][0]["level"] = "MAY"
+    broken["counts"].pop("waived")
+    found = problems(broken)
+    assert any("'verdict' is a required property" in p for p in found)
+    assert any(p.startswith("/requirements/0/level") for p in found)
+    assert any("'waived' is a required property" in p for p in found)
+
+
+def test_results_bytes_are_what_the_report_states(reference_run: Path) -> None:
+    data = (reference_run / "results.json").read_bytes()
+    assert dumps(json.loads(data)) == data
+    page = (reference_run / "report.html").read_text()
+    stated = re.search(r'<code id="results-sha256">(sha256:[0-9a-f]{64})</code>', page)
+    import hashlib
+    assert stated and stated.group(1) == "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def test_cover_states_verdict_target_versions_and_counts(faulty_run: Path) -> None:
+    results, page = load(faulty_run), (faulty_run / "report.html").read_text()
+    assert '<div id="verdict" class="verdict NOT">NOT CERTIFIED</div>' in page
+    assert "IUI-SCOPE-NO-EXTRA (MUST) failed" in page
+    for value in (results["target"]["psp_id"], results["target"]["client_id"], results["contract"]["digest"],
+                  results["suite"]["version"], results["run"]["started"], str(results["run"]["requests"])):
+        assert html.escape(value) in page
+    assert f"<b>{results['counts']['failed']}</b> failed" in page
+
+
+def test_matrix_has_one_row_per_requirement_grouped_by_api_and_family(faulty_run: Path) -> None:
+    results = load(faulty_run)
+    matrix = html.matrix(results)
+    rows = re.findall(r'<tr id="req-([A-Z0-9-]+)" class="req st-([a-z-]+)" data-status="([a-z ]+)">', matrix)
+    assert sorted(r[0] for r in rows) == sorted(r["id"] for r in results["requirements"])
+    assert ("IUI-SCOPE-NO-EXTRA", "failed", "failed") in rows
+    families = re.findall(r'data-api="([^"]+)" data-family="([^"]+)"', matrix)
+    assert len(families) == len(set(families)) == len({(r["api"], r["family"]) for r in results["requirements"]})
+    assert '<a href="#ev-IUI-SCOPE-NO-EXTRA">evidence</a>' in matrix
+
+
+def test_matrix_renders_any_status_and_api_generically(reference_run: Path) -> None:
+    results = load(reference_run)
+    results["requirements"][0] = {**results["requirements"][0], "api": "prepareAuthInfo", "status": "not applicable"}
+    results["counts"]["not applicable"] = 1
+    matrix = html.matrix(results)
+    assert '<h3 class="api">prepareAuthInfo</h3>' in matrix
+    assert 'data-status="not applicable"' in matrix and "st-not-applicable" in matrix
+    assert 'data-filter-status="not applicable"' in matrix
+
+
+def test_evidence_shows_exchange_expectation_rule_and_reproduction(faulty_run: Path) -> None:
+    results = load(faulty_run)
+    row = next(r for r in results["requirements"] if r["id"] == "IUI-SCOPE-NO-EXTRA")
+    ev = row["evidence"][0]
+    section = html.evidence(results)
+    assert 'id="ev-IUI-SCOPE-NO-EXTRA"' in section
+    for text in (ev["message"], ev["expected"], ev["received"], ev["reproduce"], row["rule"], row["source"]):
+        assert html.escape(text) in section
+    assert "POST " + ev["exchanges"][0]["request"]["url"] in section
+    assert "HTTP 200" in section
+    # Bodies are pretty-printed JSON, one member per line.
+    assert '\n  &quot;userInfo&quot;: {\n' in section
+    assert "signature=[redacted]" in section
+    # Only failures, warnings and waivers have evidence; passed requirements do not.
+    assert 'id="ev-IUI-TRANSPORT-ANSWER"' not in section
+
+
+def test_reference_report_has_no_evidence_and_is_certified(reference_run: Path) -> None:
+    page = (reference_run / "report.html").read_text()
+    assert '<div id="verdict" class="verdict CERTIFIED">CERTIFIED</div>' in page
+    assert "No failures or warnings." in page
+
+
+def test_sections_are_deterministic_and_embedded_verbatim(faulty_run: Path) -> None:
+    data = (faulty_run / "results.json").read_bytes()
+    results = json.loads(data)
+    import hashlib
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    rendered = html.sections(results, digest, data)
+    assert rendered == html.sections(copy.deepcopy(results), digest, data)
+    assert rendered in (faulty_run / "report.html").read_text()
+
+
+def test_junit_has_one_case_per_requirement(faulty_run: Path) -> None:
+    results = load(faulty_run)
+    suite = ET.fromstring((faulty_run / "junit.xml").read_bytes())
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == [r["id"] for r in results["requirements"]]
+    failed = {c.get("name") for c in cases if c.find("failure") is not None}
+    assert failed == {r["id"] for r in results["requirements"] if r["status"] == "failed"} == {"IUI-SCOPE-NO-EXTRA"}
+    assert suite.get("tests") == str(len(results["requirements"])) and suite.get("failures") == "1"
+    assert (faulty_run / "junit.xml").read_bytes() == junit.render(results)
+
+
+def test_junit_marks_warned_and_waived_and_unknown_statuses(reference_run: Path) -> None:
+    results = load(reference_run)
+    rows = results["requirements"]
+    rows[0]["status"] = "warned"
+    rows[1].update(status="waived", waiver={"reason": "known", "owner": "ops", "expires": "2099-01-01", "was": "failed"})
+    rows[2]["status"] = "not applicable"
+    cases = {c.get("name"): c for c in ET.fromstring(junit.render(results)).findall("testcase")}
+    assert "WARNING" in (cases[rows[0]["id"]].findtext("system-out") or "")
+    waived = cases[rows[1]["id"]].find("skipped")
+    assert waived is not None and "WAIVED failed" in (waived.get("message") or "")
+    assert "non-certifying" in (waived.get("message") or "")
+    na = cases[rows[2]["id"]].find("skipped")
+    assert na is not None and (na.get("message") or "").startswith("not applicable")
+
+
+def test_report_is_self_contained(faulty_run: Path) -> None:
+    page = (faulty_run / "report.html").read_text()
+    assert not re.search(r"<script[^>]+\ssrc=|<link[^>]+\shref=|<img[^>]+\ssrc=\"?https?:|url\(\s*['\"]?https?:", page)

@@ -1,0 +1,95 @@
+"""The report as a user sees it: rendered by headless Chromium, verdict and matrix visible, filter working."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .reporting import faulty_run, reference_run  # noqa: F401  (session fixtures)
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--window-size=1280,1600"]
+
+# Runs after the report's own scripts; records what is laid out on screen, then filters to "failed".
+PROBE = """<script>
+(function () {
+  function visible(el) {
+    if (!el) { return false; }
+    var r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none";
+  }
+  function rows() {
+    return Array.prototype.filter.call(document.querySelectorAll("#certification tr.req"), visible)
+      .map(function (r) { return r.id.slice(4) + ":" + r.getAttribute("data-status"); });
+  }
+  var out = {verdict: visible(document.getElementById("verdict")) ? document.getElementById("verdict").innerText : null,
+             verdictTop: document.getElementById("verdict").getBoundingClientRect().top,
+             environmentTop: document.getElementById("environment").getBoundingClientRect().top,
+             rows: rows(), titles: Array.prototype.map.call(document.querySelectorAll("#certification h2"),
+                                                             function (h) { return h.innerText; })};
+  document.querySelectorAll("#status-filter input").forEach(function (b) {
+    if (b.getAttribute("data-filter-status") !== "failed" && b.checked) { b.click(); }
+  });
+  out.filtered = rows();
+  var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"""
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed; .ci/run installs the Debian package `chromium`")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+def render(page: Path, tmp_path: Path, *extra: str) -> str:
+    args = [chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *extra, page.as_uri()]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def probe(folder: Path, tmp_path: Path) -> dict[str, Any]:
+    page = tmp_path / "probed.html"
+    page.write_text((folder / "report.html").read_text().replace("</body>", PROBE + "</body>"))
+    dom = render(page, tmp_path, "--dump-dom", "--virtual-time-budget=5000")
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
+    assert found, dom[-2000:]
+    return dict(json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&")))
+
+
+def test_reference_report_shows_certified_verdict_and_full_matrix(reference_run: Path, tmp_path: Path) -> None:
+    results = json.loads((reference_run / "results.json").read_text())
+    seen = probe(reference_run, tmp_path)
+    assert seen["verdict"] == "CERTIFIED"
+    assert seen["verdictTop"] < seen["environmentTop"], "the verdict is not at the top of the page"
+    assert sorted(seen["rows"]) == sorted(f"{r['id']}:{r['status']}" for r in results["requirements"])
+    assert seen["titles"][:3] == ["Alipay+ wallet certification", "Requirement matrix", "Evidence"]
+    assert seen["filtered"] == []  # nothing failed, so the "failed" filter leaves no row
+
+
+def test_faulty_report_shows_not_certified_and_filters_to_the_failure(faulty_run: Path, tmp_path: Path) -> None:
+    seen = probe(faulty_run, tmp_path)
+    assert seen["verdict"] == "NOT CERTIFIED"
+    assert "IUI-SCOPE-NO-EXTRA:failed" in seen["rows"] and len(seen["rows"]) > 20
+    assert seen["filtered"] == ["IUI-SCOPE-NO-EXTRA:failed"]
+
+
+def test_report_renders_to_a_screenshot(faulty_run: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "report.png"
+    render(faulty_run / "report.html", tmp_path, f"--screenshot={shot}")
+    image = shot.read_bytes()
+    assert image[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+    assert (width, height) == (1280, 1600) and len(image) > 50_000  # a blank page compresses far below this
