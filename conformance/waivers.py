@@ -45,6 +45,9 @@ class Waivers:
         return next((w for w in self.entries if w.requirement == rid), None)
 
 
+NONE = Waivers()
+
+
 def _text(row: Mapping[str, Any], key: str, where: str) -> str:
     value = row.get(key)
     if value is None:

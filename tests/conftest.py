@@ -11,6 +11,8 @@ import pytest
 
 from conformance.cli import main
 
+from .reporting import faulty_run, reference_run  # noqa: F401  (session runs shared by the report tests)
+
 Certify = Callable[..., tuple[int, dict[str, Any]]]
 
 

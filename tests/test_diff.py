@@ -12,11 +12,9 @@ import pytest
 from conformance.cli import main
 from conformance.commands.diff import compare
 
-from .reporting import faulty_run, reference_run  # noqa: F401  (session fixtures)
-
 
 def load(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / "results.json").read_text())
+    return dict(json.loads((folder / "results.json").read_text()))
 
 
 def diff(capsys: pytest.CaptureFixture[str], old: Path, new: Path) -> tuple[int, str]:

@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,6 @@ import pytest
 from conformance import signing
 from conformance.cli import main
 from conformance.reference import data
-
-from .reporting import faulty_run, reference_run  # noqa: F401  (session fixtures)
 
 CERTIFIER = "stranger"  # a throwaway test key stands in for the certifier's
 
@@ -28,10 +27,14 @@ def keys(tmp_path: Path) -> tuple[Path, Path, Path]:
     return data.testdata(f"{CERTIFIER}-private.pem"), public, other
 
 
+CopyOf = Callable[[Path], Path]
+
+
 @pytest.fixture
-def copy_of(tmp_path: Path):  # type: ignore[no-untyped-def]
+def copy_of(tmp_path: Path) -> CopyOf:
+    """A writable copy of a session run's folder."""
     def make(folder: Path) -> Path:
-        return Path(shutil.copytree(folder, tmp_path / folder.name))
+        return Path(str(shutil.copytree(folder, tmp_path / folder.name)))
     return make
 
 
@@ -46,7 +49,7 @@ def test_fresh_report_verifies(reference_run: Path, capsys: pytest.CaptureFixtur
     assert "FAIL" not in out and "sections are exactly those rendered" in out and "transcript hashes" in out
 
 
-def test_changed_results_json_is_caught(reference_run: Path, copy_of, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_changed_results_json_is_caught(reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
     folder = copy_of(reference_run)
     path = folder / "results.json"
     path.write_bytes(path.read_bytes().replace(b'"passed"', b'"passed" ', 1))
@@ -54,7 +57,7 @@ def test_changed_results_json_is_caught(reference_run: Path, copy_of, capsys: py
     assert code == 1 and "FAIL results.json hashes to" in out
 
 
-def test_edited_html_verdict_is_caught(faulty_run: Path, copy_of, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_edited_html_verdict_is_caught(faulty_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
     folder = copy_of(faulty_run)
     page = folder / "report.html"
     page.write_text(page.read_text().replace('class="verdict NOT">NOT CERTIFIED<', 'class="verdict CERTIFIED">CERTIFIED<'))
@@ -62,7 +65,7 @@ def test_edited_html_verdict_is_caught(faulty_run: Path, copy_of, capsys: pytest
     assert code == 1 and "FAIL report.html: the certification sections are exactly" in out
 
 
-def test_results_claiming_a_verdict_its_rows_do_not_give_are_caught(faulty_run: Path, copy_of,  # type: ignore[no-untyped-def]
+def test_results_claiming_a_verdict_its_rows_do_not_give_are_caught(faulty_run: Path, copy_of: CopyOf,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     folder = copy_of(faulty_run)
     doc = json.loads((folder / "results.json").read_text())
@@ -72,7 +75,7 @@ def test_results_claiming_a_verdict_its_rows_do_not_give_are_caught(faulty_run: 
     assert code == 1 and "states CERTIFIED but its requirements give NOT CERTIFIED" in out
 
 
-def test_missing_or_changed_transcript_is_caught(reference_run: Path, copy_of, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_missing_or_changed_transcript_is_caught(reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
     folder = copy_of(reference_run)
     with (folder / "transcript.jsonl").open("a") as f:
         f.write("{}\n")
@@ -105,7 +108,7 @@ def test_bad_sign_key_is_one_line_without_key_material(tmp_path: Path, capsys: p
     assert err.count("\n") == 1 and "is not an RSA private key" in err and "c2VjcmV0" not in err
 
 
-def test_package_refuses_a_run_that_is_not_certified(faulty_run: Path, copy_of,  # type: ignore[no-untyped-def]
+def test_package_refuses_a_run_that_is_not_certified(faulty_run: Path, copy_of: CopyOf,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     folder = copy_of(faulty_run)
     assert main(["package", "--report", str(folder / "report.html")]) == 1
@@ -114,15 +117,15 @@ def test_package_refuses_a_run_that_is_not_certified(faulty_run: Path, copy_of, 
     assert not (folder / "certification.zip").exists()
 
 
-def test_package_refuses_a_tampered_report(reference_run: Path, copy_of, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_package_refuses_a_tampered_report(reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
     folder = copy_of(reference_run)
     (folder / "junit.xml").write_bytes((folder / "junit.xml").read_bytes().replace(b"<testcase", b"<testcase ", 1))
     assert main(["package", "--report", str(folder / "report.html")]) == 1
     assert "junit.xml is rendered from the results" in capsys.readouterr().err
 
 
-def test_signed_package_verifies_and_catches_changes(reference_run: Path, keys: tuple[Path, Path, Path],  # type: ignore[no-untyped-def]
-                                                      copy_of, capsys: pytest.CaptureFixture[str]) -> None:
+def test_signed_package_verifies_and_catches_changes(reference_run: Path, keys: tuple[Path, Path, Path],
+                                                      copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
     private, public, other = keys
     folder = copy_of(reference_run)
     out = folder / "cert.zip"
@@ -151,7 +154,7 @@ def test_signed_package_verifies_and_catches_changes(reference_run: Path, keys: 
     assert code == 1 and "does not verify" in text
 
 
-def test_package_is_reproducible(reference_run: Path, copy_of) -> None:  # type: ignore[no-untyped-def]
+def test_package_is_reproducible(reference_run: Path, copy_of: CopyOf) -> None:
     folder = copy_of(reference_run)
     first, second = folder / "a.zip", folder / "b.zip"
     assert main(["package", "--report", str(folder / "report.html"), "--out", str(first)]) == 0

@@ -10,10 +10,10 @@ from urllib.parse import unquote
 import pytest
 
 from conformance.cli import main
+from conformance.redact import token_tag
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
-from conformance.redact import token_tag
 
 from .reporting import env_profile, recording
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,9 @@ from conformance.report import html, junit
 from conformance.report.schema import problems
 from conformance.results import dumps
 
-from .reporting import faulty_run, reference_run  # noqa: F401  (session fixtures)
-
 
 def load(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / "results.json").read_text())
+    return dict(json.loads((folder / "results.json").read_text()))
 
 
 def test_results_of_both_runs_validate_against_the_schema(reference_run: Path, faulty_run: Path) -> None:
@@ -42,7 +42,6 @@ def test_results_bytes_are_what_the_report_states(reference_run: Path) -> None:
     assert dumps(json.loads(data)) == data
     page = (reference_run / "report.html").read_text()
     stated = re.search(r'<code id="results-sha256">(sha256:[0-9a-f]{64})</code>', page)
-    import hashlib
     assert stated and stated.group(1) == "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -52,7 +51,7 @@ def test_cover_states_verdict_target_versions_and_counts(faulty_run: Path) -> No
     assert "IUI-SCOPE-NO-EXTRA (MUST) failed" in page
     for value in (results["target"]["psp_id"], results["target"]["client_id"], results["contract"]["digest"],
                   results["suite"]["version"], results["run"]["started"], str(results["run"]["requests"])):
-        assert html.escape(value) in page
+        assert escape(value) in page
     assert f"<b>{results['counts']['failed']}</b> failed" in page
 
 
@@ -84,7 +83,7 @@ def test_evidence_shows_exchange_expectation_rule_and_reproduction(faulty_run: P
     section = html.evidence(results)
     assert 'id="ev-IUI-SCOPE-NO-EXTRA"' in section
     for text in (ev["message"], ev["expected"], ev["received"], ev["reproduce"], row["rule"], row["source"]):
-        assert html.escape(text) in section
+        assert escape(text) in section
     assert "POST " + ev["exchanges"][0]["request"]["url"] in section
     assert "HTTP 200" in section
     # Bodies are pretty-printed JSON, one member per line.
@@ -103,7 +102,6 @@ def test_reference_report_has_no_evidence_and_is_certified(reference_run: Path) 
 def test_sections_are_deterministic_and_embedded_verbatim(faulty_run: Path) -> None:
     data = (faulty_run / "results.json").read_bytes()
     results = json.loads(data)
-    import hashlib
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     rendered = html.sections(results, digest, data)
     assert rendered == html.sections(copy.deepcopy(results), digest, data)

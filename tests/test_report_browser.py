@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from .reporting import faulty_run, reference_run  # noqa: F401  (session fixtures)
-
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--window-size=1280,1600"]
 

@@ -23,7 +23,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def _checks(args: argparse.Namespace) -> list[Check]:
     from ..report import archive
-    from ..report.integrity import check_html, check_results, check_signature, check_transcript, load_public
+    from ..report.integrity import (
+        check_html,
+        check_results,
+        check_signature,
+        check_transcript,
+        load_public,
+    )
 
     key = load_public(args.public_key) if args.public_key else None
     path: Path = args.path
