@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .commands import catalogue, diff, package, reference_wallet, run, verify_report
+from .commands import catalogue, diff, export_openapi, init, package, reference_wallet, run, verify_report
+from .exitcodes import EXIT_USAGE
 
 # name -> (module that adds the parser, function that runs it)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -19,13 +20,26 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify-report": verify_report.run,
     "diff": diff.run,
     "package": package.run,
+    "init": init.run,
+    "export-openapi": export_openapi.run,
 }
-PARSERS = (run.add_parser, reference_wallet.add_parser, catalogue.add_parser, verify_report.add_parser,
-           diff.add_parser, package.add_parser)
+PARSERS = (init.add_parser, run.add_parser, reference_wallet.add_parser, catalogue.add_parser, verify_report.add_parser,
+           diff.add_parser, package.add_parser, export_openapi.add_parser)
+EPILOG = """exit codes:
+  0  certified (or, for other commands, done)
+  1  not certified: a MUST requirement failed, or a test could not complete
+  2  usage or configuration error: bad arguments, profile or contract files
+  3  target unreachable: no request got any HTTP answer
+
+environment:
+  NO_COLOR     set to anything to turn colour off (it is on only on a terminal)
+  any profile value may be written { env = "NAME" } to read it from the variable NAME;
+  use it for every secret: access tokens, the suite's private key (PEM text or bare base64)"""
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="conformance", description="Alipay+ wallet (MPP) conformance suite")
+    p = argparse.ArgumentParser(prog="conformance", description="Alipay+ wallet (MPP) conformance suite",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"mpp-conformance {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for add in PARSERS:
@@ -34,7 +48,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    """Run one command; --help, --version and usage errors return their exit code too."""
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 0 after --help/--version, 2 on a usage error
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     return COMMANDS[args.command](args)
 
 

@@ -4,3 +4,4 @@ EXIT_CERTIFIED = 0  # every MUST requirement passed
 EXIT_NOT_CERTIFIED = 1  # a MUST requirement failed, or the suite could not complete a test
 EXIT_USAGE = 2  # bad arguments, profile or contract files
 EXIT_UNREACHABLE = 3  # no request got any HTTP answer
+EXIT_OK = EXIT_CERTIFIED  # any other command that did what it was asked

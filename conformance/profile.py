@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from .throttle import Limits, parse_limits
 from .tls import Tls, parse_tls
 
 TOKEN_STATES = ("valid", "expired", "revoked")
+PLACEHOLDER = "<fill in: "  # how `conformance init` marks a value only the wallet team knows
+# The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path looks like it.
+_BASE64_KEY = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def _text(table: Mapping[str, Any], key: str, where: str, default: str | None = 
 
 
 def _key_bytes(raw: str, base: Path) -> bytes:
-    if raw.lstrip().startswith("-----BEGIN"):
+    if raw.lstrip().startswith("-----BEGIN") or _BASE64_KEY.fullmatch(raw.strip()):
         return raw.encode()
     path = Path(raw)
     path = path if path.is_absolute() else base / path
@@ -145,9 +149,30 @@ def _levels(raw: Any, catalogue: Catalogue | None) -> Mapping[str, str]:
     return MappingProxyType(dict(raw))
 
 
+def _refuse_placeholders(node: Any, table: str = "", key: str = "") -> None:
+    """A value `conformance init` left for the wallet team is named with what to write instead."""
+    if isinstance(node, str) and node.startswith(PLACEHOLDER):
+        where = f"[{table}].{key}" if table else key
+        raise ProfileError(where, "is still the placeholder written by conformance init",
+                           f"replace it with {node[len(PLACEHOLDER):].rstrip('>')}")
+    if isinstance(node, dict):
+        for name, value in node.items():
+            nested = isinstance(value, dict) and set(value) != {"env"}
+            inner = f"{table}.{name}" if table else name
+            _refuse_placeholders(value, inner if nested else table, "" if nested else name)
+    elif isinstance(node, list):
+        for i, row in enumerate(node):
+            if isinstance(row, dict):
+                for name, value in row.items():
+                    _refuse_placeholders(value, "", f"[[{key}]] #{i + 1} {name}")
+            else:
+                _refuse_placeholders(row, table, key)
+
+
 def parse(data: Mapping[str, Any], base: Path, catalogue: Catalogue | None = None,
           source: str = "(built in)", digest: str = "") -> Profile:
     """Build a Profile from parsed TOML; every problem is one ProfileError line."""
+    _refuse_placeholders(data)
     target = data.get("target")
     if not isinstance(target, dict):
         raise ProfileError("[target]", "is missing", 'add a [target] table with base_url = "https://..."')

@@ -217,3 +217,27 @@ def fingerprint(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> str:
     public = key.public_key() if isinstance(key, rsa.RSAPrivateKey) else key
     der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+# -- key generation (conformance init) ----------------------------------------------------------
+
+PRIVATE_FORMATS = {
+    "pkcs1": serialization.PrivateFormat.TraditionalOpenSSL,  # the official Python SDK
+    "pkcs8": serialization.PrivateFormat.PKCS8,  # the official Java SDK
+}
+
+
+def generate_private_key() -> rsa.RSAPrivateKey:
+    """A fresh RSA-2048 key, the size the contract names (contract-notes §3)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def private_key_pem(key: rsa.RSAPrivateKey, form: str = "pkcs1") -> bytes:
+    """Unencrypted PEM in PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8 (`BEGIN PRIVATE KEY`)."""
+    return key.private_bytes(serialization.Encoding.PEM, PRIVATE_FORMATS[form], serialization.NoEncryption())
+
+
+def public_key_base64(key: rsa.RSAPublicKey) -> str:
+    """SubjectPublicKeyInfo DER as one base64 line, the form key-registration pages usually take."""
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode("ascii")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+from .term import GREEN, RED, colour_enabled, paint
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
 
@@ -58,9 +59,12 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         out += ["--conformance-waivers", str(args.waivers.resolve())]
     for name in args.only:
         out += ["--conformance-only", name]
-    out += ["-qq", "--no-header", "--tb=no", "-p", "no:warnings"] if args.quiet else (
-        ["-v"] if args.verbose else ["-q", "--tb=line"])
-    return out
+    # -q: no terminal reporter at all, so only the verdict line is printed; otherwise pytest's
+    # progress display (dots and percentage, or one line per test with -v).
+    if args.quiet:
+        return out + ["-p", "no:terminal", "-p", "no:warnings"]
+    out += ["-v"] if args.verbose else ["-q", "--tb=line"]
+    return out + ["--color=" + ("yes" if colour_enabled() else "no")]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         from ..report.integrity import signature_document
         results_path.with_name(results_path.name + ".sig").write_bytes(
             signature_document(results_path.read_bytes(), key))
-    print(f"{results['verdict']}: report {args.report}, results {results_path}")
+    verdict = paint(results["verdict"], GREEN if results["verdict"] == "CERTIFIED" else RED)
+    print(f"{verdict}: report {args.report}, results {results_path}")
     if results["verdict"] == "CERTIFIED":
         return EXIT_CERTIFIED
     return EXIT_UNREACHABLE if unreachable(results) else EXIT_NOT_CERTIFIED
