@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from fnmatch import fnmatch
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from .spec import contract
 from .throttle import Exhausted
 
 APIS = ("inquiryUserInfo",)
+SUITE = Path(__file__).resolve().parent / "suite"
 
 RECORDER = pytest.StashKey["Recorder"]()
 NOT_RUN = pytest.StashKey[str]()
@@ -89,8 +91,40 @@ def reference_profile() -> profiles.Profile:
                           source="(embedded reference wallet)")
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def _register_markers(config: pytest.Config) -> None:
+    """Markers to select suite tests with -m (documented in docs/guide.md)."""
+    from .spec import APIS as ALL_APIS
     config.addinivalue_line("markers", "api(name): the Alipay+ API a conformance test probes")
+    config.addinivalue_line("markers", "family(*names): requirement families a conformance test probes")
+    config.addinivalue_line("markers", "conformance: every test of the conformance suite")
+    for api in ALL_APIS:
+        config.addinivalue_line("markers", f"{api}: conformance tests of the {api} API")
+    for family in sorted({r.family for r in catalogue()}):
+        config.addinivalue_line("markers", f"family_{family}: conformance tests probing the {family} requirements")
+
+
+def _collect_suite(config: pytest.Config) -> None:
+    """Certifying from a team's own test run: collect the suite unless the arguments already hold it."""
+    here = config.invocation_params.dir
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        path = (path if path.is_absolute() else here / path).resolve()
+        if path == SUITE or SUITE in path.parents or path in SUITE.parents:
+            return
+    config.args.append(str(SUITE))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    """Suite files are collected even when a team's python_files setting would not match them."""
+    if SUITE not in file_path.parents or not fnmatch(file_path.name, "test_*.py"):
+        return None
+    if any(fnmatch(file_path.name, p) for p in parent.config.getini("python_files")):
+        return None  # the python plugin collects it
+    return pytest.Module.from_parent(parent, path=file_path)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _register_markers(config)
     state = State()
     config.stash[STATE] = state
     path, reference = config.getoption("conformance_profile"), config.getoption("conformance_reference")
@@ -119,12 +153,28 @@ def pytest_configure(config: pytest.Config) -> None:
         if config.getoption(opt):
             setattr(state, attr, Path(config.getoption(opt)))
     state.only = tuple(config.getoption("conformance_only"))
+    _collect_suite(config)
     config.pluginmanager.register(Collector(state), "conformance-collector")
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(HtmlHooks(state), "conformance-html")
 
 
+def _mark_suite_item(item: pytest.Item) -> None:
+    """`api(name)` and `family(...)` become plain markers, so `-m` can select them."""
+    if SUITE not in item.path.parents:
+        return
+    item.add_marker("conformance")
+    for mark in item.iter_markers("api"):
+        item.add_marker(str(mark.args[0]))
+    for mark in item.iter_markers("family"):
+        for name in mark.args:
+            item.add_marker(f"family_{name}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects, so the markers added here count
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        _mark_suite_item(item)
     only = config.stash[STATE].only
     if only:
         keep = [i for i in items if i.name in only]

@@ -18,10 +18,12 @@ def _api(conformance: Recorder):  # type: ignore[no-untyped-def]
     return conformance.context(API).api
 
 
+@pytest.mark.family("behaviour", "userinfo", "schema", "result", "signature", "transport")
 def test_valid_request_succeeds(conformance: Recorder, valid_token: Token) -> None:
     conformance.run(S.valid_case(_api(conformance), conformance.profile, valid_token), conformance.send)
 
 
+@pytest.mark.family("behaviour")
 def test_schema_invalid_request_refused(
     conformance: Recorder, first_token: Token, request_mutation: tuple[Field, str]
 ) -> None:
@@ -30,21 +32,25 @@ def test_schema_invalid_request_refused(
                     conformance.send)
 
 
+@pytest.mark.family("headers", "signature")
 def test_header_deviation_refused(conformance: Recorder, first_token: Token, header_case: str) -> None:
     api, profile = _api(conformance), conformance.profile
     make = S.header_cases(api, profile, first_token)[header_case]
     conformance.run(S.encode(S.base_body(api, profile, first_token.access_token)).map(make), conformance.send)
 
 
+@pytest.mark.family("headers")
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_other_method_refused(conformance: Recorder, method: str) -> None:
     conformance.send(S.method_case(_api(conformance), method))
 
 
+@pytest.mark.family("behaviour")
 def test_inactive_or_unknown_token_refused(conformance: Recorder) -> None:
     conformance.run(S.token_cases(_api(conformance), conformance.profile), conformance.send)
 
 
+@pytest.mark.family("behaviour")
 def test_limits_counted_in_characters(conformance: Recorder, first_token: Token) -> None:
     api = _api(conformance)
     field = next(f for f in api.request_fields() if f.name == "acquirerId")
