@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from . import __version__
-from .spec import SCHEMA_BASE, Api, Contract
+from .spec import Api, Contract
 
 OPENAPI_VERSION = "3.1.0"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -29,7 +29,7 @@ SIGNING = (
     "base64 then URL-encoded, and sent as `Signature: algorithm=RSA256,keyVersion=<n>,signature=<value>` "
     "(a space after each comma is also accepted). The receiver verifies it with the public key the "
     "sender registered for its Client-Id and keyVersion. OpenAPI has no scheme for message "
-    "signatures, so `RSA256Signature` below names the header only; see contract-notes §3."
+    "signatures, so `RSA256Signature` below names the header only."
 )
 RULES = (
     "Rules stated on every API page: every parameter except arrays is a JSON string (\"20\", "
@@ -166,5 +166,4 @@ def document(contract: Contract, paths: Mapping[str, str] | None = None) -> dict
             "securitySchemes": {"RSA256Signature": {
                 "type": "apiKey", "in": "header", "name": "Signature", "description": SIGNING}},
         },
-        "x-schema-base": SCHEMA_BASE,
     }

@@ -118,7 +118,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Mod
     """Suite files are collected even when a team's python_files setting would not match them."""
     if SUITE not in file_path.parents or not fnmatch(file_path.name, "test_*.py"):
         return None
-    if any(fnmatch(file_path.name, p) for p in parent.config.getini("python_files")):
+    if parent.session.isinitpath(file_path) or any(
+            fnmatch(file_path.name, p) for p in parent.config.getini("python_files")):
         return None  # the python plugin collects it
     return pytest.Module.from_parent(parent, path=file_path)
 

@@ -13,6 +13,8 @@ from conformance.cli import main
 
 from .reporting import faulty_run, reference_run  # noqa: F401  (session runs shared by the report tests)
 
+pytest_plugins = ["pytester"]  # the plugin is tested as a wallet team uses it
+
 Certify = Callable[..., tuple[int, dict[str, Any]]]
 
 
