@@ -7,9 +7,10 @@ several may be in flight at once, and all share one rate limit, budget and back-
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -17,7 +18,7 @@ from typing import Any
 
 import anyio
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.from_thread import start_blocking_portal
 
 from .model import Case, Exchange, Request, Response
 from .signing import Tamper, request_uri
@@ -31,9 +32,9 @@ Auth = Callable[[Tamper], httpx.Auth]
 class Sender:
     """Sends cases to one base URL; a transport failure becomes a recorded Exchange."""
 
-    def __init__(self, portal: BlockingPortal, http: httpx.AsyncClient, base_url: str, auth: Auth,
+    def __init__(self, loop: asyncio.AbstractEventLoop, http: httpx.AsyncClient, base_url: str, auth: Auth,
                  throttle: Throttle, timeout: float, max_bytes: int = MAX_RESPONSE_BYTES) -> None:
-        self.portal, self.http, self.base_url, self.auth = portal, http, base_url, auth
+        self.loop, self.http, self.base_url, self.auth = loop, http, base_url, auth
         self.throttle, self.timeout, self.max_bytes = throttle, timeout, max_bytes
 
     @property
@@ -48,18 +49,12 @@ class Sender:
     def send(self, case: Case, path: str) -> Exchange:
         """Send one case (re-sending it after a back-off while the answer asks for that)."""
         self.throttle.check()
-        return self.portal.call(self._send, case, path)
+        return self.submit(case, path).result()
 
-    def send_all(self, cases: Sequence[tuple[Case, str]]) -> list[Exchange | Exhausted]:
-        """Send many cases, up to `workers` at a time; an unsent case yields Exhausted instead."""
-        futures: list[Future[Exchange]] = [self.portal.start_task_soon(self._send, c, p) for c, p in cases]
-        out: list[Exchange | Exhausted] = []
-        for f in futures:
-            try:
-                out.append(f.result())
-            except Exhausted as exc:
-                out.append(exc)
-        return out
+    def submit(self, case: Case, path: str) -> Future[Exchange]:
+        """Start sending a case now (at most `workers` are in flight); the Future may raise Exhausted."""
+        # Not the portal's start_task_soon, which waits for the loop: drawing goes on meanwhile.
+        return asyncio.run_coroutine_threadsafe(self._send(case, path), self.loop)
 
     async def _send(self, case: Case, path: str) -> Exchange:
         attempt = 0
@@ -147,9 +142,9 @@ def open_sender(base_url: str, auth: Auth, limits: Limits, timeout: float, verif
         http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), verify=verify,
                                  limits=pool, transport=transport, follow_redirects=False, trust_env=False)
         stack.callback(portal.call, http.aclose)
-        throttle = portal.call(_make_throttle, limits)
-        yield Sender(portal, http, base_url, auth, throttle, timeout)
+        loop, throttle = portal.call(_in_loop, limits)
+        yield Sender(loop, http, base_url, auth, throttle, timeout)
 
 
-async def _make_throttle(limits: Limits) -> Throttle:
-    return Throttle(limits)  # made inside the loop it will wait in
+async def _in_loop(limits: Limits) -> tuple[asyncio.AbstractEventLoop, Throttle]:
+    return asyncio.get_running_loop(), Throttle(limits)  # the throttle waits in this loop

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -56,11 +57,10 @@ class Engine:
         self.requests += 1
         return self.sender.send(case, self.profile.path(case.api))
 
-    def prefetch(self, cases: list[Case]) -> dict[Case, Exchange]:
-        """Send cases concurrently (up to the workers limit); the ones that could not be sent are left out."""
-        answers = self.sender.send_all([(c, self.profile.path(c.api)) for c in cases])
-        self.requests += len(cases)
-        return {c: a for c, a in zip(cases, answers) if isinstance(a, Exchange)}
+    def submit(self, case: Case) -> Future[Exchange]:
+        """Start sending a case in the background; up to the workers limit are in flight at once."""
+        self.requests += 1
+        return self.sender.submit(case, self.profile.path(case.api))
 
 
 @contextmanager
@@ -137,6 +137,7 @@ class Recorder:
     sent: int = 0
     # Answers by case: prefetched ones, and replays of a case hypothesis already tried agree.
     answers: dict[Case, Exchange] = field(default_factory=dict, repr=False)
+    pending: dict[Case, Future[Exchange]] = field(default_factory=dict, repr=False)
     stopped: Exhausted | None = None
     first: int = field(init=False, default=0)
     transcript: list[dict[str, Any]] = field(default_factory=list)
@@ -161,7 +162,8 @@ class Recorder:
         """Send one case, judge it with every applicable check, fail on a MUST violation."""
         exchange = self.answers.get(case)
         if exchange is None:
-            exchange = self.answers[case] = self.engine.exchange(case)
+            ahead = self.pending.pop(case, None)
+            exchange = self.answers[case] = ahead.result() if ahead else self.engine.exchange(case)
             self.sent += 1
         outcomes = judge(exchange, self.engine.context(case.api))
         if case not in self.transcribed:  # a replayed case was sent once, so it is logged once
@@ -198,15 +200,17 @@ class Recorder:
     def run(self, strategy: st.SearchStrategy[T], test: Callable[[T], Any]) -> None:
         """Run test over the strategy with the run's budget, seed and shrinking."""
         s = self.engine.settings
-        collected: list[Case] | None = None
+        ahead = self.engine.sender.limits.workers > 1
 
         @settings(max_examples=s.examples, deadline=None, database=None, derandomize=s.seed is None and s.derandomize,
                   suppress_health_check=list(HealthCheck), print_blob=False,
                   report_multiple_bugs=False)
         @given(strategy)
         def probe(value: T) -> None:
-            if collected is not None:
-                collected.extend(_cases(value))
+            if ahead:
+                for case in _cases(value):
+                    if case not in self.answers and case not in self.pending:
+                        self.pending[case] = self.engine.submit(case)
                 return
             try:
                 test(value)
@@ -215,18 +219,18 @@ class Recorder:
 
         if s.seed is not None:
             probe = seed(s.seed)(probe)
-        if self.engine.sender.limits.workers > 1:
-            # A first pass only draws the examples (the same ones: generation is seeded) and sends
-            # them all concurrently; the real pass then judges the answers, and shrinking still
-            # sends what it tries live, so minimal failing examples are kept.
-            collected = []
+        if ahead:
+            # A first pass only draws the examples (the same ones: generation is seeded) and starts
+            # sending them, `workers` at a time; the real pass judges each answer as it arrives.
+            # Shrinking sends what it tries live, so minimal failing examples are kept.
             probe()
-            fresh = list(dict.fromkeys(c for c in collected if c not in self.answers))
-            collected = None
-            got = self.engine.prefetch(fresh)
-            self.answers.update(got)
-            self.sent += len(got)
-        probe()
+            ahead = False
+        try:
+            probe()
+        finally:
+            for unused in self.pending.values():  # drawn, but the real pass took another path
+                unused.cancel()
+            self.pending.clear()
         if self.stopped is not None:
             raise self.stopped
 

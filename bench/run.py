@@ -1,0 +1,192 @@
+"""Benchmark of the certification pipeline against the reference wallet on loopback.
+
+Prints, in one run: (a) requests per second of the full pipeline (generate, sign, send, verify,
+check) and of a raw httpx loop sending pre-signed requests, and their ratio; (b) the pipeline
+with 50 ms of latency in the wallet at 1 and 16 workers, as ratios to the ideal workers / latency;
+(c) the wall time of a full default certification run; (d) peak memory.
+`--long N` instead sends N requests through the pipeline and prints memory at start, middle, end.
+
+Usage: python bench/run.py [--requests 600] [--long 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+from hypothesis import strategies as st
+
+from conformance import signing
+from conformance import strategies as S
+from conformance.catalogue import catalogue
+from conformance.engine import Engine, Recorder, RunSettings, open_engine
+from conformance.model import Case
+from conformance.profile import Profile, parse
+from conformance.reference import data
+from conformance.spec import contract
+from conformance.throttle import Limits
+
+HERE = Path(__file__).resolve().parent
+API = "inquiryUserInfo"
+LATENCY = 0.05
+EXAMPLES = 100  # hypothesis examples per property, as in a suite test with --examples 100
+
+
+@contextmanager
+def wallet(latency: float = 0.0) -> Iterator[str]:
+    """The reference wallet in its own process (as a staging wallet is), yielding its base URL."""
+    proc = subprocess.Popen([sys.executable, str(HERE / "server.py"), "--latency", str(latency)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=15)
+
+
+def stats(url: str) -> dict[str, Any]:
+    answer: dict[str, Any] = httpx.get(url + "/_stats").json()
+    return answer
+
+
+def profile(url: str, workers: int) -> Profile:
+    prof = parse(tomllib.loads(data.profile_toml(url)), Path("."), catalogue())
+    return replace(prof, limits=Limits(rate=0, workers=workers))
+
+
+def strategies(prof: Profile) -> list[st.SearchStrategy[Case]]:
+    """Valid requests for every token and every kind of invalid field, one strategy per suite test."""
+    api = contract().apis[API]
+    tokens = [t for t in prof.tokens if t.state == "valid"]
+    parts = [S.valid_case(api, prof, t) for t in tokens]
+    parts += [S.invalid_case(api, prof, tokens[0], f, k)
+              for f in api.request_fields() for k in S.MUTATIONS if S.applicable(k, f)]
+    return parts
+
+
+def rounds(engine: Engine, requests: int) -> Iterator[Recorder]:
+    """Suite-test-sized runs of the pipeline until `requests` have been sent."""
+    tests, start = itertools.cycle(strategies(engine.profile)), engine.sender.requests
+    while engine.sender.requests - start < requests:
+        rec = Recorder(engine, "bench")
+        rec.run(next(tests), rec.send)
+        yield rec
+
+
+def pipeline(url: str, workers: int, requests: int) -> tuple[float, float]:
+    """(requests per second, client CPU seconds per request) of the whole pipeline."""
+    with open_engine(profile(url, workers), RunSettings(examples=EXAMPLES)) as engine:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in rounds(engine, requests):
+            pass
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        return engine.sender.requests / wall, cpu / engine.sender.requests
+
+
+def raw_loop(url: str, requests: int) -> float:
+    """Requests per second of a plain httpx loop posting pre-signed valid requests."""
+    prof = profile(url, 1)
+    auth = signing.RSA256Auth(prof.client_id, prof.suite_private_key, prof.key_version, signing.Tamper())
+    body = S.encode(S.base_body(contract().apis[API], prof, prof.tokens[0].access_token)).example()
+    with httpx.Client() as http:
+        target = url + prof.path(API)
+        signed = [next(auth.sync_auth_flow(http.build_request(
+            "POST", target, content=body, headers={"Content-Type": S.JSON_CT}))) for _ in range(requests)]
+        wall = time.perf_counter()
+        for req in signed:
+            http.send(req).read()
+        return requests / (time.perf_counter() - wall)
+
+
+def certification_run() -> float:
+    """Wall seconds of `conformance run` with every default, as a wallet team runs it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wall = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from conformance.cli import entry; entry()", "run", "-q",
+                        "--report", str(Path(tmp) / "report.html")], check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - wall
+
+
+def rss_mib() -> float:
+    """Resident memory of this process now."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def figures(requests: int) -> None:
+    with wallet() as url:
+        raw = raw_loop(url, requests)
+        full, _ = pipeline(url, 1, requests)
+    print(f"(a) pipeline, 1 worker:             {full:8.1f} req/s")
+    print(f"    raw httpx loop, pre-signed:     {raw:8.1f} req/s")
+    print(f"    ratio:                          {full / raw:8.2f}   target >= 0.5: {verdict(full / raw >= 0.5)}")
+    with wallet(LATENCY) as url:
+        for workers in (1, 16):
+            before = stats(url)
+            rps, client_cpu = pipeline(url, workers, max(requests, 20 * workers))
+            after = stats(url)
+            ideal = workers / LATENCY
+            wallet_cpu = (after["cpu"] - before["cpu"]) / max(1, after["calls"] - before["calls"])
+            ceiling = (os.cpu_count() or 1) / (client_cpu + wallet_cpu)
+            target = f"   target >= 0.8: {verdict(rps / ideal >= 0.8)}" if workers == 16 else ""
+            print(f"(b) {LATENCY * 1000:.0f} ms latency, {workers:2} workers:     {rps:8.1f} req/s = "
+                  f"{rps / ideal:.2f} of ideal {ideal:.0f}{target}")
+            print(f"    CPU per request: suite {client_cpu * 1000:.1f} ms + wallet {wallet_cpu * 1000:.1f} ms; "
+                  f"{os.cpu_count()} cores cap this machine at {ceiling:.0f} req/s "
+                  f"({rps / min(ideal, ceiling):.2f} of the reachable)")
+    wall = certification_run()
+    print(f"(c) full default certification run: {wall:7.1f} s      target < 60 s: {verdict(wall < 60)}")
+    own, children = peak_mib(resource.RUSAGE_SELF), peak_mib(resource.RUSAGE_CHILDREN)
+    print(f"(d) peak memory: bench {own:.0f} MiB, largest child (wallet or certification run) {children:.0f} MiB"
+          f"   target < 200 MiB: {verdict(max(own, children) < 200)}")
+
+
+def long_run(total: int) -> None:
+    marks = {0: "start", total // 2: "middle"}
+    with wallet() as url, open_engine(profile(url, 16), RunSettings(examples=EXAMPLES)) as engine:
+        judged, next_mark, wall = 0, 0, time.perf_counter()
+        for rec in rounds(engine, total):
+            judged += rec.records[f"{engine.context(API).prefix}-TRANSPORT-ANSWER"].exchanges
+            if engine.sender.requests >= next_mark:
+                print(f"{marks.get(next_mark, 'mark')}: {engine.sender.requests} requests, RSS {rss_mib():.1f} MiB",
+                      flush=True)
+                next_mark = total // 2 if next_mark == 0 else total + 1
+        served, sent = stats(url)["calls"], engine.sender.requests
+    print(f"end: {sent} requests in {time.perf_counter() - wall:.0f} s, RSS {rss_mib():.1f} MiB, "
+          f"peak {peak_mib(resource.RUSAGE_SELF):.1f} MiB")
+    print(f"sent {sent}, answered by the wallet {served}, judged {judged}: "
+          f"{'no result lost' if sent == served == judged else 'RESULTS LOST'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=600, help="requests per throughput figure")
+    parser.add_argument("--long", type=int, metavar="N", help="send N requests and report memory instead")
+    args = parser.parse_args(argv)
+    long_run(args.long) if args.long else figures(args.requests)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""The reference wallet in a process of its own, with optional latency; prints its base URL on stdout.
+
+GET /_stats answers {"calls": requests handled, "cpu": CPU seconds of this process}.
+Usage: python bench/server.py [--latency SECONDS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from conformance.reference.chaos import Latency, Receive, Scope, Send
+from conformance.reference.server import serve
+from conformance.reference.wallet import Wallet
+
+
+class Stats:
+    """Serves /_stats and passes everything else to the wallet (behind its latency)."""
+
+    def __init__(self, wallet: Wallet, latency: float) -> None:
+        self.wallet, self.app = wallet, Latency(wallet.app(), latency)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/_stats":
+            body = json.dumps({"calls": self.wallet.calls, "cpu": time.process_time()}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    args = parser.parse_args(argv)
+    options: dict[str, Any] = {"backlog": 4096, "timeout_keep_alive": 60}
+    with serve(Stats(Wallet(), args.latency), **options) as url:
+        print(url, flush=True)
+        sys.stdin.read()  # serve until the bench closes our stdin
+
+
+if __name__ == "__main__":
+    main()
