@@ -89,3 +89,14 @@ def test_workers_keep_the_minimal_failing_example(certify: Certify) -> None:
         ev = row["evidence"][0]
         evidence.append((ev["message"], ev["received"], [x["request"]["body"] for x in ev["exchanges"]]))
     assert evidence[0] == evidence[1]
+
+
+@pytest.mark.parametrize("args, says", [
+    (("--workers", "0"), "--workers 0 is below 1"), (("--rate", "-1"), "--rate -1 is below 0"),
+    (("--ca-bundle", "/nonexistent/ca.pem"), "--ca-bundle / [tls].ca_bundle: cannot be used"),
+])
+def test_bad_run_options_are_one_line(certify: Certify, capsys: pytest.CaptureFixture[str],
+                                      args: tuple[str, ...], says: str) -> None:
+    code, _ = certify(*args)
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and says in err and "\n" not in err

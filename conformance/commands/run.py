@@ -92,6 +92,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",
                   file=sys.stderr)
             return EXIT_USAGE
+    for flag, value, low in (("--rate", args.rate, 0), ("--workers", args.workers, 1),
+                             ("--max-requests", args.max_requests, 0)):
+        if value is not None and value < low:
+            print(f"conformance: error: {flag} {value:g} is below {low}; pass a number of at least {low}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    if args.ca_bundle is not None:
+        from ..tls import Tls
+        try:
+            Tls(ca_bundle=args.ca_bundle).context()
+        except ConfigError as exc:
+            print(f"conformance: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     argv = pytest_args(args)
     results_path = Path(argv[argv.index("--conformance-results") + 1])
     results_path.unlink(missing_ok=True)
