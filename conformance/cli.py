@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from . import __version__
 from .commands import catalogue, diff, export_openapi, init, package, reference_wallet, run, verify_report
-from .exitcodes import EXIT_USAGE
+from .exitcodes import EXIT_USAGE, HELP
 
 # name -> (module that adds the parser, function that runs it)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -25,11 +25,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 PARSERS = (init.add_parser, run.add_parser, reference_wallet.add_parser, catalogue.add_parser, verify_report.add_parser,
            diff.add_parser, package.add_parser, export_openapi.add_parser)
-EPILOG = """exit codes:
-  0  certified (or, for other commands, done)
-  1  not certified: a MUST requirement failed, or a test could not complete
-  2  usage or configuration error: bad arguments, profile or contract files
-  3  target unreachable: no request got any HTTP answer
+EPILOG = HELP + """
 
 environment:
   NO_COLOR     set to anything to turn colour off (it is on only on a terminal)

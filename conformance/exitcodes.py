@@ -5,3 +5,9 @@ EXIT_NOT_CERTIFIED = 1  # a MUST requirement failed, or the suite could not comp
 EXIT_USAGE = 2  # bad arguments, profile or contract files
 EXIT_UNREACHABLE = 3  # no request got any HTTP answer
 EXIT_OK = EXIT_CERTIFIED  # any other command that did what it was asked
+
+HELP = """exit codes:
+  0  certified (or, for other commands, done)
+  1  not certified: a MUST requirement failed, or a test could not complete
+  2  usage or configuration error: bad arguments, profile or contract files
+  3  target unreachable: no request got any HTTP answer"""

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE, HELP
 from .term import GREEN, RED, colour_enabled, paint
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
@@ -15,7 +15,8 @@ SUITE = Path(__file__).resolve().parent.parent / "suite"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("run", help="certify a wallet (the embedded reference wallet without --profile)",
-                       description="Certify the wallet a profile describes; exit 0 only when certified.")
+                       description="Certify the wallet a profile describes; exit 0 only when certified.",
+                       epilog=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet")
     p.add_argument("--fault", help="with no profile: certify this faulty variant of the reference wallet")
     p.add_argument("--report", type=Path, default=Path("reports/report.html"), help="HTML report path")
