@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .commands import catalogue, diff, export_openapi, init, package, reference_wallet, run, verify_report
+from .commands import (catalogue, diff, export_openapi, init, package, reference_wallet, run,
+                       verify_report)
 from .exitcodes import EXIT_USAGE, HELP
 
 # name -> (module that adds the parser, function that runs it)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from fnmatch import fnmatch
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
