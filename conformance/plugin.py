@@ -165,11 +165,14 @@ def _mark_suite_item(item: pytest.Item) -> None:
     if SUITE not in item.path.parents:
         return
     item.add_marker("conformance")
-    for mark in item.iter_markers("api"):
-        item.add_marker(str(mark.args[0]))
-    for mark in item.iter_markers("family"):
-        for name in mark.args:
-            item.add_marker(f"family_{name}")
+    apis = [str(mark.args[0]) for mark in item.iter_markers("api")]
+    families = [f"family_{name}" for mark in item.iter_markers("family") for name in mark.args]
+    known = {line.split(":")[0].split("(")[0] for line in item.config.getini("markers")}
+    for name in apis + families:
+        if name not in known:  # not in the catalogue yet; registered so --strict-markers accepts it
+            item.config.addinivalue_line("markers", f"{name}: conformance tests ({name})")
+            known.add(name)
+        item.add_marker(name)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects, so the markers added here count

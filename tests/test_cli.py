@@ -175,6 +175,12 @@ def test_export_openapi_to_stdout_and_file(tmp_path: Path, capsys: pytest.Captur
     assert json.loads((tmp_path / "out/openapi.json").read_text())["openapi"] == "3.1.0"
 
 
+def test_export_openapi_takes_paths_from_a_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ref.toml").write_text(profile_toml("http://127.0.0.1:8470"))
+    assert main(["export-openapi", "--profile", str(tmp_path / "ref.toml")]) == 0
+    assert "/mpp/v1/alipayplus/inquiryUserInfo" in json.loads(capsys.readouterr().out)["paths"]
+
+
 def test_export_openapi_errors_exit_2(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     assert main(["export-openapi", "-o", str(tmp_path / "file/openapi.json")]) == EXIT_USAGE

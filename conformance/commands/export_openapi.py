@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from ..spec import contract
 
     try:
-        paths = dict(_profile_paths(args.profile)) if args.profile else None
+        paths = _profile_paths(args.profile) if args.profile else None
         doc = document(contract(), paths)
     except ConfigError as exc:
         error(str(exc))
