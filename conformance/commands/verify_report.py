@@ -46,7 +46,9 @@ def _checks(args: argparse.Namespace) -> list[Check]:
     results_path = args.results or path.with_name("results.json")
     results_file = results_path.read_bytes() if results_path.exists() else None
     checks, results = check_html(data.decode("utf-8", "replace"), results_file, path.name)
-    if results_file is not None:
+    if results_file is None:
+        checks.append(Check(True, f"{results_path} not found: checked the results embedded in the report", skipped=True))
+    else:
         rsig = results_path.with_name(results_path.name + ".sig")
         checks += check_signature(results_file, rsig.read_bytes() if rsig.exists() else None, results_path.name, key)
     if results is not None and results.get("transcript"):
