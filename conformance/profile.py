@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +13,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from . import signing
+from . import signing, tomlfile
 from .catalogue import LEVELS, Catalogue
 from .errors import ProfileError
 from .throttle import Limits, parse_limits
@@ -213,13 +211,5 @@ def parse(data: Mapping[str, Any], base: Path, catalogue: Catalogue | None = Non
 
 def load(path: Path, catalogue: Catalogue | None = None) -> Profile:
     """Read a profile file; relative key paths resolve against its folder."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ProfileError(str(path), f"cannot be read ({exc.strerror})", "check the --profile path")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProfileError(str(path), f"is not valid TOML ({exc})", "fix the syntax at that line")
-    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    data, digest = tomlfile.read(path, ProfileError, "--profile")
     return parse(data, path.resolve().parent, catalogue, str(path), digest)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Container, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import tomlfile
 from .errors import ConfigError
 
 FIELDS = ("requirement", "reason", "owner", "expires")
@@ -99,15 +98,8 @@ def parse(data: Mapping[str, Any], known: Container[str], source: str = "(inline
 
 def load(path: Path, known: Container[str]) -> Waivers:
     """Read a waiver file."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise WaiverError(str(path), f"cannot be read ({exc.strerror})", "check the --waivers path")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise WaiverError(str(path), f"is not valid TOML ({exc})", "fix the syntax at that line")
-    return Waivers(parse(data, known, str(path)), str(path), "sha256:" + hashlib.sha256(raw).hexdigest())
+    data, digest = tomlfile.read(path, WaiverError, "--waivers")
+    return Waivers(parse(data, known, str(path)), str(path), digest)
 
 
 def apply(rows: Iterable[MutableMapping[str, Any]], waivers: Waivers, today: date) -> list[dict[str, Any]]:

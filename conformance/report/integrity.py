@@ -6,10 +6,10 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -20,6 +20,7 @@ from .html import sections
 from .schema import problems
 
 SIGNATURE_ALGORITHM = "SHA256withRSA"
+T = TypeVar("T")
 _EMBEDDED = re.compile(
     r'<script type="application/octet-stream" id="conformance-results" data-sha256="([^"]*)">([A-Za-z0-9+/=]*)</script>')
 _STATED = re.compile(r'<code id="results-sha256">([^<]*)</code>')
@@ -33,24 +34,24 @@ class Check:
     skipped: bool = False
 
 
-def load_private(path: Path, option: str = "--sign-key") -> rsa.RSAPrivateKey:
-    """The certifier's key; a bad file is one ConfigError line, never the key's content."""
+def _key(path: Path, option: str, load: Callable[[bytes], T], kind: str, fix: str) -> T:
+    """A key file; a bad one is one ConfigError line, never the key's content."""
     try:
-        return signing.load_private_key(path.read_bytes())
+        return load(path.read_bytes())
     except OSError as exc:
         raise ConfigError(f"{option} {path}", f"cannot be read ({exc.strerror})", "give the path of a PEM file")
     except (ValueError, TypeError):
-        raise ConfigError(f"{option} {path}", "is not an RSA private key", "export it as unencrypted PEM")
+        raise ConfigError(f"{option} {path}", f"is not an RSA {kind} key", fix)
+
+
+def load_private(path: Path, option: str = "--sign-key") -> rsa.RSAPrivateKey:
+    """The certifier's signing key."""
+    return _key(path, option, signing.load_private_key, "private", "export it as unencrypted PEM")
 
 
 def load_public(path: Path, option: str = "--public-key") -> rsa.RSAPublicKey:
-    try:
-        return signing.load_public_key(path.read_bytes())
-    except OSError as exc:
-        raise ConfigError(f"{option} {path}", f"cannot be read ({exc.strerror})", "give the path of a PEM file")
-    except (ValueError, TypeError):
-        raise ConfigError(f"{option} {path}", "is not an RSA public key",
-                          "give the certifier's public key (X.509 SubjectPublicKeyInfo PEM)")
+    return _key(path, option, signing.load_public_key, "public",
+                "give the certifier's public key (X.509 SubjectPublicKeyInfo PEM)")
 
 
 def signature_document(data: bytes, key: rsa.RSAPrivateKey) -> bytes:
