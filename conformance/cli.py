@@ -8,8 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .commands import (catalogue, diff, export_openapi, init, package, reference_wallet, run,
-                       verify_report)
+from .commands import (catalogue, diff, export_openapi, init, package, reference_wallet, render,
+                       run, verify_report)
 from .exitcodes import EXIT_USAGE, HELP
 
 # name -> (module that adds the parser, function that runs it)
@@ -23,9 +23,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "package": package.run,
     "init": init.run,
     "export-openapi": export_openapi.run,
+    "render": render.run,
 }
 PARSERS = (init.add_parser, run.add_parser, reference_wallet.add_parser, catalogue.add_parser, verify_report.add_parser,
-           diff.add_parser, package.add_parser, export_openapi.add_parser)
+           diff.add_parser, package.add_parser, export_openapi.add_parser, render.add_parser)
 EPILOG = HELP + """
 
 environment:

@@ -114,7 +114,9 @@ def apply(rows: Iterable[MutableMapping[str, Any]], waivers: Waivers, today: dat
                                  "level": row["level"] if row is not None else None}
         if not w.active(today):
             entry["state"] = "expired"
-            entry["note"] = f"expired on {w.expires.isoformat()}; it no longer applies: renew or fix the deviation"
+            entry["note"] = (f"expired on {w.expires.isoformat()}: the requirement counts again; fix the deviation "
+                             "or renew the waiver" if deviates else
+                             f"expired on {w.expires.isoformat()} and the deviation no longer occurs: remove the waiver")
         elif not deviates:
             entry["state"] = "unused"
             entry["note"] = "the deviation no longer occurs in this run: remove the waiver"

@@ -11,6 +11,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conformance.report import html, junit
 from conformance.report.schema import problems
 from conformance.results import dumps
@@ -137,3 +139,22 @@ def test_junit_marks_warned_and_waived_and_unknown_statuses(reference_run: Path)
 def test_report_is_self_contained(faulty_run: Path) -> None:
     page = (faulty_run / "report.html").read_text()
     assert not re.search(r"<script[^>]+\ssrc=|<link[^>]+\shref=|<img[^>]+\ssrc=\"?https?:|url\(\s*['\"]?https?:", page)
+
+
+def test_render_makes_a_standalone_page_of_the_same_sections(faulty_run: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+    out = tmp_path / "page.html"
+    assert main(["render", str(faulty_run / "results.json"), "--out", str(out)]) == 0
+    data = (faulty_run / "results.json").read_bytes()
+    sections = html.sections(json.loads(data), "sha256:" + hashlib.sha256(data).hexdigest(), data)
+    assert sections in out.read_text() and sections in (faulty_run / "report.html").read_text()
+    capsys.readouterr()
+    assert main(["verify-report", str(out), "--results", str(faulty_run / "results.json")]) == 0
+
+
+def test_render_refuses_a_document_that_breaks_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+    (tmp_path / "results.json").write_text('{"schema": "mpp-conformance/results/v1"}')
+    assert main(["render", str(tmp_path / "results.json")]) == 1
+    assert "breaks the results schema" in capsys.readouterr().err

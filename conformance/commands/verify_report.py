@@ -52,7 +52,7 @@ def _checks(args: argparse.Namespace) -> list[Check]:
         rsig = results_path.with_name(results_path.name + ".sig")
         checks += check_signature(results_file, rsig.read_bytes() if rsig.exists() else None, results_path.name, key)
     if results is not None and results.get("transcript"):
-        transcript = path.with_name(results["transcript"]["file"])
+        transcript = results_path.with_name(results["transcript"]["file"])
         checks += check_transcript(results, transcript.read_bytes() if transcript.exists() else None)
     return checks
 

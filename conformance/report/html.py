@@ -13,7 +13,7 @@ from .style import SCRIPT, STYLE
 Row = Mapping[str, Any]
 BROKEN = ("failed", "warned", "waived")
 # Fixed widths, so every family's table lines up with the others.
-COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in (17, 6, 27, 29, 9, 6, 6)) + "</colgroup>"
+COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in (16, 6, 26, 28, 9, 8, 7)) + "</colgroup>"
 
 
 def _e(value: object) -> str:
@@ -80,9 +80,9 @@ def waivers(results: Mapping[str, Any]) -> str:
         return ""
     head = "<tr><th>Requirement</th><th>Level</th><th>State</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Note</th></tr>"
     body = "".join(
-        f'<tr class="waiver-{_e(w["state"])}"><td><a href="#req-{_e(w["requirement"])}">{_e(w["requirement"])}</a></td>'
+        f'<tr class="waiver-{_e(w["state"])}"><td class="rid"><a href="#req-{_e(w["requirement"])}">{_e(w["requirement"])}</a></td>'
         f'<td>{_e(w["level"] or "")}</td><td>{_e(w["state"].upper())}</td><td>{_e(w["reason"])}</td>'
-        f'<td>{_e(w["owner"])}</td><td>{_e(w["expires"])}</td><td>{_e(w["note"])}</td></tr>' for w in entries)
+        f'<td>{_e(w["owner"])}</td><td class="date">{_e(w["expires"])}</td><td>{_e(w["note"])}</td></tr>' for w in entries)
     src = f'{block.get("source") or ""} {block.get("digest") or ""}'
     return f'<section id="waivers"><h2>Waivers</h2><p>From {_e(src)}</p><table class="grid">{head}{body}</table></section>'
 
@@ -170,3 +170,10 @@ def sections(results: Mapping[str, Any], digest: str, data: bytes) -> str:
     """Every certification section; deterministic, so a verifier can render them again and compare."""
     return (f'<div class="cert" id="certification">{STYLE}{cover(results)}{waivers(results)}{matrix(results)}'
             f"{evidence(results)}{integrity(digest, data)}{SCRIPT}</div>")
+
+
+def page(results: Mapping[str, Any], digest: str, data: bytes) -> str:
+    """A standalone page of the same sections, for a results document without its pytest-html report."""
+    title = f"Certification report: {results.get('target', {}).get('base_url', '')}"
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title></head>'
+            f'<body><h1 id="title">{_e(title)}</h1>{sections(results, digest, data)}</body></html>\n')

@@ -6,6 +6,7 @@ STYLE = """<style>
 .cert{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:14px;color:#1d2125;
 max-width:1200px;margin:0 0 2.5em;line-height:1.4}
 .cert h2{font-size:20px;margin:1.4em 0 .5em;border-bottom:2px solid #d0d7de;padding-bottom:.2em;color:#1d2125}
+.cert a{color:#0969da}.cert .date{white-space:nowrap}
 .cert h3{font-size:16px;margin:1em 0 .4em;color:#1d2125}.cert p{color:#1d2125}
 .cert .verdict{font-size:28px;font-weight:700;padding:.35em .9em;display:inline-block;border-radius:6px;
 letter-spacing:.04em}
@@ -20,6 +21,7 @@ text-transform:capitalize}
 .cert .grid th,.cert .grid td{border:1px solid #d0d7de;padding:4px 7px;vertical-align:top;text-align:left}
 .cert .grid thead th{background:#f6f8fa}
 .cert .rid{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
+#waivers .rid{white-space:nowrap}
 .cert .num{text-align:right}.cert .rule q{font-style:italic}.cert .src{color:#57606a;font-size:12px}
 .cert .note{font-size:12px;color:#6f4e00;margin-top:3px}
 .cert .badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:11.5px;font-weight:700;
