@@ -141,7 +141,6 @@ class Recorder:
     stopped: Exhausted | None = None
     first: int = field(init=False, default=0)
     transcript: list[dict[str, Any]] = field(default_factory=list)
-    transcribed: set[Case] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.first = self.engine.sender.requests
@@ -161,13 +160,13 @@ class Recorder:
     def send(self, case: Case) -> Exchange:
         """Send one case, judge it with every applicable check, fail on a MUST violation."""
         exchange = self.answers.get(case)
+        fresh = exchange is None  # a replayed case was sent once, so it is logged once
         if exchange is None:
             ahead = self.pending.pop(case, None)
             exchange = self.answers[case] = ahead.result() if ahead else self.engine.exchange(case)
             self.sent += 1
         outcomes = judge(exchange, self.engine.context(case.api))
-        if case not in self.transcribed:  # a replayed case was sent once, so it is logged once
-            self.transcribed.add(case)
+        if fresh:
             self.transcript.append(transcript_entry(exchange, outcomes, self.engine.redactor))
         self.record(outcomes)
         return exchange

@@ -158,3 +158,14 @@ def test_render_refuses_a_document_that_breaks_the_schema(tmp_path: Path, capsys
     (tmp_path / "results.json").write_text('{"schema": "mpp-conformance/results/v1"}')
     assert main(["render", str(tmp_path / "results.json")]) == 1
     assert "breaks the results schema" in capsys.readouterr().err
+
+
+def test_transcript_holds_every_judged_exchange_with_what_it_broke(faulty_run: Path) -> None:
+    results = load(faulty_run)
+    lines = [json.loads(line) for line in (faulty_run / "transcript.jsonl").read_text().splitlines()]
+    assert len(lines) == results["transcript"]["exchanges"] > 0
+    assert results["transcript"]["exchanges"] <= results["run"]["requests"]
+    assert {"test", "case", "request", "response", "error", "broke"} <= set(lines[0])
+    broke = [e for e in lines if "IUI-SCOPE-NO-EXTRA" in e["broke"]]
+    assert broke and all(e["test"].startswith("test_valid_request_succeeds") for e in broke)
+    assert [e["test"] for e in lines] == sorted(e["test"] for e in lines)
