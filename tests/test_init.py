@@ -56,6 +56,7 @@ def test_keys_are_a_pair_and_the_private_one_is_0600(tmp_path: Path, capsys: pyt
     out = capsys.readouterr().out
     private, public = tmp_path / "keys/suite-private.pem", tmp_path / "keys/suite-public.pem"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert (tmp_path / "keys/.gitignore").read_text() == "suite-private.pem\n"
     assert private.read_bytes().startswith(b"-----BEGIN RSA PRIVATE KEY-----")  # PKCS#1, the Python SDK's
     key = signing.load_private_key(private.read_bytes())
     assert key.key_size == 2048
@@ -89,6 +90,16 @@ def test_unwritable_folder_is_a_usage_error(tmp_path: Path, capsys: pytest.Captu
 def test_quiet_prints_only_the_public_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert init(tmp_path, "-q") == 0
     assert capsys.readouterr().out == (tmp_path / "keys/suite-public.pem").read_text()
+
+
+def test_interactive_without_anyone_to_ask_leaves_placeholders(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    def closed(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", closed)
+    assert init(tmp_path, "-i") == 0
+    assert f'base_url = "{profile.PLACEHOLDER}' in (tmp_path / "staging.toml").read_text()
 
 
 def test_interactive_asks_for_what_options_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

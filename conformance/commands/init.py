@@ -126,7 +126,10 @@ state = "valid"
 def _ask(values: dict[str, str | None], prompt: Callable[[str], str]) -> None:
     for name, what in FILL.items():
         if not values.get(name):
-            values[name] = prompt(f"{what}: ").strip() or None
+            try:
+                values[name] = prompt(f"{what}: ").strip() or None
+            except EOFError:  # no one to ask: the rest stay placeholders
+                return
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
@@ -163,25 +166,34 @@ def run(args: argparse.Namespace) -> int:
         _write(private, signing.private_key_pem(key, args.key_format), 0o600)
         _write(public, signing.public_pem(key.public_key()), 0o644)
         _write(profile, render(values).encode("utf-8"), 0o644)
+        ignore = private.parent / ".gitignore"
+        if not ignore.exists():  # keep the private key out of the team's repository
+            _write(ignore, f"{private.name}\n".encode(), 0o644)
     except OSError as exc:
         error(f"cannot write into {folder} ({exc.strerror}); choose another --dir")
         return EXIT_USAGE
     pem = signing.public_pem(key.public_key()).decode("ascii")
     if args.quiet:
         print(pem, end="")
-        return EXIT_OK
+    else:
+        _explain(values, profile, (private, public), pem, signing.public_key_base64(key.public_key()))
+        if args.verbose:
+            print("\n" + profile.read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
+def _explain(values: Mapping[str, str | None], profile: Path, keys: tuple[Path, Path], pem: str,
+             one_line: str) -> None:
+    """What was written, the key to register, the SDKs' key formats, and what to do next."""
     missing = [name for name in FILL if not values.get(name)]
-    print(f"Wrote {profile}, {private} (mode 0600, keep it secret) and {public}.\n")
+    print(f"Wrote {profile}, {keys[0]} (mode 0600: keep it secret, never commit it) and {keys[1]}.\n")
     print("Register this public key with your staging wallet as Alipay+'s key "
           f"(Client-Id {values['client_id'] or 'of the profile'}, keyVersion 1):\n")
     print(pem)
-    print(f"The same key as one base64 line (X.509 SubjectPublicKeyInfo DER):\n{signing.public_key_base64(key.public_key())}\n")
+    print(f"The same key as one base64 line (X.509 SubjectPublicKeyInfo DER):\n{one_line}\n")
     print(SDK_FORMATS + "\n")
     print("Next:")
     if missing:
         print(f"  - fill in {', '.join(missing)} in {profile}")
     print(f"  - export {values['token_env']}=<a valid access token your wallet issued for a test user>")
     print(f"  - conformance run --profile {profile}")
-    if args.verbose:
-        print("\n" + profile.read_text(encoding="utf-8"))
-    return EXIT_OK
