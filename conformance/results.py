@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue
+from .catalogue import catalogue as documented
 from .waivers import NONE, RULE, Waivers, apply
 
 RESULTS_SCHEMA = "mpp-conformance/results/v1"
@@ -85,6 +86,10 @@ def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str
             "evidence": tally.evidence[:3] if tally else [],
             "waiver": None,
         })
+        default = documented().requirements.get(req.id)
+        if default is not None and default.level != req.level:
+            # A profile may raise or lower a level; the report must show that it did.
+            rows[-1]["level_default"] = default.level
     applied = apply(rows, waivers, today or date.today())
     outcome, reasons = verdict(rows, errors)
     return {"schema": RESULTS_SCHEMA, "verdict": outcome, "reasons": reasons, **meta, "counts": count(rows),

@@ -114,3 +114,15 @@ def test_run_shows_waived_must_unused_and_stays_not_certified(tmp_path: Path) ->
     assert 'id="ev-IUI-SCOPE-NO-EXTRA"' in page  # a waived failure keeps its evidence
     assert "non-certifying" in page and "remove the waiver" in page
     assert '<div id="verdict" class="verdict NOT">NOT CERTIFIED</div>' in page
+
+
+def test_a_level_the_profile_changed_is_shown_with_the_documented_one() -> None:
+    from conformance.report import html
+    cat = catalogue().with_levels({MUST: "SHOULD"})
+    tallies = {r.id: Tally(1, 1 if r.id == MUST else 0) for r in cat.requirements.values()}
+    doc = build(tallies, cat, ["inquiryUserInfo"], [], META, Waivers(), TODAY)
+    assert row(doc, MUST)["status"] == "warned" and row(doc, MUST)["level_default"] == "MUST"
+    assert "level_default" not in row(doc, SHOULD)
+    assert doc["verdict"] == "CERTIFIED"
+    cover = html.cover({**doc, "run": {}})
+    assert f"{MUST}: MUST lowered to SHOULD by the profile" in cover and f"{MUST} (SHOULD) warned" in cover

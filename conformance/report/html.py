@@ -66,10 +66,17 @@ def cover(results: Mapping[str, Any]) -> str:
     cells = "".join(f"<tr><th>{_e(k)}</th><td>{_e(val)}</td></tr>" for k, val in rows)
     tally = " ".join(f'<span class="count {slug(s)}"><b>{n}</b> {_e(s)}</span>' for s, n in c.items())
     why = "".join(f"<li>{_e(r)}</li>" for r in reasons)
+    rows_ = results["requirements"]
+    warned = [f'{r["id"]} ({r["level"]}) warned' for r in rows_ if r["status"] == "warned"]
+    changed = [f'{r["id"]}: {r["level_default"]} lowered to {r["level"]} by the profile' if r["level"] == "SHOULD"
+               else f'{r["id"]}: {r["level_default"]} raised to {r["level"]} by the profile'
+               for r in rows_ if r.get("level_default")]
+    notes = "".join(f"<li>{_e(n)}</li>" for n in warned + changed)
     cls = "CERTIFIED" if v == "CERTIFIED" else "NOT"
     return (f'<section id="cover"><h2>Alipay+ wallet certification</h2>'
             f'<div id="verdict" class="verdict {cls}">{_e(v)}</div>'
             + (f'<ul id="reasons">{why}</ul>' if why else "")
+            + (f'<ul id="notes">{notes}</ul>' if notes else "")
             + f'<p id="counts">Requirements: {tally}</p><table class="cover">{cells}</table></section>')
 
 
@@ -87,6 +94,12 @@ def waivers(results: Mapping[str, Any]) -> str:
     return f'<section id="waivers"><h2>Waivers</h2><p>From {_e(src)}</p><table class="grid">{head}{body}</table></section>'
 
 
+def _level(r: Row) -> str:
+    if not r.get("level_default"):
+        return _e(r["level"])
+    return f'{_e(r["level"])}<div class="note">profile; documented {_e(r["level_default"])}</div>'
+
+
 def _row(r: Row) -> str:
     link = f'<a href="#ev-{_e(r["id"])}">evidence</a>' if r["evidence"] else ""
     note = ""
@@ -94,7 +107,7 @@ def _row(r: Row) -> str:
         w = r["waiver"]
         note = f'<div class="note">{_e(w["was"])}; waived by {_e(w["owner"])} until {_e(w["expires"])}: {_e(w["reason"])}</div>'
     return (f'<tr id="req-{_e(r["id"])}" class="req {slug(r["status"])}" data-status="{_e(r["status"])}">'
-            f'<td class="rid">{_e(r["id"])}</td><td>{_e(r["level"])}</td><td>{_e(r["text"])}</td>'
+            f'<td class="rid">{_e(r["id"])}</td><td>{_level(r)}</td><td>{_e(r["text"])}</td>'
             f'<td class="rule"><q>{_e(r["rule"])}</q><div class="src">{_e(r["source"])} '
             f'[{_e(r["label"])}: {_e(r["basis"])}]</div></td>'
             f'<td>{badge(r["status"])}{note}</td><td class="num">{r["exchanges"]}</td><td>{link}</td></tr>')

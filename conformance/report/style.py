@@ -12,7 +12,7 @@ max-width:1200px;margin:0 0 2.5em;line-height:1.4}
 letter-spacing:.04em}
 .cert .verdict.CERTIFIED{background:#d4edda;color:#0f5132;border:2px solid #5cb85c}
 .cert .verdict.NOT{background:#f8d7da;color:#842029;border:2px solid #d9534f}
-.cert #reasons{color:#842029;margin:.5em 0}
+.cert #reasons{color:#842029;margin:.5em 0}.cert #notes{color:#664d03;margin:.5em 0}
 .cert table{border-collapse:collapse;margin:.4em 0 1em}
 .cert .cover th{text-align:left;padding:3px 14px 3px 0;color:#57606a;font-weight:600;white-space:nowrap}
 .cert .cover td{padding:3px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;word-break:break-all}

@@ -23,6 +23,9 @@ def summary(r: Mapping[str, Any]) -> list[str]:
     for w in (r.get("waivers") or {}).get("entries", []):
         if w["state"] != "applied" or w["level"] == "MUST":
             lines.append(f"waiver {w['requirement']} {w['state']}: {w['note']}")
+    for row in r["requirements"]:
+        if row.get("level_default"):
+            lines.append(f"level of {row['id']} set to {row['level']} by the profile (documented: {row['level_default']})")
     for reason in r.get("reasons", []):
         lines.append(f"not certified: {reason}")
     if r["run"].get("not_run"):
