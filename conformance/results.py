@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue
@@ -111,11 +110,3 @@ def dumps(results: Mapping[str, Any]) -> bytes:
 
 def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def write(results: Mapping[str, Any], path: Path) -> str:
-    """Write results.json and return the digest of the bytes written."""
-    data = dumps(results)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return digest(data)

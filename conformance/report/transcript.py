@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from ..results import digest
 
 
 def dumps(entries: Sequence[Mapping[str, Any]]) -> bytes:
@@ -21,4 +22,4 @@ def write(entries: Sequence[Mapping[str, Any]], path: Path) -> dict[str, Any]:
     data = dumps(entries)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    return {"file": path.name, "sha256": "sha256:" + hashlib.sha256(data).hexdigest(), "exchanges": len(entries)}
+    return {"file": path.name, "sha256": digest(data), "exchanges": len(entries)}
