@@ -164,15 +164,15 @@ def figures(requests: int) -> None:
 
 
 def long_run(total: int) -> None:
-    marks = {0: "start", total // 2: "middle"}
+    """Send `total` requests; memory every tenth of the way, and a count of every result."""
     with wallet() as url, open_engine(profile(url, 16), RunSettings(examples=EXAMPLES)) as engine:
-        judged, next_mark, wall = 0, 0, time.perf_counter()
+        judged, mark, wall = 0, 0, time.perf_counter()
         for rec in rounds(engine, total):
             judged += rec.records[f"{engine.context(API).prefix}-TRANSPORT-ANSWER"].exchanges
-            if engine.sender.requests >= next_mark:
-                print(f"{marks.get(next_mark, 'mark')}: {engine.sender.requests} requests, RSS {rss_mib():.1f} MiB",
-                      flush=True)
-                next_mark = total // 2 if next_mark == 0 else total + 1
+            if engine.sender.requests >= mark:
+                print(f"{engine.sender.requests:7} requests, {time.perf_counter() - wall:6.0f} s, "
+                      f"RSS {rss_mib():6.1f} MiB", flush=True)
+                mark += total // 10
         served, sent = stats(url)["calls"], engine.sender.requests
     print(f"end: {sent} requests in {time.perf_counter() - wall:.0f} s, RSS {rss_mib():.1f} MiB, "
           f"peak {peak_mib(resource.RUSAGE_SELF):.1f} MiB")
