@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -199,14 +200,15 @@ class Recorder:
     def run(self, strategy: st.SearchStrategy[T], test: Callable[[T], Any]) -> None:
         """Run test over the strategy with the run's budget, seed and shrinking."""
         s = self.engine.settings
-        ahead = self.engine.sender.limits.workers > 1
+        drawn: list[T] | None = [] if self.engine.sender.limits.workers > 1 else None
 
         @settings(max_examples=s.examples, deadline=None, database=None, derandomize=s.seed is None and s.derandomize,
                   suppress_health_check=list(HealthCheck), print_blob=False,
                   report_multiple_bugs=False)
         @given(strategy)
         def probe(value: T) -> None:
-            if ahead:
+            if drawn is not None:
+                drawn.append(value)
                 for case in _cases(value):
                     if case not in self.answers and case not in self.pending:
                         self.pending[case] = self.engine.submit(case)
@@ -218,20 +220,37 @@ class Recorder:
 
         if s.seed is not None:
             probe = seed(s.seed)(probe)
-        if ahead:
-            # A first pass only draws the examples (the same ones: generation is seeded) and starts
-            # sending them, `workers` at a time; the real pass judges each answer as it arrives.
-            # Shrinking sends what it tries live, so minimal failing examples are kept.
-            probe()
-            ahead = False
         try:
-            probe()
+            if drawn is not None:
+                # Draw every example first (generation is seeded, so hypothesis draws these same
+                # ones again) and start sending them, `workers` at a time; then judge each answer
+                # as it arrives. Only when one fails does hypothesis run for real, to shrink it:
+                # what it tries anew is sent live, so the minimal failing example is kept.
+                probe()
+                values, drawn = drawn, None
+                if not self._judge_in_order(values, test):
+                    probe()
+            else:
+                probe()
         finally:
-            for unused in self.pending.values():  # drawn, but the real pass took another path
+            for unused in self.pending.values():  # drawn, but shrinking took another path
                 unused.cancel()
             self.pending.clear()
         if self.stopped is not None:
             raise self.stopped
+
+    def _judge_in_order(self, values: list[T], test: Callable[[T], Any]) -> bool:
+        """Test drawn values as hypothesis would; False (records untouched) when one fails."""
+        before = copy.deepcopy(self.records)
+        for value in values:
+            try:
+                test(value)
+            except Exhausted as exc:
+                self.stopped = exc
+            except Exception:
+                self.records = before
+                return False
+        return True
 
     def serialise_transcript(self) -> str:
         return json.dumps(self.transcript, ensure_ascii=False)
