@@ -53,6 +53,14 @@ def exchange(ex: Mapping[str, Any]) -> str:
             f'<div><h5>Response</h5><pre>{_e(got)}</pre></div></div></div>')
 
 
+def _notes(rows: Sequence[Row]) -> list[str]:
+    """What a certified run still owes the reader: its warnings, and every level the profile changed."""
+    warned = [f'{r["id"]} ({r["level"]}) warned' for r in rows if r["status"] == "warned"]
+    changed = [f'{r["id"]}: {r["level_default"]} {"lowered" if r["level"] == "SHOULD" else "raised"} to '
+               f'{r["level"]} by the profile' for r in rows if r.get("level_default")]
+    return warned + changed
+
+
 def cover(results: Mapping[str, Any]) -> str:
     v, reasons = results["verdict"], results.get("reasons", [])
     t, run, c = results.get("target", {}), results.get("run", {}), results["counts"]
@@ -66,12 +74,7 @@ def cover(results: Mapping[str, Any]) -> str:
     cells = "".join(f"<tr><th>{_e(k)}</th><td>{_e(val)}</td></tr>" for k, val in rows)
     tally = " ".join(f'<span class="count {slug(s)}"><b>{n}</b> {_e(s)}</span>' for s, n in c.items())
     why = "".join(f"<li>{_e(r)}</li>" for r in reasons)
-    rows_ = results["requirements"]
-    warned = [f'{r["id"]} ({r["level"]}) warned' for r in rows_ if r["status"] == "warned"]
-    changed = [f'{r["id"]}: {r["level_default"]} lowered to {r["level"]} by the profile' if r["level"] == "SHOULD"
-               else f'{r["id"]}: {r["level_default"]} raised to {r["level"]} by the profile'
-               for r in rows_ if r.get("level_default")]
-    notes = "".join(f"<li>{_e(n)}</li>" for n in warned + changed)
+    notes = "".join(f"<li>{_e(n)}</li>" for n in _notes(results["requirements"]))
     cls = "CERTIFIED" if v == "CERTIFIED" else "NOT"
     return (f'<section id="cover"><h2>Alipay+ wallet certification</h2>'
             f'<div id="verdict" class="verdict {cls}">{_e(v)}</div>'
