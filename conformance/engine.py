@@ -26,7 +26,8 @@ from .spec import Contract, contract
 from .throttle import Exhausted
 
 T = TypeVar("T")
-PREFIXES = {"inquiryUserInfo": "IUI"}
+# prepareAuthInfo here is the provider role (PAS); the wallet-as-client role (PAI) lives in gateway/.
+PREFIXES = {"inquiryUserInfo": "IUI", "prepareAuthInfo": "PAS"}
 EVIDENCE_BODY_LIMIT = 4096
 
 
@@ -49,6 +50,7 @@ class Engine:
     redactor: Redactor
     foreign_key: Any = None
     requests: int = 0
+    wallet: Any = None  # the embedded reference wallet, when it is the target
 
     def context(self, api: str) -> Context:
         return Context(self.contract.apis[api], self.contract, self.catalogue, PREFIXES[api],
@@ -70,10 +72,12 @@ def open_engine(profile: Profile, run: RunSettings, reference: str | None = None
     """Open the target (starting the embedded reference wallet when asked) and yield an engine."""
     from .reference import data
     with ExitStack() as stack:
+        wallet = None
         if reference is not None:
             from .reference.faults import make_wallet
             from .reference.server import serve
-            url = stack.enter_context(serve(make_wallet(reference).app()))
+            wallet = make_wallet(reference)
+            url = stack.enter_context(serve(wallet.app()))
             profile = replace(profile, base_url=url)
         foreign = data.private_key("stranger")
 
@@ -85,7 +89,8 @@ def open_engine(profile: Profile, run: RunSettings, reference: str | None = None
         sender = stack.enter_context(open_sender(profile.base_url, auth, profile.limits, profile.timeout,
                                                  verify, transport))
         yield Engine(profile, sender, contract(),
-                     catalogue().with_levels(profile.levels), run, Redactor(profile.secrets), foreign)
+                     catalogue().with_levels(profile.levels), run, Redactor(profile.secrets), foreign,
+                     wallet=wallet)
 
 
 # -- evidence -------------------------------------------------------------------------------

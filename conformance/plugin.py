@@ -27,7 +27,7 @@ from .waivers import load as load_waivers
 from .spec import contract
 from .throttle import Exhausted
 
-APIS = ("inquiryUserInfo",)
+APIS = ("inquiryUserInfo", "prepareAuthInfo")
 SUITE = Path(__file__).resolve().parent / "suite"
 
 RECORDER = pytest.StashKey["Recorder"]()
@@ -83,6 +83,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-max-requests", type=int, metavar="N",
                     help="request budget of the run; tests left when it is spent are reported as not run")
     group.addoption("--conformance-ca-bundle", metavar="PEM", help="trust these CAs (a private CA) for https targets")
+    group.addoption("--conformance-listen", type=float, metavar="SECONDS",
+                    help="serve the prepareAuthInfo gateway passively for SECONDS and judge what arrives")
+    group.addoption("--conformance-scenario", default="success", metavar="NAME",
+                    help="with --conformance-listen: how the gateway replies (default success)")
 
 
 def reference_profile() -> profiles.Profile:
@@ -95,6 +99,7 @@ def _register_markers(config: pytest.Config) -> None:
     """Markers to select suite tests with -m (documented in docs/guide.md)."""
     from .spec import APIS as ALL_APIS
     config.addinivalue_line("markers", "api(name): the Alipay+ API a conformance test probes")
+    config.addinivalue_line("markers", "listen: runs only under `conformance listen`")
     config.addinivalue_line("markers", "family(*names): requirement families a conformance test probes")
     config.addinivalue_line("markers", "conformance: every test of the conformance suite")
     for api in ALL_APIS:
@@ -180,6 +185,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         _mark_suite_item(item)
     only = config.stash[STATE].only
+    if config.getoption("conformance_listen") is not None:
+        only = tuple(i.name for i in items if i.get_closest_marker("listen"))
     if only:
         keep = [i for i in items if i.name in only]
         config.hook.pytest_deselected(items=[i for i in items if i.name not in only])
@@ -235,6 +242,34 @@ def conformance(conformance_engine: Engine, request: pytest.FixtureRequest) -> R
         request.node.stash[NOT_RUN] = stopped
         pytest.skip(f"not run: {stopped}")
     rec = Recorder(conformance_engine, request.node.name)
+    request.node.stash[RECORDER] = rec
+    return rec
+
+
+@pytest.fixture(scope="session")
+def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The mock Alipay+ gateway (prepareAuthInfo, wallet as client), when the profile has [gateway]."""
+    from .gateway.scenarios import SCENARIOS
+    from .gateway.session import open_gateway
+    if conformance_engine.profile.gateway is None:
+        pytest.skip("no [gateway] in the profile: prepareAuthInfo (wallet as client) is not applicable")
+    with open_gateway(conformance_engine, SCENARIOS[request.config.getoption("conformance_scenario")]) as player:
+        yield player
+
+
+@pytest.fixture(scope="session")
+def provider_engine(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An engine aimed at the Alipay+-side prepareAuthInfo server, when the profile has [provider]."""
+    from .provider import open_provider
+    if conformance_engine.profile.provider is None:
+        pytest.skip("no [provider] in the profile: prepareAuthInfo server verification is not applicable")
+    with open_provider(conformance_engine, request.config.stash[STATE].reference) as engine:
+        yield engine
+
+
+@pytest.fixture
+def provider(provider_engine: Engine, request: pytest.FixtureRequest) -> Recorder:
+    rec = Recorder(provider_engine, request.node.name)
     request.node.stash[RECORDER] = rec
     return rec
 
@@ -333,7 +368,11 @@ class Collector:
             reasons = sorted({n["reason"] for n in state.not_run})
             errors.append({"test": "(run)", "message": f"{len(state.not_run)} tests not run: {'; '.join(reasons)}"})
         today = datetime.fromtimestamp(state.started, timezone.utc).date()
-        state.results = build(tallies, cat, APIS, errors, meta, state.waivers, today)
+        from .gateway.applicability import inapplicable
+        from .gateway.scenarios import SCENARIOS
+        listen = SCENARIOS[session.config.getoption("conformance_scenario")] \
+            if session.config.getoption("conformance_listen") is not None else None
+        state.results = build(tallies, cat, APIS, errors, meta, state.waivers, today, inapplicable(cat, prof, listen))
         state.results_data = dumps(state.results)
         if state.results_path:
             state.results_path.parent.mkdir(parents=True, exist_ok=True)

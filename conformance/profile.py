@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -18,6 +18,9 @@ from .catalogue import LEVELS, Catalogue
 from .errors import ProfileError
 from .throttle import Limits, parse_limits
 from .tls import Tls, parse_tls
+
+if TYPE_CHECKING:
+    from .gateway.settings import GatewaySettings, ProviderSettings, TriggerSettings
 
 TOKEN_STATES = ("valid", "expired", "revoked")
 PLACEHOLDER = "<fill in: "  # how `conformance init` marks a value only the wallet team knows
@@ -54,6 +57,10 @@ class Profile:
     digest: str = ""
     limits: Limits = Limits()
     tls: Tls = Tls()
+    # prepareAuthInfo: the suite's gateway, the wallet's trigger, an Alipay+-side server (all optional).
+    gateway: GatewaySettings | None = None
+    trigger: TriggerSettings | None = None
+    provider: ProviderSettings | None = None
 
     def path(self, api: str) -> str:
         return self.paths[api]
@@ -192,7 +199,9 @@ def parse(data: Mapping[str, Any], base: Path, catalogue: Catalogue | None = Non
     keys = data.get("keys")
     if not isinstance(keys, dict):
         raise ProfileError("[keys]", "is missing", "add [keys] with suite_private_key and wallet_public_key")
-    return Profile(
+    from .gateway.settings import attach
+
+    return attach(Profile(
         base_url=base_url.rstrip("/"),
         client_id=_text(target, "client_id", "[target]"),
         psp_id=_text(target, "psp_id", "[target]"),
@@ -206,7 +215,7 @@ def parse(data: Mapping[str, Any], base: Path, catalogue: Catalogue | None = Non
         levels=_levels(data.get("requirements", {}), catalogue),
         source=source, digest=digest,
         limits=parse_limits(data.get("limits", {})), tls=parse_tls(data.get("tls", {}), base),
-    )
+    ), data, base)
 
 
 def load(path: Path, catalogue: Catalogue | None = None) -> Profile:

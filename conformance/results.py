@@ -15,6 +15,7 @@ from .waivers import NONE, RULE, Waivers, apply
 
 RESULTS_SCHEMA = "mpp-conformance/results/v1"
 CERTIFIED, NOT_CERTIFIED = "CERTIFIED", "NOT CERTIFIED"
+NOT_APPLICABLE = "not applicable"  # the profile leaves this role out: reported, never judged
 # Always counted, in this order; any other status a run produces is counted after them.
 STATUSES = ("passed", "failed", "warned", "waived", "untested")
 
@@ -60,7 +61,9 @@ def verdict(rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, str
     reasons = [f"{r['id']} (MUST) failed" for r in rows if r["status"] == "failed"]
     reasons += [f"{r['id']} (MUST) is waived: {RULE}" for r in rows if r["status"] == "waived" and r["level"] == "MUST"]
     reasons += [f"{e['test']} could not complete: {e['message'][:200]}" for e in errors]
-    answers = [r for r in rows if r["id"].endswith("TRANSPORT-ANSWER")]
+    applicable = [r for r in rows if r["status"] != NOT_APPLICABLE]
+    # Without a request the suite sends (a passive gateway), anything judged shows the run happened.
+    answers = [r for r in applicable if r["id"].endswith("TRANSPORT-ANSWER")] or applicable
     if not answers or all(r["status"] == "untested" for r in answers):
         reasons.append("no request was answered or judged")
     return (NOT_CERTIFIED if reasons else CERTIFIED), reasons
@@ -68,9 +71,10 @@ def verdict(rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, str
 
 def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str],
           errors: list[dict[str, str]], meta: Mapping[str, Any],
-          waivers: Waivers = NONE, today: date | None = None) -> dict[str, Any]:
+          waivers: Waivers = NONE, today: date | None = None,
+          inapplicable: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The results document; the HTML, JUnit and exit code are all derived from it."""
-    wanted = set(apis)
+    wanted, inapplicable = set(apis), inapplicable or {}
     rows: list[dict[str, Any]] = []
     for req in catalogue:
         if req.api not in wanted:
@@ -79,7 +83,8 @@ def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str
         rows.append({
             "id": req.id, "api": req.api, "family": req.family, "level": req.level, "label": req.label,
             "basis": req.basis, "source": req.source, "rule": req.rule, "text": req.text,
-            "status": status(req.level, tally),
+            "status": NOT_APPLICABLE if req.id in inapplicable else status(req.level, tally),
+            "reason": inapplicable.get(req.id, ""),
             "exchanges": tally.exchanges if tally else 0, "failures": tally.failures if tally else 0,
             "tests": sorted(tally.tests) if tally else [],
             "evidence": tally.evidence[:3] if tally else [],
@@ -99,7 +104,8 @@ def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str
 
 def unreachable(results: Mapping[str, Any]) -> bool:
     """True when no request of the run got any HTTP answer."""
-    rows = [r for r in results.get("requirements", []) if r["id"].endswith("TRANSPORT-ANSWER")]
+    rows = [r for r in results.get("requirements", [])
+            if r["id"].endswith("TRANSPORT-ANSWER") and r["status"] != NOT_APPLICABLE]
     return bool(rows) and all(r["status"] == "failed" and r["failures"] >= r["exchanges"] for r in rows)
 
 

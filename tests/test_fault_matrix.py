@@ -14,6 +14,7 @@ def test_reference_wallet_is_certified_with_no_warning(certify: Certify) -> None
     assert code == 0 and results["verdict"] == "CERTIFIED"
     assert statuses(results, "failed", "warned") == set()
     assert statuses(results, "untested") == set()
+    assert {r["api"] for r in results["requirements"]} == {"inquiryUserInfo", "prepareAuthInfo"}
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))

@@ -75,7 +75,7 @@ def outcomes(ctx: Context, exchange: Exchange, found: Mapping[str, Iterable[Viol
 
 def judge(exchange: Exchange, ctx: Context) -> list[Outcome]:
     """Run every applicable registered check on one exchange."""
-    from . import behaviour, response  # noqa: F401  (registration)
+    from . import behaviour, incoming, prepare, response  # noqa: F401  (registration)
 
     found: list[Outcome] = []
     for chk in REGISTRY:

@@ -86,8 +86,8 @@ def _subset(rows: list[Requirement]) -> Catalogue:
 
 
 def faults(args: argparse.Namespace) -> int:
-    from ..reference.faults import FAULTS
+    from ..reference.faults import all_faults
 
-    for f in FAULTS.values():
+    for f in all_faults().values():
         print(f"{f.name:32} caught by {', '.join(f.catches)}: {f.summary}")
     return EXIT_OK

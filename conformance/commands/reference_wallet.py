@@ -25,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..reference.data import profile_toml
-    from ..reference.faults import FAULTS, make_wallet
+    from ..reference.faults import all_faults, make_wallet
+    FAULTS = all_faults()
 
     if args.fault and args.fault not in FAULTS:
         print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",

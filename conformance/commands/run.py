@@ -60,6 +60,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         out += ["--conformance-waivers", str(args.waivers.resolve())]
     for name in args.only:
         out += ["--conformance-only", name]
+    out += getattr(args, "pytest_extra", [])  # options of commands built on run (listen)
     # -q: no terminal reporter at all, so only the verdict line is printed; otherwise pytest's
     # progress display (dots and percentage, or one line per test with -v).
     if args.quiet:
@@ -88,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.profile and args.fault:
-        from ..reference.faults import FAULTS
+        from ..reference.faults import all_faults
+        FAULTS = all_faults()
         if args.fault not in FAULTS and args.fault != "reference":
             print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",
                   file=sys.stderr)

@@ -18,6 +18,16 @@ ALIPAYPLUS_CLIENT_ID = "SANDBOX_5YC47N2ZQHJ004124"
 WALLET_CLIENT_ID = "MPP_REFERENCE_WALLET_01"
 KEY_VERSION = "1"
 PATHS = {"inquiryUserInfo": "/mpp/v1/alipayplus/inquiryUserInfo"}
+# prepareAuthInfo: the harness trigger of the reference wallet, its client timeout, the gateway path.
+HARNESS_PATH = "/harness/prepareAuthInfo"
+CLIENT_TIMEOUT = 0.5
+GATEWAY_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
+# authUrls the reference Alipay+ server resolves (the suite's provider mode asks for them).
+AUTH_URLS = (
+    "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001&scope=auth_base"
+    "&redirect_uri=https%3A%2F%2Fmerchant.example%2Foauth%2Freturn&state=ref-1",
+)
+PROVIDER_PLACEHOLDER = "http://127.0.0.1:1"
 
 LOGIN_ID = "+86-138****0001"
 USER = {
@@ -59,7 +69,7 @@ def public_key(name: str) -> rsa.RSAPublicKey:
     return signing.load_public_key(testdata(f"{name}-public.pem").read_bytes())
 
 
-def profile_toml(base_url: str) -> str:
+def profile_toml(base_url: str, gateway_port: int = 0, provider: bool = True) -> str:
     """A ready-to-use profile for the reference wallet at base_url."""
     lines = [
         "# Target profile for the embedded reference wallet (test keys only).",
@@ -85,4 +95,22 @@ def profile_toml(base_url: str) -> str:
         if seed.state == "valid":
             lines.append("[tokens.expect]")
             lines += [f'{SCOPE_FIELD[s]} = "{USER[SCOPE_FIELD[s]]}"' for s in sorted(seed.scopes)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + prepare_toml(gateway_port, provider)) + "\n"
+
+
+def prepare_toml(gateway_port: int, provider: bool) -> list[str]:
+    """The prepareAuthInfo sections: the suite's gateway, the wallet's trigger, the Alipay+ server."""
+    lines = [
+        "", "[gateway]", 'host = "127.0.0.1"', f"port = {gateway_port}", f'path = "{GATEWAY_PATH}"',
+        f'client_id = "{WALLET_CLIENT_ID}"', f"wallet_timeout = {CLIENT_TIMEOUT}", "min_backoff = 0.05",
+        "settle = 0.05",
+        "", "[trigger]", f'path = "{HARNESS_PATH}"', "timeout = 10",
+    ]
+    if provider:
+        lines += [
+            "", "[provider]  # served by the embedded reference Alipay+ server", f'base_url = "{PROVIDER_PLACEHOLDER}"',
+            f'path = "{GATEWAY_PATH}"', f'client_id = "{WALLET_CLIENT_ID}"',
+            f'signing_key = "{testdata("wallet-private.pem")}"', f'public_key = "{testdata("alipayplus-public.pem")}"',
+            "auth_urls = [" + ", ".join(f'"{u}"' for u in AUTH_URLS) + "]",
+        ]
+    return lines

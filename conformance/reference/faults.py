@@ -35,12 +35,19 @@ def fault(name: str, *catches: str, summary: str, also: tuple[str, ...] = ()) ->
     return register
 
 
+def all_faults() -> dict[str, Fault]:
+    """The faults above and the prepareAuthInfo ones (reference/prepare_faults.py)."""
+    from .prepare_faults import PREPARE_FAULTS
+    return {**FAULTS, **PREPARE_FAULTS}
+
+
 def make_wallet(name: str | None) -> Wallet:
     if not name or name == "reference":
         return Wallet()
-    if name not in FAULTS:
+    faults = all_faults()
+    if name not in faults:
         raise KeyError(name)
-    return FAULTS[name].wallet()
+    return faults[name].wallet()
 
 
 @fault("bytes-not-chars", "IUI-LIMIT-CHARS", summary="Counts request limits in UTF-8 bytes.")
@@ -85,4 +92,4 @@ class UnsignedSuccess(Wallet):
         return {} if status == "S" else super().sign_response(uri, client_id, body, status)
 
 
-__all__ = ["FAULTS", "Fault", "Refusal", "make_wallet"]
+__all__ = ["FAULTS", "Fault", "Refusal", "all_faults", "make_wallet"]

@@ -167,4 +167,6 @@ class Wallet:
             return Response(reply.body, reply.status, dict(reply.headers))
 
         routes = [Route(path, endpoint, methods=ALL_METHODS) for path in data.PATHS.values()]
-        return Starlette(routes=routes)
+        from .client import harness_routes  # prepareAuthInfo: the wallet as client, and its trigger
+
+        return Starlette(routes=routes + harness_routes(self))

@@ -109,6 +109,8 @@ def _row(r: Row) -> str:
     if r.get("waiver"):
         w = r["waiver"]
         note = f'<div class="note">{_e(w["was"])}; waived by {_e(w["owner"])} until {_e(w["expires"])}: {_e(w["reason"])}</div>'
+    elif r.get("reason"):  # why the requirement is not applicable to this run
+        note = f'<div class="note">{_e(r["reason"])}</div>'
     return (f'<tr id="req-{_e(r["id"])}" class="req {slug(r["status"])}" data-status="{_e(r["status"])}">'
             f'<td class="rid">{_e(r["id"])}</td><td>{_level(r)}</td><td>{_e(r["text"])}</td>'
             f'<td class="rule"><q>{_e(r["rule"])}</q><div class="src">{_e(r["source"])} '

@@ -22,7 +22,7 @@ def _outcome(case: ET.Element, r: Mapping[str, Any]) -> None:
         ET.SubElement(case, "skipped", message=f"WAIVED {w['was']}{note}: {w['reason']} "
                                                f"(owner {w['owner']}, expires {w['expires']})").text = f"{why}\n{detail}"
     elif r["status"] != "passed":
-        ET.SubElement(case, "skipped", message=f"{r['status']}: not exercised by this run")
+        ET.SubElement(case, "skipped", message=f"{r['status']}: {r.get('reason') or 'not exercised by this run'}")
 
 
 def render(results: Mapping[str, Any]) -> bytes:

@@ -1,0 +1,159 @@
+"""The mock Alipay+ gateway: serves prepareAuthInfo, records every request and replies per scenario."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request as HttpRequest
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from ..model import Case, Exchange, Expect, Request
+from ..model import Response as Answer
+from . import replies
+from .scenarios import DROP, LATE, NONCE_PREFIX, Scenario, redirect_url
+from .settings import GatewaySettings
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+NONCE = re.compile(rb"mppc[0-9a-f]{16}")
+UNATTRIBUTED = "(unattributed)"
+
+
+class _QuietDrop(logging.Filter):
+    """The gateway drops connections on purpose; uvicorn's complaint about it is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "without completing response" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrop())
+
+
+class Dropped(Response):
+    """Starts a response and closes the connection mid-body: the wallet receives no result."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"512")]})
+        await send({"type": "http.response.body", "body": b'{"result":{', "more_body": True})
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One request the wallet sent, the step scripted for it and when it came and was answered."""
+
+    exchange: Exchange
+    flow: str
+    attempt: int
+    step: str
+    arrived: float
+    replied: float
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A flow the suite started: its scenario and the values a correct request carries."""
+
+    scenario: Scenario
+    auth_url: str
+
+
+class Gateway:
+    """Thread-safe: the server thread records arrivals, the suite reads them."""
+
+    def __init__(self, settings: GatewaySettings, psp_id: str, default: Scenario) -> None:
+        self.settings, self.psp_id, self.default = settings, psp_id, default
+        self.flows: dict[str, Expected] = {}
+        self.arrivals: dict[str, list[Arrival]] = {}
+        self.counts: dict[str, int] = {}
+        self.strays: list[str] = []
+        self.lock = threading.Lock()
+
+    def expect(self, nonce: str, scenario: Scenario, auth_url: str) -> None:
+        with self.lock:
+            self.flows[nonce] = Expected(scenario, auth_url)
+
+    def arrivals_for(self, flow: str) -> tuple[Arrival, ...]:
+        with self.lock:
+            return tuple(self.arrivals.get(flow, ()))
+
+    def all_arrivals(self) -> dict[str, tuple[Arrival, ...]]:
+        with self.lock:
+            return {k: tuple(v) for k, v in self.arrivals.items()}
+
+    def flow_of(self, body: bytes, parsed: Any) -> str:
+        """The flow a request belongs to: a known nonce anywhere in it, else its authUrl."""
+        for match in NONCE.finditer(body):
+            nonce = match.group().decode()
+            if nonce in self.flows:
+                return nonce
+        url = parsed.get("authUrl") if isinstance(parsed, dict) else None
+        return url if isinstance(url, str) and url else UNATTRIBUTED
+
+    def _case(self, flow: str, attempt: int, step: str, body: bytes, headers: Mapping[str, str]) -> Case:
+        expected = self.flows.get(flow)
+        values: tuple[tuple[str, str], ...] = ()
+        if expected is not None:
+            values += (("authUrl", expected.auth_url),)
+        if self.settings.client_id:
+            values += (("client-id", self.settings.client_id),)
+        scenario = expected.scenario.name if expected else "listen"
+        return Case("prepareAuthInfo", "incoming", body, Expect(values=values),
+                    content_type=headers.get("content-type"), note=f"{scenario}, attempt {attempt}, reply {step}")
+
+    async def handle(self, request: HttpRequest) -> Response:
+        arrived = time.monotonic()
+        body = await request.body()
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        query = request.scope.get("query_string", b"")
+        uri = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        sent = Request(headers=tuple(request.headers.items()), body=body, method=request.method,
+                       url=str(request.url), uri=uri)
+        with self.lock:
+            flow = self.flow_of(body, sent.json())
+            expected = self.flows.get(flow)
+            # Counted on arrival: a held reply must not make the next attempt look like the first.
+            attempt = self.counts[flow] = self.counts.get(flow, 0) + 1
+            scenario = expected.scenario if expected else self.default
+            step = scenario.step(attempt)
+        nonce = flow if expected else NONCE_PREFIX + "0" * 16
+        reply = replies.build(step, self.settings, uri, headers.get("client-id"), self.psp_id, redirect_url(nonce))
+        error, hold = None, 0.0
+        if step == LATE:
+            hold = self.settings.silence
+            error = f"reply held {hold:.2f} s, past the wallet's {self.settings.wallet_timeout:g} s timeout"
+        elif step == DROP:
+            error = "connection dropped by the gateway before a complete reply"
+        answer = Answer(headers=tuple(reply.headers.items()), body=reply.body, status=reply.status,
+                        elapsed=time.monotonic() - arrived + hold)
+        case = self._case(flow, attempt, step, body, headers)
+        exchange = Exchange(case, sent, None if step == DROP else answer, error)
+        # Recorded before any hold, so a flow judged while a reply is still held sees this attempt.
+        with self.lock:
+            found = self.arrivals.setdefault(flow, [])
+            found.append(Arrival(exchange, flow, attempt, step, arrived, time.monotonic() + hold))
+            found.sort(key=lambda a: a.attempt)
+        if hold:
+            await asyncio.sleep(hold)
+        if step == DROP:
+            return Dropped()
+        return Response(reply.body, reply.status, dict(reply.headers))
+
+    async def stray(self, request: HttpRequest) -> Response:
+        with self.lock:
+            self.strays.append(f"{request.method} {request.url.path}")
+        return JSONResponse({"error": f"prepareAuthInfo is served at {self.settings.path}"}, 404)
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route(self.settings.path, self.handle, methods=ALL_METHODS),
+                                 Route("/{rest:path}", self.stray, methods=ALL_METHODS)])

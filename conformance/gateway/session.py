@@ -1,0 +1,105 @@
+"""A gateway session: serve the mock gateway, drive flows through the trigger (or listen) and judge them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..checks import Context, judge
+from ..model import Outcome
+from ..reference.server import serve
+from .scenarios import API, SCENARIOS, Scenario, auth_url, new_nonce, redirect_url
+from .server import UNATTRIBUTED, Gateway
+from .settings import GatewaySettings
+from .trigger import FlowResult, Trigger
+from .verdicts import Flow, judge_flow
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+PREFIX = "PAI"
+POLL = 0.02
+
+
+@dataclass
+class Player:
+    """Plays scenarios against the wallet; every method returns Outcomes for the Recorder."""
+
+    gateway: Gateway
+    endpoint: str
+    trigger: Trigger | None
+    context: Context
+
+    @property
+    def settings(self) -> GatewaySettings:
+        return self.gateway.settings
+
+    def _judge(self, flow: Flow) -> list[Outcome]:
+        found = [o for a in flow.arrivals for o in judge(a.exchange, self.context)]
+        return found + judge_flow(flow, PREFIX)
+
+    def play(self, scenario: Scenario) -> list[Outcome]:
+        """Start one flow through the trigger, wait for it to end, and judge it."""
+        assert self.trigger is not None
+        trigger, nonce = self.trigger, new_nonce()
+        url = auth_url(nonce, scenario.long_url)
+        self.gateway.expect(nonce, scenario, url)
+        box: list[FlowResult] = []
+        worker = threading.Thread(target=lambda: box.append(trigger.start(url, scenario.name)),
+                                  name=f"trigger-{scenario.name}", daemon=True)
+        worker.start()
+        deadline = time.monotonic() + trigger.settings.timeout + 5
+        while worker.is_alive() and time.monotonic() < deadline:
+            worker.join(POLL)
+            if len(self.gateway.arrivals_for(nonce)) > self.settings.max_attempts:
+                break  # the wallet would retry forever; its flow is judged as it stands
+        result = box[0] if box else FlowResult(
+            None, problem=f"the suite stopped waiting after more than {self.settings.max_attempts} attempts",
+            abandoned=True)
+        time.sleep(self.settings.settle)  # requests the wallet sends after reporting its outcome
+        flow = Flow(scenario, url, redirect_url(nonce), self.gateway.arrivals_for(nonce), result, self.settings,
+                    self.endpoint)
+        return self._judge(flow)
+
+    def listen(self, seconds: float) -> list[Outcome]:
+        """Serve passively for a while and judge whatever arrives (flows grouped by authUrl)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(min(POLL * 5, max(0.0, deadline - time.monotonic())))
+        time.sleep(self.settings.settle)
+        flows = self.gateway.all_arrivals()
+        where = self.endpoint + (f" (requests arrived elsewhere: {', '.join(self.gateway.strays[:5])})"
+                                 if self.gateway.strays else "")
+        if not flows:
+            return judge_flow(Flow(self.gateway.default, None, "", (), None, self.settings, where), PREFIX)
+        found: list[Outcome] = []
+        for key, arrivals in flows.items():
+            scenario = self.gateway.default if key == UNATTRIBUTED or key not in self.gateway.flows else \
+                self.gateway.flows[key].scenario
+            found += self._judge(Flow(scenario, None, "", arrivals, None, self.settings, where))
+        return found
+
+
+@contextmanager
+def open_gateway(engine: Engine, default: Scenario = SCENARIOS["success"]) -> Iterator[Player]:
+    """Serve the gateway on the profile's host, port and path; point the reference wallet at it."""
+    settings = engine.profile.gateway
+    assert settings is not None
+    gateway = Gateway(settings, engine.profile.psp_id, default)
+    with serve(gateway.app(), settings.host, settings.port) as url:
+        endpoint = url + settings.path
+        client = getattr(engine.wallet, "prepare_client", None)
+        if client is not None:
+            client.gateway_url = endpoint
+        trigger = Trigger(engine.profile.trigger, engine.profile.base_url) if engine.profile.trigger else None
+        ctx = Context(engine.contract.apis[API], engine.contract, engine.catalogue, PREFIX,
+                      settings.wallet_public_key)
+        try:
+            yield Player(gateway, endpoint, trigger, ctx)
+        finally:
+            if trigger is not None:
+                trigger.close()

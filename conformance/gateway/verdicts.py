@@ -1,0 +1,178 @@
+"""Judging a whole flow: what the wallet did across attempts and what it reported at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+from ..model import Exchange, Outcome
+from .scenarios import DROP, LATE, MALFORMED, SUCCESS, TRAFFIC, BAD_SIGNATURE, UNSIGNED, Scenario, status
+from .server import Arrival
+from .settings import GatewaySettings
+from .trigger import FlowResult
+
+SHOWN = 6  # exchanges kept as evidence per flow
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One flow: its scenario, the requests it brought and the harness's report (None when listening)."""
+
+    scenario: Scenario
+    auth_url: str | None
+    redirect: str
+    arrivals: tuple[Arrival, ...]
+    result: FlowResult | None
+    settings: GatewaySettings
+    where: str = ""
+
+    @property
+    def exchanges(self) -> tuple[Exchange, ...]:
+        trigger = (self.result.exchange,) if self.result and self.result.exchange else ()
+        return trigger + tuple(a.exchange for a in self.arrivals[:SHOWN])
+
+    @property
+    def ended(self) -> bool:
+        return self.result is not None and self.result.outcome is not None
+
+    def reported(self) -> str:
+        r = self.result
+        if r is None:
+            return "(no trigger)"
+        if r.outcome is None:
+            return r.problem or "no outcome"
+        return f"redirect to {r.redirect_url}" if r.outcome == "redirect" else f"error {r.error or ''}".strip()
+
+
+Verdict = Callable[[Flow], Iterator[tuple[str, bool, str, str, str]]]
+VERDICTS: list[Verdict] = []
+
+
+def verdict(fn: Verdict) -> Verdict:
+    VERDICTS.append(fn)
+    return fn
+
+
+def judge_flow(flow: Flow, prefix: str = "PAI") -> list[Outcome]:
+    """Every behaviour requirement the flow lets us judge, with the flow's exchanges as evidence."""
+    return [Outcome(f"{prefix}-{suffix}", ok, "" if ok else message, expected, received, flow.exchanges)
+            for fn in VERDICTS for suffix, ok, message, expected, received in fn(flow)]
+
+
+def _attempts(flow: Flow) -> str:
+    return f"{len(flow.arrivals)} request(s): " + ", ".join(f"#{a.attempt} got {a.step}" for a in flow.arrivals)
+
+
+@verdict
+def trigger_answers(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    r = flow.result
+    if r is not None and not r.abandoned:
+        yield ("TRIGGER", r.outcome is not None, f"the trigger gave no usable outcome ({flow.where})",
+               'a JSON {"outcome": "redirect" | "error", ...}', r.problem or "")
+
+
+@verdict
+def sends(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    yield ("FLOW-SENDS", bool(flow.arrivals), f"no prepareAuthInfo request arrived at {flow.where}",
+           "at least one request", f"none; the wallet reported: {flow.reported()}")
+
+
+@verdict
+def f_codes(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    if not flow.arrivals or status(flow.arrivals[0].step) != "F":
+        return
+    code = flow.arrivals[0].step
+    yield ("F-NO-RETRY", len(flow.arrivals) == 1, f"the wallet sent the request again after F {code}",
+           "exactly one request", _attempts(flow))
+    if flow.ended:
+        yield ("F-STOPS", flow.result is not None and flow.result.outcome == "error",
+               f"after F {code} the flow did not end with an error", "outcome error", flow.reported())
+
+
+def _retried(flow: Flow, first: Callable[[str], bool], suffix: str, why: str) -> Iterator[tuple[str, bool, str, str, str]]:
+    if not flow.arrivals or not first(flow.arrivals[0].step):
+        return
+    if len(flow.arrivals) >= 2 or flow.ended:  # without a trigger, one request proves nothing yet
+        yield (suffix, len(flow.arrivals) >= 2, f"the wallet did not retry after {why}",
+               "a second request with the same parameters", _attempts(flow) + f"; then {flow.reported()}")
+
+
+@verdict
+def retry_u(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    yield from _retried(flow, lambda s: status(s) == "U", "RETRY-U", "a U result")
+
+
+@verdict
+def retry_silence(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    yield from _retried(flow, lambda s: s in (LATE, DROP), "RETRY-SILENCE", "receiving no result")
+
+
+@verdict
+def retry_same(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    if len(flow.arrivals) < 2:
+        return
+    first = flow.arrivals[0].exchange.request
+    for a in flow.arrivals[1:]:
+        again = a.exchange.request
+        same = first.json() == again.json() if first.json() is not None else first.body == again.body
+        yield ("RETRY-SAME", same, f"attempt {a.attempt} changed the parameters",
+               first.body.decode("utf-8", "replace")[:300], again.body.decode("utf-8", "replace")[:300])
+
+
+@verdict
+def backoff(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    low = flow.settings.min_backoff
+    for before, after in zip(flow.arrivals, flow.arrivals[1:]):
+        if before.step == TRAFFIC:
+            gap = after.arrived - before.replied
+            yield ("RETRY-BACKOFF", gap >= low, f"attempt {after.attempt} came {gap:.3f} s after {TRAFFIC}",
+                   f"a wait of at least {low:g} s ([gateway] min_backoff)", f"{gap:.3f} s")
+
+
+@verdict
+def bounded(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    if not flow.scenario.persistent or flow.result is None:
+        return
+    cap, n, r = flow.settings.max_attempts, len(flow.arrivals), flow.result
+    ok = n <= cap and r.outcome == "error"
+    yield ("RETRY-BOUNDED", ok, "under a persistent U the wallet did not give up with an error",
+           f"at most {cap} attempts ([gateway] max_attempts), then outcome error", f"{n} attempts; {flow.reported()}")
+
+
+def _opens(flow: Flow) -> bool:
+    return flow.result is not None and flow.result.outcome == "redirect"
+
+
+@verdict
+def untrusted(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    steps = {a.step for a in flow.arrivals}
+    if flow.ended and steps and steps <= {BAD_SIGNATURE, UNSIGNED}:
+        yield ("VERIFY-RESPONSE", not _opens(flow), "the wallet trusted a SUCCESS whose signature does not verify",
+               "no redirect (an error)", flow.reported())
+
+
+@verdict
+def malformed(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    if flow.arrivals and {a.step for a in flow.arrivals} == {MALFORMED} and flow.result is not None \
+            and not flow.result.abandoned:
+        yield ("MALFORMED-SAFE", flow.ended and not _opens(flow), "a reply that is not JSON led to a redirect "
+               "or to no outcome", "outcome error", flow.reported())
+
+
+def _same_target(reported: str, ours: str) -> bool:
+    a, b = urlsplit(reported), urlsplit(ours)
+    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path) and \
+        set(parse_qsl(b.query)) <= set(parse_qsl(a.query))
+
+
+@verdict
+def redirects(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
+    # Only a SUCCESS the wallet could actually read counts: the late one arrived after it gave up.
+    if not flow.ended or not any(a.step == SUCCESS for a in flow.arrivals):
+        return
+    r = flow.result
+    assert r is not None
+    ok = r.outcome == "redirect" and r.redirect_url is not None and _same_target(r.redirect_url, flow.redirect)
+    yield ("S-REDIRECT", ok, "after a signed SUCCESS the wallet did not redirect to authRedirectUrl",
+           f"redirect to {flow.redirect} (authCode appended)", flow.reported())

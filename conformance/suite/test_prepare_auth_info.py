@@ -1,0 +1,27 @@
+"""prepareAuthInfo, wallet -> Alipay+: the suite plays the Alipay+ gateway and judges the wallet as a client."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.engine import Recorder
+from conformance.gateway.scenarios import SCENARIOS
+from conformance.gateway.session import Player
+
+API = "prepareAuthInfo"
+pytestmark = pytest.mark.api(API)
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_wallet_flow(conformance: Recorder, gateway: Player, scenario: str) -> None:
+    if gateway.trigger is None:
+        pytest.skip("no [trigger] in the profile: flows need `conformance listen` and manual scans")
+    conformance.record(gateway.play(SCENARIOS[scenario]))
+
+
+@pytest.mark.listen
+def test_listen(conformance: Recorder, gateway: Player, request: pytest.FixtureRequest) -> None:
+    seconds = request.config.getoption("conformance_listen")
+    if seconds is None:
+        pytest.skip("only under `conformance listen`")
+    conformance.record(gateway.listen(float(seconds)))
