@@ -32,9 +32,8 @@ PROBE = ("--only", "test_other_method_refused[GET]")
 
 
 def _profile(tmp_path: Path, base_url: str, sections: str) -> Path:
-    text = data.profile_toml(base_url)
     path = tmp_path / "wallet.toml"
-    path.write_text(text[: text.index("\n[gateway]")] + "\n" + sections, encoding="utf-8")
+    path.write_text(data.profile_toml(base_url) + sections, encoding="utf-8")
     return path
 
 
@@ -123,7 +122,13 @@ def test_listen_judges_what_a_scanning_wallet_sends(tmp_path: Path) -> None:
         profile = _profile(tmp_path, url, f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n')
 
         def scan() -> None:
-            time.sleep(0.4)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # the gateway comes up once the run has started
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
             httpx.post(url + data.HARNESS_PATH, json={"authUrl": "https://openauth.alipay.com/x?state=1"}, timeout=5)
 
         scanner = threading.Thread(target=scan)

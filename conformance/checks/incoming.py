@@ -24,7 +24,7 @@ def _expected(ex: Exchange, name: str) -> str | None:
 
 @check("REQ-TRANSPORT", applies=incoming)
 def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    req, found = ex.request, []
+    req, found = ex.request, list[Violation]()
     if req.method != "POST":
         found.append(("the request is not a POST", "POST", req.method))
     media = (req.header("content-type") or "").split(";")[0].strip().lower()

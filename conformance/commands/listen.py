@@ -44,10 +44,16 @@ def run(args: argparse.Namespace) -> int:
         return _refuse(str(exc))
     if profile.gateway is None:
         return _refuse(f"{args.profile}: [gateway] is missing; add [gateway] with host, port and path")
-    args.fault, args.examples, args.seed, args.only, args.verbose = None, 1, None, [], False
-    args.pytest_extra = ["--conformance-listen", str(args.duration), "--conformance-scenario", args.scenario]
+    # Every other option of `run` keeps its default, whatever options `run` gains.
+    parser = argparse.ArgumentParser(prog="conformance")
+    run_command.add_parser(parser.add_subparsers(dest="command"))
+    argv = ["run", "--profile", str(args.profile), "--report", str(args.report), "--examples", "1"]
+    for flag, value in (("--results", args.results), ("--junit", args.junit)):
+        argv += [flag, str(value)] if value else []
+    forwarded = parser.parse_args(argv + (["-q"] if args.quiet else []))
+    forwarded.pytest_extra = ["--conformance-listen", str(args.duration), "--conformance-scenario", args.scenario]
     if not args.quiet:
         gw = profile.gateway
         print(f"listening for prepareAuthInfo on http://{gw.host}:{gw.port}{gw.path} for {args.duration:g} s, "
               f"replying {args.scenario}", flush=True)
-    return run_command.run(args)
+    return run_command.run(forwarded)

@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..reference.data import profile_toml
+    from ..reference.data import GATEWAY_PATH, profile_toml
     from ..reference.faults import all_faults, make_wallet
     FAULTS = all_faults()
 
@@ -49,11 +49,14 @@ def run(args: argparse.Namespace) -> int:
         from ..reference.data import testdata
         args.public_key_out.write_bytes(testdata("wallet-public.pem").read_bytes())
         print(f"wallet public key written to {args.public_key_out}", flush=True)
-    text = profile_toml(f"http://{args.host}:{args.port}")
+    # The suite's gateway listens on the next port; the served wallet's client is pointed at it.
+    text = profile_toml(f"http://{args.host}:{args.port}", gateway_port=args.port + 1)
     if args.profile_out:
         args.profile_out.write_text(text, encoding="utf-8")
         print(f"profile written to {args.profile_out}", flush=True)
     else:
         print(text, flush=True)
-    uvicorn.run(wallet.app(), host=args.host, port=args.port, log_level="warning")
+    app = wallet.app()
+    wallet.prepare_client.gateway_url = f"http://{args.host}:{args.port + 1}{GATEWAY_PATH}"  # type: ignore[attr-defined]
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_CERTIFIED

@@ -63,7 +63,7 @@ class PrepareClient:
         return status in ("U", None)
 
     def pause(self, attempt: int) -> float:
-        return self.backoff * 2 ** (attempt - 1)
+        return float(self.backoff * 2 ** (attempt - 1))
 
     def redirect(self, url: str) -> str:
         return url + ("&" if "?" in url else "?") + "authCode=" + secrets.token_hex(8)

@@ -69,8 +69,8 @@ def public_key(name: str) -> rsa.RSAPublicKey:
     return signing.load_public_key(testdata(f"{name}-public.pem").read_bytes())
 
 
-def profile_toml(base_url: str, gateway_port: int = 0, provider: bool = True) -> str:
-    """A ready-to-use profile for the reference wallet at base_url."""
+def profile_toml(base_url: str, gateway_port: int | None = None, provider: bool = False) -> str:
+    """A ready-to-use profile for the reference wallet at base_url (prepareAuthInfo sections on request)."""
     lines = [
         "# Target profile for the embedded reference wallet (test keys only).",
         "[target]",
@@ -95,7 +95,9 @@ def profile_toml(base_url: str, gateway_port: int = 0, provider: bool = True) ->
         if seed.state == "valid":
             lines.append("[tokens.expect]")
             lines += [f'{SCOPE_FIELD[s]} = "{USER[SCOPE_FIELD[s]]}"' for s in sorted(seed.scopes)]
-    return "\n".join(lines + prepare_toml(gateway_port, provider)) + "\n"
+    if gateway_port is not None:
+        lines += prepare_toml(gateway_port, provider)
+    return "\n".join(lines) + "\n"
 
 
 def prepare_toml(gateway_port: int, provider: bool) -> list[str]:
