@@ -8,10 +8,13 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+import httpx
 from hypothesis import strategies as st
 
+from . import signing
 from . import strategies as S
-from .engine import Engine, open_engine
+from .client import Sender
+from .engine import Engine
 from .model import Case, Expect
 from .profile import Token
 from .spec import Api, Field
@@ -36,7 +39,15 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
                           suite_private_key=settings.signing_key, wallet_public_key=settings.public_key,
                           key_version=settings.key_version, paths=MappingProxyType({API: settings.path}),
                           timeout=settings.timeout)
-        yield stack.enter_context(open_engine(profile, engine.settings))
+
+        def auth(tamper: signing.Tamper) -> httpx.Auth:
+            return signing.RSA256Auth(settings.client_id, settings.signing_key, settings.key_version, tamper,
+                                      foreign_key=engine.foreign_key)
+
+        # One run, one request budget and rate limit: the wallet's client, throttle and event loop serve both.
+        s = engine.sender
+        sender = Sender(s.portal, s.http, base_url, auth, s.throttle, settings.timeout)
+        yield replace(engine, profile=profile, sender=sender, wallet=None, requests=0)
 
 
 def base_body(auth_url: str) -> dict[str, Any]:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.reference.prepare_faults import PREPARE_FAULTS
+from conformance.gateway.scenarios import SCENARIOS
+from conformance.reference.prepare_faults import PREPARE_FAULTS, PROVIDERS
 
 from .conftest import Certify, statuses
+
+# A faulty client leaves the wallet's server untouched: its flows, and one inquiryUserInfo probe to show
+# the wallet answers, are the whole run.
+CLIENT_RUN = tuple(arg for s in SCENARIOS for arg in ("--only", f"test_wallet_flow[{s}]")) + (
+    "--only", "test_other_method_refused[GET]")
 
 
 @pytest.mark.parametrize("name", sorted(PREPARE_FAULTS))
 def test_prepare_fault_is_caught_by_its_requirement(certify: Certify, name: str) -> None:
     fault = PREPARE_FAULTS[name]
-    code, results = certify("--fault", name, examples=3)
+    code, results = certify("--fault", name, *(() if name in PROVIDERS else CLIENT_RUN), examples=3)
     broken = statuses(results, "failed", "warned")
     assert set(fault.catches) <= broken, f"{name} not caught: {sorted(broken)}"
     assert broken <= set(fault.catches) | set(fault.also), f"{name} also broke {sorted(broken)}"

@@ -23,7 +23,7 @@ class PrepareClient:
     """Signs, sends, verifies and retries exactly as the contract says; each step may be overridden."""
 
     max_attempts: ClassVar[int] = 3
-    backoff: ClassVar[float] = 0.1
+    backoff: ClassVar[float] = 0.05
 
     def __init__(self, gateway_url: str | None = None, timeout: float = data.CLIENT_TIMEOUT) -> None:
         self.gateway_url, self.timeout = gateway_url, timeout

@@ -20,7 +20,7 @@ KEY_VERSION = "1"
 PATHS = {"inquiryUserInfo": "/mpp/v1/alipayplus/inquiryUserInfo"}
 # prepareAuthInfo: the harness trigger of the reference wallet, its client timeout, the gateway path.
 HARNESS_PATH = "/harness/prepareAuthInfo"
-CLIENT_TIMEOUT = 0.5
+CLIENT_TIMEOUT = 0.25
 GATEWAY_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
 # authUrls the reference Alipay+ server resolves (the suite's provider mode asks for them).
 AUTH_URLS = (
@@ -104,8 +104,8 @@ def prepare_toml(gateway_port: int, provider: bool) -> list[str]:
     """The prepareAuthInfo sections: the suite's gateway, the wallet's trigger, the Alipay+ server."""
     lines = [
         "", "[gateway]", 'host = "127.0.0.1"', f"port = {gateway_port}", f'path = "{GATEWAY_PATH}"',
-        f'client_id = "{WALLET_CLIENT_ID}"', f"wallet_timeout = {CLIENT_TIMEOUT}", "min_backoff = 0.05",
-        "settle = 0.05",
+        f'client_id = "{WALLET_CLIENT_ID}"', f"wallet_timeout = {CLIENT_TIMEOUT}", "min_backoff = 0.025",
+        "settle = 0.02",
         "", "[trigger]", f'path = "{HARNESS_PATH}"', "timeout = 10",
     ]
     if provider:
