@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -13,7 +14,6 @@ from hypothesis import strategies as st
 
 from . import signing
 from . import strategies as S
-from .client import Sender
 from .engine import Engine
 from .model import Case, Expect
 from .profile import Token
@@ -45,8 +45,8 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
                                       foreign_key=engine.foreign_key)
 
         # One run, one request budget and rate limit: the wallet's client, throttle and event loop serve both.
-        s = engine.sender
-        sender = Sender(s.portal, s.http, base_url, auth, s.throttle, settings.timeout)
+        sender = copy.copy(engine.sender)
+        sender.base_url, sender.auth, sender.timeout = base_url, auth, settings.timeout
         yield replace(engine, profile=profile, sender=sender, wallet=None, requests=0)
 
 
