@@ -94,6 +94,16 @@ def test_wallet_that_never_sends_ends_with_a_clear_failure(
     assert "no prepareAuthInfo request arrived" in sends["evidence"][0]["message"]
 
 
+def test_gateway_port_in_use_is_a_clear_error_not_a_hang(certify: Certify, tmp_path: Path, wallet_url: str) -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        sections = f'[gateway]\nport = {held.getsockname()[1]}\n\n[trigger]\npath = "{data.HARNESS_PATH}"\n'
+        code, results = certify("--profile", str(_profile(tmp_path, wallet_url, sections)), *FLOWS)
+    assert code == 1 and results["verdict"] == "NOT CERTIFIED"
+    assert any("[gateway] port" in e["message"] and "cannot be served" in e["message"] for e in results["errors"])
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

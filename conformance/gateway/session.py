@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..checks import Context, judge
+from ..errors import ConfigError
 from ..model import Outcome
 from ..reference.server import serve
 from .scenarios import API, SCENARIOS, Scenario, auth_url, new_nonce, redirect_url
@@ -61,8 +63,11 @@ class Player:
             None, problem=f"the suite stopped waiting after more than {self.settings.max_attempts} attempts",
             abandoned=True)
         time.sleep(self.settings.settle)  # requests the wallet sends after reporting its outcome
-        flow = Flow(scenario, url, redirect_url(nonce), self.gateway.arrivals_for(nonce), result, self.settings,
-                    self.endpoint)
+        stray = len(self.gateway.strays) + sum(
+            len(found) for key, found in self.gateway.all_arrivals().items() if key not in self.gateway.flows)
+        where = self.endpoint + (f" ({stray} request(s) so far carried no flow's authUrl or went to another path)"
+                                 if stray else "")
+        flow = Flow(scenario, url, redirect_url(nonce), self.gateway.arrivals_for(nonce), result, self.settings, where)
         return self._judge(flow)
 
     def listen(self, seconds: float) -> list[Outcome]:
@@ -84,13 +89,25 @@ class Player:
         return found
 
 
+def _bindable(host: str, port: int) -> None:
+    """Refuse, with the field to change, a host and port the gateway cannot listen on."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise ConfigError("[gateway] port", f"{host}:{port} cannot be served ({exc.strerror})",
+                          "choose a free port, or stop what holds it")
+
+
 @contextmanager
 def open_gateway(engine: Engine, default: Scenario = SCENARIOS["success"]) -> Iterator[Player]:
     """Serve the gateway on the profile's host, port and path; point the reference wallet at it."""
     settings = engine.profile.gateway
     assert settings is not None
     gateway = Gateway(settings, engine.profile.psp_id, default)
-    with serve(gateway.app(), settings.host, settings.port) as url:
+    _bindable(settings.host, settings.port)
+    with ExitStack() as stack:
+        url = stack.enter_context(serve(gateway.app(), settings.host, settings.port))
         endpoint = url + settings.path
         client = getattr(engine.wallet, "prepare_client", None)
         if client is not None:

@@ -20,7 +20,7 @@ KEY_VERSION = "1"
 PATHS = {"inquiryUserInfo": "/mpp/v1/alipayplus/inquiryUserInfo"}
 # prepareAuthInfo: the harness trigger of the reference wallet, its client timeout, the gateway path.
 HARNESS_PATH = "/harness/prepareAuthInfo"
-CLIENT_TIMEOUT = 0.25
+CLIENT_TIMEOUT = 1.0  # generous: a timeout under load would make an F flow retry
 GATEWAY_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
 # authUrls the reference Alipay+ server resolves (the suite's provider mode asks for them).
 AUTH_URLS = (

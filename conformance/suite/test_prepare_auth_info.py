@@ -12,6 +12,7 @@ API = "prepareAuthInfo"
 pytestmark = pytest.mark.api(API)
 
 
+@pytest.mark.family("flow", "transport", "schema", "headers", "signature", "behaviour", "retry")
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_wallet_flow(conformance: Recorder, gateway: Player, scenario: str) -> None:
     if gateway.trigger is None:
@@ -20,6 +21,7 @@ def test_wallet_flow(conformance: Recorder, gateway: Player, scenario: str) -> N
 
 
 @pytest.mark.listen
+@pytest.mark.family("flow", "transport", "schema", "headers", "signature", "behaviour", "retry")
 def test_listen(conformance: Recorder, gateway: Player, request: pytest.FixtureRequest) -> None:
     seconds = request.config.getoption("conformance_listen")
     if seconds is None:
