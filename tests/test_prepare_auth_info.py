@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import sys
 import threading
 import time
 import tomllib
@@ -111,10 +113,23 @@ def _free_port() -> int:
         return port
 
 
+def test_command_trigger_drives_the_wallet(certify: Certify, tmp_path: Path) -> None:
+    port, wallet = _free_port(), make_wallet(None)
+    with serve(wallet.app()) as url:
+        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"  # type: ignore[attr-defined]
+        forward = (f"import sys, httpx; print(httpx.post('{url}{data.HARNESS_PATH}', "
+                   "content=sys.stdin.buffer.read(), timeout=30).text)")
+        command = json.dumps([sys.executable, "-c", forward])
+        sections = (f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
+                    f"wallet_timeout = {data.CLIENT_TIMEOUT}\n\n[trigger]\ncommand = {command}\ntimeout = 30\n")
+        code, results = certify("--profile", str(_profile(tmp_path, url, sections)), *FLOWS, *PROBE)
+    assert code == 0 and statuses(results, "failed", "warned") == set()
+    assert {"PAI-TRIGGER", "PAI-S-REDIRECT", "PAI-F-NO-RETRY", "PAI-REQ-SIGNED"} <= statuses(results, "passed")
+
+
 def _listen(tmp_path: Path, profile: Path, seconds: float) -> tuple[int, dict[str, Any]]:
     report = tmp_path / "listen" / "report.html"
     code = main(["listen", "-q", "--profile", str(profile), "--duration", str(seconds), "--report", str(report)])
-    import json
     return code, json.loads(report.with_name("results.json").read_text())
 
 
