@@ -55,7 +55,7 @@ def parse_tls(raw: Any, base: Path) -> Tls:
         raise ProfileError("[tls]", "must be a table", 'write [tls] with ca_bundle = "ca.pem"')
     unknown = set(raw) - {"ca_bundle", "client_cert", "client_key"}
     if unknown:
-        raise ProfileError(f"[tls].{sorted(unknown)[0]}", "is not a known TLS setting",
+        raise ProfileError(f"[tls].{min(unknown)}", "is not a known TLS setting",
                            "use ca_bundle, client_cert or client_key")
     tls = Tls(*(_path(raw, k, base) for k in ("ca_bundle", "client_cert", "client_key")))
     if tls.client_key is not None and tls.client_cert is None:

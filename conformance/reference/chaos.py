@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 
+from . import data
 from .wallet import Wallet
 
 Scope = MutableMapping[str, Any]
@@ -166,7 +167,6 @@ async def _until_disconnect(receive: Receive, work: Awaitable[None]) -> None:
 
 def profile_toml(base_url: str, behaviour: str = "ok", timeout: float = 0.5, extra: str = "") -> str:
     """A reference-wallet profile aimed at one chaos path, with a short timeout and extra TOML appended."""
-    from .data import PATHS, profile_toml as reference_toml
-    text = reference_toml(base_url).replace(json.dumps(PATHS["inquiryUserInfo"]), json.dumps(f"/{behaviour}"))
+    text = data.profile_toml(base_url).replace(json.dumps(data.PATHS["inquiryUserInfo"]), json.dumps(f"/{behaviour}"))
     return text.replace("timeout = 10", f"timeout = {timeout}") + extra
 
