@@ -140,7 +140,7 @@ def open_sender(base_url: str, auth: Auth, limits: Limits, timeout: float, verif
         portal = stack.enter_context(start_blocking_portal(name="conformance-client"))
         pool = httpx.Limits(max_connections=limits.workers, max_keepalive_connections=limits.workers)
         http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), verify=verify,
-                                 limits=pool, transport=transport, follow_redirects=False, trust_env=False)
+                                 limits=pool, transport=transport, follow_redirects=False)
         stack.callback(portal.call, http.aclose)
         loop, throttle = portal.call(_in_loop, limits)
         yield Sender(loop, http, base_url, auth, throttle, timeout)
