@@ -172,7 +172,7 @@ def long_run(total: int) -> None:
     with wallet() as url, open_engine(profile(url, 16), RunSettings(examples=EXAMPLES)) as engine:
         judged, mark, wall = 0, 0, time.perf_counter()
         for rec in rounds(engine, total):
-            judged += rec.records[f"{engine.context(API).prefix}-TRANSPORT-ANSWER"].exchanges
+            judged += len(rec.answers)  # every answer a test received was judged when it arrived
             if engine.sender.requests >= mark:
                 print(f"{engine.sender.requests:7} requests, {time.perf_counter() - wall:6.0f} s, "
                       f"RSS {rss_mib():6.1f} MiB", flush=True)
@@ -180,7 +180,7 @@ def long_run(total: int) -> None:
         served, sent = stats(url)["calls"], engine.sender.requests
     print(f"end: {sent} requests in {time.perf_counter() - wall:.0f} s, RSS {rss_mib():.1f} MiB, "
           f"peak {peak_mib(resource.RUSAGE_SELF):.1f} MiB")
-    print(f"sent {sent}, answered by the wallet {served}, judged {judged}: "
+    print(f"sent {sent}, answered by the wallet {served}, answers judged {judged}: "
           f"{'no result lost' if sent == served == judged else 'RESULTS LOST'}")
 
 
