@@ -11,10 +11,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import httpx
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from . import signing
+from . import casefile, signing
+from .budget import bounded
 from .catalogue import Catalogue, catalogue
 from .checks import Context, judge
 from .client import Sender, open_sender
@@ -198,18 +199,24 @@ class Recorder:
 
     def evidence(self, o: Outcome) -> dict[str, Any]:
         redact = self.engine.redactor
+        seed_ = self.engine.settings.seed
         return {"test": self.nodeid, "message": redact(o.message), "expected": redact(o.expected),
                 "received": redact(o.received),
-                "exchanges": [exchange_evidence(ex, redact) for ex in o.exchanges]}
+                "exchanges": [exchange_evidence(ex, redact) for ex in o.exchanges],
+                # The minimal example and how it was found, for `conformance replay`.
+                "seed": seed_ if seed_ is not None else "derandomized",
+                "cases": [casefile.dump(ex.case, self.engine.profile.secrets) for ex in o.exchanges]}
 
     def run(self, strategy: st.SearchStrategy[T], test: Callable[[T], Any]) -> None:
         """Run test over the strategy with the run's budget, seed and shrinking."""
         s = self.engine.settings
         drawn: list[T] | None = [] if self.engine.sender.limits.workers > 1 else None
+        bounded_test = bounded(test)  # each shrink step is a request: keep their number fixed
 
         @settings(max_examples=s.examples, deadline=None, database=None, derandomize=s.seed is None and s.derandomize,
                   suppress_health_check=list(HealthCheck), print_blob=False,
-                  report_multiple_bugs=False)
+                  report_multiple_bugs=False,
+                  phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink))
         @given(strategy)
         def probe(value: T) -> None:
             if drawn is not None:
@@ -219,7 +226,7 @@ class Recorder:
                         self.pending[case] = self.engine.submit(case)
                 return
             try:
-                test(value)
+                bounded_test(value)
             except Exhausted as exc:
                 self.stopped = exc  # the examples left pass untried, so hypothesis ends quickly
 

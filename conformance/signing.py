@@ -8,7 +8,7 @@ import hashlib
 import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
@@ -76,6 +76,22 @@ def format_time(moment: datetime) -> str:
 
 def now() -> str:
     return format_time(datetime.now(timezone.utc).astimezone())
+
+
+# The Request-Time forms the docs show or allow (contract-notes §2), by name.
+TIME_FORMS: dict[str, Callable[[datetime], str]] = {
+    "offset": lambda m: m.astimezone(timezone(timedelta(hours=8))).replace(microsecond=0).isoformat(),
+    "negative-offset": lambda m: m.astimezone(timezone(timedelta(hours=-5))).replace(microsecond=0).isoformat(),
+    "utc-offset": lambda m: m.astimezone(timezone.utc).replace(microsecond=0).isoformat(),
+    "z": lambda m: m.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "fraction-z": lambda m: m.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-4] + "Z",
+    "fraction-offset": lambda m: m.astimezone(timezone(timedelta(hours=8))).isoformat(timespec="milliseconds"),
+}
+
+
+def now_in(form: str) -> str:
+    """The current time in one of TIME_FORMS."""
+    return TIME_FORMS[form](datetime.now(timezone.utc))
 
 
 def is_valid_time(value: str) -> bool:
@@ -150,6 +166,7 @@ class Tamper:
     lower_case_names: bool = False
     truncate_signature: bool = False
     foreign_key: bool = False
+    time_form: str | None = None  # a name in TIME_FORMS: the current time, written that way
 
 
 class RSA256Auth(httpx.Auth):
@@ -168,7 +185,7 @@ class RSA256Auth(httpx.Auth):
     def headers_for(self, method: str, uri: str, body: bytes) -> dict[str, str]:
         t = self.tamper
         client_id = t.client_id if t.client_id is not None else self.client_id
-        time = t.request_time or self.clock()
+        time = t.request_time or (now_in(t.time_form) if t.time_form else self.clock())
         content = content_to_sign(
             method, t.sign_uri or uri, t.sign_client_id or client_id, t.sign_time or time,
             t.sign_body if t.sign_body is not None else body,

@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import pytest
 
 from conformance import strategies as S
+from conformance.checks.groups import GROUPS
 from conformance.engine import Recorder
-from conformance.model import Outcome
+from conformance.model import Case
 from conformance.profile import Token
-from conformance.spec import Field
+from conformance.spec import Api, Field, contract
 
 API = "inquiryUserInfo"
 pytestmark = pytest.mark.api(API)
+LIMITED = S.limited_fields(contract().apis[API])
 
 
-def _api(conformance: Recorder):  # type: ignore[no-untyped-def]
+def _api(conformance: Recorder) -> Api:
     return conformance.context(API).api
+
+
+def _body(conformance: Recorder, token: Token) -> bytes:
+    return S.compact(S.base_body(_api(conformance), conformance.profile, token.access_token))
+
+
+def _grouped(conformance: Recorder, suffix: str) -> Callable[[Sequence[Case]], None]:
+    """Send a group of cases and judge them together (a case already sent is answered from memory)."""
+    judge, ctx = GROUPS[suffix], conformance.context(API)
+
+    def probe(cases: Sequence[Case]) -> None:
+        conformance.record(judge([conformance.send(c) for c in cases], ctx))
+
+    return probe
 
 
 @pytest.mark.family("behaviour", "userinfo", "schema", "result", "signature", "transport")
 def test_valid_request_succeeds(conformance: Recorder, valid_token: Token) -> None:
     conformance.run(S.valid_case(_api(conformance), conformance.profile, valid_token), conformance.send)
+
+
+@pytest.mark.family("behaviour")
+def test_same_request_twice_same_answer(conformance: Recorder, first_token: Token) -> None:
+    conformance.run(S.repeated(_api(conformance), conformance.profile, first_token),
+                    _grouped(conformance, "IDEMPOTENT"))
 
 
 @pytest.mark.family("behaviour")
@@ -32,17 +56,31 @@ def test_schema_invalid_request_refused(
                     conformance.send)
 
 
+@pytest.mark.family("behaviour", "transport")
+@pytest.mark.parametrize("kind", list(S.BODY_MUTATIONS))
+def test_body_mutation(conformance: Recorder, first_token: Token, kind: str) -> None:
+    conformance.run(S.body_case(_api(conformance), conformance.profile, first_token, kind), conformance.send)
+
+
+@pytest.mark.family("behaviour")
+@pytest.mark.parametrize("char_class", list(S.CHAR_CLASSES))
+@pytest.mark.parametrize("field", LIMITED, ids=[f.name for f in LIMITED])
+def test_limits_counted_in_characters(conformance: Recorder, first_token: Token, field: Field,
+                                      char_class: str) -> None:
+    twins = S.length_twins(_api(conformance), conformance.profile, first_token, field, char_class)
+    conformance.run(twins, _grouped(conformance, "LIMIT-WITHIN"))
+
+
 @pytest.mark.family("headers", "signature")
-def test_header_deviation_refused(conformance: Recorder, first_token: Token, header_case: str) -> None:
-    api, profile = _api(conformance), conformance.profile
-    make = S.header_cases(api, profile, first_token)[header_case]
-    conformance.run(S.encode(S.base_body(api, profile, first_token.access_token)).map(make), conformance.send)
+def test_header_and_signature_case(conformance: Recorder, first_token: Token, header_case: str) -> None:
+    make = S.header_cases(_api(conformance), conformance.profile, first_token)[header_case]
+    conformance.send(make(_body(conformance, first_token)))
 
 
 @pytest.mark.family("headers")
 @pytest.mark.parametrize("method", ["GET", "PUT"])
-def test_other_method_refused(conformance: Recorder, method: str) -> None:
-    conformance.send(S.method_case(_api(conformance), method))
+def test_other_method_refused(conformance: Recorder, first_token: Token, method: str) -> None:
+    conformance.send(S.method_case(_api(conformance), method, _body(conformance, first_token), first_token))
 
 
 @pytest.mark.family("behaviour")
@@ -51,18 +89,5 @@ def test_inactive_or_unknown_token_refused(conformance: Recorder) -> None:
 
 
 @pytest.mark.family("behaviour")
-def test_limits_counted_in_characters(conformance: Recorder, first_token: Token) -> None:
-    api = _api(conformance)
-    field = next(f for f in api.request_fields() if f.name == "acquirerId")
-    rid = conformance.context(API).rid("LIMIT-CHARS")
-
-    def probe(pair: tuple[S.Case, S.Case]) -> None:
-        within, short = (conformance.send(c) for c in pair)
-        ok = not (within.code == "PARAM_ILLEGAL" and short.code not in (None, "PARAM_ILLEGAL"))
-        n = len(within.case.body)
-        conformance.record([Outcome(
-            rid, ok, "" if ok else f"{field.name} within {field.max_length} characters refused as illegal",
-            f"the same answer as for 3 such characters ({short.code})", f"PARAM_ILLEGAL for a {n}-byte body",
-            (within, short))])
-
-    conformance.run(S.length_twins(api, conformance.profile, first_token, field), probe)
+def test_other_psp_id_refused(conformance: Recorder, first_token: Token) -> None:
+    conformance.run(S.other_psp(_api(conformance), conformance.profile, first_token), conformance.send)
