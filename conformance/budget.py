@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from .errors import ConformanceFailure
 
 T = TypeVar("T")
-SHRINK_REQUESTS = 40
+SHRINK_REQUESTS = 12
 
 
 def _key(value: Any) -> Any:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from . import __version__
 from .commands import (catalogue, diff, export_openapi, init, listen, package, reference_wallet, render,
-                       run, verify_report)
+                       replay, run, verify_report)
 from .exitcodes import EXIT_USAGE, HELP
 
 # name -> (module that adds the parser, function that runs it)
@@ -25,10 +25,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export-openapi": export_openapi.run,
     "render": render.run,
     "listen": listen.run,
+    "replay": replay.run,
 }
 PARSERS = (init.add_parser, run.add_parser, reference_wallet.add_parser, catalogue.add_parser, verify_report.add_parser,
            diff.add_parser, package.add_parser, export_openapi.add_parser, render.add_parser,
-           listen.add_parser)
+           listen.add_parser, replay.add_parser)
 EPILOG = HELP + """
 
 environment:

@@ -39,6 +39,11 @@ class Case:
     token: str | None = None
     note: str = ""
 
+    def __repr__(self) -> str:
+        # Bodies can be 256 KiB: a falsifying example names the case and the start of its body.
+        body = self.body[:160] + (b"..." if len(self.body) > 160 else b"")
+        return f"Case(kind={self.kind!r}, field={self.field!r}, method={self.method!r}, body={body!r})"
+
     @property
     def title(self) -> str:
         return self.kind + (f"({self.field})" if self.field else "") + (f": {self.note}" if self.note else "")

@@ -304,13 +304,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.sections = [(title, state.redactor(text)) for title, text in report.sections]
 
 
-def _reproduce(state: State, test: str) -> str:
+def _target(state: State) -> str:
     if state.reference is None:
-        target = f"--profile {state.profile.source if state.profile else ''} "
-    else:
-        target = "" if state.reference == "reference" else f"--fault {state.reference} "
+        return f"--profile {state.profile.source if state.profile else ''} "
+    return "" if state.reference == "reference" else f"--fault {state.reference} "
+
+
+def _reproduce(state: State, test: str) -> str:
     seed = f"--seed {state.run.seed} " if state.run.seed is not None else ""
-    return f"conformance run {target}--examples {state.run.examples} {seed}--only '{test}'"
+    return f"conformance run {_target(state)}--examples {state.run.examples} {seed}--only '{test}'"
+
+
+def _replay(state: State, rid: str) -> str:
+    """Re-send the recorded minimal case of rid, re-signed now (conformance/commands/replay.py)."""
+    results = f"--results {state.results_path} " if state.results_path else ""
+    return f"conformance replay {_target(state)}{results}--requirement {rid}"
 
 
 class Collector:
@@ -337,9 +345,10 @@ class Collector:
         if prof is None or hasattr(session.config, "workerinput"):
             return
         tallies = fold(state.records)
-        for tally in tallies.values():
+        for rid, tally in tallies.items():
             for ev in tally.evidence:
                 ev["reproduce"] = _reproduce(state, ev["test"])
+                ev["replay"] = _replay(state, rid)
         finished = time.time()
         if state.reference:
             where = "embedded reference wallet" + ("" if state.reference == "reference" else f", fault {state.reference}")

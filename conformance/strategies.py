@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from .header_cases import header_cases, method_case, success_expectation
 from .model import Case, Expect
-from .mutations import (BODY_MUTATIONS, CHAR_CLASSES, MUTATIONS, applicable, compact, encode,
-                        mutated)
+from .mutations import BODY_MUTATIONS, CHAR_CLASSES, MUTATIONS, applicable, compact, encode, mutated
 from .profile import Profile, Token
 from .spec import Api, Field
 
@@ -107,7 +106,27 @@ def limited_fields(api: Api) -> list[Field]:
     return [f for f in api.request_fields() if f.max_length is not None]
 
 
-__all__ = ["BODY_MUTATIONS", "CHAR_CLASSES", "Case", "INVALID", "JSON_CT", "MUTATIONS", "applicable", "base_body",
-           "body_case", "compact", "encode", "field_mutations", "header_cases", "invalid_case", "length_twins",
-           "limited_fields", "method_case", "other_psp", "repeated", "success_expectation", "token_cases",
-           "valid_case"]
+__all__ = [
+    "BODY_MUTATIONS",
+    "CHAR_CLASSES",
+    "INVALID",
+    "JSON_CT",
+    "MUTATIONS",
+    "Case",
+    "applicable",
+    "base_body",
+    "body_case",
+    "compact",
+    "encode",
+    "field_mutations",
+    "header_cases",
+    "invalid_case",
+    "length_twins",
+    "limited_fields",
+    "method_case",
+    "other_psp",
+    "repeated",
+    "success_expectation",
+    "token_cases",
+    "valid_case",
+]

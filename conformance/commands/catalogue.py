@@ -23,9 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help=f"text (default), markdown (docs/requirements.md: {REGENERATE}) or json")
     r.add_argument("--api", help="only this API, e.g. inquiryUserInfo")
     r.add_argument("--family", help="only this requirement family, e.g. signature")
-    sub.add_parser("faults", help="list the faulty reference wallets and what catches them",
-                   description="List the faulty variants of the reference wallet (run --fault NAME) "
-                               "and the requirements that catch each.")
+    f = sub.add_parser("faults", help="list the faulty reference wallets and what catches them",
+                       description="List the faulty variants of the reference wallet (run --fault NAME) "
+                                   "and the requirements that catch each.")
+    f.add_argument("--markdown", action="store_true", help="print docs/faults.md: the table of faults")
 
 
 def _cell(text: str) -> str:
@@ -88,6 +89,10 @@ def _subset(rows: list[Requirement]) -> Catalogue:
 def faults(args: argparse.Namespace) -> int:
     from ..reference.faults import all_faults
 
+    if getattr(args, "markdown", False):
+        from ..reference.faultdoc import faults_markdown
+        print(faults_markdown(), end="")
+        return EXIT_OK
     for f in all_faults().values():
         print(f"{f.name:32} caught by {', '.join(f.catches)}: {f.summary}")
     return EXIT_OK

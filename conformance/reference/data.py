@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .. import signing
+
+if TYPE_CHECKING:
+    from ..profile import Profile
 
 PSP_ID = "2160120000000001"
 ACQUIRER_ID = "1022088000000000001"
@@ -116,3 +120,14 @@ def prepare_toml(gateway_port: int, provider: bool) -> list[str]:
             "auth_urls = [" + ", ".join(f'"{u}"' for u in AUTH_URLS) + "]",
         ]
     return lines
+
+
+def reference_profile() -> Profile:
+    """The parsed profile of the embedded reference wallet (its URL is set when it is served)."""
+    import tomllib
+
+    from ..catalogue import catalogue
+    from ..profile import parse
+
+    return parse(tomllib.loads(profile_toml("http://127.0.0.1:1")), Path("."), catalogue(),
+                 source="(embedded reference wallet)")

@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .wallet import Refusal, Wallet
+from .wallet import Crash, Refusal, Wallet
 
 
 @dataclass(frozen=True)
@@ -92,4 +92,7 @@ class UnsignedSuccess(Wallet):
         return {} if status == "S" else super().sign_response(uri, client_id, body, status)
 
 
-__all__ = ["FAULTS", "Fault", "Refusal", "all_faults", "make_wallet"]
+__all__ = ["FAULTS", "Crash", "Fault", "Refusal", "all_faults", "make_wallet"]
+
+# The families below are registered by importing their modules (each a small subclass per fault).
+from . import faults_request, faults_response, faults_semantics  # noqa: F401

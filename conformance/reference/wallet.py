@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import signing
-from ..spec import Api, contract
+from ..spec import Api, Field, contract
 from . import data
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -26,6 +26,13 @@ class Refusal(Exception):
     def __init__(self, code: str, message: str = "") -> None:
         self.code, self.message = code, message
         super().__init__(code)
+
+
+class Crash(Exception):
+    """An unhandled error: the web framework answers with its HTML error page."""
+
+
+ERROR_PAGE = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
 
 
 @dataclass(frozen=True)
@@ -69,15 +76,23 @@ class Wallet:
             sig = signing.parse_signature_header(headers.get("signature") or "")
         except ValueError:
             raise Refusal("INVALID_SIGNATURE", "missing or malformed Signature header")
-        key = self.clients[client_id].get(sig.key_version)
+        key = self.client_key(client_id, sig.key_version)
         if key is None:
             raise Refusal("KEY_NOT_FOUND")
         time = headers.get("request-time")
-        if not time or not signing.is_valid_time(time):
-            raise Refusal("PARAM_ILLEGAL", "missing or malformed Request-Time")
+        if not time:
+            raise Refusal("PARAM_ILLEGAL", "missing Request-Time")
+        self.check_time(time)
         if sig.algorithm != signing.ALGORITHM:
             raise Refusal("INVALID_SIGNATURE", "unsupported algorithm")
         self.verify(signing.content_to_sign(method, uri, client_id, time, body), sig.signature, key)
+
+    def client_key(self, client_id: str, key_version: str) -> rsa.RSAPublicKey | None:
+        return self.clients[client_id].get(key_version)
+
+    def check_time(self, time: str) -> None:
+        if not signing.is_valid_time(time):
+            raise Refusal("PARAM_ILLEGAL", "malformed Request-Time")
 
     def verify(self, content: bytes, signature: str, key: rsa.RSAPublicKey) -> None:
         if not signing.verify(content, signature, key):
@@ -94,15 +109,17 @@ class Wallet:
 
     def validate(self, body: Mapping[str, Any]) -> None:
         for f in self.api.request_fields():
-            value = body.get(f.name)
-            if value is None:
-                if f.required:
-                    raise Refusal("PARAM_ILLEGAL", f"{f.name} is required")
-                continue
-            if not isinstance(value, str) or value == "":
-                raise Refusal("PARAM_ILLEGAL", f"{f.name} must be a non-empty string")
-            if f.max_length is not None and self.length(value) > f.max_length:
-                raise Refusal("PARAM_ILLEGAL", f"{f.name} exceeds {f.max_length} characters")
+            self.check_field(f, body.get(f.name))
+
+    def check_field(self, f: Field, value: Any) -> None:
+        if value is None:
+            if f.required:
+                raise Refusal("PARAM_ILLEGAL", f"{f.name} is required")
+            return
+        if not isinstance(value, str) or value == "":
+            raise Refusal("PARAM_ILLEGAL", f"{f.name} must be a non-empty string")
+        if f.max_length is not None and self.length(value) > f.max_length:
+            raise Refusal("PARAM_ILLEGAL", f"{f.name} exceeds {f.max_length} characters")
 
     def authorize(self, body: Mapping[str, Any]) -> data.Seed:
         if body["pspId"] != data.PSP_ID:
@@ -121,8 +138,17 @@ class Wallet:
         return {"resultCode": code, "resultStatus": status,
                 "resultMessage": message or self.api.codes[code].message}
 
+    def answer(self, code: str, message: str, user: dict[str, Any] | None) -> dict[str, Any]:
+        out: dict[str, Any] = {"result": self.result(code, message)}
+        if user is not None:
+            out["userInfo"] = user
+        return out
+
     def http_status(self, code: str) -> int:
         return 200
+
+    def content_type(self) -> str:
+        return "application/json; charset=UTF-8"
 
     def encode(self, payload: Mapping[str, Any]) -> bytes:
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -149,11 +175,11 @@ class Wallet:
             code, message = "SUCCESS", ""
         except Refusal as refusal:
             code, message = refusal.code, refusal.message
-        answer: dict[str, Any] = {"result": self.result(code, message)}
-        if user is not None:
-            answer["userInfo"] = user
+        except Crash:
+            return Reply(500, {"Content-Type": "text/html; charset=utf-8"}, ERROR_PAGE)
+        answer = self.answer(code, message, user)
         raw = self.encode(answer)
-        out = {"Content-Type": "application/json; charset=UTF-8"}
+        out = {"Content-Type": self.content_type()}
         out.update(self.sign_response(uri, headers.get("client-id"), raw, answer["result"]["resultStatus"]))
         return Reply(self.http_status(code), out, raw)
 
