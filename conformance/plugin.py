@@ -188,8 +188,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("conformance_listen") is not None:
         only = tuple(i.name for i in items if i.get_closest_marker("listen"))
     if only:
-        keep = [i for i in items if i.name in only]
-        config.hook.pytest_deselected(items=[i for i in items if i.name not in only])
+        # A parametrised test is selected whole by its bare name, or one case by its full name.
+        chosen = [i.name in only or getattr(i, "originalname", None) in only for i in items]
+        config.hook.pytest_deselected(items=[i for i, c in zip(items, chosen) if not c])
+        keep = [i for i, c in zip(items, chosen) if c]
         items[:] = keep
 
 
