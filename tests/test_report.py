@@ -167,5 +167,8 @@ def test_transcript_holds_every_judged_exchange_with_what_it_broke(faulty_run: P
     assert results["transcript"]["exchanges"] <= results["run"]["requests"]
     assert {"test", "case", "request", "response", "error", "broke"} <= set(lines[0])
     broke = [e for e in lines if "IUI-SCOPE-NO-EXTRA" in e["broke"]]
-    assert broke and all(e["test"].startswith("test_valid_request_succeeds") for e in broke)
+    # Every probe that expects success judges the scopes: valid requests, retries, unknown fields, header forms.
+    success_probes = ("test_valid_request_succeeds", "test_same_request_twice", "test_body_mutation[unknown-field]",
+                      "test_header_deviation[")
+    assert broke and all(e["test"].startswith(success_probes) for e in broke)
     assert [e["test"] for e in lines] == sorted(e["test"] for e in lines)
