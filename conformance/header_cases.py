@@ -74,7 +74,7 @@ def header_cases(api: Api, profile: Profile, token: Token) -> Mapping[str, Calla
     return {kind: case(kind, dev) for kind, dev in _deviations(profile, api).items()}
 
 
-def method_case(api: Api, method: str, raw: bytes, token: Token) -> Case:
-    """The valid request with another HTTP method."""
+def method_case(api: Api, method: str, raw: bytes = b"", token: Token | None = None) -> Case:
+    """The (valid) request with another HTTP method: with a valid body, only the method is wrong."""
     return Case(api.name, f"method-{method}", raw, refusal("METHOD", "METHOD_NOT_SUPPORTED", "METHOD-CODE"),
-                method=method, token=token.access_token)
+                method=method, token=token.access_token if token else None)

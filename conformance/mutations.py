@@ -80,6 +80,9 @@ class Mutation:
     values: Callable[[Field], st.SearchStrategy[Any]]
     applies: Callable[[Field], bool]
 
+    def __call__(self, f: Field) -> st.SearchStrategy[Any]:
+        return self.values(f)
+
 
 def _limited(f: Field) -> bool:
     return f.max_length is not None

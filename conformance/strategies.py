@@ -124,6 +124,7 @@ __all__ = [
     "length_twins",
     "limited_fields",
     "method_case",
+    "mutated",
     "other_psp",
     "repeated",
     "success_expectation",
