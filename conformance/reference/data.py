@@ -82,7 +82,9 @@ def profile_toml(base_url: str, gateway_port: int | None = None, provider: bool 
         f'client_id = "{ALIPAYPLUS_CLIENT_ID}"',
         f'psp_id = "{PSP_ID}"',
         f'acquirer_id = "{ACQUIRER_ID}"',
-        "timeout = 10",
+        # The embedded wallet never stalls on purpose; on a loaded machine it shares the suite's
+        # process, so give it room rather than report a stall of the machine as silence.
+        "timeout = 30",
         "",
         "[target.paths]",
         *(f'{api} = "{path}"' for api, path in PATHS.items()),
