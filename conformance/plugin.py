@@ -90,9 +90,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def reference_profile() -> profiles.Profile:
-    from .reference.data import profile_toml
-    return profiles.parse(tomllib.loads(profile_toml("http://127.0.0.1:1", gateway_port=0, provider=True)), Path("."), catalogue(),
-                          source="(embedded reference wallet)")
+    from .reference.data import EMBEDDED_TIMEOUT, profile_toml
+    profile = profiles.parse(tomllib.loads(profile_toml("http://127.0.0.1:1", gateway_port=0, provider=True)), Path("."),
+                             catalogue(), source="(embedded reference wallet)")
+    return replace(profile, timeout=EMBEDDED_TIMEOUT)
 
 
 def _register_markers(config: pytest.Config) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -82,9 +82,7 @@ def profile_toml(base_url: str, gateway_port: int | None = None, provider: bool 
         f'client_id = "{ALIPAYPLUS_CLIENT_ID}"',
         f'psp_id = "{PSP_ID}"',
         f'acquirer_id = "{ACQUIRER_ID}"',
-        # The embedded wallet never stalls on purpose; on a loaded machine it shares the suite's
-        # process, so give it room rather than report a stall of the machine as silence.
-        "timeout = 30",
+        "timeout = 10",
         "",
         "[target.paths]",
         *(f'{api} = "{path}"' for api, path in PATHS.items()),
@@ -124,6 +122,11 @@ def prepare_toml(gateway_port: int, provider: bool) -> list[str]:
     return lines
 
 
+# The embedded wallet never stalls on purpose, but it shares the suite's process: on a loaded
+# machine give it room, rather than report a stall of the machine as a silent wallet.
+EMBEDDED_TIMEOUT = 30.0
+
+
 def reference_profile() -> Profile:
     """The parsed profile of the embedded reference wallet (its URL is set when it is served)."""
     import tomllib
@@ -131,5 +134,6 @@ def reference_profile() -> Profile:
     from ..catalogue import catalogue
     from ..profile import parse
 
-    return parse(tomllib.loads(profile_toml("http://127.0.0.1:1")), Path("."), catalogue(),
-                 source="(embedded reference wallet)")
+    profile = parse(tomllib.loads(profile_toml("http://127.0.0.1:1")), Path("."), catalogue(),
+                    source="(embedded reference wallet)")
+    return replace(profile, timeout=EMBEDDED_TIMEOUT)
