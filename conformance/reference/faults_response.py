@@ -28,7 +28,8 @@ class EmptyResultMessage(Wallet):
         return out
 
 
-@fault("message-as-list", "IUI-RESP-SCHEMA", summary="Sends PARAM_ILLEGAL's resultMessage as a list of errors.")
+@fault("message-as-list", "IUI-RESP-SCHEMA", summary="Sends PARAM_ILLEGAL's resultMessage as a list of errors.",
+       also=("IUI-TRANSPORT-ANSWER",))  # see STALL in faults.py
 class MessageAsList(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
@@ -39,7 +40,7 @@ class MessageAsList(Wallet):
 
 @fault("long-result-code", "IUI-RESP-LIMIT", "IUI-RESULT-CODE",
        summary="Appends the failing field to PARAM_ILLEGAL, past 64 characters and out of the table.",
-       also=("IUI-INVALID-PARAM-ILLEGAL",))
+       also=("IUI-INVALID-PARAM-ILLEGAL", "IUI-TRANSPORT-ANSWER"))  # see STALL in faults.py
 class LongResultCode(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
