@@ -73,11 +73,8 @@ class NumberNotString(Wallet):
         return info
 
 
-# STALL: when most refusals fail a MUST requirement, shrinking many tests in a row with requests
-# drawn ahead has been seen to leave later requests unanswered within the timeout (a client-side
-# stall, under investigation); those faults may then also show IUI-TRANSPORT-ANSWER.
 @fault("status-mismatch", "IUI-RESULT-STATUS", summary="Answers S with failure codes.",
-       also=("IUI-RESP-SIGNED", "IUI-TRANSPORT-ANSWER"))  # its S answers to requests without Client-Id go unsigned
+       also=("IUI-RESP-SIGNED",))  # its S answers to requests without Client-Id go unsigned
 class StatusMismatch(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         return {**super().result(code, message), "resultStatus": "S"}

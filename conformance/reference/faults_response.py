@@ -28,8 +28,7 @@ class EmptyResultMessage(Wallet):
         return out
 
 
-@fault("message-as-list", "IUI-RESP-SCHEMA", summary="Sends PARAM_ILLEGAL's resultMessage as a list of errors.",
-       also=("IUI-TRANSPORT-ANSWER",))  # see STALL in faults.py
+@fault("message-as-list", "IUI-RESP-SCHEMA", summary="Sends PARAM_ILLEGAL's resultMessage as a list of errors.")
 class MessageAsList(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
@@ -40,7 +39,7 @@ class MessageAsList(Wallet):
 
 @fault("long-result-code", "IUI-RESP-LIMIT", "IUI-RESULT-CODE",
        summary="Appends the failing field to PARAM_ILLEGAL, past 64 characters and out of the table.",
-       also=("IUI-INVALID-PARAM-ILLEGAL", "IUI-TRANSPORT-ANSWER"))  # see STALL in faults.py
+       also=("IUI-INVALID-PARAM-ILLEGAL",))
 class LongResultCode(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
