@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Callable, Iterator
@@ -245,8 +246,12 @@ class Recorder:
             else:
                 probe()
         finally:
-            for unused in self.pending.values():  # drawn, but shrinking took another path
-                unused.cancel()
+            # Drawn, but shrinking took another path. Let each finish (the client bounds it by the
+            # total deadline): cancelling a request mid-exchange can leave its pooled connection
+            # half-used, and the next request on it would stall or read another's answer.
+            for unused in self.pending.values():
+                with contextlib.suppress(Exception):
+                    unused.result()
             self.pending.clear()
         if self.stopped is not None:
             raise self.stopped
