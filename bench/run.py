@@ -48,8 +48,12 @@ EXAMPLES = 100  # hypothesis examples per property, as in a suite test with --ex
 @contextmanager
 def wallet(latency: float = 0.0) -> Iterator[str]:
     """The reference wallet in its own process (as a staging wallet is), yielding its base URL."""
-    proc = subprocess.Popen([sys.executable, str(HERE / "server.py"), "--latency", str(latency)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "server.py"), "--latency", str(latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stdin is not None
     try:
         yield proc.stdout.readline().strip()
@@ -69,12 +73,17 @@ def profile(url: str, workers: int) -> Profile:
 
 
 def strategies(prof: Profile) -> list[st.SearchStrategy[Case]]:
-    """Valid requests for every token and every kind of invalid field, one strategy per suite test."""
+    """Valid requests for every token and every kind of invalid field, one strategy per suite
+    test."""
     api = contract().apis[API]
     tokens = [t for t in prof.tokens if t.state == "valid"]
     parts = [S.valid_case(api, prof, t) for t in tokens]
-    parts += [S.invalid_case(api, prof, tokens[0], f, k)
-              for f in api.request_fields() for k in S.MUTATIONS if S.applicable(k, f)]
+    parts += [
+        S.invalid_case(api, prof, tokens[0], f, k)
+        for f in api.request_fields()
+        for k in S.MUTATIONS
+        if S.applicable(k, f)
+    ]
     return parts
 
 
@@ -100,12 +109,22 @@ def pipeline(url: str, workers: int, requests: int) -> tuple[float, float]:
 def raw_loop(url: str, requests: int) -> float:
     """Requests per second of a plain httpx loop posting pre-signed valid requests."""
     prof = profile(url, 1)
-    auth = signing.RSA256Auth(prof.client_id, prof.suite_private_key, prof.key_version, signing.Tamper())
+    auth = signing.RSA256Auth(
+        prof.client_id, prof.suite_private_key, prof.key_version, signing.Tamper()
+    )
     body = S.encode(S.base_body(contract().apis[API], prof, prof.tokens[0].access_token)).example()
     with httpx.Client() as http:
         target = url + prof.path(API)
-        signed = [next(auth.sync_auth_flow(http.build_request(
-            "POST", target, content=body, headers={"Content-Type": S.JSON_CT}))) for _ in range(requests)]
+        signed = [
+            next(
+                auth.sync_auth_flow(
+                    http.build_request(
+                        "POST", target, content=body, headers={"Content-Type": S.JSON_CT}
+                    )
+                )
+            )
+            for _ in range(requests)
+        ]
         wall = time.perf_counter()
         for req in signed:
             http.send(req).read()
@@ -116,8 +135,19 @@ def certification_run() -> float:
     """Wall seconds of `conformance run` with every default, as a wallet team runs it."""
     with tempfile.TemporaryDirectory() as tmp:
         wall = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from conformance.cli import entry; entry()", "run", "-q",
-                        "--report", str(Path(tmp) / "report.html")], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from conformance.cli import entry; entry()",
+                "run",
+                "-q",
+                "--report",
+                str(Path(tmp) / "report.html"),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         return time.perf_counter() - wall
 
 
@@ -141,10 +171,15 @@ def figures(requests: int) -> None:
         one, _ = pipeline(url, 1, requests)
         default, _ = pipeline(url, DEFAULT_WORKERS, requests)
     print(f"(a) raw httpx loop, pre-signed:     {raw:8.1f} req/s")
-    print(f"    pipeline, 1 worker:             {one:8.1f} req/s = {one / raw:.2f} of raw   "
-          f"target >= 0.5: {verdict(one / raw >= 0.5)}")
-    print(f"    pipeline, {DEFAULT_WORKERS} workers (default):  {default:8.1f} req/s = {default / raw:.2f} of raw   "
-          f"target >= 0.5: {verdict(default / raw >= 0.5)}")
+    print(
+        f"    pipeline, 1 worker:             {one:8.1f} req/s = {one / raw:.2f} of raw   "
+        f"target >= 0.5: {verdict(one / raw >= 0.5)}"
+    )
+    print(
+        f"    pipeline, {DEFAULT_WORKERS} workers (default):  {default:8.1f} req/s = "
+        f"{default / raw:.2f} of raw   "
+        f"target >= 0.5: {verdict(default / raw >= 0.5)}"
+    )
     with wallet(LATENCY) as url:
         for workers in (1, 16):
             before = stats(url)
@@ -154,17 +189,28 @@ def figures(requests: int) -> None:
             wallet_cpu = (after["cpu"] - before["cpu"]) / max(1, after["calls"] - before["calls"])
             ceiling = (os.cpu_count() or 1) / (client_cpu + wallet_cpu)
             target = f"   target >= 0.8: {verdict(rps / ideal >= 0.8)}" if workers == 16 else ""
-            print(f"(b) {LATENCY * 1000:.0f} ms latency, {workers:2} workers:     {rps:8.1f} req/s = "
-                  f"{rps / ideal:.2f} of ideal {ideal:.0f}{target}")
-            print(f"    CPU per request: suite {client_cpu * 1000:.1f} ms + wallet {wallet_cpu * 1000:.1f} ms; "
-                  f"{os.cpu_count()} cores cap this machine at {ceiling:.0f} req/s "
-                  f"({rps / min(ideal, ceiling):.2f} of the reachable); the suite process got "
-                  f"{client_cpu * rps * 100:.0f}% of a core")
+            print(
+                f"(b) {LATENCY * 1000:.0f} ms latency, {workers:2} workers:     {rps:8.1f} req/s = "
+                f"{rps / ideal:.2f} of ideal {ideal:.0f}{target}"
+            )
+            print(
+                f"    CPU per request: suite {client_cpu * 1000:.1f} ms + wallet "
+                f"{wallet_cpu * 1000:.1f} ms; "
+                f"{os.cpu_count()} cores cap this machine at {ceiling:.0f} req/s "
+                f"({rps / min(ideal, ceiling):.2f} of the reachable); the suite process got "
+                f"{client_cpu * rps * 100:.0f}% of a core"
+            )
     wall = certification_run()
-    print(f"(c) full default certification run: {wall:7.1f} s      target < 60 s: {verdict(wall < 60)}")
+    print(
+        f"(c) full default certification run: {wall:7.1f} s      target < 60 s: "
+        f"{verdict(wall < 60)}"
+    )
     own, children = peak_mib(resource.RUSAGE_SELF), peak_mib(resource.RUSAGE_CHILDREN)
-    print(f"(d) peak memory: bench {own:.0f} MiB, largest child (wallet or certification run) {children:.0f} MiB"
-          f"   target < 200 MiB: {verdict(max(own, children) < 200)}")
+    print(
+        f"(d) peak memory: bench {own:.0f} MiB, largest child (wallet or certification run) "
+        f"{children:.0f} MiB"
+        f"   target < 200 MiB: {verdict(max(own, children) < 200)}"
+    )
 
 
 def long_run(total: int) -> None:
@@ -174,20 +220,31 @@ def long_run(total: int) -> None:
         for rec in rounds(engine, total):
             judged += len(rec.answers)  # every answer a test received was judged when it arrived
             if engine.sender.requests >= mark:
-                print(f"{engine.sender.requests:7} requests, {time.perf_counter() - wall:6.0f} s, "
-                      f"RSS {rss_mib():6.1f} MiB", flush=True)
+                print(
+                    f"{engine.sender.requests:7} requests, {time.perf_counter() - wall:6.0f} s, "
+                    f"RSS {rss_mib():6.1f} MiB",
+                    flush=True,
+                )
                 mark += total // 10
         served, sent = stats(url)["calls"], engine.sender.requests
-    print(f"end: {sent} requests in {time.perf_counter() - wall:.0f} s, RSS {rss_mib():.1f} MiB, "
-          f"peak {peak_mib(resource.RUSAGE_SELF):.1f} MiB")
-    print(f"sent {sent}, answered by the wallet {served}, answers judged {judged}: "
-          f"{'no result lost' if sent == served == judged else 'RESULTS LOST'}")
+    print(
+        f"end: {sent} requests in {time.perf_counter() - wall:.0f} s, RSS {rss_mib():.1f} MiB, "
+        f"peak {peak_mib(resource.RUSAGE_SELF):.1f} MiB"
+    )
+    print(
+        f"sent {sent}, answered by the wallet {served}, answers judged {judged}: "
+        f"{'no result lost' if sent == served == judged else 'RESULTS LOST'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=600, help="requests per throughput figure")
-    parser.add_argument("--long", type=int, metavar="N", help="send N requests and report memory instead")
+    parser.add_argument(
+        "--long", type=int, metavar="N", help="send N requests and report memory instead"
+    )
     args = parser.parse_args(argv)
     long_run(args.long) if args.long else figures(args.requests)
 

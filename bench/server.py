@@ -1,4 +1,5 @@
-"""The reference wallet in a process of its own, with optional latency; prints its base URL on stdout.
+"""The reference wallet in a process of its own, with optional latency; prints its base URL on
+stdout.
 
 GET /_stats answers {"calls": requests handled, "cpu": CPU seconds of this process}.
 Usage: python bench/server.py [--latency SECONDS]
@@ -26,8 +27,13 @@ class Stats:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/_stats":
             body = json.dumps({"calls": self.wallet.calls, "cpu": time.process_time()}).encode()
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)

@@ -1,4 +1,5 @@
-"""A bound on shrinking: each shrink step is a request, so a failing property gets a fixed number."""
+"""A bound on shrinking: each shrink step is a request, so a failing property gets a fixed
+number."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def _key(value: Any) -> Any:
 
 
 def bounded(test: Callable[[T], Any], budget: int = SHRINK_REQUESTS) -> Callable[[T], None]:
-    """After the first failure, allow `budget` more calls; then only known failures fail, with no request.
+    """After the first failure, allow `budget` more calls; then only known failures fail, with no
+    request.
 
     Shrinking stops improving once the budget is spent, and the final replay of the smallest
     failing example raises its recorded failure again, so the evidence is that example's exchange.

@@ -37,12 +37,24 @@ def dump(case: Case, secrets: Iterable[str] = ()) -> dict[str, Any]:
             value = sorted(value)
         tamper[f.name] = value
     expect = asdict(case.expect)
-    expect.update(codes=sorted(case.expect.codes), scopes=sorted(case.expect.scopes),
-                  values=[list(v) for v in case.expect.values])
+    expect.update(
+        codes=sorted(case.expect.codes),
+        scopes=sorted(case.expect.scopes),
+        values=[list(v) for v in case.expect.values],
+    )
     token = _swap(case.token.encode("utf-8"), hide).decode("utf-8") if case.token else None
-    return {"api": case.api, "kind": case.kind, "method": case.method, "content_type": case.content_type,
-            "body_base64": base64.b64encode(_swap(case.body, hide)).decode("ascii"),
-            "tamper": tamper, "expect": expect, "field": case.field, "token": token, "note": case.note}
+    return {
+        "api": case.api,
+        "kind": case.kind,
+        "method": case.method,
+        "content_type": case.content_type,
+        "body_base64": base64.b64encode(_swap(case.body, hide)).decode("ascii"),
+        "tamper": tamper,
+        "expect": expect,
+        "field": case.field,
+        "token": token,
+        "note": case.note,
+    }
 
 
 def load(data: Mapping[str, Any], secrets: Iterable[str] = ()) -> Case:
@@ -56,13 +68,24 @@ def load(data: Mapping[str, Any], secrets: Iterable[str] = ()) -> Case:
             value = frozenset(value)
         tamper[name] = value
     e = data.get("expect", {})
-    expect = Expect(e.get("outcome", "any"), e.get("requirement"), e.get("code_requirement"),
-                    frozenset(e.get("codes", ())), frozenset(e.get("scopes", ())),
-                    tuple((k, v) for k, v in e.get("values", ())))
+    expect = Expect(
+        e.get("outcome", "any"),
+        e.get("requirement"),
+        e.get("code_requirement"),
+        frozenset(e.get("codes", ())),
+        frozenset(e.get("scopes", ())),
+        tuple((k, v) for k, v in e.get("values", ())),
+    )
     token = data.get("token")
     return Case(
-        api=data["api"], kind=data["kind"], body=_swap(base64.b64decode(data["body_base64"]), show),
-        expect=expect, method=data.get("method", "POST"), content_type=data.get("content_type"),
-        tamper=Tamper(**tamper), field=data.get("field"),
-        token=_swap(token.encode("utf-8"), show).decode("utf-8") if token else None, note=data.get("note", ""),
+        api=data["api"],
+        kind=data["kind"],
+        body=_swap(base64.b64decode(data["body_base64"]), show),
+        expect=expect,
+        method=data.get("method", "POST"),
+        content_type=data.get("content_type"),
+        tamper=Tamper(**tamper),
+        field=data.get("field"),
+        token=_swap(token.encode("utf-8"), show).decode("utf-8") if token else None,
+        note=data.get("note", ""),
     )

@@ -12,8 +12,12 @@ from types import MappingProxyType
 from .errors import ContractError
 
 LEVELS = ("MUST", "SHOULD")
-LABELS = {"D": "documented for Alipay+", "S": "documented only for a sibling gateway",
-          "I": "inferred", "P": "declared in the target profile"}
+LABELS = {
+    "D": "documented for Alipay+",
+    "S": "documented only for a sibling gateway",
+    "I": "inferred",
+    "P": "declared in the target profile",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,9 @@ class Catalogue:
 
     def with_levels(self, levels: Mapping[str, str]) -> Catalogue:
         """Apply a profile's level overrides; unknown IDs were refused earlier."""
-        reqs = {rid: replace(r, level=levels.get(rid, r.level)) for rid, r in self.requirements.items()}
+        reqs = {
+            rid: replace(r, level=levels.get(rid, r.level)) for rid, r in self.requirements.items()
+        }
         return Catalogue(MappingProxyType(reqs))
 
 
@@ -60,10 +66,15 @@ def _parse(name: str, text: str) -> list[Requirement]:
     for i, row in enumerate(data.get("requirement", [])):
         missing = [f for f in _FIELDS if not isinstance(row.get(f), str) or not row[f]]
         if missing:
-            raise ContractError(f"{name} requirement #{i + 1}", f"lacks {', '.join(missing)}", "fill them in")
+            raise ContractError(
+                f"{name} requirement #{i + 1}", f"lacks {', '.join(missing)}", "fill them in"
+            )
         if row["level"] not in LEVELS or row["label"] not in LABELS:
-            raise ContractError(f"{name} {row['id']}", "has an unknown level or label",
-                                f"use one of {LEVELS} and {tuple(LABELS)}")
+            raise ContractError(
+                f"{name} {row['id']}",
+                "has an unknown level or label",
+                f"use one of {LEVELS} and {tuple(LABELS)}",
+            )
         out.append(Requirement(**{f: row[f] for f in _FIELDS}))
     return out
 

@@ -8,8 +8,19 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .commands import (catalogue, diff, export_openapi, init, listen, package, reference_wallet, render,
-                       replay, run, verify_report)
+from .commands import (
+    catalogue,
+    diff,
+    export_openapi,
+    init,
+    listen,
+    package,
+    reference_wallet,
+    render,
+    replay,
+    run,
+    verify_report,
+)
 from .exitcodes import EXIT_USAGE, HELP
 
 # name -> (module that adds the parser, function that runs it)
@@ -27,20 +38,37 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "listen": listen.run,
     "replay": replay.run,
 }
-PARSERS = (init.add_parser, run.add_parser, reference_wallet.add_parser, catalogue.add_parser, verify_report.add_parser,
-           diff.add_parser, package.add_parser, export_openapi.add_parser, render.add_parser,
-           listen.add_parser, replay.add_parser)
-EPILOG = HELP + """
+PARSERS = (
+    init.add_parser,
+    run.add_parser,
+    reference_wallet.add_parser,
+    catalogue.add_parser,
+    verify_report.add_parser,
+    diff.add_parser,
+    package.add_parser,
+    export_openapi.add_parser,
+    render.add_parser,
+    listen.add_parser,
+    replay.add_parser,
+)
+EPILOG = (
+    HELP
+    + """
 
 environment:
   NO_COLOR     set to anything to turn colour off (it is on only on a terminal)
   any profile value may be written { env = "NAME" } to read it from the variable NAME;
   use it for every secret: access tokens, the suite's private key (PEM text or bare base64)"""
+)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="conformance", description="Alipay+ wallet (MPP) conformance suite",
-                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="conformance",
+        description="Alipay+ wallet (MPP) conformance suite",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"mpp-conformance {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for add in PARSERS:
@@ -59,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entry() -> None:
     """Console-script entry: a closed standard output (| head) ends quietly."""
-    # SIGPIPE stays ignored (Python's default): a wallet closing its socket must raise, not kill the run.
+    # SIGPIPE stays ignored (Python's default): a wallet closing its socket must raise, not kill the
+    # run.
     try:
         code = main()
         sys.stdout.flush()

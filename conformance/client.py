@@ -32,8 +32,16 @@ Auth = Callable[[Tamper], httpx.Auth]
 class Sender:
     """Sends cases to one base URL; a transport failure becomes a recorded Exchange."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, http: httpx.AsyncClient, base_url: str, auth: Auth,
-                 throttle: Throttle, timeout: float, max_bytes: int = MAX_RESPONSE_BYTES) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        http: httpx.AsyncClient,
+        base_url: str,
+        auth: Auth,
+        throttle: Throttle,
+        timeout: float,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+    ) -> None:
         self.loop, self.http, self.base_url, self.auth = loop, http, base_url, auth
         self.throttle, self.timeout, self.max_bytes = throttle, timeout, max_bytes
 
@@ -52,7 +60,8 @@ class Sender:
         return self.submit(case, path).result()
 
     def submit(self, case: Case, path: str) -> Future[Exchange]:
-        """Start sending a case now (at most `workers` are in flight); the Future may raise Exhausted."""
+        """Start sending a case now (at most `workers` are in flight); the Future may raise
+        Exhausted."""
         # Not the portal's start_task_soon, which waits for the loop: drawing goes on meanwhile.
         return asyncio.run_coroutine_threadsafe(self._send(case, path), self.loop)
 
@@ -80,7 +89,7 @@ class Sender:
         if not unknown or attempt >= limits.retries:
             return None
         # Full jitter: workers backing off together must not come back together.
-        delay = random.uniform(0, min(limits.backoff_max, limits.backoff * 2 ** attempt))
+        delay = random.uniform(0, min(limits.backoff_max, limits.backoff * 2**attempt))
         after = ex.response.header("retry-after") if ex.response is not None else None
         if after is not None and after.strip().isdigit():
             delay = max(delay, min(float(after), limits.backoff_max))
@@ -98,14 +107,21 @@ class Sender:
                 finally:
                     await answer.aclose()
         except TimeoutError:
-            return self._failed(case, sent, f"timeout: no complete answer within {self.timeout:g} s")
+            return self._failed(
+                case, sent, f"timeout: no complete answer within {self.timeout:g} s"
+            )
         except httpx.TimeoutException as exc:
             return self._failed(case, sent, f"timeout: {type(exc).__name__}")
         except httpx.HTTPError as exc:
             return self._failed(case, sent, f"{type(exc).__name__}: {exc}")
         self.throttle.answered(True)
-        received = Response(headers=tuple(answer.headers.multi_items()), body=body, status=answer.status_code,
-                            elapsed=time.monotonic() - started, truncated=truncated)
+        received = Response(
+            headers=tuple(answer.headers.multi_items()),
+            body=body,
+            status=answer.status_code,
+            elapsed=time.monotonic() - started,
+            truncated=truncated,
+        )
         return Exchange(case, sent, received)
 
     def _failed(self, case: Case, sent: Request, error: str) -> Exchange:
@@ -114,12 +130,19 @@ class Sender:
 
     def _sign(self, case: Case, path: str) -> tuple[httpx.Request, Request]:
         headers = {"Content-Type": case.content_type} if case.content_type is not None else {}
-        request = self.http.build_request(case.method, self.base_url + path, content=case.body, headers=headers)
+        request = self.http.build_request(
+            case.method, self.base_url + path, content=case.body, headers=headers
+        )
         if case.content_type is None:
             request.headers.pop("Content-Type", None)
         signed = next(self.auth(case.tamper).sync_auth_flow(request))
-        sent = Request(headers=tuple(signed.headers.multi_items()), body=case.body, method=case.method,
-                       url=str(signed.url), uri=request_uri(signed.url))
+        sent = Request(
+            headers=tuple(signed.headers.multi_items()),
+            body=case.body,
+            method=case.method,
+            url=str(signed.url),
+            uri=request_uri(signed.url),
+        )
         return signed, sent
 
     async def _read(self, answer: httpx.Response) -> tuple[bytes, bool]:
@@ -133,14 +156,27 @@ class Sender:
 
 
 @contextmanager
-def open_sender(base_url: str, auth: Auth, limits: Limits, timeout: float, verify: Any = True,
-                transport: httpx.AsyncBaseTransport | None = None) -> Iterator[Sender]:
+def open_sender(
+    base_url: str,
+    auth: Auth,
+    limits: Limits,
+    timeout: float,
+    verify: Any = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Iterator[Sender]:
     """A Sender with its event loop thread and connection pool, closed on exit."""
     with ExitStack() as stack:
         portal = stack.enter_context(start_blocking_portal(name="conformance-client"))
-        pool = httpx.Limits(max_connections=limits.workers, max_keepalive_connections=limits.workers)
-        http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), verify=verify,
-                                 limits=pool, transport=transport, follow_redirects=False)
+        pool = httpx.Limits(
+            max_connections=limits.workers, max_keepalive_connections=limits.workers
+        )
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            verify=verify,
+            limits=pool,
+            transport=transport,
+            follow_redirects=False,
+        )
         stack.callback(portal.call, http.aclose)
         loop, throttle = portal.call(_in_loop, limits)
         yield Sender(loop, http, base_url, auth, throttle, timeout)

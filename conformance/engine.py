@@ -28,7 +28,8 @@ from .spec import Contract, contract
 from .throttle import Exhausted
 
 T = TypeVar("T")
-# prepareAuthInfo here is the provider role (PAS); the wallet-as-client role (PAI) lives in gateway/.
+# prepareAuthInfo here is the provider role (PAS); the wallet-as-client role (PAI) lives in
+# gateway/.
 PREFIXES = {"inquiryUserInfo": "IUI", "prepareAuthInfo": "PAS"}
 EVIDENCE_BODY_LIMIT = 4096
 
@@ -55,8 +56,13 @@ class Engine:
     wallet: Any = None  # the embedded reference wallet, when it is the target
 
     def context(self, api: str) -> Context:
-        return Context(self.contract.apis[api], self.contract, self.catalogue, PREFIXES[api],
-                       self.profile.wallet_public_key)
+        return Context(
+            self.contract.apis[api],
+            self.contract,
+            self.catalogue,
+            PREFIXES[api],
+            self.profile.wallet_public_key,
+        )
 
     def exchange(self, case: Case) -> Exchange:
         self.requests += 1
@@ -69,33 +75,53 @@ class Engine:
 
 
 @contextmanager
-def open_engine(profile: Profile, run: RunSettings, reference: str | None = None,
-                transport: httpx.AsyncBaseTransport | None = None) -> Iterator[Engine]:
+def open_engine(
+    profile: Profile,
+    run: RunSettings,
+    reference: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Iterator[Engine]:
     """Open the target (starting the embedded reference wallet when asked) and yield an engine."""
     from .reference import data
+
     with ExitStack() as stack:
         wallet = None
         if reference is not None:
             from .reference.faults import make_wallet
             from .reference.server import serve
+
             wallet = make_wallet(reference)
             url = stack.enter_context(serve(wallet.app()))
             profile = replace(profile, base_url=url)
         foreign = data.private_key("stranger")
 
         def auth(tamper: signing.Tamper) -> httpx.Auth:
-            return signing.RSA256Auth(profile.client_id, profile.suite_private_key, profile.key_version,
-                                      tamper, foreign_key=foreign)
+            return signing.RSA256Auth(
+                profile.client_id,
+                profile.suite_private_key,
+                profile.key_version,
+                tamper,
+                foreign_key=foreign,
+            )
 
         verify = profile.tls.context() if profile.base_url.startswith("https:") else True
-        sender = stack.enter_context(open_sender(profile.base_url, auth, profile.limits, profile.timeout,
-                                                 verify, transport))
-        yield Engine(profile, sender, contract(),
-                     catalogue().with_levels(profile.levels), run, Redactor(profile.secrets), foreign,
-                     wallet=wallet)
+        sender = stack.enter_context(
+            open_sender(profile.base_url, auth, profile.limits, profile.timeout, verify, transport)
+        )
+        yield Engine(
+            profile,
+            sender,
+            contract(),
+            catalogue().with_levels(profile.levels),
+            run,
+            Redactor(profile.secrets),
+            foreign,
+            wallet=wallet,
+        )
 
 
 # -- evidence -------------------------------------------------------------------------------
+
 
 def _text(body: bytes, redact: Redactor) -> str:
     text = body[:EVIDENCE_BODY_LIMIT].decode("utf-8", errors="backslashreplace")
@@ -108,22 +134,34 @@ def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:
     req = ex.request
     out: dict[str, Any] = {
         "case": redact(ex.case.title),
-        "request": {"method": req.method, "url": req.url,
-                    "headers": [[k, redact(v)] for k, v in req.headers], "body": _text(req.body, redact)},
-        "response": None, "error": redact(ex.error) if ex.error else None,
+        "request": {
+            "method": req.method,
+            "url": req.url,
+            "headers": [[k, redact(v)] for k, v in req.headers],
+            "body": _text(req.body, redact),
+        },
+        "response": None,
+        "error": redact(ex.error) if ex.error else None,
     }
     if ex.attempts > 1:
         out["attempts"] = ex.attempts  # re-sent after a back-off; this is the last answer
     if ex.response is not None:
         r = ex.response
-        out["response"] = {"status": r.status, "headers": [[k, redact(v)] for k, v in r.headers],
-                           "body": _text(r.body, redact), "elapsed": round(r.elapsed, 4)}
+        out["response"] = {
+            "status": r.status,
+            "headers": [[k, redact(v)] for k, v in r.headers],
+            "body": _text(r.body, redact),
+            "elapsed": round(r.elapsed, 4),
+        }
     return out
 
 
 def transcript_entry(ex: Exchange, outcomes: list[Outcome], redact: Redactor) -> dict[str, Any]:
     """One exchange of the run's transcript (redacted), with the requirements it broke."""
-    return {**exchange_evidence(ex, redact), "broke": sorted({o.requirement for o in outcomes if not o.ok})}
+    return {
+        **exchange_evidence(ex, redact),
+        "broke": sorted({o.requirement for o in outcomes if not o.ok}),
+    }
 
 
 @dataclass
@@ -195,18 +233,26 @@ class Recorder:
         if failed:
             raise ConformanceFailure(
                 tuple(sorted({o.requirement for o in failed})),
-                self.engine.redactor("; ".join(f"{o.message} (expected {o.expected}, got {o.received})"
-                                               for o in failed)))
+                self.engine.redactor(
+                    "; ".join(
+                        f"{o.message} (expected {o.expected}, got {o.received})" for o in failed
+                    )
+                ),
+            )
 
     def evidence(self, o: Outcome) -> dict[str, Any]:
         redact = self.engine.redactor
         seed_ = self.engine.settings.seed
-        return {"test": self.nodeid, "message": redact(o.message), "expected": redact(o.expected),
-                "received": redact(o.received),
-                "exchanges": [exchange_evidence(ex, redact) for ex in o.exchanges],
-                # The minimal example and how it was found, for `conformance replay`.
-                "seed": seed_ if seed_ is not None else "derandomized",
-                "cases": [casefile.dump(ex.case, self.engine.profile.secrets) for ex in o.exchanges]}
+        return {
+            "test": self.nodeid,
+            "message": redact(o.message),
+            "expected": redact(o.expected),
+            "received": redact(o.received),
+            "exchanges": [exchange_evidence(ex, redact) for ex in o.exchanges],
+            # The minimal example and how it was found, for `conformance replay`.
+            "seed": seed_ if seed_ is not None else "derandomized",
+            "cases": [casefile.dump(ex.case, self.engine.profile.secrets) for ex in o.exchanges],
+        }
 
     def run(self, strategy: st.SearchStrategy[T], test: Callable[[T], Any]) -> None:
         """Run test over the strategy with the run's budget, seed and shrinking."""
@@ -214,10 +260,16 @@ class Recorder:
         drawn: list[T] | None = [] if self.engine.sender.limits.workers > 1 else None
         bounded_test = bounded(test)  # each shrink step is a request: keep their number fixed
 
-        @settings(max_examples=s.examples, deadline=None, database=None, derandomize=s.seed is None and s.derandomize,
-                  suppress_health_check=list(HealthCheck), print_blob=False,
-                  report_multiple_bugs=False,
-                  phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink))
+        @settings(
+            max_examples=s.examples,
+            deadline=None,
+            database=None,
+            derandomize=s.seed is None and s.derandomize,
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+            report_multiple_bugs=False,
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        )
         @given(strategy)
         def probe(value: T) -> None:
             if drawn is not None:
@@ -264,7 +316,7 @@ class Recorder:
                 test(value)
             except Exhausted as exc:
                 self.stopped = exc
-            except Exception:
+            except Exception:  # noqa: BLE001 (a test may raise anything; hypothesis reruns it)
                 self.records = before
                 return False
         return True

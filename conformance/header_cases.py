@@ -11,7 +11,12 @@ from .signing import TIME_FORMS, Tamper
 from .spec import Api
 
 # Clearly not ISO 8601 with an offset, whatever leniency a parser has.
-MALFORMED_TIMES = ("1559016732", "not-a-time", "2019-02-30T12:12:12+08:00", "2019-05-28T25:61:61+08:00")
+MALFORMED_TIMES = (
+    "1559016732",
+    "not-a-time",
+    "2019-02-30T12:12:12+08:00",
+    "2019-05-28T25:61:61+08:00",
+)
 OTHER_TIME = "2019-05-28T12:12:12+08:00"
 
 
@@ -21,7 +26,9 @@ def success_expectation(token: Token, requirement: str = "VALID-SUCCESS") -> Exp
 
 def refusal(requirement: str, code: str | None, code_requirement: str | None = None) -> Expect:
     codes = frozenset({code}) if code else frozenset()
-    return Expect("refusal", requirement, code_requirement or (requirement if code else None), codes)
+    return Expect(
+        "refusal", requirement, code_requirement or (requirement if code else None), codes
+    )
 
 
 BAD_SIGNATURE = refusal("SIG-VERIFY", "INVALID_SIGNATURE")
@@ -32,35 +39,71 @@ Deviation = tuple[Callable[[Token], Expect], dict[str, Any]]
 
 def _deviations(profile: Profile, api: Api) -> dict[str, Deviation]:
     path = profile.paths.get(api.name, "/")
-    ok_forms = (lambda t: success_expectation(t, "SIG-HEADER-FORMS"))
+    ok_forms = lambda t: success_expectation(t, "SIG-HEADER-FORMS")
     table: dict[str, Deviation] = {
-        "signature-over-other-body": (lambda t: BAD_SIGNATURE, {"tamper": Tamper(sign_body=b'{"tampered":"1"}')}),
-        "signature-over-other-path": (lambda t: BAD_SIGNATURE, {"tamper": Tamper(sign_uri=path + "/other")}),
-        "signature-over-other-time": (lambda t: BAD_SIGNATURE, {"tamper": Tamper(sign_time=OTHER_TIME)}),
-        "signature-by-unregistered-key": (lambda t: BAD_SIGNATURE, {"tamper": Tamper(foreign_key=True)}),
-        "signature-truncated": (lambda t: BAD_SIGNATURE, {"tamper": Tamper(truncate_signature=True)}),
-        "signature-wrong-algorithm": (lambda t: BAD_SIGNATURE, {"tamper": Tamper(algorithm="RSA512")}),
+        "signature-over-other-body": (
+            lambda t: BAD_SIGNATURE,
+            {"tamper": Tamper(sign_body=b'{"tampered":"1"}')},
+        ),
+        "signature-over-other-path": (
+            lambda t: BAD_SIGNATURE,
+            {"tamper": Tamper(sign_uri=path + "/other")},
+        ),
+        "signature-over-other-time": (
+            lambda t: BAD_SIGNATURE,
+            {"tamper": Tamper(sign_time=OTHER_TIME)},
+        ),
+        "signature-by-unregistered-key": (
+            lambda t: BAD_SIGNATURE,
+            {"tamper": Tamper(foreign_key=True)},
+        ),
+        "signature-truncated": (
+            lambda t: BAD_SIGNATURE,
+            {"tamper": Tamper(truncate_signature=True)},
+        ),
+        "signature-wrong-algorithm": (
+            lambda t: BAD_SIGNATURE,
+            {"tamper": Tamper(algorithm="RSA512")},
+        ),
         # A lenient wallet may decode a raw base64 signature: only a well-formed answer is required.
-        "signature-not-url-encoded": (lambda t: Expect("any"), {"tamper": Tamper(url_encode=False)}),
+        "signature-not-url-encoded": (
+            lambda t: Expect("any"),
+            {"tamper": Tamper(url_encode=False)},
+        ),
         "signature-spaces-after-commas": (ok_forms, {"tamper": Tamper(space_after_comma=True)}),
         "header-names-lower-case": (ok_forms, {"tamper": Tamper(lower_case_names=True)}),
-        "unknown-client-id": (lambda t: refusal("CLIENT-UNKNOWN", "INVALID_CLIENT"),
-                              {"tamper": Tamper(client_id="UNREGISTERED_CLIENT_0000")}),
-        "unknown-key-version": (lambda t: refusal("KEY-UNKNOWN", "KEY_NOT_FOUND"),
-                                {"tamper": Tamper(key_version="9137")}),
-        "media-type-text-plain": (lambda t: refusal("MEDIA-TYPE", "MEDIA_TYPE_NOT_ACCEPTABLE"),
-                                  {"content_type": "text/plain; charset=UTF-8"}),
-        "media-type-form": (lambda t: refusal("MEDIA-TYPE", "MEDIA_TYPE_NOT_ACCEPTABLE"),
-                            {"content_type": "application/x-www-form-urlencoded"}),
+        "unknown-client-id": (
+            lambda t: refusal("CLIENT-UNKNOWN", "INVALID_CLIENT"),
+            {"tamper": Tamper(client_id="UNREGISTERED_CLIENT_0000")},
+        ),
+        "unknown-key-version": (
+            lambda t: refusal("KEY-UNKNOWN", "KEY_NOT_FOUND"),
+            {"tamper": Tamper(key_version="9137")},
+        ),
+        "media-type-text-plain": (
+            lambda t: refusal("MEDIA-TYPE", "MEDIA_TYPE_NOT_ACCEPTABLE"),
+            {"content_type": "text/plain; charset=UTF-8"},
+        ),
+        "media-type-form": (
+            lambda t: refusal("MEDIA-TYPE", "MEDIA_TYPE_NOT_ACCEPTABLE"),
+            {"content_type": "application/x-www-form-urlencoded"},
+        ),
     }
     for h in ("client-id", "request-time", "signature"):
-        table[f"missing-{h}"] = (lambda t: refusal("HEADER-REQUIRED", None), {"tamper": Tamper(omit=frozenset({h}))})
+        table[f"missing-{h}"] = (
+            lambda t: refusal("HEADER-REQUIRED", None),
+            {"tamper": Tamper(omit=frozenset({h}))},
+        )
     for form in TIME_FORMS:
-        table[f"request-time-{form}"] = (lambda t: success_expectation(t, "TIME-FORMS"),
-                                         {"tamper": Tamper(time_form=form)})
+        table[f"request-time-{form}"] = (
+            lambda t: success_expectation(t, "TIME-FORMS"),
+            {"tamper": Tamper(time_form=form)},
+        )
     for i, bad in enumerate(MALFORMED_TIMES):
-        table[f"request-time-malformed-{i + 1}"] = (lambda t: refusal("TIME-MALFORMED", None),
-                                                    {"tamper": Tamper(request_time=bad)})
+        table[f"request-time-malformed-{i + 1}"] = (
+            lambda t: refusal("TIME-MALFORMED", None),
+            {"tamper": Tamper(request_time=bad)},
+        )
     return table
 
 
@@ -76,5 +119,11 @@ def header_cases(api: Api, profile: Profile, token: Token) -> Mapping[str, Calla
 
 def method_case(api: Api, method: str, raw: bytes = b"", token: Token | None = None) -> Case:
     """The (valid) request with another HTTP method: with a valid body, only the method is wrong."""
-    return Case(api.name, f"method-{method}", raw, refusal("METHOD", "METHOD_NOT_SUPPORTED", "METHOD-CODE"),
-                method=method, token=token.access_token if token else None)
+    return Case(
+        api.name,
+        f"method-{method}",
+        raw,
+        refusal("METHOD", "METHOD_NOT_SUPPORTED", "METHOD-CODE"),
+        method=method,
+        token=token.access_token if token else None,
+    )

@@ -34,7 +34,7 @@ class Case:
     expect: Expect = Expect()
     method: str = "POST"
     content_type: str | None = "application/json; charset=UTF-8"
-    tamper: Tamper = Tamper()
+    tamper: Tamper = field(default_factory=Tamper)
     field: str | None = None
     token: str | None = None
     note: str = ""
@@ -42,11 +42,17 @@ class Case:
     def __repr__(self) -> str:
         # Bodies can be 256 KiB: a falsifying example names the case and the start of its body.
         body = self.body[:160] + (b"..." if len(self.body) > 160 else b"")
-        return f"Case(kind={self.kind!r}, field={self.field!r}, method={self.method!r}, body={body!r})"
+        return (
+            f"Case(kind={self.kind!r}, field={self.field!r}, method={self.method!r}, body={body!r})"
+        )
 
     @property
     def title(self) -> str:
-        return self.kind + (f"({self.field})" if self.field else "") + (f": {self.note}" if self.note else "")
+        return (
+            self.kind
+            + (f"({self.field})" if self.field else "")
+            + (f": {self.note}" if self.note else "")
+        )
 
 
 @dataclass(frozen=True)

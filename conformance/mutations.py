@@ -33,7 +33,9 @@ def encode(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
         lambda order, sep, ascii_only: json.dumps(
             {k: body[k] for k in order}, separators=sep, ensure_ascii=ascii_only
         ).encode("utf-8"),
-        st.permutations(keys), st.sampled_from(SEPARATORS), st.booleans(),
+        st.permutations(keys),
+        st.sampled_from(SEPARATORS),
+        st.booleans(),
     )
 
 
@@ -52,6 +54,7 @@ def mutated(body: Mapping[str, Any], name: str, value: Any) -> dict[str, Any]:
 
 # -- field mutations that break the schema: Field -> strategy of replacement values --------
 
+
 def _too_long(f: Field) -> st.SearchStrategy[Any]:
     # Standalone characters only, so the value is over the limit however characters are counted.
     limit = f.max_length or 0
@@ -63,8 +66,10 @@ def _oversized(f: Field) -> st.SearchStrategy[Any]:
 
 
 def _number(f: Field) -> st.SearchStrategy[Any]:
-    return st.one_of(st.integers(min_value=-(10**20), max_value=10**20),
-                     st.floats(allow_nan=False, allow_infinity=False))
+    return st.one_of(
+        st.integers(min_value=-(10**20), max_value=10**20),
+        st.floats(allow_nan=False, allow_infinity=False),
+    )
 
 
 def _array(f: Field) -> st.SearchStrategy[Any]:
@@ -72,7 +77,9 @@ def _array(f: Field) -> st.SearchStrategy[Any]:
 
 
 def _object(f: Field) -> st.SearchStrategy[Any]:
-    return st.dictionaries(st.text(ASCII, min_size=1, max_size=4), st.text(STANDALONE, max_size=4), max_size=2)
+    return st.dictionaries(
+        st.text(ASCII, min_size=1, max_size=4), st.text(STANDALONE, max_size=4), max_size=2
+    )
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ def applicable(kind: str, f: Field) -> bool:
 
 # -- values within the schema: character classes for length probes ------------------------
 
+
 @dataclass(frozen=True)
 class CharClass:
     units: tuple[str, ...]
@@ -128,11 +136,13 @@ class CharClass:
     sizes: Callable[[int], tuple[int, int]]
 
     def values(self, limit: int) -> st.SearchStrategy[str]:
-        # One string draw over unit indices: far cheaper to generate and shrink than a list of draws.
+        # One string draw over unit indices: far cheaper to generate and shrink than a list of
+        # draws.
         lo, hi = self.sizes(limit)
         index = "".join(chr(0x41 + i) for i in range(len(self.units)))
         return st.text(index, min_size=lo, max_size=hi).map(
-            lambda s: "".join(self.units[ord(c) - 0x41] for c in s))
+            lambda s: "".join(self.units[ord(c) - 0x41] for c in s)
+        )
 
     def short(self, value: str) -> str:
         """Three units of the same kind: the same characters, far from any limit."""
@@ -151,20 +161,29 @@ CHAR_CLASSES: Mapping[str, CharClass] = {
 
 # -- whole-body mutations: a valid body -> strategy of raw bytes ---------------------------
 
+
 def _invalid_json(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
-    return encode(body).flatmap(lambda raw: st.sampled_from(
-        (raw[:-1], raw.replace(b'"', b"'"), raw + b",", b"{" + raw, raw.replace(b":", b"=", 1))))
+    return encode(body).flatmap(
+        lambda raw: st.sampled_from(
+            (raw[:-1], raw.replace(b'"', b"'"), raw + b",", b"{" + raw, raw.replace(b":", b"=", 1))
+        )
+    )
 
 
 def _not_utf8(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
     text = json.dumps(dict(body), ensure_ascii=False)
-    latin = json.dumps({**body, min(body): "caf\u00e9"}, ensure_ascii=False).encode("latin-1", errors="replace")
+    latin = json.dumps({**body, min(body): "caf\u00e9"}, ensure_ascii=False).encode(
+        "latin-1", errors="replace"
+    )
     return st.sampled_from((text.encode("utf-16"), latin, b"\xff\xfe" + text.encode("utf-8")))
 
 
 def _not_object(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
-    return encode(body).flatmap(lambda raw: st.sampled_from((b"[" + raw + b"]", b"null", b'"' + raw.replace(
-        b'"', b'\\"') + b'"', b"42")))
+    return encode(body).flatmap(
+        lambda raw: st.sampled_from(
+            (b"[" + raw + b"]", b"null", b'"' + raw.replace(b'"', b'\\"') + b'"', b"42")
+        )
+    )
 
 
 def _duplicate_keys(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
@@ -177,18 +196,24 @@ def _duplicate_keys(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
     return st.tuples(encode(body), st.sampled_from(sorted(body))).map(lambda t: repeat(*t))
 
 
-UNKNOWN_VALUES = st.one_of(st.text(STANDALONE, max_size=8), st.none(),
-                           st.dictionaries(st.sampled_from(("a", "b")), st.text(ASCII, max_size=4), max_size=2))
+UNKNOWN_VALUES = st.one_of(
+    st.text(STANDALONE, max_size=8),
+    st.none(),
+    st.dictionaries(st.sampled_from(("a", "b")), st.text(ASCII, max_size=4), max_size=2),
+)
 
 
 def _unknown_field(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
     names = st.text(string.ascii_letters, min_size=3, max_size=12).filter(lambda n: n not in body)
     return st.dictionaries(names, UNKNOWN_VALUES, min_size=1, max_size=2).flatmap(
-        lambda extra: encode({**body, **extra}))
+        lambda extra: encode({**body, **extra})
+    )
 
 
 # kind -> (bytes strategy, whether the bytes are a valid request)
-BODY_MUTATIONS: Mapping[str, tuple[Callable[[Mapping[str, Any]], st.SearchStrategy[bytes]], bool]] = {
+BODY_MUTATIONS: Mapping[
+    str, tuple[Callable[[Mapping[str, Any]], st.SearchStrategy[bytes]], bool]
+] = {
     "invalid-json": (_invalid_json, False),
     "empty-body": (lambda body: st.just(b""), False),
     "not-utf8": (_not_utf8, False),

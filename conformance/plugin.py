@@ -7,25 +7,24 @@ import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import __version__
+from . import __version__, strategies
 from . import profile as profiles
-from . import strategies
 from .catalogue import catalogue
 from .engine import Engine, Recorder, RunSettings, open_engine
 from .errors import ConfigError, ConformanceFailure
 from .redact import Redactor
 from .results import build, digest, dumps, fold
-from .waivers import Waivers
-from .waivers import load as load_waivers
 from .spec import contract
 from .throttle import Exhausted
+from .waivers import Waivers
+from .waivers import load as load_waivers
 
 APIS = ("inquiryUserInfo", "prepareAuthInfo")
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -38,11 +37,11 @@ NOT_RUN = pytest.StashKey[str]()
 class State:
     profile: profiles.Profile | None = None
     reference: str | None = None
-    run: RunSettings = RunSettings()
+    run: RunSettings = field(default_factory=RunSettings)
     results_path: Path | None = None
     junit_path: Path | None = None
     transcript_path: Path | None = None
-    waivers: Waivers = Waivers()
+    waivers: Waivers = field(default_factory=Waivers)
     transcript: list[dict[str, Any]] = field(default_factory=list)
     results_data: bytes = b""
     only: tuple[str, ...] = ()
@@ -64,53 +63,118 @@ STATE = pytest.StashKey[State]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Alipay+ wallet conformance")
-    group.addoption("--conformance-profile", metavar="FILE", help="target profile (TOML) of the wallet to certify")
-    group.addoption("--conformance-reference", metavar="FAULT", nargs="?", const="reference",
-                    help="certify the embedded reference wallet (optionally a faulty variant)")
+    group.addoption(
+        "--conformance-profile",
+        metavar="FILE",
+        help="target profile (TOML) of the wallet to certify",
+    )
+    group.addoption(
+        "--conformance-reference",
+        metavar="FAULT",
+        nargs="?",
+        const="reference",
+        help="certify the embedded reference wallet (optionally a faulty variant)",
+    )
     group.addoption("--conformance-results", metavar="PATH", help="write the results JSON here")
-    group.addoption("--conformance-junit", metavar="PATH", help="write JUnit XML, one case per requirement")
-    group.addoption("--conformance-transcript", metavar="PATH", help="write every exchange (redacted) as JSON lines")
-    group.addoption("--conformance-waivers", metavar="FILE", help="waiver file (TOML) of accepted deviations")
-    group.addoption("--conformance-examples", type=int, default=25, metavar="N",
-                    help="hypothesis examples per property (default 25)")
-    group.addoption("--conformance-seed", type=int, metavar="N", help="seed for a reproducible random run")
-    group.addoption("--conformance-only", action="append", default=[], metavar="TEST",
-                    help="run only the suite test with this name (repeatable)")
-    group.addoption("--conformance-rate", type=float, metavar="N",
-                    help="requests per second over the whole run, 0 for unlimited (default: the profile's "
-                         "[limits] rate, or 20; unlimited for the embedded reference wallet)")
-    group.addoption("--conformance-workers", type=int, metavar="N", help="requests in flight at once (default 8)")
-    group.addoption("--conformance-max-requests", type=int, metavar="N",
-                    help="request budget of the run; tests left when it is spent are reported as not run")
-    group.addoption("--conformance-ca-bundle", metavar="PEM", help="trust these CAs (a private CA) for https targets")
-    group.addoption("--conformance-listen", type=float, metavar="SECONDS",
-                    help="serve the prepareAuthInfo gateway passively for SECONDS and judge what arrives")
-    group.addoption("--conformance-scenario", default="success", metavar="NAME",
-                    help="with --conformance-listen: how the gateway replies (default success)")
+    group.addoption(
+        "--conformance-junit", metavar="PATH", help="write JUnit XML, one case per requirement"
+    )
+    group.addoption(
+        "--conformance-transcript",
+        metavar="PATH",
+        help="write every exchange (redacted) as JSON lines",
+    )
+    group.addoption(
+        "--conformance-waivers", metavar="FILE", help="waiver file (TOML) of accepted deviations"
+    )
+    group.addoption(
+        "--conformance-examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="hypothesis examples per property (default 25)",
+    )
+    group.addoption(
+        "--conformance-seed", type=int, metavar="N", help="seed for a reproducible random run"
+    )
+    group.addoption(
+        "--conformance-only",
+        action="append",
+        default=[],
+        metavar="TEST",
+        help="run only the suite test with this name (repeatable)",
+    )
+    group.addoption(
+        "--conformance-rate",
+        type=float,
+        metavar="N",
+        help="requests per second over the whole run, 0 for unlimited (default: the profile's "
+        "[limits] rate, or 20; unlimited for the embedded reference wallet)",
+    )
+    group.addoption(
+        "--conformance-workers",
+        type=int,
+        metavar="N",
+        help="requests in flight at once (default 8)",
+    )
+    group.addoption(
+        "--conformance-max-requests",
+        type=int,
+        metavar="N",
+        help="request budget of the run; tests left when it is spent are reported as not run",
+    )
+    group.addoption(
+        "--conformance-ca-bundle",
+        metavar="PEM",
+        help="trust these CAs (a private CA) for https targets",
+    )
+    group.addoption(
+        "--conformance-listen",
+        type=float,
+        metavar="SECONDS",
+        help="serve the prepareAuthInfo gateway passively for SECONDS and judge what arrives",
+    )
+    group.addoption(
+        "--conformance-scenario",
+        default="success",
+        metavar="NAME",
+        help="with --conformance-listen: how the gateway replies (default success)",
+    )
 
 
 def reference_profile() -> profiles.Profile:
     from .reference.data import EMBEDDED_TIMEOUT, profile_toml
-    profile = profiles.parse(tomllib.loads(profile_toml("http://127.0.0.1:1", gateway_port=0, provider=True)), Path("."),
-                             catalogue(), source="(embedded reference wallet)")
+
+    profile = profiles.parse(
+        tomllib.loads(profile_toml("http://127.0.0.1:1", gateway_port=0, provider=True)),
+        Path("."),
+        catalogue(),
+        source="(embedded reference wallet)",
+    )
     return replace(profile, timeout=EMBEDDED_TIMEOUT)
 
 
 def _register_markers(config: pytest.Config) -> None:
     """Markers to select suite tests with -m (documented in docs/guide.md)."""
     from .spec import APIS as ALL_APIS
+
     config.addinivalue_line("markers", "api(name): the Alipay+ API a conformance test probes")
     config.addinivalue_line("markers", "listen: runs only under `conformance listen`")
-    config.addinivalue_line("markers", "family(*names): requirement families a conformance test probes")
+    config.addinivalue_line(
+        "markers", "family(*names): requirement families a conformance test probes"
+    )
     config.addinivalue_line("markers", "conformance: every test of the conformance suite")
     for api in ALL_APIS:
         config.addinivalue_line("markers", f"{api}: conformance tests of the {api} API")
     for family in sorted({r.family for r in catalogue()}):
-        config.addinivalue_line("markers", f"family_{family}: conformance tests probing the {family} requirements")
+        config.addinivalue_line(
+            "markers", f"family_{family}: conformance tests probing the {family} requirements"
+        )
 
 
 def _collect_suite(config: pytest.Config) -> None:
-    """Certifying from a team's own test run: collect the suite unless the arguments already hold it."""
+    """Certifying from a team's own test run: collect the suite unless the arguments already hold
+    it."""
     here = config.invocation_params.dir
     for arg in config.args:
         path = Path(arg.split("::")[0])
@@ -125,7 +189,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Mod
     if SUITE not in file_path.parents or not fnmatch(file_path.name, "test_*.py"):
         return None
     if parent.session.isinitpath(file_path) or any(
-            fnmatch(file_path.name, p) for p in parent.config.getini("python_files")):
+        fnmatch(file_path.name, p) for p in parent.config.getini("python_files")
+    ):
         return None  # the python plugin collects it
     return pytest.Module.from_parent(parent, path=file_path)
 
@@ -134,14 +199,20 @@ def pytest_configure(config: pytest.Config) -> None:
     _register_markers(config)
     state = State()
     config.stash[STATE] = state
-    path, reference = config.getoption("conformance_profile"), config.getoption("conformance_reference")
+    path, reference = (
+        config.getoption("conformance_profile"),
+        config.getoption("conformance_reference"),
+    )
     if not path and not reference:
         return
     try:
         state.profile = profiles.load(Path(path), catalogue()) if path else reference_profile()
         if not any(t.state == "valid" for t in state.profile.tokens):
-            raise ConfigError("[[tokens]]", "has no token with state = \"valid\"",
-                              "add one the wallet issued for a test user")
+            raise ConfigError(
+                "[[tokens]]",
+                'has no token with state = "valid"',
+                "add one the wallet issued for a test user",
+            )
         contract()
         if config.getoption("conformance_waivers"):
             state.waivers = load_waivers(Path(config.getoption("conformance_waivers")), catalogue())
@@ -155,8 +226,11 @@ def pytest_configure(config: pytest.Config) -> None:
     seed = config.getoption("conformance_seed")
     state.run = RunSettings(max(1, config.getoption("conformance_examples")), seed, seed is None)
     state.redactor = Redactor(state.profile.secrets)
-    for opt, attr in (("conformance_results", "results_path"), ("conformance_junit", "junit_path"),
-                      ("conformance_transcript", "transcript_path")):
+    for opt, attr in (
+        ("conformance_results", "results_path"),
+        ("conformance_junit", "junit_path"),
+        ("conformance_transcript", "transcript_path"),
+    ):
         if config.getoption(opt):
             setattr(state, attr, Path(config.getoption(opt)))
     state.only = tuple(config.getoption("conformance_only"))
@@ -204,24 +278,39 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     api, prof = contract().apis[api_name], state.profile
     if "valid_token" in metafunc.fixturenames:
         valid = [t for t in prof.tokens if t.state == "valid"]
-        metafunc.parametrize("valid_token", valid, ids=[f"{i}-{t.label}" for i, t in enumerate(valid)])
+        metafunc.parametrize(
+            "valid_token", valid, ids=[f"{i}-{t.label}" for i, t in enumerate(valid)]
+        )
     if "request_mutation" in metafunc.fixturenames:
-        pairs = [(f, k) for f in api.request_fields() for k in strategies.MUTATIONS if strategies.applicable(k, f)]
+        pairs = [
+            (f, k)
+            for f in api.request_fields()
+            for k in strategies.MUTATIONS
+            if strategies.applicable(k, f)
+        ]
         metafunc.parametrize("request_mutation", pairs, ids=[f"{f.name}-{k}" for f, k in pairs])
     if "header_case" in metafunc.fixturenames:
         names = list(strategies.header_cases(api, prof, prof.tokens[0]))
         metafunc.parametrize("header_case", names)
 
 
-def _with_run_options(config: pytest.Config, prof: profiles.Profile, reference: bool) -> profiles.Profile:
-    """The profile's limits and TLS with the command-line options applied (and split across xdist workers)."""
+def _with_run_options(
+    config: pytest.Config, prof: profiles.Profile, reference: bool
+) -> profiles.Profile:
+    """The profile's limits and TLS with the command-line options applied (and split across xdist
+    workers)."""
     rate = config.getoption("conformance_rate")
     limits = prof.limits.override(
         rate=0.0 if rate is None and reference else rate,  # the embedded wallet needs no sparing
-        workers=config.getoption("conformance_workers"), max_requests=config.getoption("conformance_max_requests"))
+        workers=config.getoption("conformance_workers"),
+        max_requests=config.getoption("conformance_max_requests"),
+    )
     if rate is not None and rate < 0 or limits.workers < 1 or limits.max_requests < 0:
-        raise ConfigError("--conformance-rate/--conformance-workers/--conformance-max-requests",
-                          "must not be negative (workers at least 1)", "pass e.g. --rate 20 --workers 8")
+        raise ConfigError(
+            "--conformance-rate/--conformance-workers/--conformance-max-requests",
+            "must not be negative (workers at least 1)",
+            "pass e.g. --rate 20 --workers 8",
+        )
     workers = getattr(config, "workerinput", {}).get("workercount", 1)
     ca_bundle = config.getoption("conformance_ca_bundle")
     tls = prof.tls.with_ca_bundle(Path(ca_bundle).resolve() if ca_bundle else None)
@@ -233,7 +322,9 @@ def _with_run_options(config: pytest.Config, prof: profiles.Profile, reference: 
 def conformance_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     state = request.config.stash[STATE]
     if state.profile is None:
-        pytest.skip("no conformance target: pass --conformance-profile FILE or --conformance-reference")
+        pytest.skip(
+            "no conformance target: pass --conformance-profile FILE or --conformance-reference"
+        )
     with open_engine(state.profile, state.run, state.reference) as engine:
         yield engine
 
@@ -251,21 +342,31 @@ def conformance(conformance_engine: Engine, request: pytest.FixtureRequest) -> R
 
 @pytest.fixture(scope="session")
 def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """The mock Alipay+ gateway (prepareAuthInfo, wallet as client), when the profile has [gateway]."""
+    """The mock Alipay+ gateway (prepareAuthInfo, wallet as client), when the profile has
+    [gateway]."""
     from .gateway.scenarios import SCENARIOS
     from .gateway.session import open_gateway
+
     if conformance_engine.profile.gateway is None:
-        pytest.skip("no [gateway] in the profile: prepareAuthInfo (wallet as client) is not applicable")
-    with open_gateway(conformance_engine, SCENARIOS[request.config.getoption("conformance_scenario")]) as player:
+        pytest.skip(
+            "no [gateway] in the profile: prepareAuthInfo (wallet as client) is not applicable"
+        )
+    with open_gateway(
+        conformance_engine, SCENARIOS[request.config.getoption("conformance_scenario")]
+    ) as player:
         yield player
 
 
 @pytest.fixture(scope="session")
 def provider_engine(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An engine aimed at the Alipay+-side prepareAuthInfo server, when the profile has [provider]."""
+    """An engine aimed at the Alipay+-side prepareAuthInfo server, when the profile has
+    [provider]."""
     from .provider import open_provider
+
     if conformance_engine.profile.provider is None:
-        pytest.skip("no [provider] in the profile: prepareAuthInfo server verification is not applicable")
+        pytest.skip(
+            "no [provider] in the profile: prepareAuthInfo server verification is not applicable"
+        )
     with open_provider(conformance_engine, request.config.stash[STATE].reference) as engine:
         yield engine
 
@@ -300,8 +401,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.user_properties.append(("conformance", rec.serialise()))
         report.user_properties.append(("conformance-requests", str(rec.requests)))
         report.user_properties.append(("conformance-transcript", rec.serialise_transcript()))
-    if report.failed and call.excinfo is not None and not call.excinfo.errisinstance(ConformanceFailure):
-        report.user_properties.append(("conformance-error", state.redactor(call.excinfo.exconly())[:500]))
+    if (
+        report.failed
+        and call.excinfo is not None
+        and not call.excinfo.errisinstance(ConformanceFailure)
+    ):
+        report.user_properties.append(
+            ("conformance-error", state.redactor(call.excinfo.exconly())[:500])
+        )
     if report.longrepr is not None:
         report.longrepr = state.redactor(str(report.longrepr))
     report.sections = [(title, state.redactor(text)) for title, text in report.sections]
@@ -333,12 +440,19 @@ class Collector:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props, state = dict(report.user_properties), self.state
         if "conformance" in props:
-            state.records.append((report.head_line or report.nodeid, json.loads(str(props["conformance"]))))
+            state.records.append(
+                (report.head_line or report.nodeid, json.loads(str(props["conformance"])))
+            )
             state.requests += int(str(props.get("conformance-requests", 0)))
             test = report.head_line or report.nodeid
-            state.transcript += [{"test": test, **ex} for ex in json.loads(str(props.get("conformance-transcript", "[]")))]
+            state.transcript += [
+                {"test": test, **ex}
+                for ex in json.loads(str(props.get("conformance-transcript", "[]")))
+            ]
         if "conformance-not-run" in props:
-            state.not_run.append({"test": report.nodeid, "reason": str(props["conformance-not-run"])})
+            state.not_run.append(
+                {"test": report.nodeid, "reason": str(props["conformance-not-run"])}
+            )
         if "conformance-error" in props:
             state.errors.append({"test": report.nodeid, "message": str(props["conformance-error"])})
 
@@ -354,7 +468,9 @@ class Collector:
                 ev["replay"] = _replay(state, rid)
         finished = time.time()
         if state.reference:
-            where = "embedded reference wallet" + ("" if state.reference == "reference" else f", fault {state.reference}")
+            where = "embedded reference wallet" + (
+                "" if state.reference == "reference" else f", fault {state.reference}"
+            )
         else:
             where = prof.base_url
         meta = {
@@ -362,42 +478,64 @@ class Collector:
             "contract": {"digest": contract().digest},
             "target": {"base_url": where, "psp_id": prof.psp_id, "client_id": prof.client_id},
             "profile": {"source": prof.source, "digest": prof.digest},
-            "run": {"started": datetime.fromtimestamp(state.started, timezone.utc).isoformat(timespec="seconds"),
-                    "finished": datetime.fromtimestamp(finished, timezone.utc).isoformat(timespec="seconds"),
-                    "duration": round(finished - state.started, 2),
-                    "seed": state.run.seed if state.run.seed is not None else "derandomized",
-                    "examples": state.run.examples, "requests": state.requests,
-                    "limits": {"rate": prof.limits.rate or None, "workers": prof.limits.workers,
-                               "max_requests": prof.limits.max_requests or None},
-                    "not_run": state.not_run},
+            "run": {
+                "started": datetime.fromtimestamp(state.started, UTC).isoformat(timespec="seconds"),
+                "finished": datetime.fromtimestamp(finished, UTC).isoformat(timespec="seconds"),
+                "duration": round(finished - state.started, 2),
+                "seed": state.run.seed if state.run.seed is not None else "derandomized",
+                "examples": state.run.examples,
+                "requests": state.requests,
+                "limits": {
+                    "rate": prof.limits.rate or None,
+                    "workers": prof.limits.workers,
+                    "max_requests": prof.limits.max_requests or None,
+                },
+                "not_run": state.not_run,
+            },
         }
         if state.transcript_path:
             from .report.transcript import write as write_transcript
+
             meta["transcript"] = write_transcript(state.transcript, state.transcript_path)
         cat = catalogue().with_levels(prof.levels)
         errors = list(state.errors)
         if state.not_run:  # an incomplete run is never certified
             reasons = sorted({n["reason"] for n in state.not_run})
-            errors.append({"test": "(run)", "message": f"{len(state.not_run)} tests not run: {'; '.join(reasons)}"})
-        today = datetime.fromtimestamp(state.started, timezone.utc).date()
+            errors.append(
+                {
+                    "test": "(run)",
+                    "message": f"{len(state.not_run)} tests not run: {'; '.join(reasons)}",
+                }
+            )
+        today = datetime.fromtimestamp(state.started, UTC).date()
         from .gateway.applicability import inapplicable
         from .gateway.scenarios import SCENARIOS
-        listen = SCENARIOS[session.config.getoption("conformance_scenario")] \
-            if session.config.getoption("conformance_listen") is not None else None
-        state.results = build(tallies, cat, APIS, errors, meta, state.waivers, today, inapplicable(cat, prof, listen))
+
+        listen = (
+            SCENARIOS[session.config.getoption("conformance_scenario")]
+            if session.config.getoption("conformance_listen") is not None
+            else None
+        )
+        state.results = build(
+            tallies, cat, APIS, errors, meta, state.waivers, today, inapplicable(cat, prof, listen)
+        )
         state.results_data = dumps(state.results)
         if state.results_path:
             state.results_path.parent.mkdir(parents=True, exist_ok=True)
             state.results_path.write_bytes(state.results_data)
         if state.junit_path:
             from .report import junit
+
             junit.write(state.results, state.junit_path)
 
-    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    def pytest_terminal_summary(
+        self, terminalreporter: Any, exitstatus: int, config: pytest.Config
+    ) -> None:
         r = self.state.results
         if r is None:
             return
         from .report.text import summary
+
         terminalreporter.write_sep("=", f"conformance: {r['verdict']}")
         for line in summary(r):
             terminalreporter.write_line(line)
@@ -412,9 +550,11 @@ class HtmlHooks:
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "mpp-conformance certification report"
 
-    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
-                                    session: pytest.Session) -> None:
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
         if self.state.results is not None:
             from .report.html import sections
+
             data = self.state.results_data
             prefix.append(sections(self.state.results, digest(data), data))

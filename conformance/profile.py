@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 TOKEN_STATES = ("valid", "expired", "revoked")
 PLACEHOLDER = "<fill in: "  # how `conformance init` marks a value only the wallet team knows
-# The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path looks like it.
+# The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path
+# looks like it.
 _BASE64_KEY = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
 
 
@@ -55,9 +56,10 @@ class Profile:
     levels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "(built in)"
     digest: str = ""
-    limits: Limits = Limits()
-    tls: Tls = Tls()
-    # prepareAuthInfo: the suite's gateway, the wallet's trigger, an Alipay+-side server (all optional).
+    limits: Limits = field(default_factory=Limits)
+    tls: Tls = field(default_factory=Tls)
+    # prepareAuthInfo: the suite's gateway, the wallet's trigger, an Alipay+-side server (all
+    # optional).
     gateway: GatewaySettings | None = None
     trigger: TriggerSettings | None = None
     provider: ProviderSettings | None = None
@@ -76,14 +78,18 @@ def _value(raw: Any, where: str) -> Any:
     if isinstance(raw, dict) and set(raw) == {"env"}:
         name = raw["env"]
         if name not in os.environ:
-            raise ProfileError(where, f"names environment variable {name} which is not set",
-                               f"export {name}=... before the run")
+            raise ProfileError(
+                where,
+                f"names environment variable {name} which is not set",
+                f"export {name}=... before the run",
+            )
         return os.environ[name]
     return raw
 
 
-def _text(table: Mapping[str, Any], key: str, where: str, default: str | None = None,
-          hint: str = '"..."') -> str:
+def _text(
+    table: Mapping[str, Any], key: str, where: str, default: str | None = None, hint: str = '"..."'
+) -> str:
     raw = _value(table.get(key, default), f"{where}.{key}")
     if raw is None:
         raise ProfileError(f"{where}.{key}", "is missing", f"add {key} = {hint}")
@@ -113,7 +119,11 @@ def _key(table: Mapping[str, Any], key: str, base: Path, private: bool) -> Any:
     try:
         return signing.load_private_key(data) if private else signing.load_public_key(data)
     except (ValueError, TypeError) as exc:
-        kind = "an RSA private key (PKCS#1 or PKCS#8)" if private else "an RSA public key (X.509 SubjectPublicKeyInfo)"
+        kind = (
+            "an RSA private key (PKCS#1 or PKCS#8)"
+            if private
+            else "an RSA public key (X.509 SubjectPublicKeyInfo)"
+        )
         raise ProfileError(where, f"is not {kind}: {exc}", "export the key as unencrypted PEM")
 
 
@@ -125,19 +135,30 @@ def _tokens(rows: Any) -> tuple[Token, ...]:
         where = f"[[tokens]] #{i + 1}"
         token = _text(row, "access_token", where)
         if len(token) > 128:
-            raise ProfileError(f"{where} access_token", "is longer than 128 characters",
-                               "use a token the wallet issued (at most 128 characters)")
+            raise ProfileError(
+                f"{where} access_token",
+                "is longer than 128 characters",
+                "use a token the wallet issued (at most 128 characters)",
+            )
         scopes = row.get("scopes", [])
         if not isinstance(scopes, list) or not all(isinstance(s, str) and s for s in scopes):
-            raise ProfileError(f"{where} scopes", "must be a list of scope names",
-                               'write scopes = ["BASE_USER_INFO"]')
+            raise ProfileError(
+                f"{where} scopes",
+                "must be a list of scope names",
+                'write scopes = ["BASE_USER_INFO"]',
+            )
         state = row.get("state", "valid")
         if state not in TOKEN_STATES:
-            raise ProfileError(f"{where} state", f"is {state!r}", f"use one of {', '.join(TOKEN_STATES)}")
+            raise ProfileError(
+                f"{where} state", f"is {state!r}", f"use one of {', '.join(TOKEN_STATES)}"
+            )
         expect = row.get("expect", {})
         if not isinstance(expect, dict) or not all(isinstance(v, str) for v in expect.values()):
-            raise ProfileError(f"{where} expect", "must map userInfo field names to strings",
-                               'write [tokens.expect] userId = "..."')
+            raise ProfileError(
+                f"{where} expect",
+                "must map userInfo field names to strings",
+                'write [tokens.expect] userId = "..."',
+            )
         out.append(Token(token, frozenset(scopes), state, tuple(sorted(expect.items()))))
     return tuple(out)
 
@@ -147,10 +168,15 @@ def _levels(raw: Any, catalogue: Catalogue | None) -> Mapping[str, str]:
         raise ProfileError("[requirements]", "must be a table", 'write "ID" = "MUST"')
     for rid, level in raw.items():
         if catalogue is not None and rid not in catalogue:
-            raise ProfileError(f"[requirements] {rid}", "is not a known requirement ID",
-                               "see `conformance requirements` for the list")
+            raise ProfileError(
+                f"[requirements] {rid}",
+                "is not a known requirement ID",
+                "see `conformance requirements` for the list",
+            )
         if level not in LEVELS:
-            raise ProfileError(f"[requirements] {rid}", f"level {level!r} is unknown", "use MUST or SHOULD")
+            raise ProfileError(
+                f"[requirements] {rid}", f"level {level!r} is unknown", "use MUST or SHOULD"
+            )
     return MappingProxyType(dict(raw))
 
 
@@ -158,8 +184,11 @@ def _refuse_placeholders(node: Any, table: str = "", key: str = "") -> None:
     """A value `conformance init` left for the wallet team is named with what to write instead."""
     if isinstance(node, str) and node.startswith(PLACEHOLDER):
         where = f"[{table}].{key}" if table else key
-        raise ProfileError(where, "is still the placeholder written by conformance init",
-                           f"replace it with {node[len(PLACEHOLDER):].rstrip('>')}")
+        raise ProfileError(
+            where,
+            "is still the placeholder written by conformance init",
+            f"replace it with {node[len(PLACEHOLDER) :].rstrip('>')}",
+        )
     if isinstance(node, dict):
         for name, value in node.items():
             nested = isinstance(value, dict) and set(value) != {"env"}
@@ -174,48 +203,76 @@ def _refuse_placeholders(node: Any, table: str = "", key: str = "") -> None:
                 _refuse_placeholders(row, table, key)
 
 
-def parse(data: Mapping[str, Any], base: Path, catalogue: Catalogue | None = None,
-          source: str = "(built in)", digest: str = "") -> Profile:
+def parse(
+    data: Mapping[str, Any],
+    base: Path,
+    catalogue: Catalogue | None = None,
+    source: str = "(built in)",
+    digest: str = "",
+) -> Profile:
     """Build a Profile from parsed TOML; every problem is one ProfileError line."""
     _refuse_placeholders(data)
     target = data.get("target")
     if not isinstance(target, dict):
-        raise ProfileError("[target]", "is missing", 'add a [target] table with base_url = "https://..."')
+        raise ProfileError(
+            "[target]", "is missing", 'add a [target] table with base_url = "https://..."'
+        )
     base_url = _text(target, "base_url", "[target]", hint='"https://staging.wallet.example"')
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ProfileError("[target].base_url", f"{base_url!r} is not an http(s) URL",
-                           'write base_url = "https://host[:port]"')
+        raise ProfileError(
+            "[target].base_url",
+            f"{base_url!r} is not an http(s) URL",
+            'write base_url = "https://host[:port]"',
+        )
     paths = target.get("paths", {})
-    if not isinstance(paths, dict) or not all(isinstance(p, str) and p.startswith("/") for p in paths.values()):
-        raise ProfileError("[target.paths]", "must map API names to paths starting with /",
-                           'write inquiryUserInfo = "/v1/inquiryUserInfo"')
+    if not isinstance(paths, dict) or not all(
+        isinstance(p, str) and p.startswith("/") for p in paths.values()
+    ):
+        raise ProfileError(
+            "[target.paths]",
+            "must map API names to paths starting with /",
+            'write inquiryUserInfo = "/v1/inquiryUserInfo"',
+        )
     if "inquiryUserInfo" not in paths:
-        raise ProfileError("[target.paths] inquiryUserInfo", "is missing",
-                           'add the path your wallet registered, e.g. inquiryUserInfo = "/v1/inquiryUserInfo"')
+        raise ProfileError(
+            "[target.paths] inquiryUserInfo",
+            "is missing",
+            'add the path your wallet registered, e.g. inquiryUserInfo = "/v1/inquiryUserInfo"',
+        )
     timeout = target.get("timeout", 10.0)
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
-        raise ProfileError("[target].timeout", "must be a number of seconds in (0, 300]", "write timeout = 10")
+        raise ProfileError(
+            "[target].timeout", "must be a number of seconds in (0, 300]", "write timeout = 10"
+        )
     keys = data.get("keys")
     if not isinstance(keys, dict):
-        raise ProfileError("[keys]", "is missing", "add [keys] with suite_private_key and wallet_public_key")
+        raise ProfileError(
+            "[keys]", "is missing", "add [keys] with suite_private_key and wallet_public_key"
+        )
     from .gateway.settings import attach
 
-    return attach(Profile(
-        base_url=base_url.rstrip("/"),
-        client_id=_text(target, "client_id", "[target]"),
-        psp_id=_text(target, "psp_id", "[target]"),
-        acquirer_id=_text(target, "acquirer_id", "[target]", default="1022088000000000001"),
-        paths=MappingProxyType(dict(paths)),
-        suite_private_key=_key(keys, "suite_private_key", base, private=True),
-        wallet_public_key=_key(keys, "wallet_public_key", base, private=False),
-        key_version=_text(keys, "key_version", "[keys]", default="1", hint='"1"'),
-        tokens=_tokens(data.get("tokens", [])),
-        timeout=float(timeout),
-        levels=_levels(data.get("requirements", {}), catalogue),
-        source=source, digest=digest,
-        limits=parse_limits(data.get("limits", {})), tls=parse_tls(data.get("tls", {}), base),
-    ), data, base)
+    return attach(
+        Profile(
+            base_url=base_url.rstrip("/"),
+            client_id=_text(target, "client_id", "[target]"),
+            psp_id=_text(target, "psp_id", "[target]"),
+            acquirer_id=_text(target, "acquirer_id", "[target]", default="1022088000000000001"),
+            paths=MappingProxyType(dict(paths)),
+            suite_private_key=_key(keys, "suite_private_key", base, private=True),
+            wallet_public_key=_key(keys, "wallet_public_key", base, private=False),
+            key_version=_text(keys, "key_version", "[keys]", default="1", hint='"1"'),
+            tokens=_tokens(data.get("tokens", [])),
+            timeout=float(timeout),
+            levels=_levels(data.get("requirements", {}), catalogue),
+            source=source,
+            digest=digest,
+            limits=parse_limits(data.get("limits", {})),
+            tls=parse_tls(data.get("tls", {}), base),
+        ),
+        data,
+        base,
+    )
 
 
 def load(path: Path, catalogue: Catalogue | None = None) -> Profile:

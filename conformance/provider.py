@@ -1,4 +1,5 @@
-"""Provider verification: the engine aimed at an Alipay+-side prepareAuthInfo server, the suite as the wallet."""
+"""Provider verification: the engine aimed at an Alipay+-side prepareAuthInfo server, the suite
+as the wallet."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ ACQUIRER_ALIPAYCN = "1022088000000000001"
 
 @contextmanager
 def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engine]:
-    """An engine for the [provider] server; the embedded reference Alipay+ server when certifying the reference."""
+    """An engine for the [provider] server; the embedded reference Alipay+ server when certifying
+    the reference."""
     settings = engine.profile.provider
     assert settings is not None
     with ExitStack() as stack:
@@ -33,18 +35,31 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
         if reference is not None:
             from .reference.alipayplus import make_server
             from .reference.server import serve
+
             base_url = stack.enter_context(serve(make_server(reference).app()))
         # The suite plays the wallet: it signs with the wallet's key and verifies with Alipay+'s.
-        profile = replace(engine.profile, base_url=base_url, client_id=settings.client_id,
-                          suite_private_key=settings.signing_key, wallet_public_key=settings.public_key,
-                          key_version=settings.key_version, paths=MappingProxyType({API: settings.path}),
-                          timeout=settings.timeout)
+        profile = replace(
+            engine.profile,
+            base_url=base_url,
+            client_id=settings.client_id,
+            suite_private_key=settings.signing_key,
+            wallet_public_key=settings.public_key,
+            key_version=settings.key_version,
+            paths=MappingProxyType({API: settings.path}),
+            timeout=settings.timeout,
+        )
 
         def auth(tamper: signing.Tamper) -> httpx.Auth:
-            return signing.RSA256Auth(settings.client_id, settings.signing_key, settings.key_version, tamper,
-                                      foreign_key=engine.foreign_key)
+            return signing.RSA256Auth(
+                settings.client_id,
+                settings.signing_key,
+                settings.key_version,
+                tamper,
+                foreign_key=engine.foreign_key,
+            )
 
-        # One run, one request budget and rate limit: the wallet's client, throttle and event loop serve both.
+        # One run, one request budget and rate limit: the wallet's client, throttle and event loop
+        # serve both.
         sender = copy.copy(engine.sender)
         sender.base_url, sender.auth, sender.timeout = base_url, auth, settings.timeout
         yield replace(engine, profile=profile, sender=sender, wallet=None, requests=0)
@@ -56,21 +71,28 @@ def base_body(auth_url: str) -> dict[str, Any]:
 
 
 def as_token(auth_url: str) -> Token:
-    """The shared header-case builders name a token; here the request's secret-free key is its authUrl."""
+    """The shared header-case builders name a token; here the request's secret-free key is its
+    authUrl."""
     return Token(auth_url, frozenset(), "valid")
 
 
 def valid_case(api: Api, auth_urls: tuple[str, ...]) -> st.SearchStrategy[Case]:
     expect = Expect("success", "VALID-SUCCESS")
     return st.sampled_from(auth_urls).flatmap(
-        lambda url: S.encode(base_body(url)).map(lambda raw: Case(api.name, "valid", raw, expect)))
+        lambda url: S.encode(base_body(url)).map(lambda raw: Case(api.name, "valid", raw, expect))
+    )
 
 
 def invalid_case(api: Api, auth_url: str, f: Field, kind: str) -> st.SearchStrategy[Case]:
-    expect = Expect("refusal", "INVALID-REFUSED", "INVALID-PARAM-ILLEGAL", frozenset({"PARAM_ILLEGAL"}))
+    expect = Expect(
+        "refusal", "INVALID-REFUSED", "INVALID-PARAM-ILLEGAL", frozenset({"PARAM_ILLEGAL"})
+    )
     body = base_body(auth_url)
-    return S.MUTATIONS[kind](f).flatmap(lambda v: S.encode(S.mutated(body, f.name, v))).map(
-        lambda raw: Case(api.name, kind, raw, expect, field=f.name))
+    return (
+        S.MUTATIONS[kind](f)
+        .flatmap(lambda v: S.encode(S.mutated(body, f.name, v)))
+        .map(lambda raw: Case(api.name, kind, raw, expect, field=f.name))
+    )
 
 
 def header_case(api: Api, engine: Engine, auth_url: str, name: str) -> st.SearchStrategy[Case]:

@@ -7,7 +7,9 @@ import re
 from collections.abc import Iterable
 
 _SIGNATURE = re.compile(r"(signature=)[^,\s\"']+", re.IGNORECASE)
-_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL)
+_PEM = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL
+)
 
 
 def token_tag(secret: str) -> str:

@@ -56,10 +56,16 @@ def count(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     return {s: sum(1 for r in rows if r["status"] == s) for s in seen}
 
 
-def verdict(rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, str]]) -> tuple[str, list[str]]:
+def verdict(
+    rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, str]]
+) -> tuple[str, list[str]]:
     """CERTIFIED, or NOT CERTIFIED with every reason; a waived MUST can never certify."""
     reasons = [f"{r['id']} (MUST) failed" for r in rows if r["status"] == "failed"]
-    reasons += [f"{r['id']} (MUST) is waived: {RULE}" for r in rows if r["status"] == "waived" and r["level"] == "MUST"]
+    reasons += [
+        f"{r['id']} (MUST) is waived: {RULE}"
+        for r in rows
+        if r["status"] == "waived" and r["level"] == "MUST"
+    ]
     reasons += [f"{e['test']} could not complete: {e['message'][:200]}" for e in errors]
     applicable = [r for r in rows if r["status"] != NOT_APPLICABLE]
     # Without a request the suite sends (a passive gateway), anything judged shows the run happened.
@@ -69,10 +75,16 @@ def verdict(rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, str
     return (NOT_CERTIFIED if reasons else CERTIFIED), reasons
 
 
-def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str],
-          errors: list[dict[str, str]], meta: Mapping[str, Any],
-          waivers: Waivers = NONE, today: date | None = None,
-          inapplicable: Mapping[str, str] | None = None) -> dict[str, Any]:
+def build(
+    tallies: Mapping[str, Tally],
+    catalogue: Catalogue,
+    apis: Iterable[str],
+    errors: list[dict[str, str]],
+    meta: Mapping[str, Any],
+    waivers: Waivers = NONE,
+    today: date | None = None,
+    inapplicable: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """The results document; the HTML, JUnit and exit code are all derived from it."""
     wanted, inapplicable = set(apis), inapplicable or {}
     rows: list[dict[str, Any]] = []
@@ -80,33 +92,58 @@ def build(tallies: Mapping[str, Tally], catalogue: Catalogue, apis: Iterable[str
         if req.api not in wanted:
             continue
         tally = tallies.get(req.id)
-        rows.append({
-            "id": req.id, "api": req.api, "family": req.family, "level": req.level, "label": req.label,
-            "basis": req.basis, "source": req.source, "rule": req.rule, "text": req.text,
-            "status": NOT_APPLICABLE if req.id in inapplicable else status(req.level, tally),
-            "reason": inapplicable.get(req.id, ""),
-            "exchanges": tally.exchanges if tally else 0, "failures": tally.failures if tally else 0,
-            "tests": sorted(tally.tests) if tally else [],
-            "evidence": tally.evidence[:3] if tally else [],
-            "waiver": None,
-        })
+        rows.append(
+            {
+                "id": req.id,
+                "api": req.api,
+                "family": req.family,
+                "level": req.level,
+                "label": req.label,
+                "basis": req.basis,
+                "source": req.source,
+                "rule": req.rule,
+                "text": req.text,
+                "status": NOT_APPLICABLE if req.id in inapplicable else status(req.level, tally),
+                "reason": inapplicable.get(req.id, ""),
+                "exchanges": tally.exchanges if tally else 0,
+                "failures": tally.failures if tally else 0,
+                "tests": sorted(tally.tests) if tally else [],
+                "evidence": tally.evidence[:3] if tally else [],
+                "waiver": None,
+            }
+        )
         default = documented().requirements.get(req.id)
         if default is not None and default.level != req.level:
             # A profile may raise or lower a level; the report must show that it did.
             rows[-1]["level_default"] = default.level
     applied = apply(rows, waivers, today or date.today())
     outcome, reasons = verdict(rows, errors)
-    return {"schema": RESULTS_SCHEMA, "verdict": outcome, "reasons": reasons, **meta, "counts": count(rows),
-            "errors": errors,
-            "waivers": {"source": waivers.source or None, "digest": waivers.digest or None, "entries": applied},
-            "requirements": rows}
+    return {
+        "schema": RESULTS_SCHEMA,
+        "verdict": outcome,
+        "reasons": reasons,
+        **meta,
+        "counts": count(rows),
+        "errors": errors,
+        "waivers": {
+            "source": waivers.source or None,
+            "digest": waivers.digest or None,
+            "entries": applied,
+        },
+        "requirements": rows,
+    }
 
 
 def unreachable(results: Mapping[str, Any]) -> bool:
     """True when no request of the run got any HTTP answer."""
-    rows = [r for r in results.get("requirements", [])
-            if r["id"].endswith("TRANSPORT-ANSWER") and r["status"] != NOT_APPLICABLE]
-    return bool(rows) and all(r["status"] == "failed" and r["failures"] >= r["exchanges"] for r in rows)
+    rows = [
+        r
+        for r in results.get("requirements", [])
+        if r["id"].endswith("TRANSPORT-ANSWER") and r["status"] != NOT_APPLICABLE
+    ]
+    return bool(rows) and all(
+        r["status"] == "failed" and r["failures"] >= r["exchanges"] for r in rows
+    )
 
 
 def dumps(results: Mapping[str, Any]) -> bytes:

@@ -8,7 +8,7 @@ import hashlib
 import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
@@ -66,7 +66,9 @@ def format_signature_header(
     signature: str, key_version: str = "1", algorithm: str = ALGORITHM, space: bool = False
 ) -> str:
     sep = ", " if space else ","
-    return sep.join((f"algorithm={algorithm}", f"keyVersion={key_version}", f"signature={signature}"))
+    return sep.join(
+        (f"algorithm={algorithm}", f"keyVersion={key_version}", f"signature={signature}")
+    )
 
 
 def format_time(moment: datetime) -> str:
@@ -75,23 +77,29 @@ def format_time(moment: datetime) -> str:
 
 
 def now() -> str:
-    return format_time(datetime.now(timezone.utc).astimezone())
+    return format_time(datetime.now(UTC).astimezone())
 
 
 # The Request-Time forms the docs show or allow (contract-notes §2), by name.
 TIME_FORMS: dict[str, Callable[[datetime], str]] = {
-    "offset": lambda m: m.astimezone(timezone(timedelta(hours=8))).replace(microsecond=0).isoformat(),
-    "negative-offset": lambda m: m.astimezone(timezone(timedelta(hours=-5))).replace(microsecond=0).isoformat(),
-    "utc-offset": lambda m: m.astimezone(timezone.utc).replace(microsecond=0).isoformat(),
-    "z": lambda m: m.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    "fraction-z": lambda m: m.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-4] + "Z",
-    "fraction-offset": lambda m: m.astimezone(timezone(timedelta(hours=8))).isoformat(timespec="milliseconds"),
+    "offset": lambda m: (
+        m.astimezone(timezone(timedelta(hours=8))).replace(microsecond=0).isoformat()
+    ),
+    "negative-offset": lambda m: (
+        m.astimezone(timezone(timedelta(hours=-5))).replace(microsecond=0).isoformat()
+    ),
+    "utc-offset": lambda m: m.astimezone(UTC).replace(microsecond=0).isoformat(),
+    "z": lambda m: m.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "fraction-z": lambda m: m.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-4] + "Z",
+    "fraction-offset": lambda m: m.astimezone(timezone(timedelta(hours=8))).isoformat(
+        timespec="milliseconds"
+    ),
 }
 
 
 def now_in(form: str) -> str:
     """The current time in one of TIME_FORMS."""
-    return TIME_FORMS[form](datetime.now(timezone.utc))
+    return TIME_FORMS[form](datetime.now(UTC))
 
 
 def is_valid_time(value: str) -> bool:
@@ -122,7 +130,7 @@ def load_private_key(data: bytes) -> rsa.RSAPrivateKey:
     loader = serialization.load_pem_private_key if pem else serialization.load_der_private_key
     key = loader(raw, password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("not an RSA private key")
+        raise ValueError("not an RSA private key")  # noqa: TRY004 (callers take ValueError)
     return key
 
 
@@ -138,7 +146,7 @@ def load_public_key(data: bytes) -> rsa.RSAPublicKey:
         except ValueError:
             key = serialization.load_der_private_key(raw, password=None).public_key()
     if not isinstance(key, rsa.RSAPublicKey):
-        raise ValueError("not an RSA public key")
+        raise ValueError("not an RSA public key")  # noqa: TRY004 (callers take ValueError)
     return key
 
 
@@ -175,8 +183,12 @@ class RSA256Auth(httpx.Auth):
     requires_request_body = True
 
     def __init__(
-        self, client_id: str, key: rsa.RSAPrivateKey, key_version: str = "1",
-        tamper: Tamper = Tamper(), foreign_key: rsa.RSAPrivateKey | None = None,
+        self,
+        client_id: str,
+        key: rsa.RSAPrivateKey,
+        key_version: str = "1",
+        tamper: Tamper = Tamper(),
+        foreign_key: rsa.RSAPrivateKey | None = None,
         clock: Callable[[], str] = now,
     ) -> None:
         self.client_id, self.key, self.key_version = client_id, key, key_version
@@ -187,7 +199,10 @@ class RSA256Auth(httpx.Auth):
         client_id = t.client_id if t.client_id is not None else self.client_id
         time = t.request_time or (now_in(t.time_form) if t.time_form else self.clock())
         content = content_to_sign(
-            method, t.sign_uri or uri, t.sign_client_id or client_id, t.sign_time or time,
+            method,
+            t.sign_uri or uri,
+            t.sign_client_id or client_id,
+            t.sign_time or time,
             t.sign_body if t.sign_body is not None else body,
         )
         key = self.foreign_key if t.foreign_key and self.foreign_key else self.key
@@ -219,6 +234,7 @@ class RSA256Auth(httpx.Auth):
 
 # -- certifier signatures over report files -------------------------------------------------
 
+
 def sign_file_bytes(data: bytes, key: rsa.RSAPrivateKey) -> str:
     """A detached SHA256withRSA signature (plain base64) over a report file's exact bytes."""
     return unquote(sign(data, key))
@@ -226,13 +242,17 @@ def sign_file_bytes(data: bytes, key: rsa.RSAPrivateKey) -> str:
 
 def public_pem(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> bytes:
     public = key.public_key() if isinstance(key, rsa.RSAPrivateKey) else key
-    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def fingerprint(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> str:
     """sha256 of the public key's DER SubjectPublicKeyInfo: names a key without showing it."""
     public = key.public_key() if isinstance(key, rsa.RSAPrivateKey) else key
-    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return "sha256:" + hashlib.sha256(der).hexdigest()
 
 
@@ -251,10 +271,14 @@ def generate_private_key() -> rsa.RSAPrivateKey:
 
 def private_key_pem(key: rsa.RSAPrivateKey, form: str = "pkcs1") -> bytes:
     """Unencrypted PEM in PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8 (`BEGIN PRIVATE KEY`)."""
-    return key.private_bytes(serialization.Encoding.PEM, PRIVATE_FORMATS[form], serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, PRIVATE_FORMATS[form], serialization.NoEncryption()
+    )
 
 
 def public_key_base64(key: rsa.RSAPublicKey) -> str:
     """SubjectPublicKeyInfo DER as one base64 line, the form key-registration pages usually take."""
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return base64.b64encode(der).decode("ascii")

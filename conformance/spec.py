@@ -118,7 +118,8 @@ def _check_schema(path: Path, schema: Mapping[str, Any]) -> None:
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.path) or "(root)"
         raise ContractError(
-            f"{path.name} at {where}", f"is not a valid JSON Schema ({exc.message})",
+            f"{path.name} at {where}",
+            f"is not a valid JSON Schema ({exc.message})",
             "correct it against the 2020-12 metaschema",
         )
     if not str(schema.get("$id", "")).startswith(SCHEMA_BASE):
@@ -126,7 +127,9 @@ def _check_schema(path: Path, schema: Mapping[str, Any]) -> None:
 
 
 def _iter_schema_files(directory: Path) -> Iterator[Path]:
-    return (p for p in sorted(directory.glob("*.json")) if not p.name.endswith(".result-codes.json"))
+    return (
+        p for p in sorted(directory.glob("*.json")) if not p.name.endswith(".result-codes.json")
+    )
 
 
 def directory_digest(directory: Path) -> str:
@@ -156,12 +159,15 @@ def load_contract(directory: Path | None = None) -> Contract:
     apis: dict[str, Api] = {}
     for name in APIS:
         apis[name] = _load_api(directory, name, schemas, table_schema)
-    return Contract(MappingProxyType(apis), MappingProxyType(schemas), registry,
-                    directory_digest(directory))
+    return Contract(
+        MappingProxyType(apis), MappingProxyType(schemas), registry, directory_digest(directory)
+    )
 
 
 def _load_api(
-    directory: Path, name: str, schemas: Mapping[str, Mapping[str, Any]],
+    directory: Path,
+    name: str,
+    schemas: Mapping[str, Mapping[str, Any]],
     table_schema: Mapping[str, Any],
 ) -> Api:
     found = {}
@@ -176,7 +182,9 @@ def _load_api(
     if errors:
         err = errors[0]
         where = "/".join(str(p) for p in err.path) or "(root)"
-        raise ContractError(f"{table_path.name} at {where}", err.message, "match result-codes.schema.json")
+        raise ContractError(
+            f"{table_path.name} at {where}", err.message, "match result-codes.schema.json"
+        )
     codes = {row["code"]: ResultCode(**row) for row in table["codes"]}
     return Api(name, found["request"], found["response"], MappingProxyType(codes), table["source"])
 

@@ -1,4 +1,5 @@
-"""Hypothesis strategies of Cases: valid, boundary and invalid requests, derived from the schemas."""
+"""Hypothesis strategies of Cases: valid, boundary and invalid requests, derived from the
+schemas."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from .profile import Profile, Token
 from .spec import Api, Field
 
 JSON_CT = "application/json; charset=UTF-8"
-INVALID = Expect("refusal", "INVALID-REFUSED", "INVALID-PARAM-ILLEGAL", frozenset({"PARAM_ILLEGAL"}))
+INVALID = Expect(
+    "refusal", "INVALID-REFUSED", "INVALID-PARAM-ILLEGAL", frozenset({"PARAM_ILLEGAL"})
+)
 
 
 def base_body(api: Api, profile: Profile, token: str) -> dict[str, Any]:
@@ -32,14 +35,22 @@ def _cases(api: Api, kind: str, expect: Expect, token: Token, **kw: Any) -> Any:
 
 def valid_case(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[Case]:
     body = base_body(api, profile, token.access_token)
-    return encode(body).map(_cases(api, "valid", success_expectation(token), token, note=token.label))
+    return encode(body).map(
+        _cases(api, "valid", success_expectation(token), token, note=token.label)
+    )
 
 
-def invalid_case(api: Api, profile: Profile, token: Token, f: Field, kind: str) -> st.SearchStrategy[Case]:
+def invalid_case(
+    api: Api, profile: Profile, token: Token, f: Field, kind: str
+) -> st.SearchStrategy[Case]:
     """The valid request with one field broken by one mutation kind."""
     body = base_body(api, profile, token.access_token)
-    return MUTATIONS[kind].values(f).flatmap(lambda v: encode(mutated(body, f.name, v))).map(
-        _cases(api, kind, INVALID, token, field=f.name))
+    return (
+        MUTATIONS[kind]
+        .values(f)
+        .flatmap(lambda v: encode(mutated(body, f.name, v)))
+        .map(_cases(api, kind, INVALID, token, field=f.name))
+    )
 
 
 def body_case(api: Api, profile: Profile, token: Token, kind: str) -> st.SearchStrategy[Case]:
@@ -54,18 +65,35 @@ def body_case(api: Api, profile: Profile, token: Token, kind: str) -> st.SearchS
     return make(base_body(api, profile, token.access_token)).map(_cases(api, kind, expect, token))
 
 
-def length_twins(api: Api, profile: Profile, token: Token, f: Field,
-                 char_class: str) -> st.SearchStrategy[tuple[Case, Case]]:
+def length_twins(
+    api: Api, profile: Profile, token: Token, f: Field, char_class: str
+) -> st.SearchStrategy[tuple[Case, Case]]:
     """A value within its limit however characters are counted, and three of its characters."""
     cls, limit = CHAR_CLASSES[char_class], f.max_length or 0
     base = base_body(api, profile, token.access_token)
     any_ = Expect("any")
 
     def pair(value: str) -> st.SearchStrategy[tuple[Case, Case]]:
-        return encode(mutated(base, f.name, value)).map(lambda raw: (
-            Case(api.name, f"within-limit-{char_class}", raw, any_, field=f.name, token=token.access_token),
-            Case(api.name, f"short-{char_class}", compact(mutated(base, f.name, cls.short(value))), any_,
-                 field=f.name, token=token.access_token)))
+        return encode(mutated(base, f.name, value)).map(
+            lambda raw: (
+                Case(
+                    api.name,
+                    f"within-limit-{char_class}",
+                    raw,
+                    any_,
+                    field=f.name,
+                    token=token.access_token,
+                ),
+                Case(
+                    api.name,
+                    f"short-{char_class}",
+                    compact(mutated(base, f.name, cls.short(value))),
+                    any_,
+                    field=f.name,
+                    token=token.access_token,
+                ),
+            )
+        )
 
     return cls.values(limit).flatmap(pair)
 
@@ -80,12 +108,18 @@ def token_cases(api: Api, profile: Profile) -> st.SearchStrategy[Case]:
     """Expired and revoked tokens from the profile, and unknown ones."""
     expect = Expect("refusal", "TOKEN-REFUSED", "TOKEN-CODE", frozenset({"INVALID_TOKEN"}))
     known = {t.access_token for t in profile.tokens}
-    unknown = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=8, max_size=128).filter(
-        lambda s: s not in known).map(lambda s: Token(s, frozenset(), "unknown"))
+    unknown = (
+        st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=8, max_size=128)
+        .filter(lambda s: s not in known)
+        .map(lambda s: Token(s, frozenset(), "unknown"))
+    )
     inactive = [t for t in profile.tokens if t.state != "valid"]
     tokens = st.one_of(st.sampled_from(inactive), unknown) if inactive else unknown
-    return tokens.flatmap(lambda t: encode(base_body(api, profile, t.access_token)).map(
-        lambda raw: Case(api.name, f"token-{t.state}", raw, expect, token=t.access_token)))
+    return tokens.flatmap(
+        lambda t: encode(base_body(api, profile, t.access_token)).map(
+            lambda raw: Case(api.name, f"token-{t.state}", raw, expect, token=t.access_token)
+        )
+    )
 
 
 def other_psp(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[Case]:
@@ -94,7 +128,8 @@ def other_psp(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[Cas
     others = st.text(string.digits, min_size=16, max_size=16).filter(lambda p: p != profile.psp_id)
     body = base_body(api, profile, token.access_token)
     return others.flatmap(lambda p: encode(mutated(body, "pspId", p))).map(
-        _cases(api, "other-psp-id", expect, token, field="pspId"))
+        _cases(api, "other-psp-id", expect, token, field="pspId")
+    )
 
 
 def field_mutations(api: Api) -> list[tuple[Field, str]]:

@@ -23,7 +23,8 @@ class Exhausted(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """How hard the suite may press the target; the profile's [limits] table, CLI options override."""
+    """How hard the suite may press the target; the profile's [limits] table, CLI options
+    override."""
 
     rate: float = DEFAULT_RATE  # requests per second over all workers; 0 means unlimited
     workers: int = DEFAULT_WORKERS  # requests in flight at once
@@ -41,8 +42,11 @@ class Limits:
         """One share of these limits, for one of `parts` processes sharing the target."""
         if parts <= 1:
             return self
-        return replace(self, rate=self.rate / parts,
-                       max_requests=-(-self.max_requests // parts) if self.max_requests else 0)
+        return replace(
+            self,
+            rate=self.rate / parts,
+            max_requests=-(-self.max_requests // parts) if self.max_requests else 0,
+        )
 
 
 _BOUNDS: Mapping[str, tuple[type, float, float, str]] = {
@@ -64,12 +68,17 @@ def parse_limits(raw: Any) -> Limits:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
-            raise ProfileError(f"[limits].{key}", "is not a known limit", f"use one of {', '.join(sorted(known))}")
+            raise ProfileError(
+                f"[limits].{key}", "is not a known limit", f"use one of {', '.join(sorted(known))}"
+            )
         kind, low, high, hint = _BOUNDS[key]
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not numeric or (kind is int and not isinstance(value, int)) or not low <= value <= high:
-            raise ProfileError(f"[limits].{key}", f"must be {'an integer' if kind is int else 'a number'} "
-                               f"in [{low:g}, {high:g}]", f"write {hint}")
+            raise ProfileError(
+                f"[limits].{key}",
+                f"must be {'an integer' if kind is int else 'a number'} in [{low:g}, {high:g}]",
+                f"write {hint}",
+            )
         values[key] = kind(value)
     return Limits(**values)
 
@@ -88,7 +97,11 @@ class Throttle:
 
     def check(self) -> None:
         """Raise Exhausted when the run may send nothing more."""
-        if self.stopped is None and self.limits.max_requests and self.sent >= self.limits.max_requests:
+        if (
+            self.stopped is None
+            and self.limits.max_requests
+            and self.sent >= self.limits.max_requests
+        ):
             self.stopped = f"the request budget of {self.limits.max_requests} requests is spent"
         if self.stopped is not None:
             raise Exhausted(self.stopped)

@@ -32,7 +32,9 @@ class Tls:
             if self.client_cert is not None:
                 ctx.load_cert_chain(self.client_cert, self.client_key)
         except (OSError, ssl.SSLError) as exc:
-            raise ProfileError(where, f"cannot be used ({exc})", "give a readable PEM file") from None
+            raise ProfileError(
+                where, f"cannot be used ({exc})", "give a readable PEM file"
+            ) from None
         return ctx
 
 
@@ -44,8 +46,11 @@ def _path(table: dict[str, Any], key: str, base: Path) -> Path | None:
         raise ProfileError(f"[tls].{key}", "must be a path", f'write {key} = "tls/{key}.pem"')
     path = Path(raw) if Path(raw).is_absolute() else base / raw
     if not path.is_file():
-        raise ProfileError(f"[tls].{key}", f"file {path} does not exist",
-                           "give a path relative to the profile's folder")
+        raise ProfileError(
+            f"[tls].{key}",
+            f"file {path} does not exist",
+            "give a path relative to the profile's folder",
+        )
     return path
 
 
@@ -55,10 +60,15 @@ def parse_tls(raw: Any, base: Path) -> Tls:
         raise ProfileError("[tls]", "must be a table", 'write [tls] with ca_bundle = "ca.pem"')
     unknown = set(raw) - {"ca_bundle", "client_cert", "client_key"}
     if unknown:
-        raise ProfileError(f"[tls].{min(unknown)}", "is not a known TLS setting",
-                           "use ca_bundle, client_cert or client_key")
+        raise ProfileError(
+            f"[tls].{min(unknown)}",
+            "is not a known TLS setting",
+            "use ca_bundle, client_cert or client_key",
+        )
     tls = Tls(*(_path(raw, k, base) for k in ("ca_bundle", "client_cert", "client_key")))
     if tls.client_key is not None and tls.client_cert is None:
-        raise ProfileError("[tls].client_key", "is given without client_cert", 'add client_cert = "..."')
+        raise ProfileError(
+            "[tls].client_key", "is given without client_cert", 'add client_cert = "..."'
+        )
     tls.context()
     return tls

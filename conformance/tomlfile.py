@@ -1,4 +1,5 @@
-"""Reading a TOML file the user wrote (profile, waivers): one error line, and the digest of its bytes."""
+"""Reading a TOML file the user wrote (profile, waivers): one error line, and the digest of its
+bytes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from .errors import ConfigError
 
 
 def read(path: Path, error: type[ConfigError], option: str) -> tuple[dict[str, Any], str]:
-    """(parsed TOML, sha256 digest of the file); problems raise `error` naming the file and the fix."""
+    """(parsed TOML, sha256 digest of the file); problems raise `error` naming the file and the
+    fix."""
     try:
         raw = path.read_bytes()
     except OSError as exc:

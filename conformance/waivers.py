@@ -12,10 +12,17 @@ from . import tomlfile
 from .errors import ConfigError
 
 FIELDS = ("requirement", "reason", "owner", "expires")
-EXAMPLE = {"requirement": '"IUI-TRANSPORT-CONTENT-TYPE"', "reason": '"gateway adds its own media type"',
-           "owner": '"payments-team@wallet.example"', "expires": "2027-03-31"}
+EXAMPLE = {
+    "requirement": '"IUI-TRANSPORT-CONTENT-TYPE"',
+    "reason": '"gateway adds its own media type"',
+    "owner": '"payments-team@wallet.example"',
+    "expires": "2027-03-31",
+}
 # A waived MUST is shown, never hidden, and it makes the run non-certifying: see results.verdict.
-RULE = "a waived MUST requirement makes the run non-certifying (NOT CERTIFIED); only SHOULD waivers keep it certifiable"
+RULE = (
+    "a waived MUST requirement makes the run non-certifying (NOT CERTIFIED); only SHOULD "
+    "waivers keep it certifiable"
+)
 
 
 class WaiverError(ConfigError):
@@ -52,14 +59,18 @@ def _text(row: Mapping[str, Any], key: str, where: str) -> str:
     if value is None:
         raise WaiverError(f"{where} {key}", "is missing", f"add {key} = {EXAMPLE[key]}")
     if not isinstance(value, str) or not value.strip():
-        raise WaiverError(f"{where} {key}", "must be a non-empty string", f"write {key} = {EXAMPLE[key]}")
+        raise WaiverError(
+            f"{where} {key}", "must be a non-empty string", f"write {key} = {EXAMPLE[key]}"
+        )
     return value.strip()
 
 
 def _expires(row: Mapping[str, Any], where: str) -> date:
     value = row.get("expires")
     if value is None:
-        raise WaiverError(f"{where} expires", "is missing", "add expires = 2027-03-31 (a TOML date, no quotes)")
+        raise WaiverError(
+            f"{where} expires", "is missing", "add expires = 2027-03-31 (a TOML date, no quotes)"
+        )
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -69,30 +80,50 @@ def _expires(row: Mapping[str, Any], where: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise WaiverError(f"{where} expires", f"{value!r} is not a date", "write expires = 2027-03-31 (YYYY-MM-DD)")
+    raise WaiverError(
+        f"{where} expires", f"{value!r} is not a date", "write expires = 2027-03-31 (YYYY-MM-DD)"
+    )
 
 
-def parse(data: Mapping[str, Any], known: Container[str], source: str = "(inline)") -> tuple[Waiver, ...]:
-    """Waivers from parsed TOML; every problem is one WaiverError line naming the field and the fix."""
+def parse(
+    data: Mapping[str, Any], known: Container[str], source: str = "(inline)"
+) -> tuple[Waiver, ...]:
+    """Waivers from parsed TOML; every problem is one WaiverError line naming the field and the
+    fix."""
     unknown_top = sorted(set(data) - {"waiver"})
     if unknown_top:
-        raise WaiverError(f"{source} {unknown_top[0]}", "is not a waiver table", "write each waiver as [[waiver]]")
+        raise WaiverError(
+            f"{source} {unknown_top[0]}", "is not a waiver table", "write each waiver as [[waiver]]"
+        )
     rows = data.get("waiver", [])
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise WaiverError(f"{source} waiver", "must be an array of tables", "write each waiver as [[waiver]]")
+        raise WaiverError(
+            f"{source} waiver", "must be an array of tables", "write each waiver as [[waiver]]"
+        )
     out: list[Waiver] = []
     for i, row in enumerate(rows):
         where = f"{source} [[waiver]] #{i + 1}"
         extra = sorted(set(row) - set(FIELDS))
         if extra:
-            raise WaiverError(f"{where} {extra[0]}", "is not a waiver field", f"use only {', '.join(FIELDS)}")
+            raise WaiverError(
+                f"{where} {extra[0]}", "is not a waiver field", f"use only {', '.join(FIELDS)}"
+            )
         rid = _text(row, "requirement", where)
         if rid not in known:
-            raise WaiverError(f"{where} requirement", f"{rid!r} is not a known requirement ID",
-                              "see `conformance requirements` for the list")
+            raise WaiverError(
+                f"{where} requirement",
+                f"{rid!r} is not a known requirement ID",
+                "see `conformance requirements` for the list",
+            )
         if any(w.requirement == rid for w in out):
-            raise WaiverError(f"{where} requirement", f"{rid} is waived twice", "keep one waiver per requirement")
-        out.append(Waiver(rid, _text(row, "reason", where), _text(row, "owner", where), _expires(row, where)))
+            raise WaiverError(
+                f"{where} requirement", f"{rid} is waived twice", "keep one waiver per requirement"
+            )
+        out.append(
+            Waiver(
+                rid, _text(row, "reason", where), _text(row, "owner", where), _expires(row, where)
+            )
+        )
     return tuple(out)
 
 
@@ -102,31 +133,52 @@ def load(path: Path, known: Container[str]) -> Waivers:
     return Waivers(parse(data, known, str(path)), str(path), digest)
 
 
-def apply(rows: Iterable[MutableMapping[str, Any]], waivers: Waivers, today: date) -> list[dict[str, Any]]:
-    """Mark waived rows WAIVED in place; return every waiver with its state (applied, expired, unused)."""
+def apply(
+    rows: Iterable[MutableMapping[str, Any]], waivers: Waivers, today: date
+) -> list[dict[str, Any]]:
+    """Mark waived rows WAIVED in place; return every waiver with its state (applied, expired,
+    unused)."""
     by_id = {r["id"]: r for r in rows}
     report = []
     for w in waivers.entries:
         row = by_id.get(w.requirement)
         deviates = row is not None and row["status"] in ("failed", "warned")
-        entry: dict[str, Any] = {"requirement": w.requirement, "reason": w.reason, "owner": w.owner,
-                                 "expires": w.expires.isoformat(),
-                                 "level": row["level"] if row is not None else None}
+        entry: dict[str, Any] = {
+            "requirement": w.requirement,
+            "reason": w.reason,
+            "owner": w.owner,
+            "expires": w.expires.isoformat(),
+            "level": row["level"] if row is not None else None,
+        }
         if not w.active(today):
             entry["state"] = "expired"
-            entry["note"] = (f"expired on {w.expires.isoformat()}: the requirement counts again; fix the deviation "
-                             "or renew the waiver" if deviates else
-                             f"expired on {w.expires.isoformat()} and the deviation no longer occurs: remove the waiver")
+            entry["note"] = (
+                f"expired on {w.expires.isoformat()}: the requirement counts again; fix the "
+                f"deviation "
+                "or renew the waiver"
+                if deviates
+                else (
+                    f"expired on {w.expires.isoformat()} and the deviation no longer occurs: "
+                    f"remove the waiver"
+                )
+            )
         elif not deviates:
             entry["state"] = "unused"
             entry["note"] = "the deviation no longer occurs in this run: remove the waiver"
         else:
             assert row is not None
             entry["state"] = "applied"
-            entry["note"] = (f"MUST waived: {RULE}" if row["level"] == "MUST"
-                             else "SHOULD waived: the warning is accepted")
-            row["waiver"] = {"reason": w.reason, "owner": w.owner, "expires": w.expires.isoformat(),
-                             "was": row["status"]}
+            entry["note"] = (
+                f"MUST waived: {RULE}"
+                if row["level"] == "MUST"
+                else "SHOULD waived: the warning is accepted"
+            )
+            row["waiver"] = {
+                "reason": w.reason,
+                "owner": w.owner,
+                "expires": w.expires.isoformat(),
+                "was": row["status"],
+            }
             row["status"] = "waived"
         report.append(entry)
     return report

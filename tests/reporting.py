@@ -1,4 +1,5 @@
-"""Helpers of the report tests: certification runs shared per session, a recording wallet, a profile."""
+"""Helpers of the report tests: certification runs shared per session, a recording wallet, a
+profile."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 from conformance.cli import main
 from conformance.reference import data
 
-Asgi = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
-                Awaitable[None]]
+Asgi = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
+    Awaitable[None],
+]
 _SIGNATURE = re.compile(rb"signature=([^,\s]+)", re.IGNORECASE)
 
 
@@ -47,15 +50,27 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def recording(app: Asgi, seen: list[bytes]) -> Asgi:
     """Wrap an ASGI app to keep every signature value it receives or sends."""
 
-    async def wrapped(scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[Any]],
-                      send: Callable[[Any], Awaitable[None]]) -> None:
+    async def wrapped(
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[Any]],
+        send: Callable[[Any], Awaitable[None]],
+    ) -> None:
         if scope["type"] == "http":
-            seen.extend(m for k, v in scope["headers"] if k.lower() == b"signature" for m in _SIGNATURE.findall(v))
+            seen.extend(
+                m
+                for k, v in scope["headers"]
+                if k.lower() == b"signature"
+                for m in _SIGNATURE.findall(v)
+            )
 
         async def keep(message: Any) -> None:
             if message["type"] == "http.response.start":
-                seen.extend(m for k, v in message.get("headers", []) if k.lower() == b"signature"
-                            for m in _SIGNATURE.findall(v))
+                seen.extend(
+                    m
+                    for k, v in message.get("headers", [])
+                    if k.lower() == b"signature"
+                    for m in _SIGNATURE.findall(v)
+                )
             await send(message)
 
         await app(scope, receive, keep)
@@ -64,11 +79,14 @@ def recording(app: Asgi, seen: list[bytes]) -> Asgi:
 
 
 def env_profile(base_url: str, env: MutableMapping[str, str], levels: str = "") -> str:
-    """The reference profile with every token and the suite's private key read from the environment."""
+    """The reference profile with every token and the suite's private key read from the
+    environment."""
     text = data.profile_toml(base_url)
     for i, seed in enumerate(data.SEEDS):
         env[f"MPP_TEST_TOKEN_{i}"] = seed.token
-        text = text.replace(f'access_token = "{seed.token}"', f'access_token = {{ env = "MPP_TEST_TOKEN_{i}" }}')
+        text = text.replace(
+            f'access_token = "{seed.token}"', f'access_token = {{ env = "MPP_TEST_TOKEN_{i}" }}'
+        )
     env["MPP_TEST_SUITE_KEY"] = data.testdata("alipayplus-private.pem").read_text()
     key_line = next(line for line in text.splitlines() if line.startswith("suite_private_key"))
     text = text.replace(key_line, 'suite_private_key = { env = "MPP_TEST_SUITE_KEY" }')

@@ -1,4 +1,5 @@
-"""A hostile wallet becomes recorded failures against the right requirement; the run ends and reports."""
+"""A hostile wallet becomes recorded failures against the right requirement; the run ends and
+reports."""
 
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ def chaos(away: tuple[str, Chaos]) -> Iterator[tuple[str, Chaos]]:
         yield url, target
 
 
-def run_against(certify: Certify, tmp_path: Path, base_url: str, behaviour: str, *args: str,
-                extra: str = "") -> tuple[int, dict[str, Any]]:
+def run_against(
+    certify: Certify, tmp_path: Path, base_url: str, behaviour: str, *args: str, extra: str = ""
+) -> tuple[int, dict[str, Any]]:
     profile = tmp_path / "chaos.toml"
     profile.write_text(profile_toml(base_url, behaviour, TIMEOUT, extra))
     return certify("--profile", str(profile), *args, examples=2)
@@ -47,23 +49,34 @@ def row(results: dict[str, Any], rid: str) -> dict[str, Any]:
 
 def evidence_text(results: dict[str, Any], rid: str) -> str:
     ev = row(results, rid)["evidence"][0]
-    return " ".join([ev["message"], ev["received"], *(str(x.get("error")) for x in ev["exchanges"])])
+    return " ".join(
+        [ev["message"], ev["received"], *(str(x.get("error")) for x in ev["exchanges"])]
+    )
 
 
-@pytest.mark.parametrize("behaviour, requirement, says", [
-    ("hang", "IUI-TRANSPORT-ANSWER", "no complete answer within 0.3 s"),
-    ("trickle", "IUI-TRANSPORT-ANSWER", "no complete answer within 0.3 s"),
-    ("drop", "IUI-TRANSPORT-ANSWER", "RemoteProtocolError"),
-    ("huge", "IUI-TRANSPORT-ANSWER", f"more than {MAX_RESPONSE_BYTES} bytes"),
-    ("not-json", "IUI-TRANSPORT-JSON", "b'OK'"),
-    ("bad-utf8", "IUI-TRANSPORT-JSON", "\\xff"),
-    ("500", "IUI-TRANSPORT-JSON", "<html>"),
-    ("502", "IUI-TRANSPORT-JSON", "<html>"),
-    ("404", "IUI-TRANSPORT-JSON", "<html>"),
-    ("redirect", "IUI-TRANSPORT-JSON", "redirect to /ok (redirects are never followed)"),
-])
-def test_hostile_answer_is_a_recorded_failure(certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos],
-                                             behaviour: str, requirement: str, says: str) -> None:
+@pytest.mark.parametrize(
+    "behaviour, requirement, says",
+    [
+        ("hang", "IUI-TRANSPORT-ANSWER", "no complete answer within 0.3 s"),
+        ("trickle", "IUI-TRANSPORT-ANSWER", "no complete answer within 0.3 s"),
+        ("drop", "IUI-TRANSPORT-ANSWER", "RemoteProtocolError"),
+        ("huge", "IUI-TRANSPORT-ANSWER", f"more than {MAX_RESPONSE_BYTES} bytes"),
+        ("not-json", "IUI-TRANSPORT-JSON", "b'OK'"),
+        ("bad-utf8", "IUI-TRANSPORT-JSON", "\\xff"),
+        ("500", "IUI-TRANSPORT-JSON", "<html>"),
+        ("502", "IUI-TRANSPORT-JSON", "<html>"),
+        ("404", "IUI-TRANSPORT-JSON", "<html>"),
+        ("redirect", "IUI-TRANSPORT-JSON", "redirect to /ok (redirects are never followed)"),
+    ],
+)
+def test_hostile_answer_is_a_recorded_failure(
+    certify: Certify,
+    tmp_path: Path,
+    chaos: tuple[str, Chaos],
+    behaviour: str,
+    requirement: str,
+    says: str,
+) -> None:
     code, results = run_against(certify, tmp_path, chaos[0], behaviour, "--only", TOKEN_TEST)
     assert results["verdict"] == "NOT CERTIFIED" and code in (1, 3)
     assert requirement in statuses(results, "failed")
@@ -71,23 +84,34 @@ def test_hostile_answer_is_a_recorded_failure(certify: Certify, tmp_path: Path, 
     assert (tmp_path / "report.html").exists() and (tmp_path / "junit.xml").exists()
 
 
-def test_error_pages_also_warn_about_the_http_status(certify: Certify, tmp_path: Path,
-                                                    chaos: tuple[str, Chaos]) -> None:
+def test_error_pages_also_warn_about_the_http_status(
+    certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos]
+) -> None:
     _, results = run_against(certify, tmp_path, chaos[0], "502", "--only", TOKEN_TEST)
     assert {"IUI-TRANSPORT-HTTP-200", "IUI-TRANSPORT-CONTENT-TYPE"} <= statuses(results, "warned")
 
 
-def test_redirect_to_another_host_is_never_followed(certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos],
-                                                   away: tuple[str, Chaos]) -> None:
+def test_redirect_to_another_host_is_never_followed(
+    certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos], away: tuple[str, Chaos]
+) -> None:
     _, results = run_against(certify, tmp_path, chaos[0], "redirect-away", "--only", TOKEN_TEST)
     assert f"redirect to {away[0]}/ok" in evidence_text(results, "IUI-TRANSPORT-JSON")
     assert sum(away[1].calls.values()) == 0
 
 
-def test_occasional_drops_are_recorded_and_the_run_goes_on(certify: Certify, tmp_path: Path,
-                                                          chaos: tuple[str, Chaos]) -> None:
-    code, results = run_against(certify, tmp_path, chaos[0], "drop/every/3", "--only", TOKEN_TEST,
-                                "--only", "test_limits_counted_in_characters")
+def test_occasional_drops_are_recorded_and_the_run_goes_on(
+    certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos]
+) -> None:
+    code, results = run_against(
+        certify,
+        tmp_path,
+        chaos[0],
+        "drop/every/3",
+        "--only",
+        TOKEN_TEST,
+        "--only",
+        "test_limits_counted_in_characters",
+    )
     assert code == 1 and "IUI-TRANSPORT-ANSWER" in statuses(results, "failed")
     answered = row(results, "IUI-TRANSPORT-ANSWER")
     assert 0 < answered["failures"] < answered["exchanges"]
@@ -95,11 +119,16 @@ def test_occasional_drops_are_recorded_and_the_run_goes_on(certify: Certify, tmp
     assert results["run"]["not_run"] == []
 
 
-def test_a_silent_target_stops_the_run_and_the_rest_is_not_run(certify: Certify, tmp_path: Path,
-                                                              chaos: tuple[str, Chaos]) -> None:
-    code, results = run_against(certify, tmp_path, chaos[0], "hang", extra="[limits]\ngive_up_after = 4\n")
+def test_a_silent_target_stops_the_run_and_the_rest_is_not_run(
+    certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos]
+) -> None:
+    code, results = run_against(
+        certify, tmp_path, chaos[0], "hang", extra="[limits]\ngive_up_after = 4\n"
+    )
     assert code == 3 and results["verdict"] == "NOT CERTIFIED"
     assert results["run"]["requests"] <= 4 + 8  # at most one batch of workers was in flight
-    assert results["run"]["not_run"] and all("4 requests in a row" in n["reason"] for n in results["run"]["not_run"])
+    assert results["run"]["not_run"] and all(
+        "4 requests in a row" in n["reason"] for n in results["run"]["not_run"]
+    )
     assert any("tests not run" in e["message"] for e in results["errors"])
     assert statuses(results, "passed") == set()

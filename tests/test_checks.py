@@ -1,4 +1,5 @@
-"""Each check on hand-made answers: silent on a correct one, naming its requirement on a broken one."""
+"""Each check on hand-made answers: silent on a correct one, naming its requirement on a broken
+one."""
 
 from __future__ import annotations
 
@@ -22,17 +23,37 @@ REFUSAL = Expect("refusal", "SIG-VERIFY", "SIG-VERIFY", frozenset({"INVALID_SIGN
 
 def ctx() -> Context:
     c = contract()
-    return Context(c.apis["inquiryUserInfo"], c, catalogue(), PREFIXES["inquiryUserInfo"], data.public_key("wallet"))
+    return Context(
+        c.apis["inquiryUserInfo"],
+        c,
+        catalogue(),
+        PREFIXES["inquiryUserInfo"],
+        data.public_key("wallet"),
+    )
 
 
-def answer(body: Any, *, sign: bool = True, status: int = 200, time: str = "2019-05-28T12:12:12+08:00",
-           expect: Expect = SUCCESS, headers: dict[str, str] | None = None) -> Exchange:
+def answer(
+    body: Any,
+    *,
+    sign: bool = True,
+    status: int = 200,
+    time: str = "2019-05-28T12:12:12+08:00",
+    expect: Expect = SUCCESS,
+    headers: dict[str, str] | None = None,
+) -> Exchange:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     h = {"Content-Type": "application/json; charset=UTF-8"}
     if sign:
         content = signing.content_to_sign("POST", URI, data.ALIPAYPLUS_CLIENT_ID, time, raw)
-        h.update({"Client-Id": data.ALIPAYPLUS_CLIENT_ID, "Response-Time": time,
-                  "Signature": signing.format_signature_header(signing.sign(content, data.private_key("wallet")))})
+        h.update(
+            {
+                "Client-Id": data.ALIPAYPLUS_CLIENT_ID,
+                "Response-Time": time,
+                "Signature": signing.format_signature_header(
+                    signing.sign(content, data.private_key("wallet"))
+                ),
+            }
+        )
     h.update(headers or {})
     case = Case("inquiryUserInfo", "valid", b"{}", expect)
     req = Request(headers=(("Client-Id", data.ALIPAYPLUS_CLIENT_ID),), body=b"{}", uri=URI)
@@ -43,8 +64,10 @@ def failed(ex: Exchange) -> set[str]:
     return {o.requirement for o in judge(ex, ctx()) if not o.ok}
 
 
-OK = {"result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success"},
-      "userInfo": {"userId": "2160120012345678"}}
+OK = {
+    "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success"},
+    "userInfo": {"userId": "2160120012345678"},
+}
 
 
 def test_correct_success_passes_every_check() -> None:
@@ -54,9 +77,16 @@ def test_correct_success_passes_every_check() -> None:
 
 def test_correct_answer_in_other_documented_forms_passes() -> None:
     # Other whitespace, key order, lower-case header names, a Z time, null optional fields.
-    body = b'{ "userInfo" : { "userId" : "2160120012345678", "userLoginId": null },\n "result": {"resultStatus":"S","resultCode":"SUCCESS"} }'
+    body = (
+        b'{ "userInfo" : { "userId" : "2160120012345678", "userLoginId": null },\n'
+        b' "result": {"resultStatus":"S","resultCode":"SUCCESS"} }'
+    )
     ex = answer(body, time="2025-02-20T08:51:49.09Z")
-    lowered = Response(headers=tuple((k.lower(), v) for k, v in ex.response.headers), body=ex.response.body, status=200)  # type: ignore[union-attr]
+    lowered = Response(
+        headers=tuple((k.lower(), v) for k, v in ex.response.headers),
+        body=ex.response.body,
+        status=200,
+    )  # type: ignore[union-attr]
     assert failed(Exchange(ex.case, ex.request, lowered)) == set()
 
 
@@ -65,18 +95,21 @@ def test_unsigned_failure_without_response_time_is_accepted() -> None:
     assert failed(answer(body, sign=False, expect=REFUSAL)) == set()
 
 
-@pytest.mark.parametrize("body,rid", [
-    ({"userInfo": {"userId": "1"}}, "IUI-RESP-SCHEMA"),
-    ({**OK, "userInfo": {"userId": 2160120012345678}}, "IUI-RESP-STRING"),
-    ({**OK, "result": {**OK["result"], "resultMessage": ""}}, "IUI-RESP-NO-EMPTY"),
-    ({**OK, "result": {**OK["result"], "resultMessage": "é" * 257}}, "IUI-RESP-LIMIT-SOFT"),
-    ({**OK, "userInfo": {"userId": "中" * 65}}, "IUI-RESP-LIMIT-SOFT"),
-    ({**OK, "result": {"resultCode": "SUCCESS", "resultStatus": "F"}}, "IUI-RESULT-STATUS"),
-    ({**OK, "result": {"resultCode": "SUCCESS", "resultStatus": "OK"}}, "IUI-RESULT-STATUS"),
-    ({"result": {"resultCode": "USER_NOT_FOUND", "resultStatus": "F"}}, "IUI-RESULT-CODE"),
-    ({**OK, "userInfo": {"userId": "1", "userLoginId": "+86-1****"}}, "IUI-SCOPE-NO-EXTRA"),
-    ({**OK, "userInfo": {}}, "IUI-SCOPE-COMPLETE"),
-])
+@pytest.mark.parametrize(
+    "body,rid",
+    [
+        ({"userInfo": {"userId": "1"}}, "IUI-RESP-SCHEMA"),
+        ({**OK, "userInfo": {"userId": 2160120012345678}}, "IUI-RESP-STRING"),
+        ({**OK, "result": {**OK["result"], "resultMessage": ""}}, "IUI-RESP-NO-EMPTY"),
+        ({**OK, "result": {**OK["result"], "resultMessage": "é" * 257}}, "IUI-RESP-LIMIT-SOFT"),
+        ({**OK, "userInfo": {"userId": "中" * 65}}, "IUI-RESP-LIMIT-SOFT"),
+        ({**OK, "result": {"resultCode": "SUCCESS", "resultStatus": "F"}}, "IUI-RESULT-STATUS"),
+        ({**OK, "result": {"resultCode": "SUCCESS", "resultStatus": "OK"}}, "IUI-RESULT-STATUS"),
+        ({"result": {"resultCode": "USER_NOT_FOUND", "resultStatus": "F"}}, "IUI-RESULT-CODE"),
+        ({**OK, "userInfo": {"userId": "1", "userLoginId": "+86-1****"}}, "IUI-SCOPE-NO-EXTRA"),
+        ({**OK, "userInfo": {}}, "IUI-SCOPE-COMPLETE"),
+    ],
+)
 def test_broken_body_fails_its_requirement(body: Any, rid: str) -> None:
     assert rid in failed(answer(body))
 
@@ -87,7 +120,10 @@ def test_limit_counts_characters_not_bytes() -> None:
 
 
 def test_user_info_on_failure_is_caught() -> None:
-    body = {"result": {"resultCode": "INVALID_SIGNATURE", "resultStatus": "F"}, "userInfo": {"userId": "1"}}
+    body = {
+        "result": {"resultCode": "INVALID_SIGNATURE", "resultStatus": "F"},
+        "userInfo": {"userId": "1"},
+    }
     assert {"IUI-USERINFO-ONLY-SUCCESS", "IUI-SIG-VERIFY"} <= failed(answer(body, expect=REFUSAL))
 
 
@@ -96,16 +132,24 @@ def test_refusal_with_another_code_fails_the_code_requirement() -> None:
     assert failed(answer(body, expect=REFUSAL)) == {"IUI-SIG-VERIFY"}
 
 
-@pytest.mark.parametrize("tweak,rid", [
-    (dict(sign=False), "IUI-RESP-SIGNED"),
-    (dict(headers={"Signature": "algorithm=RSA256,keyVersion=1,signature=AAAA"}), "IUI-RESP-SIGNED"),
-    (dict(headers={"Response-Time": "2019-05-28T12:12:13+08:00"}), "IUI-RESP-SIGNED"),
-    (dict(headers={"Signature": "garbage"}), "IUI-RESP-SIGNED"),
-    (dict(time="2019-05-28 12:12:12"), "IUI-RESP-HEADERS"),
-    (dict(status=400), "IUI-TRANSPORT-HTTP-200"),
-    (dict(headers={"Content-Type": "text/html"}), "IUI-TRANSPORT-CONTENT-TYPE"),
-])
-def test_broken_transport_or_signature_fails_its_requirement(tweak: dict[str, Any], rid: str) -> None:
+@pytest.mark.parametrize(
+    "tweak,rid",
+    [
+        ({"sign": False}, "IUI-RESP-SIGNED"),
+        (
+            {"headers": {"Signature": "algorithm=RSA256,keyVersion=1,signature=AAAA"}},
+            "IUI-RESP-SIGNED",
+        ),
+        ({"headers": {"Response-Time": "2019-05-28T12:12:13+08:00"}}, "IUI-RESP-SIGNED"),
+        ({"headers": {"Signature": "garbage"}}, "IUI-RESP-SIGNED"),
+        ({"time": "2019-05-28 12:12:12"}, "IUI-RESP-HEADERS"),
+        ({"status": 400}, "IUI-TRANSPORT-HTTP-200"),
+        ({"headers": {"Content-Type": "text/html"}}, "IUI-TRANSPORT-CONTENT-TYPE"),
+    ],
+)
+def test_broken_transport_or_signature_fails_its_requirement(
+    tweak: dict[str, Any], rid: str
+) -> None:
     assert rid in failed(answer(OK, **tweak))
 
 

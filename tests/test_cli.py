@@ -41,10 +41,17 @@ def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixtur
     assert out.startswith("usage: conformance") and "-h, --help" in out
 
 
-def test_top_level_help_documents_exit_codes_and_environment(capsys: pytest.CaptureFixture[str]) -> None:
+def test_top_level_help_documents_exit_codes_and_environment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     main(["--help"])
     out = capsys.readouterr().out
-    for line in ("0  certified", "1  not certified", "2  usage or configuration error", "3  target unreachable"):
+    for line in (
+        "0  certified",
+        "1  not certified",
+        "2  usage or configuration error",
+        "3  target unreachable",
+    ):
         assert line in out
     assert "NO_COLOR" in out and '{ env = "NAME" }' in out
 
@@ -54,18 +61,31 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"mpp-conformance {__version__}"
 
 
-@pytest.mark.parametrize("argv", [[], ["certify"], ["run", "--examples", "many"], ["run", "--no-such-option"],
-                                  ["init", "--key-format", "pkcs12"], ["requirements", "--format", "pdf"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["certify"],
+        ["run", "--examples", "many"],
+        ["run", "--no-such-option"],
+        ["init", "--key-format", "pkcs12"],
+        ["requirements", "--format", "pdf"],
+    ],
+)
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == EXIT_USAGE
     assert "usage: conformance" in capsys.readouterr().err
 
 
-def test_run_certified_exits_0_with_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_certified_exits_0_with_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(tmp_path, "--only", ONE_REQUEST) == EXIT_CERTIFIED
     out = capsys.readouterr().out
     assert "[100%]" in out  # pytest's progress display
-    assert out.rstrip().endswith(f"CERTIFIED: report {tmp_path / 'report.html'}, results {tmp_path / 'results.json'}")
+    assert out.rstrip().endswith(
+        f"CERTIFIED: report {tmp_path / 'report.html'}, results {tmp_path / 'results.json'}"
+    )
     assert {"report.html", "results.json", "junit.xml"} <= {p.name for p in tmp_path.iterdir()}
 
 
@@ -74,10 +94,14 @@ def test_run_verbose_lists_every_test(tmp_path: Path, capsys: pytest.CaptureFixt
     assert f"{ONE_REQUEST} PASSED" in capsys.readouterr().out
 
 
-def test_run_quiet_prints_only_the_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_quiet_prints_only_the_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(tmp_path, "-q", "--only", ONE_REQUEST) == EXIT_CERTIFIED
     out, err = capsys.readouterr()
-    assert out.splitlines() == [f"CERTIFIED: report {tmp_path / 'report.html'}, results {tmp_path / 'results.json'}"]
+    assert out.splitlines() == [
+        f"CERTIFIED: report {tmp_path / 'report.html'}, results {tmp_path / 'results.json'}"
+    ]
     assert err == ""
 
 
@@ -87,7 +111,9 @@ def test_run_not_certified_exits_1(tmp_path: Path) -> None:
     assert results["verdict"] == "NOT CERTIFIED"
 
 
-def test_run_against_a_closed_port_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_against_a_closed_port_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     profile = tmp_path / "closed.toml"
     profile.write_text(profile_toml(f"http://127.0.0.1:{closed_port()}"))
     assert run(tmp_path, "-q", "--profile", str(profile), "--only", ONE_REQUEST) == EXIT_UNREACHABLE
@@ -95,15 +121,18 @@ def test_run_against_a_closed_port_exits_3(tmp_path: Path, capsys: pytest.Captur
 
 
 @pytest.mark.parametrize("args", [["--fault", "no-such-fault"], ["--profile", "missing.toml"]])
-def test_run_configuration_errors_exit_2(tmp_path: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_configuration_errors_exit_2(
+    tmp_path: Path, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(tmp_path, *args) == EXIT_USAGE
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and err.startswith("conformance: error: ")
     assert "Traceback" not in err
 
 
-def test_no_colour_off_a_terminal_or_with_no_color(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_colour_off_a_terminal_or_with_no_color(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     run(tmp_path, "--only", ONE_REQUEST)
@@ -114,8 +143,9 @@ def test_no_colour_off_a_terminal_or_with_no_color(tmp_path: Path, capsys: pytes
     assert not ANSI.search(capsys.readouterr().out)
 
 
-def test_colour_on_a_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_colour_on_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     run(tmp_path, "-q", "--only", ONE_REQUEST)
@@ -128,7 +158,9 @@ def test_requirements_formats(fmt: str, capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "IUI-SIG-VERIFY" in out
     if fmt == "json":
-        assert any(r["id"] == "IUI-SIG-VERIFY" and r["family"] == "signature" for r in json.loads(out))
+        assert any(
+            r["id"] == "IUI-SIG-VERIFY" and r["family"] == "signature" for r in json.loads(out)
+        )
 
 
 def test_requirements_filter(capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,7 +175,9 @@ def test_faults(capsys: pytest.CaptureFixture[str]) -> None:
     assert "scope-leak" in capsys.readouterr().out
 
 
-def test_reference_wallet_serves_with_a_registered_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reference_wallet_serves_with_a_registered_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import uvicorn
 
     from conformance import signing
@@ -153,21 +187,40 @@ def test_reference_wallet_serves_with_a_registered_key(tmp_path: Path, monkeypat
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
     key = signing.generate_private_key()
     (tmp_path / "suite-public.pem").write_bytes(signing.public_pem(key.public_key()))
-    code = main(["reference-wallet", "--port", "8499", "--register-key", str(tmp_path / "suite-public.pem"),
-                 "--public-key-out", str(tmp_path / "wallet.pem"), "--profile-out", str(tmp_path / "ref.toml")])
+    code = main(
+        [
+            "reference-wallet",
+            "--port",
+            "8499",
+            "--register-key",
+            str(tmp_path / "suite-public.pem"),
+            "--public-key-out",
+            str(tmp_path / "wallet.pem"),
+            "--profile-out",
+            str(tmp_path / "ref.toml"),
+        ]
+    )
     assert code == 0 and served["port"] == 8499
     assert 'base_url = "http://127.0.0.1:8499"' in (tmp_path / "ref.toml").read_text()
-    assert signing.load_public_key((tmp_path / "wallet.pem").read_bytes()).public_numbers() == \
-        data.public_key("wallet").public_numbers()
+    assert (
+        signing.load_public_key((tmp_path / "wallet.pem").read_bytes()).public_numbers()
+        == data.public_key("wallet").public_numbers()
+    )
 
 
-@pytest.mark.parametrize("args", [["--fault", "no-such-fault"], ["--register-key", "/no/such/key.pem"]])
-def test_reference_wallet_refuses_bad_options(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "args", [["--fault", "no-such-fault"], ["--register-key", "/no/such/key.pem"]]
+)
+def test_reference_wallet_refuses_bad_options(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["reference-wallet", *args]) == EXIT_USAGE
     assert capsys.readouterr().err.startswith("conformance: error: ")
 
 
-def test_export_openapi_to_stdout_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_openapi_to_stdout_and_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["export-openapi"]) == 0
     assert json.loads(capsys.readouterr().out)["openapi"] == "3.1.0"
     assert main(["export-openapi", "-q", "-o", str(tmp_path / "out/openapi.json")]) == 0
@@ -175,7 +228,9 @@ def test_export_openapi_to_stdout_and_file(tmp_path: Path, capsys: pytest.Captur
     assert json.loads((tmp_path / "out/openapi.json").read_text())["openapi"] == "3.1.0"
 
 
-def test_export_openapi_takes_paths_from_a_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_openapi_takes_paths_from_a_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "ref.toml").write_text(profile_toml("http://127.0.0.1:8470"))
     assert main(["export-openapi", "--profile", str(tmp_path / "ref.toml")]) == 0
     assert "/mpp/v1/alipayplus/inquiryUserInfo" in json.loads(capsys.readouterr().out)["paths"]
@@ -190,5 +245,7 @@ def test_export_openapi_errors_exit_2(tmp_path: Path) -> None:
 def test_installed_console_script() -> None:
     script = shutil.which("conformance", path=str(Path(sys.executable).parent))
     assert script is not None, "the conformance console script is not installed beside this Python"
-    done = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [script, "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0 and done.stdout.strip() == f"mpp-conformance {__version__}"

@@ -1,4 +1,5 @@
-"""Every MUST requirement of inquiryUserInfo is probed by a suite test and caught by a faulty wallet."""
+"""Every MUST requirement of inquiryUserInfo is probed by a suite test and caught by a faulty
+wallet."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ def _musts() -> set[str]:
 def test_every_must_requirement_is_probed_by_a_suite_test(certify: Certify) -> None:
     code, results = certify()
     rows = {r["id"]: r for r in results["requirements"]}
-    unprobed = {rid for rid in _musts() if rows[rid]["status"] == "untested" or not rows[rid]["tests"]}
+    unprobed = {
+        rid for rid in _musts() if rows[rid]["status"] == "untested" or not rows[rid]["tests"]
+    }
     assert code == 0 and unprobed == set()
 
 

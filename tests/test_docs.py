@@ -1,4 +1,5 @@
-"""docs/: the requirement reference is current, and the CI templates gate on the run and keep the report."""
+"""docs/: the requirement reference is current, and the CI templates gate on the run and keep the
+report."""
 
 from __future__ import annotations
 
@@ -41,7 +42,9 @@ def test_github_actions_gates_on_the_run_and_keeps_the_report() -> None:
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
     run = [s for s in steps if _runs(s.get("run", ""))]
     assert len(run) == 1 and not run[0].get("continue-on-error")  # the exit code gates the job
-    assert {run[0]["env"][name] for name in SECRETS} == {f"${{{{ secrets.{name} }}}}" for name in SECRETS}
+    assert {run[0]["env"][name] for name in SECRETS} == {
+        f"${{{{ secrets.{name} }}}}" for name in SECRETS
+    }
     upload = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
     assert len(upload) == 1 and upload[0]["if"] == "always()"
     assert upload[0]["with"]["path"].rstrip("/") == "reports"

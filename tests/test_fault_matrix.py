@@ -1,4 +1,5 @@
-"""The suite's power: every faulty wallet is caught by exactly its requirement; the reference passes clean."""
+"""The suite's power: every faulty wallet is caught by exactly its requirement; the reference
+passes clean."""
 
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ def test_fault_is_caught_by_its_requirement(certify: Certify, name: str) -> None
     broken = statuses(results, "failed", "warned")
     assert set(fault.catches) <= broken, f"{name} not caught: {sorted(broken)}"
     assert broken <= set(fault.catches) | set(fault.also), f"{name} also broke {sorted(broken)}"
-    must = any(results["requirements"][i]["level"] == "MUST" for i, r in enumerate(results["requirements"])
-               if r["id"] in fault.catches)
+    must = any(
+        results["requirements"][i]["level"] == "MUST"
+        for i, r in enumerate(results["requirements"])
+        if r["id"] in fault.catches
+    )
     assert code == (1 if must else 0)
     assert results["verdict"] == ("NOT CERTIFIED" if must else "CERTIFIED")

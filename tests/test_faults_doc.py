@@ -11,8 +11,9 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
 
 
 def test_committed_fault_table_is_current() -> None:
-    assert DOC.read_text(encoding="utf-8") == faults_markdown(), \
+    assert DOC.read_text(encoding="utf-8") == faults_markdown(), (
         "docs/faults.md is stale: run `conformance faults --markdown > docs/faults.md`"
+    )
 
 
 def test_table_names_every_fault_and_its_requirements() -> None:

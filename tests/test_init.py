@@ -16,12 +16,20 @@ from conformance.reference import data
 from conformance.reference.server import serve
 from conformance.reference.wallet import Wallet
 
-OPTIONS = {"--base-url": "https://staging.wallet.example", "--client-id": data.ALIPAYPLUS_CLIENT_ID,
-           "--psp-id": data.PSP_ID, "--path": data.PATHS["inquiryUserInfo"],
-           "--wallet-public-key": str(data.testdata("wallet-public.pem"))}
-FILLED = {"base_url": "https://staging.wallet.example", "client_id": "SANDBOX_5YC47N2ZQHJ004124",
-          "psp_id": "2160120000000001", "path": "/v1/inquiryUserInfo",
-          "wallet_public_key": str(data.testdata("wallet-public.pem"))}
+OPTIONS = {
+    "--base-url": "https://staging.wallet.example",
+    "--client-id": data.ALIPAYPLUS_CLIENT_ID,
+    "--psp-id": data.PSP_ID,
+    "--path": data.PATHS["inquiryUserInfo"],
+    "--wallet-public-key": str(data.testdata("wallet-public.pem")),
+}
+FILLED = {
+    "base_url": "https://staging.wallet.example",
+    "client_id": "SANDBOX_5YC47N2ZQHJ004124",
+    "psp_id": "2160120000000001",
+    "path": "/v1/inquiryUserInfo",
+    "wallet_public_key": str(data.testdata("wallet-public.pem")),
+}
 
 
 def init(tmp_path: Path, *args: str) -> int:
@@ -34,7 +42,8 @@ def options(**overrides: str) -> list[str]:
 
 
 def test_unfilled_profile_names_the_field_then_loads_once_filled(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert init(tmp_path) == 0
     path = tmp_path / "staging.toml"
     tomllib.loads(path.read_text())  # valid TOML, comments and all
@@ -45,22 +54,33 @@ def test_unfilled_profile_names_the_field_then_loads_once_filled(
         message = str(caught.value)
         assert "\n" not in message and "placeholder" in message and value in message
         assert (name if name != "path" else "inquiryUserInfo") in message
-        path.write_text(path.read_text().replace(f'"{profile.PLACEHOLDER}{value}>"', f'"{FILLED[name]}"'))
+        path.write_text(
+            path.read_text().replace(f'"{profile.PLACEHOLDER}{value}>"', f'"{FILLED[name]}"')
+        )
     loaded = profile.load(path)
-    assert loaded.base_url == FILLED["base_url"] and loaded.paths["inquiryUserInfo"] == FILLED["path"]
+    assert (
+        loaded.base_url == FILLED["base_url"] and loaded.paths["inquiryUserInfo"] == FILLED["path"]
+    )
     assert loaded.tokens[0].access_token == "RefTok.base.7f3a9c1e5b2d4f60"
 
 
-def test_keys_are_a_pair_and_the_private_one_is_0600(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_keys_are_a_pair_and_the_private_one_is_0600(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert init(tmp_path, *options()) == 0
     out = capsys.readouterr().out
     private, public = tmp_path / "keys/suite-private.pem", tmp_path / "keys/suite-public.pem"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert (tmp_path / "keys/.gitignore").read_text() == "suite-private.pem\n"
-    assert private.read_bytes().startswith(b"-----BEGIN RSA PRIVATE KEY-----")  # PKCS#1, the Python SDK's
+    assert private.read_bytes().startswith(
+        b"-----BEGIN RSA PRIVATE KEY-----"
+    )  # PKCS#1, the Python SDK's
     key = signing.load_private_key(private.read_bytes())
     assert key.key_size == 2048
-    assert key.public_key().public_numbers() == signing.load_public_key(public.read_bytes()).public_numbers()
+    assert (
+        key.public_key().public_numbers()
+        == signing.load_public_key(public.read_bytes()).public_numbers()
+    )
     assert public.read_text() in out  # the key to register is printed
     assert signing.public_key_base64(key.public_key()) in out
     assert "PKCS#1" in out and "PKCS#8" in out and "SubjectPublicKeyInfo" in out
@@ -68,7 +88,11 @@ def test_keys_are_a_pair_and_the_private_one_is_0600(tmp_path: Path, capsys: pyt
 
 def test_pkcs8_for_the_java_sdk(tmp_path: Path) -> None:
     assert init(tmp_path, "--key-format", "pkcs8") == 0
-    assert (tmp_path / "keys/suite-private.pem").read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert (
+        (tmp_path / "keys/suite-private.pem")
+        .read_bytes()
+        .startswith(b"-----BEGIN PRIVATE KEY-----")
+    )
 
 
 def test_never_overwrites_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,22 +102,29 @@ def test_never_overwrites_without_force(tmp_path: Path, capsys: pytest.CaptureFi
     assert "--force" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
     assert init(tmp_path, "--force") == 0
-    assert (tmp_path / "keys/suite-private.pem").read_bytes() != before[tmp_path / "keys/suite-private.pem"]
+    assert (tmp_path / "keys/suite-private.pem").read_bytes() != before[
+        tmp_path / "keys/suite-private.pem"
+    ]
 
 
-def test_unwritable_folder_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "file").write_text("")
     assert main(["init", "--dir", str(tmp_path / "file")]) == 2
     assert capsys.readouterr().err.startswith("conformance: error: cannot write")
 
 
-def test_quiet_prints_only_the_public_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quiet_prints_only_the_public_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert init(tmp_path, "-q") == 0
     assert capsys.readouterr().out == (tmp_path / "keys/suite-public.pem").read_text()
 
 
-def test_interactive_without_anyone_to_ask_leaves_placeholders(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interactive_without_anyone_to_ask_leaves_placeholders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def closed(prompt: str) -> str:
         raise EOFError
 
@@ -102,8 +133,12 @@ def test_interactive_without_anyone_to_ask_leaves_placeholders(tmp_path: Path,
     assert f'base_url = "{profile.PLACEHOLDER}' in (tmp_path / "staging.toml").read_text()
 
 
-def test_interactive_asks_for_what_options_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter([FILLED["client_id"], FILLED["psp_id"], FILLED["path"], FILLED["wallet_public_key"]])
+def test_interactive_asks_for_what_options_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = iter(
+        [FILLED["client_id"], FILLED["psp_id"], FILLED["path"], FILLED["wallet_public_key"]]
+    )
     monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
     monkeypatch.setenv("MPP_TOKEN_BASE", "t")
     assert init(tmp_path, "-i", "--base-url", FILLED["base_url"]) == 0
@@ -112,7 +147,8 @@ def test_interactive_asks_for_what_options_left_out(tmp_path: Path, monkeypatch:
 
 @pytest.mark.parametrize("register", [True, False])
 def test_scaffold_certifies_a_wallet_that_registered_its_key(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, register: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, register: bool
+) -> None:
     wallet = Wallet()
     with serve(wallet.app()) as url:
         assert init(tmp_path, *options(**{"--base-url": url})) == 0
@@ -120,8 +156,19 @@ def test_scaffold_certifies_a_wallet_that_registered_its_key(
             key = signing.load_public_key((tmp_path / "keys/suite-public.pem").read_bytes())
             wallet.clients = {data.ALIPAYPLUS_CLIENT_ID: {data.KEY_VERSION: key}}
         monkeypatch.setenv("MPP_TOKEN_BASE", data.SEEDS[0].token)
-        code = main(["run", "-q", "--examples", "1", "--profile", str(tmp_path / "staging.toml"),
-                     "--report", str(tmp_path / "reports/report.html"),
-                     "--only", "test_valid_request_succeeds[0-valid:BASE_USER_INFO]"])
+        code = main(
+            [
+                "run",
+                "-q",
+                "--examples",
+                "1",
+                "--profile",
+                str(tmp_path / "staging.toml"),
+                "--report",
+                str(tmp_path / "reports/report.html"),
+                "--only",
+                "test_valid_request_succeeds[0-valid:BASE_USER_INFO]",
+            ]
+        )
     # An unregistered suite key is refused as INVALID_SIGNATURE, so the valid request fails.
     assert code == (0 if register else 1)

@@ -33,8 +33,10 @@ CopyOf = Callable[[Path], Path]
 @pytest.fixture
 def copy_of(tmp_path: Path) -> CopyOf:
     """A writable copy of a session run's folder."""
+
     def make(folder: Path) -> Path:
         return Path(str(shutil.copytree(folder, tmp_path / folder.name)))
+
     return make
 
 
@@ -46,10 +48,16 @@ def verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 def test_fresh_report_verifies(reference_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = verify(capsys, str(reference_run / "report.html"))
     assert code == 0, out
-    assert "FAIL" not in out and "sections are exactly those rendered" in out and "transcript hashes" in out
+    assert (
+        "FAIL" not in out
+        and "sections are exactly those rendered" in out
+        and "transcript hashes" in out
+    )
 
 
-def test_changed_results_json_is_caught(reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
+def test_changed_results_json_is_caught(
+    reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = copy_of(reference_run)
     path = folder / "results.json"
     path.write_bytes(path.read_bytes().replace(b'"passed"', b'"passed" ', 1))
@@ -57,16 +65,23 @@ def test_changed_results_json_is_caught(reference_run: Path, copy_of: CopyOf, ca
     assert code == 1 and "FAIL results.json hashes to" in out
 
 
-def test_edited_html_verdict_is_caught(faulty_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
+def test_edited_html_verdict_is_caught(
+    faulty_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = copy_of(faulty_run)
     page = folder / "report.html"
-    page.write_text(page.read_text().replace('class="verdict NOT">NOT CERTIFIED<', 'class="verdict CERTIFIED">CERTIFIED<'))
+    page.write_text(
+        page.read_text().replace(
+            'class="verdict NOT">NOT CERTIFIED<', 'class="verdict CERTIFIED">CERTIFIED<'
+        )
+    )
     code, out = verify(capsys, str(page))
     assert code == 1 and "FAIL report.html: the certification sections are exactly" in out
 
 
-def test_results_claiming_a_verdict_its_rows_do_not_give_are_caught(faulty_run: Path, copy_of: CopyOf,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_results_claiming_a_verdict_its_rows_do_not_give_are_caught(
+    faulty_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = copy_of(faulty_run)
     doc = json.loads((folder / "results.json").read_text())
     doc["verdict"], doc["reasons"] = "CERTIFIED", []
@@ -75,7 +90,9 @@ def test_results_claiming_a_verdict_its_rows_do_not_give_are_caught(faulty_run: 
     assert code == 1 and "states CERTIFIED but its requirements give NOT CERTIFIED" in out
 
 
-def test_missing_or_changed_transcript_is_caught(reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_or_changed_transcript_is_caught(
+    reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = copy_of(reference_run)
     with (folder / "transcript.jsonl").open("a") as f:
         f.write("{}\n")
@@ -83,11 +100,25 @@ def test_missing_or_changed_transcript_is_caught(reference_run: Path, copy_of: C
     assert code == 1 and "FAIL transcript hashes to" in out
 
 
-def test_signed_results_verify_with_the_certifier_key_only(tmp_path: Path, keys: tuple[Path, Path, Path],
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_signed_results_verify_with_the_certifier_key_only(
+    tmp_path: Path, keys: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     private, public, other = keys
-    assert main(["run", "-q", "--examples", "2", "--report", str(tmp_path / "r" / "report.html"),
-                 "--sign-key", str(private)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "-q",
+                "--examples",
+                "2",
+                "--report",
+                str(tmp_path / "r" / "report.html"),
+                "--sign-key",
+                str(private),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     results = tmp_path / "r" / "results.json"
     assert verify(capsys, str(results), "--public-key", str(public))[0] == 0
@@ -100,41 +131,79 @@ def test_signed_results_verify_with_the_certifier_key_only(tmp_path: Path, keys:
     assert code == 1 and "does not verify" in out
 
 
-def test_bad_sign_key_is_one_line_without_key_material(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_sign_key_is_one_line_without_key_material(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "key.pem"
-    bad.write_text("-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWJ1dC1icm9rZW4=\n-----END PRIVATE KEY-----\n")
-    assert main(["run", "-q", "--report", str(tmp_path / "report.html"), "--sign-key", str(bad)]) == 2
+    bad.write_text(
+        "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWJ1dC1icm9rZW4=\n-----END PRIVATE KEY-----\n"
+    )
+    assert (
+        main(["run", "-q", "--report", str(tmp_path / "report.html"), "--sign-key", str(bad)]) == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not an RSA private key" in err and "c2VjcmV0" not in err
 
 
-def test_package_refuses_a_run_that_is_not_certified(faulty_run: Path, copy_of: CopyOf,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_package_refuses_a_run_that_is_not_certified(
+    faulty_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = copy_of(faulty_run)
     assert main(["package", "--report", str(folder / "report.html")]) == 1
     err = capsys.readouterr().err
-    assert "package refused: the run is NOT CERTIFIED" in err and "IUI-SCOPE-NO-EXTRA (MUST) failed" in err
+    assert (
+        "package refused: the run is NOT CERTIFIED" in err
+        and "IUI-SCOPE-NO-EXTRA (MUST) failed" in err
+    )
     assert not (folder / "certification.zip").exists()
 
 
-def test_package_refuses_a_tampered_report(reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
+def test_package_refuses_a_tampered_report(
+    reference_run: Path, copy_of: CopyOf, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = copy_of(reference_run)
-    (folder / "junit.xml").write_bytes((folder / "junit.xml").read_bytes().replace(b"<testcase", b"<testcase ", 1))
+    (folder / "junit.xml").write_bytes(
+        (folder / "junit.xml").read_bytes().replace(b"<testcase", b"<testcase ", 1)
+    )
     assert main(["package", "--report", str(folder / "report.html")]) == 1
     assert "junit.xml is rendered from the results" in capsys.readouterr().err
 
 
-def test_signed_package_verifies_and_catches_changes(reference_run: Path, keys: tuple[Path, Path, Path],
-                                                      copy_of: CopyOf, capsys: pytest.CaptureFixture[str]) -> None:
+def test_signed_package_verifies_and_catches_changes(
+    reference_run: Path,
+    keys: tuple[Path, Path, Path],
+    copy_of: CopyOf,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     private, public, other = keys
     folder = copy_of(reference_run)
     out = folder / "cert.zip"
-    assert main(["package", "--report", str(folder / "report.html"), "--out", str(out), "--sign-key", str(private)]) == 0
+    assert (
+        main(
+            [
+                "package",
+                "--report",
+                str(folder / "report.html"),
+                "--out",
+                str(out),
+                "--sign-key",
+                str(private),
+            ]
+        )
+        == 0
+    )
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
         manifest = json.loads(z.read("MANIFEST.json"))
-    assert names == {"report.html", "results.json", "junit.xml", "transcript.jsonl", "MANIFEST.json",
-                     "MANIFEST.json.sig", "certifier-public.pem"}
+    assert names == {
+        "report.html",
+        "results.json",
+        "junit.xml",
+        "transcript.jsonl",
+        "MANIFEST.json",
+        "MANIFEST.json.sig",
+        "certifier-public.pem",
+    }
     assert manifest["verdict"] == "CERTIFIED" and len(manifest["files"]) == 4
     assert verify(capsys, str(out), "--public-key", str(public))[0] == 0
     code, text = verify(capsys, str(out))
@@ -148,7 +217,9 @@ def test_signed_package_verifies_and_catches_changes(reference_run: Path, keys: 
                 dst.writestr(n, src.read(n) + (change if n == name else b""))
         return changed
 
-    code, text = verify(capsys, str(rewrite("transcript.jsonl", b"{}\n")), "--public-key", str(public))
+    code, text = verify(
+        capsys, str(rewrite("transcript.jsonl", b"{}\n")), "--public-key", str(public)
+    )
     assert code == 1 and "transcript.jsonl: sha256:" in text and "the manifest lists" in text
     code, text = verify(capsys, str(rewrite("MANIFEST.json", b" ")), "--public-key", str(public))
     assert code == 1 and "does not verify" in text

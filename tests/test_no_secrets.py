@@ -1,4 +1,5 @@
-"""No secret of the profile reaches any output: tokens (also env-provided), key material, signature values."""
+"""No secret of the profile reaches any output: tokens (also env-provided), key material,
+signature values."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from .reporting import env_profile, recording
 
 
 def secrets(signatures: list[bytes]) -> list[str]:
-    """Every token, every line of the suite's private key, every signature value seen on the wire."""
+    """Every token, every line of the suite's private key, every signature value seen on the
+    wire."""
     pem = data.testdata("alipayplus-private.pem").read_text().splitlines()
     values = [s.token for s in data.SEEDS] + [line for line in pem if not line.startswith("-----")]
     for raw in signatures:
@@ -29,20 +31,40 @@ def secrets(signatures: list[bytes]) -> list[str]:
 
 
 def outputs(folder: Path, terminal: str) -> dict[str, str]:
-    found = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.is_file() and p.suffix != ".zip"}
+    found = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix != ".zip"
+    }
     for archive in folder.glob("*.zip"):
         with zipfile.ZipFile(archive) as z:
             found.update({f"{archive.name}/{n}": z.read(n).decode("utf-8") for n in z.namelist()})
     return {**found, "terminal": terminal}
 
 
-@pytest.mark.parametrize(("fault", "levels", "certified"), [
-    ("scope-leak", "", False),  # MUST failures: evidence, pytest tracebacks and hypothesis output
-    ("unsigned-success", '"IUI-RESP-SIGNED" = "SHOULD"', True),  # warnings, then a certification package
-])
+@pytest.mark.parametrize(
+    ("fault", "levels", "certified"),
+    [
+        (
+            "scope-leak",
+            "",
+            False,
+        ),  # MUST failures: evidence, pytest tracebacks and hypothesis output
+        (
+            "unsigned-success",
+            '"IUI-RESP-SIGNED" = "SHOULD"',
+            True,
+        ),  # warnings, then a certification package
+    ],
+)
 def test_no_secret_in_report_json_junit_transcript_package_or_terminal(
-        tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-        fault: str, levels: str, certified: bool) -> None:
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+    levels: str,
+    certified: bool,
+) -> None:
     seen: list[bytes] = []
     with serve(recording(make_wallet(fault).app(), seen)) as url:
         env: dict[str, str] = {}
@@ -51,18 +73,42 @@ def test_no_secret_in_report_json_junit_transcript_package_or_terminal(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         out = tmp_path / "out"
-        code = main(["run", "--profile", str(profile), "--examples", "3", "--report", str(out / "report.html")])
+        code = main(
+            [
+                "run",
+                "--profile",
+                str(profile),
+                "--examples",
+                "3",
+                "--report",
+                str(out / "report.html"),
+            ]
+        )
     assert code == (0 if certified else 1)
     if certified:
-        assert main(["package", "--report", str(out / "report.html"), "--sign-key",
-                     str(data.testdata("stranger-private.pem"))]) == 0
+        assert (
+            main(
+                [
+                    "package",
+                    "--report",
+                    str(out / "report.html"),
+                    "--sign-key",
+                    str(data.testdata("stranger-private.pem")),
+                ]
+            )
+            == 0
+        )
     terminal = "".join(capfd.readouterr())
     assert len(seen) > 100 and terminal
     files = outputs(out, terminal)
-    assert {"report.html", "results.json", "junit.xml", "transcript.jsonl", "terminal"} <= set(files)
+    assert {"report.html", "results.json", "junit.xml", "transcript.jsonl", "terminal"} <= set(
+        files
+    )
     for name, text in files.items():
         leaked = [s[:8] for s in secrets(seen) if s in text]
         assert not leaked, f"{name} shows secrets starting {leaked}"
-        assert not re.search(r"signature=(?!\[redacted\])[A-Za-z0-9%+/]{16}", text, re.IGNORECASE), name
+        assert not re.search(
+            r"signature=(?!\[redacted\])[A-Za-z0-9%+/]{16}", text, re.IGNORECASE
+        ), name
     # Tokens are still recognisable to the wallet team: a short prefix and a hash.
     assert token_tag(data.SEEDS[0].token) in files["results.json"] + files["report.html"]

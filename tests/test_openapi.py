@@ -65,11 +65,18 @@ def test_paths_from_a_profile(doc: dict[str, Any]) -> None:
 
 def test_components_judge_bodies_as_the_schemas_do(doc: dict[str, Any]) -> None:
     registry: Registry[Any] = Registry().with_resource(DOC_URI, DRAFT202012.create_resource(doc))
-    validator = Draft202012Validator({"$ref": f"{DOC_URI}#/components/schemas/inquiryUserInfo.response"},
-                                     registry=registry)
-    good = {"result": {"resultCode": "SUCCESS", "resultStatus": "S"}, "userInfo": {"userId": "2160120012345678"}}
+    validator = Draft202012Validator(
+        {"$ref": f"{DOC_URI}#/components/schemas/inquiryUserInfo.response"}, registry=registry
+    )
+    good = {
+        "result": {"resultCode": "SUCCESS", "resultStatus": "S"},
+        "userInfo": {"userId": "2160120012345678"},
+    }
     assert list(validator.iter_errors(good)) == []
-    bad = {"result": {"resultCode": "SUCCESS", "resultStatus": "X"}, "userInfo": {"userId": 2160120012345678}}
+    bad = {
+        "result": {"resultCode": "SUCCESS", "resultStatus": "X"},
+        "userInfo": {"userId": 2160120012345678},
+    }
     assert len(list(validator.iter_errors(bad))) == 2  # the Result and User refs are followed
 
 

@@ -1,4 +1,5 @@
-"""Politeness and speed: budget, back-off on U answers, limits from the profile, workers keep minimal examples."""
+"""Politeness and speed: budget, back-off on U answers, limits from the profile, workers keep
+minimal examples."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ TOKEN_TEST = "test_inactive_or_unknown_token_refused"
 FAST_BACKOFF = "[limits]\nbackoff = 0.01\nbackoff_max = 0.02\nretries = 2\n"
 
 
-def run_chaos(certify: Certify, tmp_path: Path, behaviour: str, extra: str, *args: str) -> tuple[
-        int, dict[str, Any], Chaos]:
+def run_chaos(
+    certify: Certify, tmp_path: Path, behaviour: str, extra: str, *args: str
+) -> tuple[int, dict[str, Any], Chaos]:
     chaos = Chaos()
     with serve(chaos) as url:
         profile = tmp_path / "p.toml"
@@ -39,22 +41,33 @@ def test_budget_spent_leaves_tests_not_run_never_passed(certify: Certify) -> Non
     assert statuses(results, "untested")  # what the unrun tests would have judged is not passed
 
 
-def test_traffic_limit_is_backed_off_and_the_same_case_sent_again(certify: Certify, tmp_path: Path) -> None:
+def test_traffic_limit_is_backed_off_and_the_same_case_sent_again(
+    certify: Certify, tmp_path: Path
+) -> None:
     code, results, chaos = run_chaos(certify, tmp_path, "traffic-limit/every/2", FAST_BACKOFF)
     assert code == 0 and results["verdict"] == "CERTIFIED"
     assert statuses(results, "failed", "warned") == set()
     assert results["run"]["requests"] == chaos.calls["/traffic-limit/every/2"] > 2
 
 
-def test_a_wallet_always_over_its_limit_is_recorded_after_bounded_retries(certify: Certify, tmp_path: Path) -> None:
-    _, results, chaos = run_chaos(certify, tmp_path, "traffic-limit", FAST_BACKOFF, "--workers", "1")
+def test_a_wallet_always_over_its_limit_is_recorded_after_bounded_retries(
+    certify: Certify, tmp_path: Path
+) -> None:
+    _, results, chaos = run_chaos(
+        certify, tmp_path, "traffic-limit", FAST_BACKOFF, "--workers", "1"
+    )
     row = next(r for r in results["requirements"] if r["id"] == "IUI-TOKEN-CODE")
-    assert row["status"] == "warned" and "U/REQUEST_TRAFFIC_EXCEED_LIMIT" in row["evidence"][0]["received"]
+    assert (
+        row["status"] == "warned"
+        and "U/REQUEST_TRAFFIC_EXCEED_LIMIT" in row["evidence"][0]["received"]
+    )
     assert row["evidence"][0]["exchanges"][0]["attempts"] == 3
     assert chaos.calls["/traffic-limit"] == results["run"]["requests"] == 3 * row["exchanges"]
 
 
-def test_limits_come_from_the_profile_and_options_override(certify: Certify, tmp_path: Path) -> None:
+def test_limits_come_from_the_profile_and_options_override(
+    certify: Certify, tmp_path: Path
+) -> None:
     chaos = Chaos()
     with serve(chaos) as url:
         profile = tmp_path / "p.toml"
@@ -65,10 +78,15 @@ def test_limits_come_from_the_profile_and_options_override(certify: Certify, tmp
     assert results["run"]["limits"]["rate"] is None  # the embedded wallet is not throttled
 
 
-@pytest.mark.parametrize("table, field", [
-    ({"rate": "fast"}, "[limits].rate"), ({"workers": 0}, "[limits].workers"),
-    ({"max_requests": 1.5}, "[limits].max_requests"), ({"speed": 1}, "[limits].speed"),
-])
+@pytest.mark.parametrize(
+    "table, field",
+    [
+        ({"rate": "fast"}, "[limits].rate"),
+        ({"workers": 0}, "[limits].workers"),
+        ({"max_requests": 1.5}, "[limits].max_requests"),
+        ({"speed": 1}, "[limits].speed"),
+    ],
+)
 def test_bad_limits_name_the_field(table: dict[str, Any], field: str) -> None:
     with pytest.raises(ProfileError, match="^" + re.escape(field) + ": "):
         parse_limits(table)
@@ -82,21 +100,34 @@ def test_limits_are_shared_out_between_processes() -> None:
 def test_workers_keep_the_minimal_failing_example(certify: Certify) -> None:
     evidence = []
     for workers in ("1", "8"):
-        code, results = certify("--fault", "bytes-not-chars", "--only", "test_limits_counted_in_characters",
-                                "--workers", workers)
+        code, results = certify(
+            "--fault",
+            "bytes-not-chars",
+            "--only",
+            "test_limits_counted_in_characters",
+            "--workers",
+            workers,
+        )
         row = next(r for r in results["requirements"] if r["id"] == "IUI-LIMIT-CHARS")
         assert code == 1 and row["status"] == "failed"
         ev = row["evidence"][0]
-        evidence.append((ev["message"], ev["received"], [x["request"]["body"] for x in ev["exchanges"]]))
+        evidence.append(
+            (ev["message"], ev["received"], [x["request"]["body"] for x in ev["exchanges"]])
+        )
     assert evidence[0] == evidence[1]
 
 
-@pytest.mark.parametrize("args, says", [
-    (("--workers", "0"), "--workers 0 is below 1"), (("--rate", "-1"), "--rate -1 is below 0"),
-    (("--ca-bundle", "/nonexistent/ca.pem"), "--ca-bundle / [tls].ca_bundle: cannot be used"),
-])
-def test_bad_run_options_are_one_line(certify: Certify, capsys: pytest.CaptureFixture[str],
-                                      args: tuple[str, ...], says: str) -> None:
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (("--workers", "0"), "--workers 0 is below 1"),
+        (("--rate", "-1"), "--rate -1 is below 0"),
+        (("--ca-bundle", "/nonexistent/ca.pem"), "--ca-bundle / [tls].ca_bundle: cannot be used"),
+    ],
+)
+def test_bad_run_options_are_one_line(
+    certify: Certify, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], says: str
+) -> None:
     code, _ = certify(*args)
     err = capsys.readouterr().err.strip()
     assert code == 2 and says in err and "\n" not in err

@@ -1,4 +1,5 @@
-"""prepareAuthInfo end to end: optional profile sections, silent or hanging wallets, passive listening."""
+"""prepareAuthInfo end to end: optional profile sections, silent or hanging wallets, passive
+listening."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def _rows(results: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
 
 
 def test_profile_without_prepare_sections_reports_them_not_applicable(
-        certify: Certify, tmp_path: Path, wallet_url: str) -> None:
+    certify: Certify, tmp_path: Path, wallet_url: str
+) -> None:
     code, results = certify("--profile", str(_profile(tmp_path, wallet_url, "")), *PROBE)
     assert code == 0 and results["verdict"] == "CERTIFIED"
     for prefix in ("PAI-", "PAS-"):
@@ -70,7 +72,8 @@ def test_profile_without_prepare_sections_reports_them_not_applicable(
 
 
 def test_gateway_without_trigger_leaves_flow_rules_not_applicable(
-        certify: Certify, tmp_path: Path, wallet_url: str) -> None:
+    certify: Certify, tmp_path: Path, wallet_url: str
+) -> None:
     sections = '[gateway]\nport = 0\nclient_id = "MPP_REFERENCE_WALLET_01"\n'
     code, results = certify("--profile", str(_profile(tmp_path, wallet_url, sections)), *PROBE)
     assert code == 0
@@ -79,14 +82,21 @@ def test_gateway_without_trigger_leaves_flow_rules_not_applicable(
     assert all("[trigger]" in r["reason"] for r in _rows(results, "PAI-") if r["id"] in na)
 
 
-@pytest.mark.parametrize("behaviour,broken", [
-    ("silent", {"PAI-FLOW-SENDS"}),
-    ("hang", {"PAI-FLOW-SENDS", "PAI-TRIGGER"}),
-])
+@pytest.mark.parametrize(
+    "behaviour,broken",
+    [
+        ("silent", {"PAI-FLOW-SENDS"}),
+        ("hang", {"PAI-FLOW-SENDS", "PAI-TRIGGER"}),
+    ],
+)
 def test_wallet_that_never_sends_ends_with_a_clear_failure(
-        certify: Certify, tmp_path: Path, wallet_url: str, behaviour: str, broken: set[str]) -> None:
+    certify: Certify, tmp_path: Path, wallet_url: str, behaviour: str, broken: set[str]
+) -> None:
     with serve(_harness(behaviour)) as harness:
-        sections = f'[gateway]\nport = 0\nsettle = 0\n\n[trigger]\nurl = "{harness}/trigger"\ntimeout = 0.3\n'
+        sections = (
+            f"[gateway]\nport = 0\nsettle = 0\n\n[trigger]\nurl = "
+            f'"{harness}/trigger"\ntimeout = 0.3\n'
+        )
         started = time.monotonic()
         code, results = certify("--profile", str(_profile(tmp_path, wallet_url, sections)), *FLOWS)
     assert time.monotonic() - started < 60  # ended on its own, well before any harness would
@@ -96,14 +106,22 @@ def test_wallet_that_never_sends_ends_with_a_clear_failure(
     assert "no prepareAuthInfo request arrived" in sends["evidence"][0]["message"]
 
 
-def test_gateway_port_in_use_is_a_clear_error_not_a_hang(certify: Certify, tmp_path: Path, wallet_url: str) -> None:
+def test_gateway_port_in_use_is_a_clear_error_not_a_hang(
+    certify: Certify, tmp_path: Path, wallet_url: str
+) -> None:
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         held.listen()
-        sections = f'[gateway]\nport = {held.getsockname()[1]}\n\n[trigger]\npath = "{data.HARNESS_PATH}"\n'
+        sections = (
+            f"[gateway]\nport = {held.getsockname()[1]}\n\n[trigger]\npath = "
+            f'"{data.HARNESS_PATH}"\n'
+        )
         code, results = certify("--profile", str(_profile(tmp_path, wallet_url, sections)), *FLOWS)
     assert code == 1 and results["verdict"] == "NOT CERTIFIED"
-    assert any("[gateway] port" in e["message"] and "cannot be served" in e["message"] for e in results["errors"])
+    assert any(
+        "[gateway] port" in e["message"] and "cannot be served" in e["message"]
+        for e in results["errors"]
+    )
 
 
 def _free_port() -> int:
@@ -117,19 +135,37 @@ def test_command_trigger_drives_the_wallet(certify: Certify, tmp_path: Path) -> 
     port, wallet = _free_port(), make_wallet(None)
     with serve(wallet.app()) as url:
         wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"  # type: ignore[attr-defined]
-        forward = (f"import sys, httpx; print(httpx.post('{url}{data.HARNESS_PATH}', "
-                   "content=sys.stdin.buffer.read(), timeout=30).text)")
+        forward = (
+            f"import sys, httpx; print(httpx.post('{url}{data.HARNESS_PATH}', "
+            "content=sys.stdin.buffer.read(), timeout=30).text)"
+        )
         command = json.dumps([sys.executable, "-c", forward])
-        sections = (f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
-                    f"wallet_timeout = {data.CLIENT_TIMEOUT}\n\n[trigger]\ncommand = {command}\ntimeout = 30\n")
+        sections = (
+            f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
+            f"wallet_timeout = {data.CLIENT_TIMEOUT}\n\n[trigger]\ncommand = {command}\ntimeout = "
+            f"30\n"
+        )
         code, results = certify("--profile", str(_profile(tmp_path, url, sections)), *FLOWS, *PROBE)
     assert code == 0 and statuses(results, "failed", "warned") == set()
-    assert {"PAI-TRIGGER", "PAI-S-REDIRECT", "PAI-F-NO-RETRY", "PAI-REQ-SIGNED"} <= statuses(results, "passed")
+    assert {"PAI-TRIGGER", "PAI-S-REDIRECT", "PAI-F-NO-RETRY", "PAI-REQ-SIGNED"} <= statuses(
+        results, "passed"
+    )
 
 
 def _listen(tmp_path: Path, profile: Path, seconds: float) -> tuple[int, dict[str, Any]]:
     report = tmp_path / "listen" / "report.html"
-    code = main(["listen", "-q", "--profile", str(profile), "--duration", str(seconds), "--report", str(report)])
+    code = main(
+        [
+            "listen",
+            "-q",
+            "--profile",
+            str(profile),
+            "--duration",
+            str(seconds),
+            "--report",
+            str(report),
+        ]
+    )
     return code, json.loads(report.with_name("results.json").read_text())
 
 
@@ -137,14 +173,22 @@ def test_listen_with_nothing_arriving_fails_clearly(tmp_path: Path, wallet_url: 
     profile = _profile(tmp_path, wallet_url, f"[gateway]\nport = {_free_port()}\nsettle = 0\n")
     code, results = _listen(tmp_path, profile, 0.3)
     assert code == 1 and statuses(results, "failed") == {"PAI-FLOW-SENDS"}
-    assert all(r["status"] == "not applicable" for r in results["requirements"] if not r["id"].startswith("PAI-"))
+    assert all(
+        r["status"] == "not applicable"
+        for r in results["requirements"]
+        if not r["id"].startswith("PAI-")
+    )
 
 
 def test_listen_judges_what_a_scanning_wallet_sends(tmp_path: Path) -> None:
     port, wallet = _free_port(), make_wallet("pai-time-format")
     with serve(wallet.app()) as url:
         wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"  # type: ignore[attr-defined]
-        profile = _profile(tmp_path, url, f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n')
+        profile = _profile(
+            tmp_path,
+            url,
+            f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n',
+        )
 
         def scan() -> None:
             deadline = time.monotonic() + 30
@@ -154,7 +198,11 @@ def test_listen_judges_what_a_scanning_wallet_sends(tmp_path: Path) -> None:
                     break
                 except OSError:
                     time.sleep(0.05)
-            httpx.post(url + data.HARNESS_PATH, json={"authUrl": "https://openauth.alipay.com/x?state=1"}, timeout=5)
+            httpx.post(
+                url + data.HARNESS_PATH,
+                json={"authUrl": "https://openauth.alipay.com/x?state=1"},
+                timeout=5,
+            )
 
         scanner = threading.Thread(target=scan)
         scanner.start()
@@ -164,21 +212,36 @@ def test_listen_judges_what_a_scanning_wallet_sends(tmp_path: Path) -> None:
     assert {"PAI-FLOW-SENDS", "PAI-REQ-SIGNED", "PAI-REQ-CLIENT-ID"} <= statuses(results, "passed")
 
 
-def test_listen_refuses_a_profile_without_gateway(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["listen", "--profile", str(_profile(tmp_path, "http://127.0.0.1:9", "")), "--duration", "1"])
+def test_listen_refuses_a_profile_without_gateway(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "listen",
+            "--profile",
+            str(_profile(tmp_path, "http://127.0.0.1:9", "")),
+            "--duration",
+            "1",
+        ]
+    )
     assert code == 2 and "[gateway] is missing" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("sections,field", [
-    ("[gateway]\nport = 70000\n", "[gateway] port"),
-    ("[gateway]\nwallet_timeout = \"ten\"\n", "[gateway] wallet_timeout"),
-    ("[gateway]\npath = \"prepare\"\n", "[gateway] path"),
-    ("[gateway]\nwallet_public_key = \"missing.pem\"\n", "[gateway] wallet_public_key"),
-    ("[trigger]\nurl = \"http://h/t\"\ncommand = [\"x\"]\n", "[trigger]"),
-    ("[trigger]\nurl = \"ftp://h/t\"\n", "[trigger] url"),
-    ("[provider]\nbase_url = \"http://h\"\nclient_id = \"C\"\n", "[provider] signing_key"),
-])
-def test_bad_prepare_sections_get_one_line_naming_the_field(tmp_path: Path, sections: str, field: str) -> None:
+@pytest.mark.parametrize(
+    "sections,field",
+    [
+        ("[gateway]\nport = 70000\n", "[gateway] port"),
+        ('[gateway]\nwallet_timeout = "ten"\n', "[gateway] wallet_timeout"),
+        ('[gateway]\npath = "prepare"\n', "[gateway] path"),
+        ('[gateway]\nwallet_public_key = "missing.pem"\n', "[gateway] wallet_public_key"),
+        ('[trigger]\nurl = "http://h/t"\ncommand = ["x"]\n', "[trigger]"),
+        ('[trigger]\nurl = "ftp://h/t"\n', "[trigger] url"),
+        ('[provider]\nbase_url = "http://h"\nclient_id = "C"\n', "[provider] signing_key"),
+    ],
+)
+def test_bad_prepare_sections_get_one_line_naming_the_field(
+    tmp_path: Path, sections: str, field: str
+) -> None:
     text = _profile(tmp_path, "http://127.0.0.1:9", sections).read_text()
     with pytest.raises(ProfileError) as caught:
         profiles.parse(tomllib.loads(text), tmp_path)

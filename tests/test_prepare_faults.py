@@ -9,10 +9,13 @@ from conformance.reference.prepare_faults import PREPARE_FAULTS, PROVIDERS
 
 from .conftest import Certify, statuses
 
-# A faulty client leaves the wallet's server untouched: its flows, and one inquiryUserInfo probe to show
+# A faulty client leaves the wallet's server untouched: its flows, and one inquiryUserInfo probe to
+# show
 # the wallet answers, are the whole run.
 CLIENT_RUN = tuple(arg for s in SCENARIOS for arg in ("--only", f"test_wallet_flow[{s}]")) + (
-    "--only", "test_other_method_refused[GET]")
+    "--only",
+    "test_other_method_refused[GET]",
+)
 
 
 @pytest.mark.parametrize("name", sorted(PREPARE_FAULTS))

@@ -27,24 +27,38 @@ def test_reference_profile_parses() -> None:
     assert set(p.secrets) == {s.token for s in data.SEEDS}
 
 
-@pytest.mark.parametrize("mutate,where", [
-    (lambda d: d.pop("target"), "[target]"),
-    (lambda d: d["target"].pop("base_url"), "[target].base_url"),
-    (lambda d: d["target"].update(base_url="ftp://x"), "[target].base_url"),
-    (lambda d: d["target"].update(client_id=""), "[target].client_id"),
-    (lambda d: d["target"].update(timeout=-1), "[target].timeout"),
-    (lambda d: d["target"]["paths"].update(inquiryUserInfo="no-slash"), "[target.paths]"),
-    (lambda d: d["target"]["paths"].pop("inquiryUserInfo"), "[target.paths] inquiryUserInfo"),
-    (lambda d: d["keys"].update(suite_private_key="missing.pem"), "[keys] suite_private_key"),
-    (lambda d: d["keys"].update(wallet_public_key=d["keys"]["suite_private_key"]), "[keys] wallet_public_key"),
-    (lambda d: d["tokens"][0].update(state="stale"), "[[tokens]] #1 state"),
-    (lambda d: d["tokens"][0].update(scopes="BASE_USER_INFO"), "[[tokens]] #1 scopes"),
-    (lambda d: d["tokens"][0].update(access_token="x" * 129), "[[tokens]] #1 access_token"),
-    (lambda d: d.update(requirements={"NOPE-1": "MUST"}), "[requirements] NOPE-1"),
-    (lambda d: d.update(requirements={"IUI-RESP-STRING": "MAY"}), "[requirements] IUI-RESP-STRING"),
-    (lambda d: d["tokens"][0].update(access_token={"env": "MPP_CONFORMANCE_UNSET_VAR"}), "[[tokens]] #1.access_token"),
-])
-def test_bad_profile_gets_one_line_naming_the_field(mutate: Any, where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "mutate,where",
+    [
+        (lambda d: d.pop("target"), "[target]"),
+        (lambda d: d["target"].pop("base_url"), "[target].base_url"),
+        (lambda d: d["target"].update(base_url="ftp://x"), "[target].base_url"),
+        (lambda d: d["target"].update(client_id=""), "[target].client_id"),
+        (lambda d: d["target"].update(timeout=-1), "[target].timeout"),
+        (lambda d: d["target"]["paths"].update(inquiryUserInfo="no-slash"), "[target.paths]"),
+        (lambda d: d["target"]["paths"].pop("inquiryUserInfo"), "[target.paths] inquiryUserInfo"),
+        (lambda d: d["keys"].update(suite_private_key="missing.pem"), "[keys] suite_private_key"),
+        (
+            lambda d: d["keys"].update(wallet_public_key=d["keys"]["suite_private_key"]),
+            "[keys] wallet_public_key",
+        ),
+        (lambda d: d["tokens"][0].update(state="stale"), "[[tokens]] #1 state"),
+        (lambda d: d["tokens"][0].update(scopes="BASE_USER_INFO"), "[[tokens]] #1 scopes"),
+        (lambda d: d["tokens"][0].update(access_token="x" * 129), "[[tokens]] #1 access_token"),
+        (lambda d: d.update(requirements={"NOPE-1": "MUST"}), "[requirements] NOPE-1"),
+        (
+            lambda d: d.update(requirements={"IUI-RESP-STRING": "MAY"}),
+            "[requirements] IUI-RESP-STRING",
+        ),
+        (
+            lambda d: d["tokens"][0].update(access_token={"env": "MPP_CONFORMANCE_UNSET_VAR"}),
+            "[[tokens]] #1.access_token",
+        ),
+    ],
+)
+def test_bad_profile_gets_one_line_naming_the_field(
+    mutate: Any, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("MPP_CONFORMANCE_UNSET_VAR", raising=False)
     d = reference_dict()
     mutate(d)

@@ -1,4 +1,5 @@
-"""Every failure records its case; `conformance replay` re-sends it, re-signed, and judges it again."""
+"""Every failure records its case; `conformance replay` re-sends it, re-signed, and judges it
+again."""
 
 from __future__ import annotations
 
@@ -19,26 +20,39 @@ TOKEN = "RefTok.base.7f3a9c1e5b2d4f60"
 
 def test_case_round_trips_without_its_secret() -> None:
     body = json.dumps({"accessToken": TOKEN, "pspId": "1"}).encode()
-    case = Case("inquiryUserInfo", "too_long", body, Expect("refusal", "INVALID-REFUSED", codes=frozenset({"X"})),
-                tamper=Tamper(omit=frozenset({"signature"}), sign_body=body, time_form="z"), field="pspId",
-                token=TOKEN)
+    case = Case(
+        "inquiryUserInfo",
+        "too_long",
+        body,
+        Expect("refusal", "INVALID-REFUSED", codes=frozenset({"X"})),
+        tamper=Tamper(omit=frozenset({"signature"}), sign_body=body, time_form="z"),
+        field="pspId",
+        token=TOKEN,
+    )
     data = casefile.dump(case, [TOKEN])
     assert TOKEN not in json.dumps(data) and TOKEN.encode() not in json.dumps(data).encode()
     assert casefile.load(json.loads(json.dumps(data)), [TOKEN]) == case
 
 
-def _replay(capsys: pytest.CaptureFixture[str], results: Path, rid: str, *target: str) -> tuple[int, str]:
+def _replay(
+    capsys: pytest.CaptureFixture[str], results: Path, rid: str, *target: str
+) -> tuple[int, str]:
     code = main(["replay", *target, "--results", str(results), "--requirement", rid])
     out = capsys.readouterr()
     return code, out.out + out.err
 
 
-def test_failure_is_recorded_and_replayed(certify: Certify, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_failure_is_recorded_and_replayed(
+    certify: Certify, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, results = certify("--fault", "scope-leak")
     row = next(r for r in results["requirements"] if r["id"] == "IUI-SCOPE-NO-EXTRA")
     ev = row["evidence"][0]
-    assert ev["seed"] == "derandomized" and ev["cases"] and "conformance replay --fault scope-leak" in ev["replay"]
+    assert (
+        ev["seed"] == "derandomized"
+        and ev["cases"]
+        and "conformance replay --fault scope-leak" in ev["replay"]
+    )
     path = tmp_path / "results.json"
     code, out = _replay(capsys, path, "IUI-SCOPE-NO-EXTRA", "--fault", "scope-leak")
     assert code == 1 and "FAILED IUI-SCOPE-NO-EXTRA" in out and "reproduced" in out
@@ -47,22 +61,46 @@ def test_failure_is_recorded_and_replayed(certify: Certify, tmp_path: Path,
     assert code == 0 and "passes now" in out
 
 
-def test_group_failure_is_replayed_as_a_group(certify: Certify, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    certify("--fault", "limit-off-by-one", "--only", "test_limits_counted_in_characters[acquirerId-ascii-at-limit]")
-    code, out = _replay(capsys, tmp_path / "results.json", "IUI-LIMIT-WITHIN", "--fault", "limit-off-by-one")
+def test_group_failure_is_replayed_as_a_group(
+    certify: Certify, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    certify(
+        "--fault",
+        "limit-off-by-one",
+        "--only",
+        "test_limits_counted_in_characters[acquirerId-ascii-at-limit]",
+    )
+    code, out = _replay(
+        capsys, tmp_path / "results.json", "IUI-LIMIT-WITHIN", "--fault", "limit-off-by-one"
+    )
     assert code == 1 and out.count("> POST") == 2 and "FAILED IUI-LIMIT-WITHIN" in out
 
 
-@pytest.mark.parametrize(("args", "names"), [
-    (["--results", "/nonexistent/results.json", "--requirement", "IUI-SCOPE-NO-EXTRA"], "--results"),
-    (["--requirement", "IUI-NOPE"], "--requirement IUI-NOPE"),
-    (["--requirement", "IUI-SCOPE-NO-EXTRA", "--fault", "no-such-fault"], "--fault no-such-fault"),
-])
-def test_bad_arguments_get_one_line(certify: Certify, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                    args: list[str], names: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (
+            ["--results", "/nonexistent/results.json", "--requirement", "IUI-SCOPE-NO-EXTRA"],
+            "--results",
+        ),
+        (["--requirement", "IUI-NOPE"], "--requirement IUI-NOPE"),
+        (
+            ["--requirement", "IUI-SCOPE-NO-EXTRA", "--fault", "no-such-fault"],
+            "--fault no-such-fault",
+        ),
+    ],
+)
+def test_bad_arguments_get_one_line(
+    certify: Certify,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    names: str,
+) -> None:
     if "--results" not in args:
-        certify("--fault", "scope-leak", "--only", "test_valid_request_succeeds[0-valid:BASE_USER_INFO]")
+        certify(
+            "--fault", "scope-leak", "--only", "test_valid_request_succeeds[0-valid:BASE_USER_INFO]"
+        )
         args = ["--results", str(tmp_path / "results.json"), *args]
     code = main(["replay", *args])
     err = capsys.readouterr().err.strip()

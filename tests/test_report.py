@@ -1,4 +1,5 @@
-"""The certification report: results schema, cover, matrix, evidence and JUnit, all from one results document."""
+"""The certification report: results schema, cover, matrix, evidence and JUnit, all from one
+results document."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ def load(folder: Path) -> dict[str, Any]:
     return dict(json.loads((folder / "results.json").read_text()))
 
 
-def test_results_of_both_runs_validate_against_the_schema(reference_run: Path, faulty_run: Path) -> None:
+def test_results_of_both_runs_validate_against_the_schema(
+    reference_run: Path, faulty_run: Path
+) -> None:
     for folder in (reference_run, faulty_run):
         assert problems(load(folder)) == []
 
@@ -51,8 +54,14 @@ def test_cover_states_verdict_target_versions_and_counts(faulty_run: Path) -> No
     results, page = load(faulty_run), (faulty_run / "report.html").read_text()
     assert '<div id="verdict" class="verdict NOT">NOT CERTIFIED</div>' in page
     assert "IUI-SCOPE-NO-EXTRA (MUST) failed" in page
-    for value in (results["target"]["psp_id"], results["target"]["client_id"], results["contract"]["digest"],
-                  results["suite"]["version"], results["run"]["started"], str(results["run"]["requests"])):
+    for value in (
+        results["target"]["psp_id"],
+        results["target"]["client_id"],
+        results["contract"]["digest"],
+        results["suite"]["version"],
+        results["run"]["started"],
+        str(results["run"]["requests"]),
+    ):
         assert escape(value) in page
     assert f"<b>{results['counts']['failed']}</b> failed" in page
 
@@ -60,17 +69,27 @@ def test_cover_states_verdict_target_versions_and_counts(faulty_run: Path) -> No
 def test_matrix_has_one_row_per_requirement_grouped_by_api_and_family(faulty_run: Path) -> None:
     results = load(faulty_run)
     matrix = html.matrix(results)
-    rows = re.findall(r'<tr id="req-([A-Z0-9-]+)" class="req st-([a-z-]+)" data-status="([a-z ]+)">', matrix)
+    rows = re.findall(
+        r'<tr id="req-([A-Z0-9-]+)" class="req st-([a-z-]+)" data-status="([a-z ]+)">', matrix
+    )
     assert sorted(r[0] for r in rows) == sorted(r["id"] for r in results["requirements"])
     assert ("IUI-SCOPE-NO-EXTRA", "failed", "failed") in rows
     families = re.findall(r'data-api="([^"]+)" data-family="([^"]+)"', matrix)
-    assert len(families) == len(set(families)) == len({(r["api"], r["family"]) for r in results["requirements"]})
+    assert (
+        len(families)
+        == len(set(families))
+        == len({(r["api"], r["family"]) for r in results["requirements"]})
+    )
     assert '<a href="#ev-IUI-SCOPE-NO-EXTRA">evidence</a>' in matrix
 
 
 def test_matrix_renders_any_status_and_api_generically(reference_run: Path) -> None:
     results = load(reference_run)
-    results["requirements"][0] = {**results["requirements"][0], "api": "prepareAuthInfo", "status": "not applicable"}
+    results["requirements"][0] = {
+        **results["requirements"][0],
+        "api": "prepareAuthInfo",
+        "status": "not applicable",
+    }
     results["counts"]["not applicable"] = 1
     matrix = html.matrix(results)
     assert '<h3 class="api">prepareAuthInfo</h3>' in matrix
@@ -84,12 +103,19 @@ def test_evidence_shows_exchange_expectation_rule_and_reproduction(faulty_run: P
     ev = row["evidence"][0]
     section = html.evidence(results)
     assert 'id="ev-IUI-SCOPE-NO-EXTRA"' in section
-    for text in (ev["message"], ev["expected"], ev["received"], ev["reproduce"], row["rule"], row["source"]):
+    for text in (
+        ev["message"],
+        ev["expected"],
+        ev["received"],
+        ev["reproduce"],
+        row["rule"],
+        row["source"],
+    ):
         assert escape(text) in section
     assert "POST " + ev["exchanges"][0]["request"]["url"] in section
     assert "HTTP 200" in section
     # Bodies are pretty-printed JSON, one member per line.
-    assert '\n  &quot;userInfo&quot;: {\n' in section
+    assert "\n  &quot;userInfo&quot;: {\n" in section
     assert "signature=[redacted]" in section
     # Only failures, warnings and waivers have evidence; passed requirements do not.
     assert 'id="ev-IUI-TRANSPORT-ANSWER"' not in section
@@ -116,7 +142,11 @@ def test_junit_has_one_case_per_requirement(faulty_run: Path) -> None:
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [r["id"] for r in results["requirements"]]
     failed = {c.get("name") for c in cases if c.find("failure") is not None}
-    assert failed == {r["id"] for r in results["requirements"] if r["status"] == "failed"} == {"IUI-SCOPE-NO-EXTRA"}
+    assert (
+        failed
+        == {r["id"] for r in results["requirements"] if r["status"] == "failed"}
+        == {"IUI-SCOPE-NO-EXTRA"}
+    )
     assert suite.get("tests") == str(len(results["requirements"])) and suite.get("failures") == "1"
     assert (faulty_run / "junit.xml").read_bytes() == junit.render(results)
 
@@ -125,7 +155,10 @@ def test_junit_marks_warned_and_waived_and_unknown_statuses(reference_run: Path)
     results = load(reference_run)
     rows = results["requirements"]
     rows[0]["status"] = "warned"
-    rows[1].update(status="waived", waiver={"reason": "known", "owner": "ops", "expires": "2099-01-01", "was": "failed"})
+    rows[1].update(
+        status="waived",
+        waiver={"reason": "known", "owner": "ops", "expires": "2099-01-01", "was": "failed"},
+    )
     rows[2]["status"] = "not applicable"
     cases = {c.get("name"): c for c in ET.fromstring(junit.render(results)).findall("testcase")}
     assert "WARNING" in (cases[rows[0]["id"]].findtext("system-out") or "")
@@ -138,12 +171,17 @@ def test_junit_marks_warned_and_waived_and_unknown_statuses(reference_run: Path)
 
 def test_report_is_self_contained(faulty_run: Path) -> None:
     page = (faulty_run / "report.html").read_text()
-    assert not re.search(r"<script[^>]+\ssrc=|<link[^>]+\shref=|<img[^>]+\ssrc=\"?https?:|url\(\s*['\"]?https?:", page)
+    assert not re.search(
+        r"<script[^>]+\ssrc=|<link[^>]+\shref=|<img[^>]+\ssrc=\"?https?:|url\(\s*['\"]?https?:",
+        page,
+    )
 
 
-def test_render_makes_a_standalone_page_of_the_same_sections(faulty_run: Path, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_makes_a_standalone_page_of_the_same_sections(
+    faulty_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from conformance.cli import main
+
     out = tmp_path / "page.html"
     assert main(["render", str(faulty_run / "results.json"), "--out", str(out)]) == 0
     data = (faulty_run / "results.json").read_bytes()
@@ -153,8 +191,11 @@ def test_render_makes_a_standalone_page_of_the_same_sections(faulty_run: Path, t
     assert main(["verify-report", str(out), "--results", str(faulty_run / "results.json")]) == 0
 
 
-def test_render_refuses_a_document_that_breaks_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_refuses_a_document_that_breaks_the_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from conformance.cli import main
+
     (tmp_path / "results.json").write_text('{"schema": "mpp-conformance/results/v1"}')
     assert main(["render", str(tmp_path / "results.json")]) == 1
     assert "breaks the results schema" in capsys.readouterr().err
@@ -162,13 +203,20 @@ def test_render_refuses_a_document_that_breaks_the_schema(tmp_path: Path, capsys
 
 def test_transcript_holds_every_judged_exchange_with_what_it_broke(faulty_run: Path) -> None:
     results = load(faulty_run)
-    lines = [json.loads(line) for line in (faulty_run / "transcript.jsonl").read_text().splitlines()]
+    lines = [
+        json.loads(line) for line in (faulty_run / "transcript.jsonl").read_text().splitlines()
+    ]
     assert len(lines) == results["transcript"]["exchanges"] > 0
     assert results["transcript"]["exchanges"] <= results["run"]["requests"]
     assert {"test", "case", "request", "response", "error", "broke"} <= set(lines[0])
     broke = [e for e in lines if "IUI-SCOPE-NO-EXTRA" in e["broke"]]
-    # Every probe that expects success judges the scopes: valid requests, retries, unknown fields, header forms.
-    success_probes = ("test_valid_request_succeeds", "test_same_request_twice", "test_body_mutation[unknown-field]",
-                      "test_header_deviation[")
+    # Every probe that expects success judges the scopes: valid requests, retries, unknown fields,
+    # header forms.
+    success_probes = (
+        "test_valid_request_succeeds",
+        "test_same_request_twice",
+        "test_body_mutation[unknown-field]",
+        "test_header_deviation[",
+    )
     assert broke and all(e["test"].startswith(success_probes) for e in broke)
     assert [e["test"] for e in lines] == sorted(e["test"] for e in lines)

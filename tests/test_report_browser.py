@@ -1,4 +1,5 @@
-"""The report as a user sees it: rendered by headless Chromium, verdict and matrix visible, filter working."""
+"""The report as a user sees it: rendered by headless Chromium, verdict and matrix visible,
+filter working."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from typing import Any
 
 import pytest
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--window-size=1280,1600"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,1600",
+]
 
 # Runs after the report's own scripts; records what is laid out on screen, then filters to "failed".
 PROBE = """<script>
@@ -27,11 +36,13 @@ PROBE = """<script>
     return Array.prototype.filter.call(document.querySelectorAll("#certification tr.req"), visible)
       .map(function (r) { return r.id.slice(4) + ":" + r.getAttribute("data-status"); });
   }
-  var out = {verdict: visible(document.getElementById("verdict")) ? document.getElementById("verdict").innerText : null,
-             verdictTop: document.getElementById("verdict").getBoundingClientRect().top,
+  var verdict = document.getElementById("verdict");
+  var out = {verdict: visible(verdict) ? verdict.innerText : null,
+             verdictTop: verdict.getBoundingClientRect().top,
              environmentTop: document.getElementById("environment").getBoundingClientRect().top,
-             rows: rows(), titles: Array.prototype.map.call(document.querySelectorAll("#certification h2"),
-                                                             function (h) { return h.innerText; })};
+             rows: rows(),
+             titles: Array.prototype.map.call(document.querySelectorAll("#certification h2"),
+                                              function (h) { return h.innerText; })};
   document.querySelectorAll("#status-filter input").forEach(function (b) {
     if (b.getAttribute("data-filter-status") !== "failed" && b.checked) { b.click(); }
   });
@@ -67,17 +78,23 @@ def probe(folder: Path, tmp_path: Path) -> dict[str, Any]:
     return dict(json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&")))
 
 
-def test_reference_report_shows_certified_verdict_and_full_matrix(reference_run: Path, tmp_path: Path) -> None:
+def test_reference_report_shows_certified_verdict_and_full_matrix(
+    reference_run: Path, tmp_path: Path
+) -> None:
     results = json.loads((reference_run / "results.json").read_text())
     seen = probe(reference_run, tmp_path)
     assert seen["verdict"] == "CERTIFIED"
     assert seen["verdictTop"] < seen["environmentTop"], "the verdict is not at the top of the page"
-    assert sorted(seen["rows"]) == sorted(f"{r['id']}:{r['status']}" for r in results["requirements"])
+    assert sorted(seen["rows"]) == sorted(
+        f"{r['id']}:{r['status']}" for r in results["requirements"]
+    )
     assert seen["titles"][:3] == ["Alipay+ wallet certification", "Requirement matrix", "Evidence"]
     assert seen["filtered"] == []  # nothing failed, so the "failed" filter leaves no row
 
 
-def test_faulty_report_shows_not_certified_and_filters_to_the_failure(faulty_run: Path, tmp_path: Path) -> None:
+def test_faulty_report_shows_not_certified_and_filters_to_the_failure(
+    faulty_run: Path, tmp_path: Path
+) -> None:
     seen = probe(faulty_run, tmp_path)
     assert seen["verdict"] == "NOT CERTIFIED"
     assert "IUI-SCOPE-NO-EXTRA:failed" in seen["rows"] and len(seen["rows"]) > 20
@@ -90,4 +107,6 @@ def test_report_renders_to_a_screenshot(faulty_run: Path, tmp_path: Path) -> Non
     image = shot.read_bytes()
     assert image[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
-    assert (width, height) == (1280, 1600) and len(image) > 50_000  # a blank page compresses far below this
+    assert (width, height) == (1280, 1600) and len(
+        image
+    ) > 50_000  # a blank page compresses far below this

@@ -20,10 +20,24 @@ def schemas(tmp_path: Path) -> Path:
 def test_contract_loads_both_apis_with_their_code_tables() -> None:
     contract = load_contract()
     iui, pai = contract.apis["inquiryUserInfo"], contract.apis["prepareAuthInfo"]
-    assert iui.status_of("REQUEST_TRAFFIC_EXCEED_LIMIT") == "U" and iui.status_of("INVALID_TOKEN") == "F"
-    assert "INVALID_API" in pai.codes and "QUOTE_NOT_FOUND" in pai.codes and "INVALID_API" not in iui.codes
-    assert {f.name: f.max_length for f in iui.request_fields()} == {"pspId": 64, "acquirerId": 64, "accessToken": 128}
-    assert {f.name: f.max_length for f in pai.request_fields()} == {"authUrl": 2048, "acquirerId": 64}
+    assert (
+        iui.status_of("REQUEST_TRAFFIC_EXCEED_LIMIT") == "U"
+        and iui.status_of("INVALID_TOKEN") == "F"
+    )
+    assert (
+        "INVALID_API" in pai.codes
+        and "QUOTE_NOT_FOUND" in pai.codes
+        and "INVALID_API" not in iui.codes
+    )
+    assert {f.name: f.max_length for f in iui.request_fields()} == {
+        "pspId": 64,
+        "acquirerId": 64,
+        "accessToken": 128,
+    }
+    assert {f.name: f.max_length for f in pai.request_fields()} == {
+        "authUrl": 2048,
+        "acquirerId": 64,
+    }
     assert contract.digest.startswith("sha256:")
 
 

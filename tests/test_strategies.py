@@ -1,4 +1,5 @@
-"""Every generated valid body validates against its schema; no invalid one does; twins sit where they claim."""
+"""Every generated valid body validates against its schema; no invalid one does; twins sit where
+they claim."""
 
 from __future__ import annotations
 
@@ -19,8 +20,13 @@ API = contract().apis["inquiryUserInfo"]
 PROFILE = reference_profile()
 TOKEN = next(t for t in PROFILE.tokens if t.state == "valid")
 VALIDATOR = contract().validator(API.request)
-FAST = settings(max_examples=15, derandomize=True, database=None, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=15,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def valid(raw: bytes) -> bool:
@@ -36,7 +42,9 @@ def value_of(case: Case) -> Any:
     return json.loads(case.body)[case.field or ""]
 
 
-@pytest.mark.parametrize("token", [t for t in PROFILE.tokens if t.state == "valid"], ids=lambda t: t.label)
+@pytest.mark.parametrize(
+    "token", [t for t in PROFILE.tokens if t.state == "valid"], ids=lambda t: t.label
+)
 def test_valid_cases_validate(token: Any) -> None:
     @FAST
     @given(S.valid_case(API, PROFILE, token))
@@ -46,7 +54,9 @@ def test_valid_cases_validate(token: Any) -> None:
     check()
 
 
-@pytest.mark.parametrize(("field", "kind"), S.field_mutations(API), ids=lambda x: getattr(x, "name", x))
+@pytest.mark.parametrize(
+    ("field", "kind"), S.field_mutations(API), ids=lambda x: getattr(x, "name", x)
+)
 def test_field_mutations_never_validate(field: Field, kind: str) -> None:
     @FAST
     @given(S.invalid_case(API, PROFILE, TOKEN, field, kind))
@@ -108,6 +118,8 @@ def test_token_psp_and_header_cases_keep_a_valid_body() -> None:
 def test_every_field_gets_every_applicable_mutation() -> None:
     pairs = {(f.name, k) for f, k in S.field_mutations(API)}
     for f in API.request_fields():
-        assert {(f.name, k) for k in ("number", "boolean", "array", "object", "empty", "too_long")} <= pairs
+        assert {
+            (f.name, k) for k in ("number", "boolean", "array", "object", "empty", "too_long")
+        } <= pairs
         if f.required:
             assert {(f.name, "null"), (f.name, "missing")} <= pairs

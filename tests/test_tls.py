@@ -1,4 +1,5 @@
-"""TLS: verification is on by default, a private CA is trusted with --ca-bundle, client certificates work."""
+"""TLS: verification is on by default, a private CA is trusted with --ca-bundle, client
+certificates work."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ TOKEN_TEST = "test_inactive_or_unknown_token_refused"
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A private CA, the wallet's server certificate and the suite's client certificate, as PEM files."""
+    """A private CA, the wallet's server certificate and the suite's client certificate, as PEM
+    files."""
     ca, folder = trustme.CA(), tmp_path_factory.mktemp("pki")
     files = {name: folder / f"{name}.pem" for name in ("ca", "server", "client")}
     ca.cert_pem.write_to_path(str(files["ca"]))
     ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(files["server"]))
-    ca.issue_cert("suite@alipayplus.example").private_key_and_cert_chain_pem.write_to_path(str(files["client"]))
+    ca.issue_cert("suite@alipayplus.example").private_key_and_cert_chain_pem.write_to_path(
+        str(files["client"])
+    )
     return files
 
 
@@ -37,12 +41,18 @@ def https(pki: dict[str, Path]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def mutual(pki: dict[str, Path]) -> Iterator[str]:
-    with serve(Chaos(), ssl_certfile=str(pki["server"]), ssl_ca_certs=str(pki["ca"]),
-               ssl_cert_reqs=ssl.CERT_REQUIRED) as url:
+    with serve(
+        Chaos(),
+        ssl_certfile=str(pki["server"]),
+        ssl_ca_certs=str(pki["ca"]),
+        ssl_cert_reqs=ssl.CERT_REQUIRED,
+    ) as url:
         yield url
 
 
-def run(certify: Certify, tmp_path: Path, url: str, *args: str, extra: str = "") -> tuple[int, dict[str, Any]]:
+def run(
+    certify: Certify, tmp_path: Path, url: str, *args: str, extra: str = ""
+) -> tuple[int, dict[str, Any]]:
     profile = tmp_path / "p.toml"
     profile.write_text(profile_toml(url, "ok", 2.0, extra))
     return certify("--profile", str(profile), "--only", TOKEN_TEST, *args, examples=2)
@@ -59,14 +69,16 @@ def test_an_untrusted_certificate_is_refused(certify: Certify, tmp_path: Path, h
     assert "CERTIFICATE_VERIFY_FAILED" in errors(results)
 
 
-def test_a_private_ca_is_trusted_with_ca_bundle(certify: Certify, tmp_path: Path, https: str,
-                                               pki: dict[str, Path]) -> None:
+def test_a_private_ca_is_trusted_with_ca_bundle(
+    certify: Certify, tmp_path: Path, https: str, pki: dict[str, Path]
+) -> None:
     code, results = run(certify, tmp_path, https, "--ca-bundle", str(pki["ca"]))
     assert code == 0 and statuses(results, "failed", "warned") == set()
 
 
-def test_client_certificate_from_the_profile(certify: Certify, tmp_path: Path, mutual: str,
-                                             pki: dict[str, Path]) -> None:
+def test_client_certificate_from_the_profile(
+    certify: Certify, tmp_path: Path, mutual: str, pki: dict[str, Path]
+) -> None:
     code, results = run(certify, tmp_path, mutual, "--ca-bundle", str(pki["ca"]))
     assert code == 3  # the wallet wants a client certificate
     tls = f'[tls]\nca_bundle = "{pki["ca"]}"\nclient_cert = "{pki["client"]}"\n'
@@ -74,8 +86,13 @@ def test_client_certificate_from_the_profile(certify: Certify, tmp_path: Path, m
     assert code == 0 and statuses(results, "failed", "warned") == set()
 
 
-def test_a_missing_tls_file_is_one_line_naming_the_field(certify: Certify, tmp_path: Path, https: str,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_tls_file_is_one_line_naming_the_field(
+    certify: Certify, tmp_path: Path, https: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _ = run(certify, tmp_path, https, extra='[tls]\nclient_cert = "nowhere.pem"\n')
     err = capsys.readouterr().err.strip()
-    assert code == 2 and err.startswith("conformance: error: [tls].client_cert: file ") and "\n" not in err
+    assert (
+        code == 2
+        and err.startswith("conformance: error: [tls].client_cert: file ")
+        and "\n" not in err
+    )

@@ -1,4 +1,5 @@
-"""Waivers: accepted deviations are shown WAIVED, expire, are flagged when unused, and never certify a MUST."""
+"""Waivers: accepted deviations are shown WAIVED, expire, are flagged when unused, and never
+certify a MUST."""
 
 from __future__ import annotations
 
@@ -25,12 +26,17 @@ def waivers(text: str) -> Waivers:
 
 
 def entry(rid: str, expires: str = "2026-12-31") -> str:
-    return f'[[waiver]]\nrequirement = "{rid}"\nreason = "r"\nowner = "o@wallet.example"\nexpires = {expires}\n'
+    return (
+        f'[[waiver]]\nrequirement = "{rid}"\nreason = "r"\nowner = "o@wallet.example"\nexpires '
+        f"= {expires}\n"
+    )
 
 
 def results(w: Waivers, *broken: str) -> dict[str, Any]:
     """Every requirement judged once; the broken ones failed once."""
-    tallies = {r.id: Tally(1, 1 if r.id in broken else 0) for r in catalogue().requirements.values()}
+    tallies = {
+        r.id: Tally(1, 1 if r.id in broken else 0) for r in catalogue().requirements.values()
+    }
     return build(tallies, catalogue(), ["inquiryUserInfo"], [], META, w, TODAY)
 
 
@@ -41,8 +47,12 @@ def row(doc: dict[str, Any], rid: str) -> dict[str, Any]:
 def test_waived_should_is_shown_waived_and_keeps_the_run_certified() -> None:
     doc = results(waivers(entry(SHOULD)), SHOULD)
     assert row(doc, SHOULD)["status"] == "waived"
-    assert row(doc, SHOULD)["waiver"] == {"reason": "r", "owner": "o@wallet.example", "expires": "2026-12-31",
-                                         "was": "warned"}
+    assert row(doc, SHOULD)["waiver"] == {
+        "reason": "r",
+        "owner": "o@wallet.example",
+        "expires": "2026-12-31",
+        "was": "warned",
+    }
     assert doc["verdict"] == "CERTIFIED" and doc["counts"]["waived"] == 1
 
 
@@ -73,25 +83,59 @@ def test_waiver_of_a_deviation_that_no_longer_occurs_is_reported_for_removal() -
     assert w["state"] == "unused" and "remove" in w["note"]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[[waiver]]\nreason = "r"\nowner = "o"\nexpires = 2027-01-01\n',
-     "w.toml [[waiver]] #1 requirement: is missing; add requirement = "),
-    (entry(SHOULD).replace('owner = "o@wallet.example"\n', ""), "#1 owner: is missing; add owner = "),
-    (entry(SHOULD).replace('reason = "r"', 'reason = ""'), "#1 reason: must be a non-empty string"),
-    (entry(SHOULD, '"next year"'), "#1 expires: 'next year' is not a date; write expires = 2027-03-31"),
-    (entry(SHOULD).replace("expires = 2026-12-31\n", ""), "#1 expires: is missing; add expires = 2027-03-31"),
-    (entry("IUI-NO-SUCH"), "#1 requirement: 'IUI-NO-SUCH' is not a known requirement ID; see `conformance requirements`"),
-    (entry(SHOULD) + entry(SHOULD), "#2 requirement: IUI-TRANSPORT-CONTENT-TYPE is waived twice"),
-    (entry(SHOULD) + 'expiry = "2027-01-01"\n', "#1 expiry: is not a waiver field; use only requirement, reason"),
-    ('[waivers]\nx = 1\n', "w.toml waivers: is not a waiver table; write each waiver as [[waiver]]"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[waiver]]\nreason = "r"\nowner = "o"\nexpires = 2027-01-01\n',
+            "w.toml [[waiver]] #1 requirement: is missing; add requirement = ",
+        ),
+        (
+            entry(SHOULD).replace('owner = "o@wallet.example"\n', ""),
+            "#1 owner: is missing; add owner = ",
+        ),
+        (
+            entry(SHOULD).replace('reason = "r"', 'reason = ""'),
+            "#1 reason: must be a non-empty string",
+        ),
+        (
+            entry(SHOULD, '"next year"'),
+            "#1 expires: 'next year' is not a date; write expires = 2027-03-31",
+        ),
+        (
+            entry(SHOULD).replace("expires = 2026-12-31\n", ""),
+            "#1 expires: is missing; add expires = 2027-03-31",
+        ),
+        (
+            entry("IUI-NO-SUCH"),
+            (
+                "#1 requirement: 'IUI-NO-SUCH' is not a known requirement ID; see `conformance "
+                "requirements`"
+            ),
+        ),
+        (
+            entry(SHOULD) + entry(SHOULD),
+            "#2 requirement: IUI-TRANSPORT-CONTENT-TYPE is waived twice",
+        ),
+        (
+            entry(SHOULD) + 'expiry = "2027-01-01"\n',
+            "#1 expiry: is not a waiver field; use only requirement, reason",
+        ),
+        (
+            "[waivers]\nx = 1\n",
+            "w.toml waivers: is not a waiver table; write each waiver as [[waiver]]",
+        ),
+    ],
+)
 def test_bad_waiver_file_gets_one_line_naming_field_and_fix(text: str, message: str) -> None:
     with pytest.raises(WaiverError) as info:
         waivers(text)
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
-def test_run_with_bad_waiver_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_bad_waiver_file_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "w.toml"
     bad.write_text(entry(SHOULD, "2027-13-01").replace("= 2027-13-01", '= "2027-13-01"'))
     code, _ = certify_into(tmp_path, "--waivers", str(bad))
@@ -118,6 +162,7 @@ def test_run_shows_waived_must_unused_and_stays_not_certified(tmp_path: Path) ->
 
 def test_a_level_the_profile_changed_is_shown_with_the_documented_one() -> None:
     from conformance.report import html
+
     cat = catalogue().with_levels({MUST: "SHOULD"})
     tallies = {r.id: Tally(1, 1 if r.id == MUST else 0) for r in cat.requirements.values()}
     doc = build(tallies, cat, ["inquiryUserInfo"], [], META, Waivers(), TODAY)
@@ -125,4 +170,7 @@ def test_a_level_the_profile_changed_is_shown_with_the_documented_one() -> None:
     assert "level_default" not in row(doc, SHOULD)
     assert doc["verdict"] == "CERTIFIED"
     cover = html.cover({**doc, "run": {}})
-    assert f"{MUST}: MUST lowered to SHOULD by the profile" in cover and f"{MUST} (SHOULD) warned" in cover
+    assert (
+        f"{MUST}: MUST lowered to SHOULD by the profile" in cover
+        and f"{MUST} (SHOULD) warned" in cover
+    )

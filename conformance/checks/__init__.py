@@ -49,7 +49,9 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(*suffixes: str, applies: Callable[[Exchange], bool] = lambda ex: True) -> Callable[[CheckFn], CheckFn]:
+def check(
+    *suffixes: str, applies: Callable[[Exchange], bool] = lambda ex: True
+) -> Callable[[CheckFn], CheckFn]:
     """Register a check judging the given requirement suffixes."""
 
     def register(fn: CheckFn) -> CheckFn:
@@ -59,7 +61,9 @@ def check(*suffixes: str, applies: Callable[[Exchange], bool] = lambda ex: True)
     return register
 
 
-def outcomes(ctx: Context, exchange: Exchange, found: Mapping[str, Iterable[Violation]]) -> Iterator[Outcome]:
+def outcomes(
+    ctx: Context, exchange: Exchange, found: Mapping[str, Iterable[Violation]]
+) -> Iterator[Outcome]:
     """One failing Outcome per violation, or one passing Outcome per judged requirement."""
     for suffix, violations in found.items():
         if not ctx.has(suffix):

@@ -30,18 +30,27 @@ def expectation(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     found: dict[str, list[Violation]] = {exp.requirement: []}
     if exp.outcome == "success":
         if not (ex.code == "SUCCESS" and ex.status == "S"):
-            found[exp.requirement].append((f"{ex.case.title} did not succeed", "S/SUCCESS", _got(ex)))
+            found[exp.requirement].append(
+                (f"{ex.case.title} did not succeed", "S/SUCCESS", _got(ex))
+            )
         return found
     if ex.response is None:
         return {}  # TRANSPORT-ANSWER reports silence
     if ex.code == "SUCCESS" or _user_info(ex) is not None:
-        found[exp.requirement].append((f"{ex.case.title} was not refused", "a refusal without userInfo",
-                                       _got(ex) + (" with userInfo" if _user_info(ex) else "")))
+        found[exp.requirement].append(
+            (
+                f"{ex.case.title} was not refused",
+                "a refusal without userInfo",
+                _got(ex) + (" with userInfo" if _user_info(ex) else ""),
+            )
+        )
     if exp.code_requirement and exp.codes and ex.code != "SUCCESS":
         found.setdefault(exp.code_requirement, [])
         if ex.code not in exp.codes:
             want = " or ".join(sorted(exp.codes))
-            found[exp.code_requirement].append((f"{ex.case.title} answered with another code", f"F/{want}", _got(ex)))
+            found[exp.code_requirement].append(
+                (f"{ex.case.title} answered with another code", f"F/{want}", _got(ex))
+            )
     return found
 
 
@@ -72,14 +81,22 @@ def scopes(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     for name, scope in scope_fields(ctx).items():
         present = info.get(name) is not None
         if present and scope not in exp.scopes:
-            extra.append((f"userInfo.{name} returned without scope {scope}",
-                          f"only fields of {', '.join(sorted(exp.scopes)) or 'no scope'}", name))
+            extra.append(
+                (
+                    f"userInfo.{name} returned without scope {scope}",
+                    f"only fields of {', '.join(sorted(exp.scopes)) or 'no scope'}",
+                    name,
+                )
+            )
         if not present and scope in exp.scopes:
-            missing.append((f"userInfo.{name} missing although scope {scope} was granted", name, "(absent)"))
+            missing.append(
+                (f"userInfo.{name} missing although scope {scope} was granted", name, "(absent)")
+            )
     found: dict[str, list[Violation]] = {"SCOPE-NO-EXTRA": extra, "SCOPE-COMPLETE": missing}
     if exp.values:  # absent fields and non-strings are SCOPE-COMPLETE's and RESP-STRING's to report
         found["USERINFO-EXPECTED"] = [
             (f"userInfo.{k} differs from the profile's expectation", v, repr(info.get(k)))
-            for k, v in exp.values if isinstance(info.get(k), str) and info.get(k) != v
+            for k, v in exp.values
+            if isinstance(info.get(k), str) and info.get(k) != v
         ]
     return found

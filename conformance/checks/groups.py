@@ -1,4 +1,5 @@
-"""Checks over a group of exchanges: the same request twice, or twin values that differ only in length."""
+"""Checks over a group of exchanges: the same request twice, or twin values that differ only in
+length."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def _field_value(ex: Exchange) -> Any:
 
 @group("LIMIT-WITHIN", "LIMIT-CHARS")
 def twins(exchanges: Sequence[Exchange], ctx: Context) -> list[Outcome]:
-    """A value within its limit must not be refused as illegal when three of its characters are not."""
+    """A value within its limit must not be refused as illegal when three of its characters are
+    not."""
     within, short = exchanges
     field = next(f for f in ctx.api.request_fields() if f.name == within.case.field)
     value = _field_value(within)
@@ -45,10 +47,19 @@ def twins(exchanges: Sequence[Exchange], ctx: Context) -> list[Outcome]:
         return []
     ok = not (within.code == "PARAM_ILLEGAL" and short.code not in (None, "PARAM_ILLEGAL"))
     size = f"{len(value)} characters, {len(value.encode('utf-8'))} bytes"
-    return [Outcome(rid, ok, "" if ok else f"{field.name} within its limit of {field.max_length} characters "
-                    f"refused as illegal ({size})",
-                    f"the same answer as for 3 such characters ({short.status}/{short.code})",
-                    f"{within.status}/{within.code}", (within, short))]
+    return [
+        Outcome(
+            rid,
+            ok,
+            ""
+            if ok
+            else f"{field.name} within its limit of {field.max_length} characters "
+            f"refused as illegal ({size})",
+            f"the same answer as for 3 such characters ({short.status}/{short.code})",
+            f"{within.status}/{within.code}",
+            (within, short),
+        )
+    ]
 
 
 def _user_info(ex: Exchange) -> Any:
@@ -60,10 +71,22 @@ def _user_info(ex: Exchange) -> Any:
 def repeat(exchanges: Sequence[Exchange], ctx: Context) -> list[Outcome]:
     """The same request twice gets the same definitive result and the same userInfo."""
     first, second = exchanges
-    if not ctx.has("IDEMPOTENT") or first.status not in ("S", "F") or second.status not in ("S", "F"):
+    if (
+        not ctx.has("IDEMPOTENT")
+        or first.status not in ("S", "F")
+        or second.status not in ("S", "F")
+    ):
         return []  # a U answer or none is to be retried, not compared
     a = (first.status, first.code, _user_info(first))
     b = (second.status, second.code, _user_info(second))
     ok = a == b
-    return [Outcome(ctx.rid("IDEMPOTENT"), ok, "" if ok else "the same request got a different answer",
-                    f"{a[0]}/{a[1]} userInfo {a[2]}", f"{b[0]}/{b[1]} userInfo {b[2]}", (first, second))]
+    return [
+        Outcome(
+            ctx.rid("IDEMPOTENT"),
+            ok,
+            "" if ok else "the same request got a different answer",
+            f"{a[0]}/{a[1]} userInfo {a[2]}",
+            f"{b[0]}/{b[1]} userInfo {b[2]}",
+            (first, second),
+        )
+    ]

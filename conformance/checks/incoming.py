@@ -1,4 +1,5 @@
-"""Checks on a request the wallet sent to the suite's gateway (prepareAuthInfo, wallet as client)."""
+"""Checks on a request the wallet sent to the suite's gateway (prepareAuthInfo, wallet as
+client)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,17 @@ def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
         found.append(("the request is not a POST", "POST", req.method))
     media = (req.header("content-type") or "").split(";")[0].strip().lower()
     if media != "application/json":
-        found.append(("the request Content-Type is not JSON", "application/json; charset=UTF-8",
-                      req.header("content-type") or "(absent)"))
+        found.append(
+            (
+                "the request Content-Type is not JSON",
+                "application/json; charset=UTF-8",
+                req.header("content-type") or "(absent)",
+            )
+        )
     if req.json() is None:
-        found.append(("the request body is not a UTF-8 JSON object", "a JSON object", repr(req.body[:120])))
+        found.append(
+            ("the request body is not a UTF-8 JSON object", "a JSON object", repr(req.body[:120]))
+        )
     return {"REQ-TRANSPORT": found}
 
 
@@ -46,8 +54,13 @@ def schema(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
         if err.validator == "minLength":
             continue  # REQ-NO-EMPTY reports ""
         if err.validator == "maxLength":
-            found["REQ-LIMIT"].append((f"{where} is {len(err.instance)} characters, over its limit",
-                                       f"at most {err.validator_value} characters", str(len(err.instance))))
+            found["REQ-LIMIT"].append(
+                (
+                    f"{where} is {len(err.instance)} characters, over its limit",
+                    f"at most {err.validator_value} characters",
+                    str(len(err.instance)),
+                )
+            )
             continue
         found["REQ-SCHEMA"].append((f"{where}: {err.message}", "the request schema", where))
     return found
@@ -58,8 +71,9 @@ def scalars(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     found: dict[str, list[Violation]] = {"REQ-STRING": [], "REQ-NO-EMPTY": []}
     for path, value in _leaves(ex.request.json()):
         if isinstance(value, (bool, int, float)):
-            found["REQ-STRING"].append((f"{_path(path)} is a JSON {type(value).__name__}", "a JSON string",
-                                        repr(value)))
+            found["REQ-STRING"].append(
+                (f"{_path(path)} is a JSON {type(value).__name__}", "a JSON string", repr(value))
+            )
         elif value == "":
             found["REQ-NO-EMPTY"].append((f'{_path(path)} is ""', "omitted or null", '""'))
     return found
@@ -72,11 +86,22 @@ def values(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     fixed = ctx.api.request.get("properties", {}).get("acquirerId", {}).get("x-fixed")
     acquirer = body.get("acquirerId")
     if isinstance(acquirer, str) and acquirer and fixed:  # other types: REQ-STRING and REQ-SCHEMA
-        found["REQ-ACQUIRER"] = [] if acquirer == fixed else [("acquirerId is not AlipayCN's", fixed, acquirer)]
+        found["REQ-ACQUIRER"] = (
+            [] if acquirer == fixed else [("acquirerId is not AlipayCN's", fixed, acquirer)]
+        )
     url, want = body.get("authUrl"), _expected(ex, "authUrl")
     if isinstance(url, str) and url and want is not None:
-        found["REQ-AUTHURL"] = [] if url == want else [
-            ("authUrl differs from the intercepted URL", want[:200], url[:200] + f" ({len(url)} characters)")]
+        found["REQ-AUTHURL"] = (
+            []
+            if url == want
+            else [
+                (
+                    "authUrl differs from the intercepted URL",
+                    want[:200],
+                    url[:200] + f" ({len(url)} characters)",
+                )
+            ]
+        )
     return found
 
 
@@ -84,22 +109,41 @@ def values(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
 def headers(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     req = ex.request
     client_id, time = req.header("client-id"), req.header("request-time")
-    found: dict[str, list[Violation]] = {"REQ-HEADERS": [
-        (f"the request lacks {name}", f"a {name} header", "(absent)")
-        for name, value in (("Client-Id", client_id), ("Request-Time", time)) if not value]}
+    found: dict[str, list[Violation]] = {
+        "REQ-HEADERS": [
+            (f"the request lacks {name}", f"a {name} header", "(absent)")
+            for name, value in (("Client-Id", client_id), ("Request-Time", time))
+            if not value
+        ]
+    }
     if time:
-        found["REQ-TIME"] = [] if signing.is_valid_time(time) else [
-            ("Request-Time is not ISO 8601 with an offset or Z", "e.g. 2019-05-28T12:12:12+08:00", time)]
+        found["REQ-TIME"] = (
+            []
+            if signing.is_valid_time(time)
+            else [
+                (
+                    "Request-Time is not ISO 8601 with an offset or Z",
+                    "e.g. 2019-05-28T12:12:12+08:00",
+                    time,
+                )
+            ]
+        )
     want = _expected(ex, "client-id")
     if client_id and want is not None:
-        found["REQ-CLIENT-ID"] = [] if client_id == want else [("Client-Id is not the wallet's", want, client_id)]
+        found["REQ-CLIENT-ID"] = (
+            [] if client_id == want else [("Client-Id is not the wallet's", want, client_id)]
+        )
     return found
 
 
 @check("REQ-SIGNED", applies=incoming)
 def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     req = ex.request
-    value, client_id, time = req.header("signature"), req.header("client-id"), req.header("request-time")
+    value, client_id, time = (
+        req.header("signature"),
+        req.header("client-id"),
+        req.header("request-time"),
+    )
     if value is None:
         return {"REQ-SIGNED": [("the request is not signed", "a Signature header", "(absent)")]}
     if not client_id or not time:
@@ -107,13 +151,26 @@ def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     try:
         sig = signing.parse_signature_header(value)
     except ValueError as exc:
-        return {"REQ-SIGNED": [(f"the Signature header is malformed: {exc}",
-                                "algorithm=RSA256,keyVersion=..,signature=..", "(malformed)")]}
+        return {
+            "REQ-SIGNED": [
+                (
+                    f"the Signature header is malformed: {exc}",
+                    "algorithm=RSA256,keyVersion=..,signature=..",
+                    "(malformed)",
+                )
+            ]
+        }
     if sig.algorithm != signing.ALGORITHM:
         return {"REQ-SIGNED": [("the signature algorithm is not RSA256", "RSA256", sig.algorithm)]}
     content = signing.content_to_sign(req.method, req.uri, client_id, time, req.body)
     if signing.verify(content, sig.signature, ctx.peer_public_key):
         return {"REQ-SIGNED": []}
-    return {"REQ-SIGNED": [("the request signature does not verify with the wallet's public key",
-                            "RSA256 over POST <uri>\\n<Client-Id>.<Request-Time>.<body>",
-                            "a signature that does not verify")]}
+    return {
+        "REQ-SIGNED": [
+            (
+                "the request signature does not verify with the wallet's public key",
+                "RSA256 over POST <uri>\\n<Client-Id>.<Request-Time>.<body>",
+                "a signature that does not verify",
+            )
+        ]
+    }

@@ -24,15 +24,29 @@ def _body(ex: Exchange) -> dict[str, Any]:
 def success_fields(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     body, when = _body(ex), _annotated(ctx, "x-when")
     if ex.code == "SUCCESS":
-        return {"SUCCESS-FIELDS": [(f"{name} missing from a SUCCESS", name, "(absent or null)")
-                                   for name, code in when.items() if code == "SUCCESS" and body.get(name) is None]}
-    return {"ONLY-SUCCESS": [(f"{name} returned with {ex.code}", f"{name} only with SUCCESS", "present")
-                             for name, code in when.items() if code == "SUCCESS" and body.get(name) is not None]}
+        return {
+            "SUCCESS-FIELDS": [
+                (f"{name} missing from a SUCCESS", name, "(absent or null)")
+                for name, code in when.items()
+                if code == "SUCCESS" and body.get(name) is None
+            ]
+        }
+    return {
+        "ONLY-SUCCESS": [
+            (f"{name} returned with {ex.code}", f"{name} only with SUCCESS", "present")
+            for name, code in when.items()
+            if code == "SUCCESS" and body.get(name) is not None
+        ]
+    }
 
 
 @check("SCOPES-FIXED", applies=lambda ex: has_result(ex) and ex.code == "SUCCESS")
 def fixed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     body = _body(ex)
-    return {"SCOPES-FIXED": [(f"{name} is not the documented value", repr(value), repr(body.get(name)))
-                             for name, value in _annotated(ctx, "x-fixed").items()
-                             if body.get(name) is not None and body.get(name) != value]}
+    return {
+        "SCOPES-FIXED": [
+            (f"{name} is not the documented value", repr(value), repr(body.get(name)))
+            for name, value in _annotated(ctx, "x-fixed").items()
+            if body.get(name) is not None and body.get(name) != value
+        ]
+    }

@@ -39,8 +39,13 @@ def transport_answer(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]
     if ex.error:
         found.append(("no HTTP response", "an HTTP response", ex.error))
     elif ex.response is not None and ex.response.truncated:
-        found.append(("response body exceeded the size bound", "a bounded JSON body",
-                      f"more than {len(ex.response.body)} bytes"))
+        found.append(
+            (
+                "response body exceeded the size bound",
+                "a bounded JSON body",
+                f"more than {len(ex.response.body)} bytes",
+            )
+        )
     return {"TRANSPORT-ANSWER": found}
 
 
@@ -48,23 +53,41 @@ def transport_answer(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]
 def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     assert ex.response is not None
     resp = ex.response
-    found: dict[str, list[Violation]] = {"TRANSPORT-JSON": [], "TRANSPORT-HTTP-200": [], "TRANSPORT-CONTENT-TYPE": []}
+    found: dict[str, list[Violation]] = {
+        "TRANSPORT-JSON": [],
+        "TRANSPORT-HTTP-200": [],
+        "TRANSPORT-CONTENT-TYPE": [],
+    }
     if resp.json() is None:
         where = resp.header("location")
-        why = f"HTTP {resp.status} redirect to {where} (redirects are never followed): " if where else ""
-        found["TRANSPORT-JSON"].append((why + "body is not a UTF-8 JSON object", "a JSON object",
-                                        repr(resp.body[:120])))
+        why = (
+            f"HTTP {resp.status} redirect to {where} (redirects are never followed): "
+            if where
+            else ""
+        )
+        found["TRANSPORT-JSON"].append(
+            (why + "body is not a UTF-8 JSON object", "a JSON object", repr(resp.body[:120]))
+        )
     if resp.status != 200:
         found["TRANSPORT-HTTP-200"].append(("HTTP status is not 200", "200", str(resp.status)))
     media = (resp.header("content-type") or "").split(";")[0].strip().lower()
     if media != "application/json":
         found["TRANSPORT-CONTENT-TYPE"].append(
-            ("response Content-Type is not application/json", "application/json; charset=UTF-8",
-             resp.header("content-type") or "(absent)"))
+            (
+                "response Content-Type is not application/json",
+                "application/json; charset=UTF-8",
+                resp.header("content-type") or "(absent)",
+            )
+        )
     return found
 
 
-@check("RESP-SCHEMA", "RESP-LIMIT", "RESP-LIMIT-SOFT", applies=lambda ex: answered(ex) and ex.body is not None)
+@check(
+    "RESP-SCHEMA",
+    "RESP-LIMIT",
+    "RESP-LIMIT-SOFT",
+    applies=lambda ex: answered(ex) and ex.body is not None,
+)
 def response_schema(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     found: dict[str, list[Violation]] = {"RESP-SCHEMA": [], "RESP-LIMIT": [], "RESP-LIMIT-SOFT": []}
     for err in ctx.contract.validator(ctx.api.response).iter_errors(ex.body):
@@ -77,7 +100,12 @@ def response_schema(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]
             limit, size = err.validator_value, len(err.instance)
             soft = err.schema.get("x-label", "D") != "D" if isinstance(err.schema, dict) else False
             found["RESP-LIMIT-SOFT" if soft else "RESP-LIMIT"].append(
-                (f"{where} is {size} characters, over its limit", f"at most {limit} characters", str(size)))
+                (
+                    f"{where} is {size} characters, over its limit",
+                    f"at most {limit} characters",
+                    str(size),
+                )
+            )
             continue
         found["RESP-SCHEMA"].append((f"{where}: {err.message}", "the response schema", where))
     return found
@@ -88,8 +116,9 @@ def response_scalars(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]
     found: dict[str, list[Violation]] = {"RESP-STRING": [], "RESP-NO-EMPTY": []}
     for path, value in _leaves(ex.body):
         if isinstance(value, (bool, int, float)):
-            found["RESP-STRING"].append((f"{_path(path)} is a JSON {type(value).__name__}",
-                                         "a JSON string", repr(value)))
+            found["RESP-STRING"].append(
+                (f"{_path(path)} is a JSON {type(value).__name__}", "a JSON string", repr(value))
+            )
         elif value == "":
             found["RESP-NO-EMPTY"].append((f'{_path(path)} is ""', "omitted or null", '""'))
     return found
@@ -101,12 +130,15 @@ def result_semantics(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]
     code, status = ex.code, ex.status
     row = ctx.api.codes.get(code) if code else None
     if code is not None and row is None:
-        found["RESULT-CODE"].append((f"resultCode {code} is not in the {ctx.api.name} table",
-                                     "a documented code", code))
+        found["RESULT-CODE"].append(
+            (f"resultCode {code} is not in the {ctx.api.name} table", "a documented code", code)
+        )
     if status not in ("S", "F", "U"):
         found["RESULT-STATUS"].append(("resultStatus is not S, F or U", "S, F or U", repr(status)))
     elif row is not None and row.status != status:
-        found["RESULT-STATUS"].append((f"{code} is answered with status {status}", row.status, status))
+        found["RESULT-STATUS"].append(
+            (f"{code} is answered with status {status}", row.status, status)
+        )
     if row is None and status in ("S", "F", "U"):
         del found["RESULT-STATUS"]  # no row to compare against: not judged
     return found
@@ -120,31 +152,53 @@ def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violatio
     signed: list[Violation] = []
     headers: list[Violation] = []
     if time is not None and not signing.is_valid_time(time):
-        headers.append(("Response-Time is not ISO 8601 with an offset",
-                        "e.g. 2019-05-28T12:12:12+08:00", time))
+        headers.append(
+            ("Response-Time is not ISO 8601 with an offset", "e.g. 2019-05-28T12:12:12+08:00", time)
+        )
     if sig_header is None:
         if time is not None or ex.status == "S":
-            signed.append(("the response is not signed", "a Signature header",
-                           f"status {ex.status}, Response-Time {'present' if time else 'absent'}"))
+            signed.append(
+                (
+                    "the response is not signed",
+                    "a Signature header",
+                    f"status {ex.status}, Response-Time {'present' if time else 'absent'}",
+                )
+            )
         return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
     if resp.header("client-id") is None:
         headers.append(("a signed response lacks Client-Id", "Client-Id header", "(absent)"))
     try:
         sig = signing.parse_signature_header(sig_header)
     except ValueError as exc:
-        signed.append((f"the Signature header is malformed: {exc}", "algorithm=RSA256,keyVersion=..,signature=..",
-                       "(malformed)"))
+        signed.append(
+            (
+                f"the Signature header is malformed: {exc}",
+                "algorithm=RSA256,keyVersion=..,signature=..",
+                "(malformed)",
+            )
+        )
         return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
     if sig.algorithm != signing.ALGORITHM:
         signed.append(("the response signature algorithm is not RSA256", "RSA256", sig.algorithm))
     elif time is None:
-        signed.append(("a signed response lacks Response-Time, so it cannot be verified",
-                       "Response-Time header", "(absent)"))
+        signed.append(
+            (
+                "a signed response lacks Response-Time, so it cannot be verified",
+                "Response-Time header",
+                "(absent)",
+            )
+        )
     else:
         ids = {i for i in (resp.header("client-id"), ex.request.header("client-id")) if i}
-        contents = [signing.content_to_sign("POST", ex.request.uri, i, time, resp.body) for i in ids]
+        contents = [
+            signing.content_to_sign("POST", ex.request.uri, i, time, resp.body) for i in ids
+        ]
         if not any(signing.verify(c, sig.signature, ctx.peer_public_key) for c in contents):
-            signed.append(("the response signature does not verify with the wallet's public key",
-                           "a valid RSA256 signature over POST <uri>\\n<Client-Id>.<Response-Time>.<body>",
-                           "a signature that does not verify"))
+            signed.append(
+                (
+                    "the response signature does not verify with the wallet's public key",
+                    "a valid RSA256 signature over POST <uri>\\n<Client-Id>.<Response-Time>.<body>",
+                    "a signature that does not verify",
+                )
+            )
     return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}

@@ -17,16 +17,28 @@ REGENERATE = "conformance requirements --format markdown > docs/requirements.md"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    r = sub.add_parser("requirements", help="list the requirement catalogue",
-                       description="List every requirement the suite checks, with its ID, level and basis.")
-    r.add_argument("--format", choices=("text", "markdown", "json"), default="text",
-                   help=f"text (default), markdown (docs/requirements.md: {REGENERATE}) or json")
+    r = sub.add_parser(
+        "requirements",
+        help="list the requirement catalogue",
+        description="List every requirement the suite checks, with its ID, level and basis.",
+    )
+    r.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help=f"text (default), markdown (docs/requirements.md: {REGENERATE}) or json",
+    )
     r.add_argument("--api", help="only this API, e.g. inquiryUserInfo")
     r.add_argument("--family", help="only this requirement family, e.g. signature")
-    f = sub.add_parser("faults", help="list the faulty reference wallets and what catches them",
-                       description="List the faulty variants of the reference wallet (run --fault NAME) "
-                                   "and the requirements that catch each.")
-    f.add_argument("--markdown", action="store_true", help="print docs/faults.md: the table of faults")
+    f = sub.add_parser(
+        "faults",
+        help="list the faulty reference wallets and what catches them",
+        description="List the faulty variants of the reference wallet (run --fault NAME) "
+        "and the requirements that catch each.",
+    )
+    f.add_argument(
+        "--markdown", action="store_true", help="print docs/faults.md: the table of faults"
+    )
 
 
 def _cell(text: str) -> str:
@@ -34,32 +46,51 @@ def _cell(text: str) -> str:
 
 
 def markdown(cat: Catalogue) -> str:
-    """docs/requirements.md: every requirement, grouped by API and family, generated from the catalogue."""
+    """docs/requirements.md: every requirement, grouped by API and family, generated from the
+    catalogue."""
     reqs = sorted(cat, key=lambda r: (r.api, r.family, r.id))
     lines = [
         "# Requirements",
         "",
         f"Generated from the requirement catalogue by `{REGENERATE}`; do not edit by hand.",
         "",
-        "**MUST** fails certification, **SHOULD** is a warning; a profile may change a level in its",
-        "`[requirements]` table. Basis: " + "; ".join(f"**{k}** {v}" for k, v in LABELS.items()) + ".",
-        "Select a family's tests inside pytest with `-m family_<family>`, an API's with `-m <api>`.",
+        (
+            "**MUST** fails certification, **SHOULD** is a warning; a profile may change a level "
+            "in its"
+        ),
+        "`[requirements]` table. Basis: "
+        + "; ".join(f"**{k}** {v}" for k, v in LABELS.items())
+        + ".",
+        (
+            "Select a family's tests inside pytest with `-m family_<family>`, an API's with `-m "
+            "<api>`."
+        ),
         "",
         f"{len(reqs)} requirements.",
     ]
     for api, in_api in groupby(reqs, key=lambda r: r.api):
         lines += ["", f"## {api}"]
         for family, rows in groupby(in_api, key=lambda r: r.family):
-            lines += ["", f"### {family}", "", "| ID | level | basis | requirement | rule (source) |",
-                      "|---|---|---|---|---|"]
-            lines += [f"| `{r.id}` | {r.level} | {r.label} | {_cell(r.text)} | {_cell(r.rule)} "
-                      f"({_cell(r.source)}) |" for r in rows]
+            lines += [
+                "",
+                f"### {family}",
+                "",
+                "| ID | level | basis | requirement | rule (source) |",
+                "|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| `{r.id}` | {r.level} | {r.label} | {_cell(r.text)} | {_cell(r.rule)} "
+                f"({_cell(r.source)}) |"
+                for r in rows
+            ]
     return "\n".join(lines) + "\n"
 
 
 def _select(cat: Catalogue, api: str | None, family: str | None) -> list[Requirement]:
     rows: Iterable[Requirement] = cat
-    return [r for r in rows if (api is None or r.api == api) and (family is None or r.family == family)]
+    return [
+        r for r in rows if (api is None or r.api == api) and (family is None or r.family == family)
+    ]
 
 
 def requirements(args: argparse.Namespace) -> int:
@@ -68,8 +99,10 @@ def requirements(args: argparse.Namespace) -> int:
     cat = catalogue()
     rows = _select(cat, getattr(args, "api", None), getattr(args, "family", None))
     if not rows:
-        error(f"no requirement matches --api {args.api} --family {args.family}; "
-              "see `conformance requirements` for the names")
+        error(
+            f"no requirement matches --api {args.api} --family {args.family}; "
+            "see `conformance requirements` for the names"
+        )
         return EXIT_USAGE
     fmt = getattr(args, "format", "text")
     if fmt == "markdown":
@@ -91,6 +124,7 @@ def faults(args: argparse.Namespace) -> int:
 
     if getattr(args, "markdown", False):
         from ..reference.faultdoc import faults_markdown
+
         print(faults_markdown(), end="")
         return EXIT_OK
     for f in all_faults().values():

@@ -1,4 +1,5 @@
-"""`conformance diff OLD NEW`: the release gate; requirements that regressed or were fixed between two runs."""
+"""`conformance diff OLD NEW`: the release gate; requirements that regressed or were fixed
+between two runs."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ SEVERITY = {"failed": 2, "warned": 1}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("diff", help="compare two results JSON files; exit 1 on a regression",
-                       description="List requirements that regressed or were fixed between two runs. A regression "
-                                   "(a requirement that now fails or warns, or fails where it warned) exits 1 "
-                                   "unless a waiver in the new run accepts it; losing the CERTIFIED verdict "
-                                   "always exits 1 (a waived MUST never certifies).")
+    p = sub.add_parser(
+        "diff",
+        help="compare two results JSON files; exit 1 on a regression",
+        description="List requirements that regressed or were fixed between two runs. A regression "
+        "(a requirement that now fails or warns, or fails where it warned) exits 1 "
+        "unless a waiver in the new run accepts it; losing the CERTIFIED verdict "
+        "always exits 1 (a waived MUST never certifies).",
+    )
     p.add_argument("old", type=Path, help="results.json of the earlier run (e.g. the last release)")
     p.add_argument("new", type=Path, help="results.json of this run")
 
@@ -40,15 +44,22 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror}); give the path of a results.json")
+        raise ValueError(
+            f"{path}: cannot be read ({exc.strerror}); give the path of a results.json"
+        )
     except (ValueError, UnicodeDecodeError):
         raise ValueError(f"{path}: is not JSON; give the results.json a run wrote")
     if not isinstance(doc, dict) or doc.get("schema") != RESULTS_SCHEMA:
-        raise ValueError(f"{path}: is not a results document ({RESULTS_SCHEMA}); give the results.json a run wrote")
+        raise ValueError(
+            f"{path}: is not a results document ({RESULTS_SCHEMA}); give the results.json a run "
+            f"wrote"
+        )
     return doc
 
 
-def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
+def compare(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> tuple[list[str], list[str], list[str]]:
     """(regressions not waived, waived regressions, fixes), one line each."""
     before = {r["id"]: r for r in old["requirements"]}
     after = {r["id"]: r for r in new["requirements"]}
@@ -59,7 +70,10 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[list[str], 
         if severity(b) > severity(a):
             level = b["level"] if b else ""
             if b and b.get("waiver"):
-                accepted.append(f"{line} ({level}, waived by {b['waiver']['owner']} until {b['waiver']['expires']})")
+                accepted.append(
+                    f"{line} ({level}, waived by {b['waiver']['owner']} until "
+                    f"{b['waiver']['expires']})"
+                )
             else:
                 regressed.append(f"{line} ({level}: {b['text'] if b else ''})")
         elif severity(b) < severity(a):
@@ -74,13 +88,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if old["contract"]["digest"] != new["contract"]["digest"]:
-        print(f"note: the contract changed ({old['contract']['digest'][:19]} -> {new['contract']['digest'][:19]})")
+        print(
+            f"note: the contract changed ({old['contract']['digest'][:19]} -> "
+            f"{new['contract']['digest'][:19]})"
+        )
     print(f"verdict: {old['verdict']} -> {new['verdict']}")
     regressed, accepted, fixed = compare(old, new)
     if old["verdict"] == CERTIFIED != new["verdict"] and not regressed:
         # A waived MUST or a suite error loses certification even when no row's severity rose.
-        regressed.append("verdict: CERTIFIED -> NOT CERTIFIED (" + "; ".join(new.get("reasons", [])) + ")")
-    for title, lines in (("regressed", regressed), ("regressed, accepted by a waiver", accepted), ("fixed", fixed)):
+        regressed.append(
+            "verdict: CERTIFIED -> NOT CERTIFIED (" + "; ".join(new.get("reasons", [])) + ")"
+        )
+    for title, lines in (
+        ("regressed", regressed),
+        ("regressed, accepted by a waiver", accepted),
+        ("fixed", fixed),
+    ):
         print(f"{title}: {len(lines)}")
         for line in lines:
             print(f"  {line}")

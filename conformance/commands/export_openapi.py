@@ -13,11 +13,18 @@ from .term import error
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "export-openapi", help="write the contract as an OpenAPI 3.1 document (JSON)",
-        description="Generate OpenAPI 3.1 from schemas/: the JSON Schemas as components, both operations, "
-                    "their headers and result codes. Paths are placeholders unless --profile gives them.")
-    p.add_argument("-o", "--output", type=Path, help="write to this file (default: standard output)")
-    p.add_argument("--profile", type=Path, help="take the operations' paths from this target profile")
+        "export-openapi",
+        help="write the contract as an OpenAPI 3.1 document (JSON)",
+        description="Generate OpenAPI 3.1 from schemas/: the JSON Schemas as components, both "
+        "operations, "
+        "their headers and result codes. Paths are placeholders unless --profile gives them.",
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, help="write to this file (default: standard output)"
+    )
+    p.add_argument(
+        "--profile", type=Path, help="take the operations' paths from this target profile"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("-v", "--verbose", action="store_true", help="also name the components written")
 

@@ -26,29 +26,53 @@ FILL = {
     "client_id": "the Client-Id your wallet knows Alipay+ by, e.g. SANDBOX_5YC47N2ZQHJ004124",
     "psp_id": "the pspId Alipay+ assigned to your wallet",
     "path": "the path your wallet registered for inquiryUserInfo, starting with /",
-    "wallet_public_key": "the path to your wallet's RSA public key (PEM or bare base64), or PEM text",
+    "wallet_public_key": (
+        "the path to your wallet's RSA public key (PEM or bare base64), or PEM text"
+    ),
 }
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "init", help="scaffold a target profile and a suite key pair for a new wallet",
-        description="Write a commented target profile and an RSA-2048 key pair the suite signs with, "
-                    "then print the public key your wallet must register. Non-interactive: values "
-                    "not given as options are written as placeholders to fill in.")
+        "init",
+        help="scaffold a target profile and a suite key pair for a new wallet",
+        description="Write a commented target profile and an RSA-2048 key pair the suite signs "
+        "with, "
+        "then print the public key your wallet must register. Non-interactive: values "
+        "not given as options are written as placeholders to fill in.",
+    )
     p.add_argument("--dir", type=Path, default=Path("."), help="folder to write into (default: .)")
-    p.add_argument("--profile", default="staging.toml", help="profile file name (default: staging.toml)")
+    p.add_argument(
+        "--profile", default="staging.toml", help="profile file name (default: staging.toml)"
+    )
     p.add_argument("--base-url", help="the wallet's staging base URL")
     p.add_argument("--client-id", help="the Client-Id the suite presents as Alipay+")
     p.add_argument("--psp-id", help="the pspId Alipay+ assigned to the wallet")
-    p.add_argument("--acquirer-id", default=DEFAULT_ACQUIRER, help=f"acquirerId to send (default {DEFAULT_ACQUIRER})")
-    p.add_argument("--path", help="the wallet's inquiryUserInfo path, e.g. /v1/alipayplus/inquiryUserInfo")
-    p.add_argument("--wallet-public-key", help="path to the wallet's public key, as written in the profile")
-    p.add_argument("--token-env", default=TOKEN_ENV,
-                   help=f"environment variable holding a valid access token (default {TOKEN_ENV})")
-    p.add_argument("--key-format", choices=("pkcs1", "pkcs8"), default="pkcs1",
-                   help="private key format: pkcs1 (Python SDK, default) or pkcs8 (Java SDK)")
-    p.add_argument("-i", "--interactive", action="store_true", help="ask for each value not given as an option")
+    p.add_argument(
+        "--acquirer-id",
+        default=DEFAULT_ACQUIRER,
+        help=f"acquirerId to send (default {DEFAULT_ACQUIRER})",
+    )
+    p.add_argument(
+        "--path", help="the wallet's inquiryUserInfo path, e.g. /v1/alipayplus/inquiryUserInfo"
+    )
+    p.add_argument(
+        "--wallet-public-key", help="path to the wallet's public key, as written in the profile"
+    )
+    p.add_argument(
+        "--token-env",
+        default=TOKEN_ENV,
+        help=f"environment variable holding a valid access token (default {TOKEN_ENV})",
+    )
+    p.add_argument(
+        "--key-format",
+        choices=("pkcs1", "pkcs8"),
+        default="pkcs1",
+        help="private key format: pkcs1 (Python SDK, default) or pkcs8 (Java SDK)",
+    )
+    p.add_argument(
+        "-i", "--interactive", action="store_true", help="ask for each value not given as an option"
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the public key")
     p.add_argument("-v", "--verbose", action="store_true", help="also print the profile written")
@@ -133,29 +157,42 @@ def _ask(values: dict[str, str | None], prompt: Callable[[str], str]) -> None:
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
-    """Create the file with its permissions from the start, so a private key is never world-readable."""
+    """Create the file with its permissions from the start, so a private key is never
+    world-readable."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
-    os.chmod(path, mode)  # O_CREAT's mode is masked by the umask, and an existing file keeps its own
+    os.chmod(
+        path, mode
+    )  # O_CREAT's mode is masked by the umask, and an existing file keeps its own
 
 
 def run(args: argparse.Namespace) -> int:
     from .. import signing
 
     folder: Path = args.dir
-    profile, private, public = folder / args.profile, folder / "keys/suite-private.pem", folder / "keys/suite-public.pem"
+    profile, private, public = (
+        folder / args.profile,
+        folder / "keys/suite-private.pem",
+        folder / "keys/suite-public.pem",
+    )
     existing = [p for p in (profile, private, public) if p.exists()]
     if existing and not args.force:
-        error(f"{', '.join(map(str, existing))} already exist(s); pass --force to overwrite, "
-              "or --dir to write elsewhere")
+        error(
+            f"{', '.join(map(str, existing))} already exist(s); pass --force to overwrite, "
+            "or --dir to write elsewhere"
+        )
         return EXIT_USAGE
     wallet_key = args.wallet_public_key
     if wallet_key and not (folder / wallet_key).exists() and Path(wallet_key).exists():
         wallet_key = str(Path(wallet_key).resolve())  # given relative to here, not to the profile
     values: dict[str, str | None] = {
-        "base_url": args.base_url, "client_id": args.client_id, "psp_id": args.psp_id,
-        "acquirer_id": args.acquirer_id, "path": args.path, "wallet_public_key": wallet_key,
+        "base_url": args.base_url,
+        "client_id": args.client_id,
+        "psp_id": args.psp_id,
+        "acquirer_id": args.acquirer_id,
+        "path": args.path,
+        "wallet_public_key": wallet_key,
         "token_env": args.token_env,
     }
     if args.interactive:
@@ -176,24 +213,38 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet:
         print(pem, end="")
     else:
-        _explain(values, profile, (private, public), pem, signing.public_key_base64(key.public_key()))
+        _explain(
+            values, profile, (private, public), pem, signing.public_key_base64(key.public_key())
+        )
         if args.verbose:
             print("\n" + profile.read_text(encoding="utf-8"))
     return EXIT_OK
 
 
-def _explain(values: Mapping[str, str | None], profile: Path, keys: tuple[Path, Path], pem: str,
-             one_line: str) -> None:
+def _explain(
+    values: Mapping[str, str | None],
+    profile: Path,
+    keys: tuple[Path, Path],
+    pem: str,
+    one_line: str,
+) -> None:
     """What was written, the key to register, the SDKs' key formats, and what to do next."""
     missing = [name for name in FILL if not values.get(name)]
-    print(f"Wrote {profile}, {keys[0]} (mode 0600: keep it secret, never commit it) and {keys[1]}.\n")
-    print("Register this public key with your staging wallet as Alipay+'s key "
-          f"(Client-Id {values['client_id'] or 'of the profile'}, keyVersion 1):\n")
+    print(
+        f"Wrote {profile}, {keys[0]} (mode 0600: keep it secret, never commit it) and {keys[1]}.\n"
+    )
+    print(
+        "Register this public key with your staging wallet as Alipay+'s key "
+        f"(Client-Id {values['client_id'] or 'of the profile'}, keyVersion 1):\n"
+    )
     print(pem)
     print(f"The same key as one base64 line (X.509 SubjectPublicKeyInfo DER):\n{one_line}\n")
     print(SDK_FORMATS + "\n")
     print("Next:")
     if missing:
         print(f"  - fill in {', '.join(missing)} in {profile}")
-    print(f"  - export {values['token_env']}=<a valid access token your wallet issued for a test user>")
+    print(
+        f"  - export {values['token_env']}=<a valid access token your wallet issued for a test "
+        f"user>"
+    )
     print(f"  - conformance run --profile {profile}")

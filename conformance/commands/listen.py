@@ -1,4 +1,5 @@
-"""`conformance listen`: serve the prepareAuthInfo gateway passively, judge what arrives, report like run."""
+"""`conformance listen`: serve the prepareAuthInfo gateway passively, judge what arrives, report
+like run."""
 
 from __future__ import annotations
 
@@ -10,14 +11,26 @@ from ..exitcodes import EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("listen", help="serve the prepareAuthInfo gateway for a while and judge what the wallet sends",
-                       description="Serve the profile's [gateway] for --duration seconds (scan QR codes meanwhile), "
-                                   "judge every request that arrives and write the report.")
-    p.add_argument("--profile", type=Path, required=True, help="target profile (TOML) with a [gateway] section")
+    p = sub.add_parser(
+        "listen",
+        help="serve the prepareAuthInfo gateway for a while and judge what the wallet sends",
+        description="Serve the profile's [gateway] for --duration seconds (scan QR codes "
+        "meanwhile), "
+        "judge every request that arrives and write the report.",
+    )
+    p.add_argument(
+        "--profile", type=Path, required=True, help="target profile (TOML) with a [gateway] section"
+    )
     p.add_argument("--duration", type=float, default=120.0, help="seconds to listen (default 120)")
-    p.add_argument("--scenario", default="success",
-                   help="how the gateway replies, e.g. f-PROCESS_FAIL or u-UNKNOWN_EXCEPTION (default success)")
-    p.add_argument("--report", type=Path, default=Path("reports/report.html"), help="HTML report path")
+    p.add_argument(
+        "--scenario",
+        default="success",
+        help="how the gateway replies, e.g. f-PROCESS_FAIL or u-UNKNOWN_EXCEPTION (default "
+        "success)",
+    )
+    p.add_argument(
+        "--report", type=Path, default=Path("reports/report.html"), help="HTML report path"
+    )
     p.add_argument("--results", type=Path, help="results JSON path (default: beside the report)")
     p.add_argument("--junit", type=Path, help="JUnit XML path (default: beside the report)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
@@ -43,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _refuse(str(exc))
     if profile.gateway is None:
-        return _refuse(f"{args.profile}: [gateway] is missing; add [gateway] with host, port and path")
+        return _refuse(
+            f"{args.profile}: [gateway] is missing; add [gateway] with host, port and path"
+        )
     # Every other option of `run` keeps its default, whatever options `run` gains.
     parser = argparse.ArgumentParser(prog="conformance")
     run_command.add_parser(parser.add_subparsers(dest="command"))
@@ -51,9 +66,18 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (("--results", args.results), ("--junit", args.junit)):
         argv += [flag, str(value)] if value else []
     forwarded = parser.parse_args(argv + (["-q"] if args.quiet else []))
-    forwarded.pytest_extra = ["--conformance-listen", str(args.duration), "--conformance-scenario", args.scenario]
+    forwarded.pytest_extra = [
+        "--conformance-listen",
+        str(args.duration),
+        "--conformance-scenario",
+        args.scenario,
+    ]
     if not args.quiet:
         gw = profile.gateway
-        print(f"listening for prepareAuthInfo on http://{gw.host}:{gw.port}{gw.path} for {args.duration:g} s, "
-              f"replying {args.scenario}", flush=True)
+        print(
+            f"listening for prepareAuthInfo on http://{gw.host}:{gw.port}{gw.path} for "
+            f"{args.duration:g} s, "
+            f"replying {args.scenario}",
+            flush=True,
+        )
     return run_command.run(forwarded)

@@ -11,27 +11,42 @@ from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("package", help="archive a CERTIFIED run's report, results, JUnit and transcript",
-                       description="Write one zip with report.html, results.json, junit.xml, transcript.jsonl "
-                                   "and a manifest of their SHA-256 digests, signed with --sign-key when given. "
-                                   "Refused (exit 1) unless the run is CERTIFIED and its files verify.")
-    p.add_argument("--report", type=Path, default=Path("reports/report.html"),
-                   help="the run's HTML report; its results, JUnit and transcript are read beside it")
-    p.add_argument("--out", type=Path, help="archive path (default: certification.zip beside the report)")
-    p.add_argument("--sign-key", type=Path, help="the certifier's RSA private key (PEM): sign the manifest")
+    p = sub.add_parser(
+        "package",
+        help="archive a CERTIFIED run's report, results, JUnit and transcript",
+        description="Write one zip with report.html, results.json, junit.xml, transcript.jsonl "
+        "and a manifest of their SHA-256 digests, signed with --sign-key when given. "
+        "Refused (exit 1) unless the run is CERTIFIED and its files verify.",
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=Path("reports/report.html"),
+        help="the run's HTML report; its results, JUnit and transcript are read beside it",
+    )
+    p.add_argument(
+        "--out", type=Path, help="archive path (default: certification.zip beside the report)"
+    )
+    p.add_argument(
+        "--sign-key", type=Path, help="the certifier's RSA private key (PEM): sign the manifest"
+    )
 
 
 def _read(report: Path) -> dict[str, bytes]:
     """The report and the files `conformance run` wrote beside it."""
     from ..report.archive import CONTENT, REPORT
+
     files = {}
     for name in CONTENT:
         path = report if name == REPORT else report.with_name(name)
         try:
             files[name] = path.read_bytes()
         except OSError as exc:
-            raise ConfigError(str(path), f"cannot be read ({exc.strerror})",
-                              "package the folder `conformance run` wrote its report to")
+            raise ConfigError(
+                str(path),
+                f"cannot be read ({exc.strerror})",
+                "package the folder `conformance run` wrote its report to",
+            )
     return files
 
 
@@ -47,10 +62,17 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    checks, results = check_html(files[archive.REPORT].decode("utf-8", "replace"), files[archive.RESULTS])
+    checks, results = check_html(
+        files[archive.REPORT].decode("utf-8", "replace"), files[archive.RESULTS]
+    )
     if results is not None:
         checks += check_transcript(results, files[archive.TRANSCRIPT])
-        checks.append(Check(junit.render(results) == files[archive.JUNIT], "junit.xml is rendered from the results"))
+        checks.append(
+            Check(
+                junit.render(results) == files[archive.JUNIT],
+                "junit.xml is rendered from the results",
+            )
+        )
     bad = [c for c in checks if not c.ok]
     if bad or results is None:
         print("conformance: package refused: the report does not verify", file=sys.stderr)

@@ -10,15 +10,27 @@ from ..exitcodes import EXIT_CERTIFIED, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    w = sub.add_parser("reference-wallet", help="serve the reference wallet and print a profile for it")
+    w = sub.add_parser(
+        "reference-wallet", help="serve the reference wallet and print a profile for it"
+    )
     w.add_argument("--port", type=int, default=8470)
     w.add_argument("--host", default="127.0.0.1")
     w.add_argument("--fault", help="serve this faulty variant instead")
-    w.add_argument("--profile-out", type=Path, help="write the profile to this file instead of printing it")
-    w.add_argument("--register-key", type=Path, metavar="FILE",
-                   help="accept requests signed with this public key (e.g. keys/suite-public.pem from init)")
-    w.add_argument("--public-key-out", type=Path, metavar="FILE",
-                   help="write the wallet's public key here (the profile's wallet_public_key)")
+    w.add_argument(
+        "--profile-out", type=Path, help="write the profile to this file instead of printing it"
+    )
+    w.add_argument(
+        "--register-key",
+        type=Path,
+        metavar="FILE",
+        help="accept requests signed with this public key (e.g. keys/suite-public.pem from init)",
+    )
+    w.add_argument(
+        "--public-key-out",
+        type=Path,
+        metavar="FILE",
+        help="write the wallet's public key here (the profile's wallet_public_key)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,27 +38,37 @@ def run(args: argparse.Namespace) -> int:
 
     from ..reference.data import GATEWAY_PATH, profile_toml
     from ..reference.faults import all_faults, make_wallet
+
     FAULTS = all_faults()
 
     if args.fault and args.fault not in FAULTS:
-        print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",
-              file=sys.stderr)
+        print(
+            f"conformance: error: --fault {args.fault} is unknown; choose from "
+            f"{', '.join(sorted(FAULTS))}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     wallet = make_wallet(args.fault)
     if args.register_key:
         from .. import signing
         from ..reference import data
+
         try:
             key = signing.load_public_key(args.register_key.read_bytes())
         except (OSError, ValueError) as exc:
-            print(f"conformance: error: --register-key {args.register_key} is not a readable RSA public key "
-                  f"({exc}); give the suite-public.pem conformance init wrote", file=sys.stderr)
+            print(
+                f"conformance: error: --register-key {args.register_key} is not a readable RSA "
+                f"public key "
+                f"({exc}); give the suite-public.pem conformance init wrote",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         # as a wallet team registers the suite's key for Alipay+'s Client-Id and keyVersion
         registered = {**wallet.clients[data.ALIPAYPLUS_CLIENT_ID], data.KEY_VERSION: key}
         wallet.clients = {**wallet.clients, data.ALIPAYPLUS_CLIENT_ID: registered}
     if args.public_key_out:
         from ..reference.data import testdata
+
         args.public_key_out.write_bytes(testdata("wallet-public.pem").read_bytes())
         print(f"wallet public key written to {args.public_key_out}", flush=True)
     # The suite's gateway listens on the next port; the served wallet's client is pointed at it.

@@ -1,4 +1,5 @@
-"""`conformance render`: the certification report of a results JSON alone, as one standalone HTML page."""
+"""`conformance render`: the certification report of a results JSON alone, as one standalone HTML
+page."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("render", help="render the certification report of a results JSON as one HTML page",
-                       description="Render the same certification sections `conformance run` puts in its report, "
-                                   "from a results.json alone (e.g. one received from a partner).")
+    p = sub.add_parser(
+        "render",
+        help="render the certification report of a results JSON as one HTML page",
+        description="Render the same certification sections `conformance run` puts in its report, "
+        "from a results.json alone (e.g. one received from a partner).",
+    )
     p.add_argument("results", type=Path, help="results.json written by `conformance run`")
-    p.add_argument("--out", type=Path, help="HTML path (default: certification.html beside the results)")
+    p.add_argument(
+        "--out", type=Path, help="HTML path (default: certification.html beside the results)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,8 +31,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         data = args.results.read_bytes()
     except OSError as exc:
-        print(f"conformance: error: {args.results}: cannot be read ({exc.strerror}); give a results.json path",
-              file=sys.stderr)
+        print(
+            f"conformance: error: {args.results}: cannot be read ({exc.strerror}); give a "
+            f"results.json path",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     checks, results = check_results(data, args.results.name)
     if results is None or not all(c.ok for c in checks):

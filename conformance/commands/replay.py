@@ -1,4 +1,5 @@
-"""`conformance replay`: re-send a requirement's recorded minimal failing case, re-signed now, and judge it."""
+"""`conformance replay`: re-send a requirement's recorded minimal failing case, re-signed now,
+and judge it."""
 
 from __future__ import annotations
 
@@ -15,14 +16,28 @@ from ..model import Case, Exchange, Outcome
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("replay", help="re-send the recorded failing case of a requirement and judge it again",
-                       description="Re-send the minimal failing case a run recorded for one requirement, "
-                                   "signed afresh, print the exchange and the outcomes; exit 1 while it fails.")
-    p.add_argument("--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet")
-    p.add_argument("--fault", help="with no profile: replay against this faulty variant of the reference wallet")
-    p.add_argument("--results", type=Path, default=Path("reports/results.json"), help="results JSON of the run")
-    p.add_argument("--requirement", required=True, metavar="ID", help="requirement ID, e.g. IUI-SCOPE-NO-EXTRA")
-    p.add_argument("--evidence", type=int, default=1, metavar="N", help="which recorded failure (default 1)")
+    p = sub.add_parser(
+        "replay",
+        help="re-send the recorded failing case of a requirement and judge it again",
+        description="Re-send the minimal failing case a run recorded for one requirement, "
+        "signed afresh, print the exchange and the outcomes; exit 1 while it fails.",
+    )
+    p.add_argument(
+        "--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet"
+    )
+    p.add_argument(
+        "--fault",
+        help="with no profile: replay against this faulty variant of the reference wallet",
+    )
+    p.add_argument(
+        "--results", type=Path, default=Path("reports/results.json"), help="results JSON of the run"
+    )
+    p.add_argument(
+        "--requirement", required=True, metavar="ID", help="requirement ID, e.g. IUI-SCOPE-NO-EXTRA"
+    )
+    p.add_argument(
+        "--evidence", type=int, default=1, metavar="N", help="which recorded failure (default 1)"
+    )
 
 
 def recorded(results_path: Path, rid: str, index: int) -> Mapping[str, Any]:
@@ -32,13 +47,20 @@ def recorded(results_path: Path, rid: str, index: int) -> Mapping[str, Any]:
         results = json.loads(results_path.read_text(encoding="utf-8"))
         rows = {r["id"]: r for r in results["requirements"]}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(where, f"is not a readable results document ({exc})", "run `conformance run` first")
+        raise ConfigError(
+            where, f"is not a readable results document ({exc})", "run `conformance run` first"
+        )
     if rid not in rows:
-        raise ConfigError(f"--requirement {rid}", "is not in the results", "see `conformance requirements`")
+        raise ConfigError(
+            f"--requirement {rid}", "is not in the results", "see `conformance requirements`"
+        )
     evidence = [e for e in rows[rid].get("evidence", []) if e.get("cases")]
     if not evidence:
-        raise ConfigError(f"--requirement {rid}", f"has no recorded failure in {results_path}",
-                          "replay a requirement the run reports as failed or warned")
+        raise ConfigError(
+            f"--requirement {rid}",
+            f"has no recorded failure in {results_path}",
+            "replay a requirement the run reports as failed or warned",
+        )
     if not 1 <= index <= len(evidence):
         raise ConfigError(f"--evidence {index}", "is out of range", f"choose 1 to {len(evidence)}")
     chosen: Mapping[str, Any] = evidence[index - 1]
@@ -55,11 +77,15 @@ def _target(args: argparse.Namespace) -> tuple[Any, str | None]:
         return load(args.profile, catalogue()), None
     faults = all_faults()
     if args.fault and args.fault not in faults:
-        raise ConfigError(f"--fault {args.fault}", "is unknown", f"choose from {', '.join(sorted(faults))}")
+        raise ConfigError(
+            f"--fault {args.fault}", "is unknown", f"choose from {', '.join(sorted(faults))}"
+        )
     return reference_profile(), args.fault or "reference"
 
 
-def judge_again(engine: Any, cases: Sequence[Case], rid: str) -> tuple[list[Exchange], list[Outcome]]:
+def judge_again(
+    engine: Any, cases: Sequence[Case], rid: str
+) -> tuple[list[Exchange], list[Outcome]]:
     """Send the cases, judge each, and the group they form when the requirement judges groups."""
     from ..checks import judge
     from ..checks.groups import GROUPS
@@ -99,8 +125,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (KeyError, TypeError, ValueError) as exc:
-        print(f"conformance: error: --results {args.results}: a recorded case is malformed ({exc}); "
-              "re-run `conformance run`", file=sys.stderr)
+        print(
+            f"conformance: error: --results {args.results}: a recorded case is malformed ({exc}); "
+            "re-run `conformance run`",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     levels = catalogue().with_levels(profile.levels)
     print(f"replaying {args.requirement} from {ev.get('test', '?')} (seed {ev.get('seed', '?')})")
@@ -110,9 +139,17 @@ def run(args: argparse.Namespace) -> int:
             _print_exchange(exchange_evidence(ex, engine.redactor))
         for o in sorted(outcomes, key=lambda o: (o.ok, o.requirement)):
             if not o.ok or o.requirement == args.requirement:
-                state = "passed" if o.ok else ("FAILED" if levels[o.requirement].level == "MUST" else "WARNED")
-                detail = f": {engine.redactor(o.message)}; expected {engine.redactor(o.expected)}, " \
-                         f"got {engine.redactor(o.received)}" if not o.ok else ""
+                state = (
+                    "passed"
+                    if o.ok
+                    else ("FAILED" if levels[o.requirement].level == "MUST" else "WARNED")
+                )
+                detail = (
+                    f": {engine.redactor(o.message)}; expected {engine.redactor(o.expected)}, "
+                    f"got {engine.redactor(o.received)}"
+                    if not o.ok
+                    else ""
+                )
                 print(f"{state} {o.requirement}{detail}")
     still = any(o.requirement == args.requirement and not o.ok for o in outcomes)
     print(f"{args.requirement}: {'reproduced, still failing' if still else 'passes now'}")

@@ -14,25 +14,59 @@ SUITE = Path(__file__).resolve().parent.parent / "suite"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("run", help="certify a wallet (the embedded reference wallet without --profile)",
-                       description="Certify the wallet a profile describes; exit 0 only when certified.",
-                       epilog=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet")
-    p.add_argument("--fault", help="with no profile: certify this faulty variant of the reference wallet")
-    p.add_argument("--report", type=Path, default=Path("reports/report.html"), help="HTML report path")
+    p = sub.add_parser(
+        "run",
+        help="certify a wallet (the embedded reference wallet without --profile)",
+        description="Certify the wallet a profile describes; exit 0 only when certified.",
+        epilog=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet"
+    )
+    p.add_argument(
+        "--fault", help="with no profile: certify this faulty variant of the reference wallet"
+    )
+    p.add_argument(
+        "--report", type=Path, default=Path("reports/report.html"), help="HTML report path"
+    )
     p.add_argument("--results", type=Path, help="results JSON path (default: beside the report)")
     p.add_argument("--junit", type=Path, help="JUnit XML path (default: beside the report)")
-    p.add_argument("--examples", type=int, default=25, help="hypothesis examples per property (default 25)")
-    p.add_argument("--seed", type=int, help="seed for a reproducible random run (default: derandomized)")
-    p.add_argument("--only", action="append", default=[], metavar="TEST", help="run only this suite test")
-    p.add_argument("--rate", type=float, help="requests per second, 0 for unlimited (default: the profile's "
-                   "[limits] rate, else 20; unlimited for the embedded reference wallet)")
-    p.add_argument("--workers", type=int, help="requests in flight at once (default: [limits] workers, else 8)")
-    p.add_argument("--max-requests", type=int, help="request budget; tests left when it is spent are not run")
-    p.add_argument("--ca-bundle", type=Path, help="PEM file of the CAs to trust for an https target (private CA)")
-    p.add_argument("--waivers", type=Path, help="waiver file (TOML) of accepted deviations; a waived MUST "
-                                                "makes the run non-certifying (docs/report.md)")
-    p.add_argument("--sign-key", type=Path, help="the certifier's RSA private key (PEM): sign results.json")
+    p.add_argument(
+        "--examples", type=int, default=25, help="hypothesis examples per property (default 25)"
+    )
+    p.add_argument(
+        "--seed", type=int, help="seed for a reproducible random run (default: derandomized)"
+    )
+    p.add_argument(
+        "--only", action="append", default=[], metavar="TEST", help="run only this suite test"
+    )
+    p.add_argument(
+        "--rate",
+        type=float,
+        help="requests per second, 0 for unlimited (default: the profile's "
+        "[limits] rate, else 20; unlimited for the embedded reference wallet)",
+    )
+    p.add_argument(
+        "--workers", type=int, help="requests in flight at once (default: [limits] workers, else 8)"
+    )
+    p.add_argument(
+        "--max-requests", type=int, help="request budget; tests left when it is spent are not run"
+    )
+    p.add_argument(
+        "--ca-bundle",
+        type=Path,
+        help="PEM file of the CAs to trust for an https target (private CA)",
+    )
+    p.add_argument(
+        "--waivers",
+        type=Path,
+        help="waiver file (TOML) of accepted deviations; a waived MUST "
+        "makes the run non-certifying (docs/report.md)",
+    )
+    p.add_argument(
+        "--sign-key", type=Path, help="the certifier's RSA private key (PEM): sign results.json"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
     p.add_argument("-v", "--verbose", action="store_true", help="list every suite test")
 
@@ -41,19 +75,37 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     report = args.report.resolve()
     results = (args.results or report.with_name("results.json")).resolve()
     junit = (args.junit or report.with_name("junit.xml")).resolve()
-    out = [str(SUITE), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
-           f"--html={report}", "--self-contained-html",
-           "--conformance-results", str(results), "--conformance-junit", str(junit),
-           "--conformance-transcript", str(report.with_name("transcript.jsonl")),
-           "--conformance-examples", str(args.examples), "-p", "no:cacheprovider"]
+    out = [
+        str(SUITE),
+        "-c",
+        str(SUITE / "pytest.ini"),
+        "--rootdir",
+        str(SUITE),
+        f"--html={report}",
+        "--self-contained-html",
+        "--conformance-results",
+        str(results),
+        "--conformance-junit",
+        str(junit),
+        "--conformance-transcript",
+        str(report.with_name("transcript.jsonl")),
+        "--conformance-examples",
+        str(args.examples),
+        "-p",
+        "no:cacheprovider",
+    ]
     if args.profile:
         out += ["--conformance-profile", str(args.profile.resolve())]
     else:
         out += ["--conformance-reference", args.fault or "reference"]
     if args.seed is not None:
         out += ["--conformance-seed", str(args.seed)]
-    for opt, value in (("rate", args.rate), ("workers", args.workers), ("max-requests", args.max_requests),
-                       ("ca-bundle", args.ca_bundle and args.ca_bundle.resolve())):
+    for opt, value in (
+        ("rate", args.rate),
+        ("workers", args.workers),
+        ("max-requests", args.max_requests),
+        ("ca-bundle", args.ca_bundle and args.ca_bundle.resolve()),
+    ):
         if value is not None:
             out += [f"--conformance-{opt}", str(value)]
     if args.waivers:
@@ -82,27 +134,40 @@ def run(args: argparse.Namespace) -> int:
         if args.waivers:
             from ..catalogue import catalogue
             from ..waivers import load as load_waivers
+
             load_waivers(args.waivers, catalogue())
         from ..report.integrity import load_private
+
         key = load_private(args.sign_key) if args.sign_key else None
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.profile and args.fault:
         from ..reference.faults import all_faults
+
         FAULTS = all_faults()
         if args.fault not in FAULTS and args.fault != "reference":
-            print(f"conformance: error: --fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}",
-                  file=sys.stderr)
+            print(
+                f"conformance: error: --fault {args.fault} is unknown; choose from "
+                f"{', '.join(sorted(FAULTS))}",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
-    for flag, value, low in (("--rate", args.rate, 0), ("--workers", args.workers, 1),
-                             ("--max-requests", args.max_requests, 0)):
+    for flag, value, low in (
+        ("--rate", args.rate, 0),
+        ("--workers", args.workers, 1),
+        ("--max-requests", args.max_requests, 0),
+    ):
         if value is not None and value < low:
-            print(f"conformance: error: {flag} {value:g} is below {low}; pass a number of at least {low}",
-                  file=sys.stderr)
+            print(
+                f"conformance: error: {flag} {value:g} is below {low}; pass a number of at least "
+                f"{low}",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
     if args.ca_bundle is not None:
         from ..tls import Tls
+
         try:
             Tls(ca_bundle=args.ca_bundle).context()
         except ConfigError as exc:
@@ -114,13 +179,18 @@ def run(args: argparse.Namespace) -> int:
     results_path.with_name(results_path.name + ".sig").unlink(missing_ok=True)
     code = pytest.main(argv)
     if not results_path.exists():
-        print(f"conformance: error: the run did not complete (pytest exit {int(code)})", file=sys.stderr)
+        print(
+            f"conformance: error: the run did not complete (pytest exit {int(code)})",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     results = json.loads(results_path.read_text(encoding="utf-8"))
     if key is not None:
         from ..report.integrity import signature_document
+
         results_path.with_name(results_path.name + ".sig").write_bytes(
-            signature_document(results_path.read_bytes(), key))
+            signature_document(results_path.read_bytes(), key)
+        )
     verdict = paint(results["verdict"], GREEN if results["verdict"] == "CERTIFIED" else RED)
     print(f"{verdict}: report {args.report}, results {results_path}")
     if results["verdict"] == "CERTIFIED":

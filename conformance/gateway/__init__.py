@@ -1,1 +1,2 @@
-"""prepareAuthInfo with the wallet as client: the suite plays the Alipay+ gateway and judges the wallet."""
+"""prepareAuthInfo with the wallet as client: the suite plays the Alipay+ gateway and judges the
+wallet."""

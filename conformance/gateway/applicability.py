@@ -1,4 +1,5 @@
-"""Which prepareAuthInfo requirements a run can judge, from the profile's optional sections and the mode."""
+"""Which prepareAuthInfo requirements a run can judge, from the profile's optional sections and
+the mode."""
 
 from __future__ import annotations
 
@@ -8,10 +9,24 @@ from ..catalogue import Requirement
 from ..profile import Profile
 from .scenarios import DROP, LATE, TRAFFIC, Scenario, status
 
-# Judged only in flows the suite starts through a trigger (it knows the authUrl and hears the outcome).
-TRIGGERED = frozenset({"PAI-TRIGGER", "PAI-REQ-AUTHURL", "PAI-S-REDIRECT", "PAI-F-STOPS", "PAI-F-NO-RETRY",
-                       "PAI-RETRY-U", "PAI-RETRY-SILENCE", "PAI-RETRY-SAME", "PAI-RETRY-BOUNDED",
-                       "PAI-RETRY-BACKOFF", "PAI-VERIFY-RESPONSE", "PAI-MALFORMED-SAFE"})
+# Judged only in flows the suite starts through a trigger (it knows the authUrl and hears the
+# outcome).
+TRIGGERED = frozenset(
+    {
+        "PAI-TRIGGER",
+        "PAI-REQ-AUTHURL",
+        "PAI-S-REDIRECT",
+        "PAI-F-STOPS",
+        "PAI-F-NO-RETRY",
+        "PAI-RETRY-U",
+        "PAI-RETRY-SILENCE",
+        "PAI-RETRY-SAME",
+        "PAI-RETRY-BOUNDED",
+        "PAI-RETRY-BACKOFF",
+        "PAI-VERIFY-RESPONSE",
+        "PAI-MALFORMED-SAFE",
+    }
+)
 
 
 def listened(scenario: Scenario) -> frozenset[str]:
@@ -20,7 +35,10 @@ def listened(scenario: Scenario) -> frozenset[str]:
     if status(first) == "F":
         return frozenset({"PAI-F-NO-RETRY"})
     if status(first) == "U":
-        return frozenset({"PAI-RETRY-U", "PAI-RETRY-SAME"} | ({"PAI-RETRY-BACKOFF"} if first == TRAFFIC else set()))
+        return frozenset(
+            {"PAI-RETRY-U", "PAI-RETRY-SAME"}
+            | ({"PAI-RETRY-BACKOFF"} if first == TRAFFIC else set())
+        )
     if first in (LATE, DROP):
         return frozenset({"PAI-RETRY-SILENCE", "PAI-RETRY-SAME"})
     return frozenset()
@@ -31,11 +49,17 @@ def _reason(req: Requirement, profile: Profile, listen: Scenario | None) -> str 
     if listen is not None and role != "PAI":
         return "`conformance listen` serves only the prepareAuthInfo gateway"
     if role == "PAS":
-        return None if profile.provider else "no [provider] in the profile: no Alipay+-side server to verify"
+        return (
+            None
+            if profile.provider
+            else "no [provider] in the profile: no Alipay+-side server to verify"
+        )
     if role != "PAI":
         return None
     if profile.gateway is None:
-        return "no [gateway] in the profile: the wallet was not certified as a prepareAuthInfo client"
+        return (
+            "no [gateway] in the profile: the wallet was not certified as a prepareAuthInfo client"
+        )
     if req.id == "PAI-REQ-CLIENT-ID" and profile.gateway.client_id is None:
         return "no [gateway] client_id in the profile to compare the wallet's Client-Id with"
     if req.id in TRIGGERED and listen is not None and req.id not in listened(listen):
@@ -45,9 +69,11 @@ def _reason(req: Requirement, profile: Profile, listen: Scenario | None) -> str 
     return None
 
 
-def inapplicable(requirements: Iterable[Requirement], profile: Profile,
-                 listen: Scenario | None = None) -> dict[str, str]:
-    """Requirement ID -> why this run cannot judge it (reported as not applicable, never as failed)."""
+def inapplicable(
+    requirements: Iterable[Requirement], profile: Profile, listen: Scenario | None = None
+) -> dict[str, str]:
+    """Requirement ID -> why this run cannot judge it (reported as not applicable, never as
+    failed)."""
     found = {}
     for req in requirements:
         reason = _reason(req, profile, listen)

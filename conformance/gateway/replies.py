@@ -35,22 +35,46 @@ def result(code: str) -> dict[str, str]:
 
 
 def success_payload(psp_id: str, redirect: str) -> dict[str, Any]:
-    return {"result": result("SUCCESS"), "acquirerId": ACQUIRER_ALIPAYCN, "pspId": psp_id,
-            "authClientId": AUTH_CLIENT_ID, "authRedirectUrl": redirect, "scopes": ["BASE_USER_INFO"]}
+    return {
+        "result": result("SUCCESS"),
+        "acquirerId": ACQUIRER_ALIPAYCN,
+        "pspId": psp_id,
+        "authClientId": AUTH_CLIENT_ID,
+        "authRedirectUrl": redirect,
+        "scopes": ["BASE_USER_INFO"],
+    }
 
 
-def signed_headers(settings: GatewaySettings, uri: str, client_id: str, body: bytes,
-                   signed_body: bytes | None = None) -> dict[str, str]:
-    """Response headers signed over POST <uri>\\n<Client-Id>.<Response-Time>.<body> with the suite's key."""
+def signed_headers(
+    settings: GatewaySettings,
+    uri: str,
+    client_id: str,
+    body: bytes,
+    signed_body: bytes | None = None,
+) -> dict[str, str]:
+    """Response headers signed over POST <uri>\\n<Client-Id>.<Response-Time>.<body> with the
+    suite's key."""
     time = signing.now()
-    content = signing.content_to_sign("POST", uri, client_id, time, body if signed_body is None else signed_body)
+    content = signing.content_to_sign(
+        "POST", uri, client_id, time, body if signed_body is None else signed_body
+    )
     value = signing.sign(content, settings.suite_private_key)
-    return {"Content-Type": JSON_TYPE, "Client-Id": client_id, "Response-Time": time,
-            "Signature": signing.format_signature_header(value, settings.key_version)}
+    return {
+        "Content-Type": JSON_TYPE,
+        "Client-Id": client_id,
+        "Response-Time": time,
+        "Signature": signing.format_signature_header(value, settings.key_version),
+    }
 
 
-def build(step: str, settings: GatewaySettings, uri: str, client_id: str | None, psp_id: str,
-          redirect: str) -> Reply:
+def build(
+    step: str,
+    settings: GatewaySettings,
+    uri: str,
+    client_id: str | None,
+    psp_id: str,
+    redirect: str,
+) -> Reply:
     """The reply for one scripted step (silence and drops are the server's to stage)."""
     cid = client_id or settings.client_id or FALLBACK_CLIENT_ID
     if step in (SUCCESS, LATE, DROP, BAD_SIGNATURE, UNSIGNED):

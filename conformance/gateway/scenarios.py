@@ -1,4 +1,5 @@
-"""Scripted gateway replies: one scenario per reply the wallet must handle, and the flow's authUrl."""
+"""Scripted gateway replies: one scenario per reply the wallet must handle, and the flow's
+authUrl."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class Scenario:
 
 
 def status(step: str) -> str | None:
-    """The result status a step's reply carries (None for silence, malformed or untrusted replies)."""
+    """The result status a step's reply carries (None for silence, malformed or untrusted
+    replies)."""
     if step == SUCCESS:
         return "S"
     return contract().apis[API].status_of(step)
@@ -43,19 +45,50 @@ def status(step: str) -> str | None:
 
 def _scenarios() -> dict[str, Scenario]:
     codes = contract().apis[API].codes.values()
-    found = [Scenario("success", (SUCCESS,), "a signed SUCCESS: the wallet opens authRedirectUrl"),
-             Scenario("long-auth-url", (SUCCESS,), "an authUrl of exactly 2048 characters is forwarded whole",
-                      long_url=True)]
-    found += [Scenario(f"f-{c.code}", (c.code,), f"F {c.code}: no retry, an error") for c in codes if c.status == "F"]
-    found += [Scenario(f"u-{c.code}", (c.code, SUCCESS), f"U {c.code}, then SUCCESS: the wallet retries")
-              for c in codes if c.status == "U"]
+    found = [
+        Scenario("success", (SUCCESS,), "a signed SUCCESS: the wallet opens authRedirectUrl"),
+        Scenario(
+            "long-auth-url",
+            (SUCCESS,),
+            "an authUrl of exactly 2048 characters is forwarded whole",
+            long_url=True,
+        ),
+    ]
     found += [
-        Scenario("u-persistent", (TRAFFIC,), "U on every attempt: bounded retries with back-off, then an error"),
-        Scenario("late-reply", (LATE, SUCCESS), "the first reply comes after the wallet's timeout: it retries"),
-        Scenario("dropped-connection", (DROP, SUCCESS), "the first connection is dropped: the wallet retries"),
-        Scenario("bad-signature", (BAD_SIGNATURE,), "a SUCCESS whose signature does not verify is not trusted"),
+        Scenario(f"f-{c.code}", (c.code,), f"F {c.code}: no retry, an error")
+        for c in codes
+        if c.status == "F"
+    ]
+    found += [
+        Scenario(f"u-{c.code}", (c.code, SUCCESS), f"U {c.code}, then SUCCESS: the wallet retries")
+        for c in codes
+        if c.status == "U"
+    ]
+    found += [
+        Scenario(
+            "u-persistent",
+            (TRAFFIC,),
+            "U on every attempt: bounded retries with back-off, then an error",
+        ),
+        Scenario(
+            "late-reply",
+            (LATE, SUCCESS),
+            "the first reply comes after the wallet's timeout: it retries",
+        ),
+        Scenario(
+            "dropped-connection",
+            (DROP, SUCCESS),
+            "the first connection is dropped: the wallet retries",
+        ),
+        Scenario(
+            "bad-signature",
+            (BAD_SIGNATURE,),
+            "a SUCCESS whose signature does not verify is not trusted",
+        ),
         Scenario("unsigned-success", (UNSIGNED,), "a SUCCESS without a signature is not trusted"),
-        Scenario("malformed-body", (MALFORMED,), "a reply that is not JSON never leads to a redirect"),
+        Scenario(
+            "malformed-body", (MALFORMED,), "a reply that is not JSON never leads to a redirect"
+        ),
     ]
     return {s.name: s for s in found}
 
@@ -69,8 +102,10 @@ def new_nonce() -> str:
 
 def auth_url(nonce: str, long_url: bool = False) -> str:
     """An AlipayCN authorization URL as a merchant redirect carries it; the nonce names the flow."""
-    url = ("https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001"
-           f"&scope=auth_base&redirect_uri={quote(REDIRECT_BASE, safe='')}&state={nonce}")
+    url = (
+        "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001"
+        f"&scope=auth_base&redirect_uri={quote(REDIRECT_BASE, safe='')}&state={nonce}"
+    )
     if long_url:
         url += "&pad=" + "x" * (AUTH_URL_LIMIT - len(url) - len("&pad="))
     return url

@@ -1,4 +1,5 @@
-"""The mock Alipay+ gateway: serves prepareAuthInfo, records every request and replies per scenario."""
+"""The mock Alipay+ gateway: serves prepareAuthInfo, records every request and replies per
+scenario."""
 
 from __future__ import annotations
 
@@ -42,8 +43,13 @@ class Dropped(Response):
     """Starts a response and closes the connection mid-body: the wallet receives no result."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"512")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"512")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"result":{', "more_body": True})
 
 
@@ -99,7 +105,9 @@ class Gateway:
         url = parsed.get("authUrl") if isinstance(parsed, dict) else None
         return url if isinstance(url, str) and url else UNATTRIBUTED
 
-    def _case(self, flow: str, attempt: int, step: str, body: bytes, headers: Mapping[str, str]) -> Case:
+    def _case(
+        self, flow: str, attempt: int, step: str, body: bytes, headers: Mapping[str, str]
+    ) -> Case:
         expected = self.flows.get(flow)
         values: tuple[tuple[str, str], ...] = ()
         if expected is not None:
@@ -107,8 +115,14 @@ class Gateway:
         if self.settings.client_id:
             values += (("client-id", self.settings.client_id),)
         scenario = expected.scenario.name if expected else "listen"
-        return Case("prepareAuthInfo", "incoming", body, Expect(values=values),
-                    content_type=headers.get("content-type"), note=f"{scenario}, attempt {attempt}, reply {step}")
+        return Case(
+            "prepareAuthInfo",
+            "incoming",
+            body,
+            Expect(values=values),
+            content_type=headers.get("content-type"),
+            note=f"{scenario}, attempt {attempt}, reply {step}",
+        )
 
     async def handle(self, request: HttpRequest) -> Response:
         arrived = time.monotonic()
@@ -117,8 +131,13 @@ class Gateway:
         query = request.scope.get("query_string", b"")
         uri = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        sent = Request(headers=tuple(request.headers.items()), body=body, method=request.method,
-                       url=str(request.url), uri=uri)
+        sent = Request(
+            headers=tuple(request.headers.items()),
+            body=body,
+            method=request.method,
+            url=str(request.url),
+            uri=uri,
+        )
         with self.lock:
             flow = self.flow_of(body, sent.json())
             expected = self.flows.get(flow)
@@ -127,15 +146,24 @@ class Gateway:
             scenario = expected.scenario if expected else self.default
             step = scenario.step(attempt)
         nonce = flow if expected else NONCE_PREFIX + "0" * 16
-        reply = replies.build(step, self.settings, uri, headers.get("client-id"), self.psp_id, redirect_url(nonce))
+        reply = replies.build(
+            step, self.settings, uri, headers.get("client-id"), self.psp_id, redirect_url(nonce)
+        )
         error, hold = None, 0.0
         if step == LATE:
             hold = self.settings.silence
-            error = f"reply held {hold:.2f} s, past the wallet's {self.settings.wallet_timeout:g} s timeout"
+            error = (
+                f"reply held {hold:.2f} s, past the wallet's {self.settings.wallet_timeout:g} "
+                f"s timeout"
+            )
         elif step == DROP:
             error = "connection dropped by the gateway before a complete reply"
-        answer = Answer(headers=tuple(reply.headers.items()), body=reply.body, status=reply.status,
-                        elapsed=time.monotonic() - arrived + hold)
+        answer = Answer(
+            headers=tuple(reply.headers.items()),
+            body=reply.body,
+            status=reply.status,
+            elapsed=time.monotonic() - arrived + hold,
+        )
         case = self._case(flow, attempt, step, body, headers)
         exchange = Exchange(case, sent, None if step == DROP else answer, error)
         # Recorded before any hold, so a flow judged while a reply is still held sees this attempt.
@@ -155,5 +183,9 @@ class Gateway:
         return JSONResponse({"error": f"prepareAuthInfo is served at {self.settings.path}"}, 404)
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route(self.settings.path, self.handle, methods=ALL_METHODS),
-                                 Route("/{rest:path}", self.stray, methods=ALL_METHODS)])
+        return Starlette(
+            routes=[
+                Route(self.settings.path, self.handle, methods=ALL_METHODS),
+                Route("/{rest:path}", self.stray, methods=ALL_METHODS),
+            ]
+        )

@@ -1,4 +1,5 @@
-"""A gateway session: serve the mock gateway, drive flows through the trigger (or listen) and judge them."""
+"""A gateway session: serve the mock gateway, drive flows through the trigger (or listen) and
+judge them."""
 
 from __future__ import annotations
 
@@ -51,23 +52,47 @@ class Player:
         url = auth_url(nonce, scenario.long_url)
         self.gateway.expect(nonce, scenario, url)
         box: list[FlowResult] = []
-        worker = threading.Thread(target=lambda: box.append(trigger.start(url, scenario.name)),
-                                  name=f"trigger-{scenario.name}", daemon=True)
+        worker = threading.Thread(
+            target=lambda: box.append(trigger.start(url, scenario.name)),
+            name=f"trigger-{scenario.name}",
+            daemon=True,
+        )
         worker.start()
         deadline = time.monotonic() + trigger.settings.timeout + 5
         while worker.is_alive() and time.monotonic() < deadline:
             worker.join(POLL)
             if len(self.gateway.arrivals_for(nonce)) > self.settings.max_attempts:
                 break  # the wallet would retry forever; its flow is judged as it stands
-        result = box[0] if box else FlowResult(
-            None, problem=f"the suite stopped waiting after more than {self.settings.max_attempts} attempts",
-            abandoned=True)
+        result = (
+            box[0]
+            if box
+            else FlowResult(
+                None,
+                problem=f"the suite stopped waiting after more than {self.settings.max_attempts} "
+                f"attempts",
+                abandoned=True,
+            )
+        )
         time.sleep(self.settings.settle)  # requests the wallet sends after reporting its outcome
         stray = len(self.gateway.strays) + sum(
-            len(found) for key, found in self.gateway.all_arrivals().items() if key not in self.gateway.flows)
-        where = self.endpoint + (f" ({stray} request(s) so far carried no flow's authUrl or went to another path)"
-                                 if stray else "")
-        flow = Flow(scenario, url, redirect_url(nonce), self.gateway.arrivals_for(nonce), result, self.settings, where)
+            len(found)
+            for key, found in self.gateway.all_arrivals().items()
+            if key not in self.gateway.flows
+        )
+        where = self.endpoint + (
+            f" ({stray} request(s) so far carried no flow's authUrl or went to another path)"
+            if stray
+            else ""
+        )
+        flow = Flow(
+            scenario,
+            url,
+            redirect_url(nonce),
+            self.gateway.arrivals_for(nonce),
+            result,
+            self.settings,
+            where,
+        )
         return self._judge(flow)
 
     def listen(self, seconds: float) -> list[Outcome]:
@@ -77,14 +102,22 @@ class Player:
             time.sleep(min(POLL * 5, max(0.0, deadline - time.monotonic())))
         time.sleep(self.settings.settle)
         flows = self.gateway.all_arrivals()
-        where = self.endpoint + (f" (requests arrived elsewhere: {', '.join(self.gateway.strays[:5])})"
-                                 if self.gateway.strays else "")
+        where = self.endpoint + (
+            f" (requests arrived elsewhere: {', '.join(self.gateway.strays[:5])})"
+            if self.gateway.strays
+            else ""
+        )
         if not flows:
-            return judge_flow(Flow(self.gateway.default, None, "", (), None, self.settings, where), PREFIX)
+            return judge_flow(
+                Flow(self.gateway.default, None, "", (), None, self.settings, where), PREFIX
+            )
         found: list[Outcome] = []
         for key, arrivals in flows.items():
-            scenario = self.gateway.default if key == UNATTRIBUTED or key not in self.gateway.flows else \
-                self.gateway.flows[key].scenario
+            scenario = (
+                self.gateway.default
+                if key == UNATTRIBUTED or key not in self.gateway.flows
+                else self.gateway.flows[key].scenario
+            )
             found += self._judge(Flow(scenario, None, "", arrivals, None, self.settings, where))
         return found
 
@@ -95,8 +128,11 @@ def _bindable(host: str, port: int) -> None:
         with socket.create_server((host, port)):
             pass
     except OSError as exc:
-        raise ConfigError("[gateway] port", f"{host}:{port} cannot be served ({exc.strerror})",
-                          "choose a free port, or stop what holds it")
+        raise ConfigError(
+            "[gateway] port",
+            f"{host}:{port} cannot be served ({exc.strerror})",
+            "choose a free port, or stop what holds it",
+        )
 
 
 @contextmanager
@@ -112,9 +148,18 @@ def open_gateway(engine: Engine, default: Scenario = SCENARIOS["success"]) -> It
         client = getattr(engine.wallet, "prepare_client", None)
         if client is not None:
             client.gateway_url = endpoint
-        trigger = Trigger(engine.profile.trigger, engine.profile.base_url) if engine.profile.trigger else None
-        ctx = Context(engine.contract.apis[API], engine.contract, engine.catalogue, PREFIX,
-                      settings.wallet_public_key)
+        trigger = (
+            Trigger(engine.profile.trigger, engine.profile.base_url)
+            if engine.profile.trigger
+            else None
+        )
+        ctx = Context(
+            engine.contract.apis[API],
+            engine.contract,
+            engine.catalogue,
+            PREFIX,
+            settings.wallet_public_key,
+        )
         try:
             yield Player(gateway, endpoint, trigger, ctx)
         finally:

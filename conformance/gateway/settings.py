@@ -85,28 +85,40 @@ def _text(table: Mapping[str, Any], key: str, where: str, default: str | None = 
     return raw
 
 
-def _number(table: Mapping[str, Any], key: str, where: str, default: float, low: float, high: float) -> float:
+def _number(
+    table: Mapping[str, Any], key: str, where: str, default: float, low: float, high: float
+) -> float:
     raw = table.get(key, default)
     if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not low <= raw <= high:
-        raise ProfileError(f"[{where}] {key}", f"must be a number in [{low:g}, {high:g}]", f"write {key} = {default:g}")
+        raise ProfileError(
+            f"[{where}] {key}",
+            f"must be a number in [{low:g}, {high:g}]",
+            f"write {key} = {default:g}",
+        )
     return float(raw)
 
 
 def _path(table: Mapping[str, Any], where: str) -> str:
     path = _text(table, "path", where, DEFAULT_PATH) or DEFAULT_PATH
     if not path.startswith("/"):
-        raise ProfileError(f"[{where}] path", f"{path!r} does not start with /", f'write path = "{DEFAULT_PATH}"')
+        raise ProfileError(
+            f"[{where}] path", f"{path!r} does not start with /", f'write path = "{DEFAULT_PATH}"'
+        )
     return path
 
 
 def _url(value: str, where: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ProfileError(where, f"{value!r} is not an http(s) URL", 'write "http://host:port/..."')
+        raise ProfileError(
+            where, f"{value!r} is not an http(s) URL", 'write "http://host:port/..."'
+        )
     return value.rstrip("/")
 
 
-def _key(table: Mapping[str, Any], key: str, where: str, base: Path, private: bool, default: Any) -> Any:
+def _key(
+    table: Mapping[str, Any], key: str, where: str, base: Path, private: bool, default: Any
+) -> Any:
     from ..profile import _key_bytes
 
     raw = _text(table, key, where)
@@ -116,10 +128,14 @@ def _key(table: Mapping[str, Any], key: str, where: str, base: Path, private: bo
         data = _key_bytes(raw, base)
         return signing.load_private_key(data) if private else signing.load_public_key(data)
     except ProfileError as exc:
-        raise ProfileError(f"[{where}] {key}", exc.problem, "give a path relative to the profile, or PEM text")
+        raise ProfileError(
+            f"[{where}] {key}", exc.problem, "give a path relative to the profile, or PEM text"
+        )
     except (ValueError, TypeError) as exc:
         kind = "an RSA private key" if private else "an RSA public key"
-        raise ProfileError(f"[{where}] {key}", f"is not {kind}: {exc}", "export the key as unencrypted PEM")
+        raise ProfileError(
+            f"[{where}] {key}", f"is not {kind}: {exc}", "export the key as unencrypted PEM"
+        )
 
 
 def gateway(data: Mapping[str, Any], base: Path, profile: Profile) -> GatewaySettings | None:
@@ -128,12 +144,20 @@ def gateway(data: Mapping[str, Any], base: Path, profile: Profile) -> GatewaySet
         return None
     port = table.get("port", 8471)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ProfileError("[gateway] port", "must be a port number in [0, 65535]", "write port = 8471")
+        raise ProfileError(
+            "[gateway] port", "must be a port number in [0, 65535]", "write port = 8471"
+        )
     wallet_timeout = _number(table, "wallet_timeout", "gateway", 10.0, 0.05, 120)
     return GatewaySettings(
-        wallet_public_key=_key(table, "wallet_public_key", "gateway", base, False, profile.wallet_public_key),
-        suite_private_key=_key(table, "suite_private_key", "gateway", base, True, profile.suite_private_key),
-        host=_text(table, "host", "gateway", "127.0.0.1") or "127.0.0.1", port=port, path=_path(table, "gateway"),
+        wallet_public_key=_key(
+            table, "wallet_public_key", "gateway", base, False, profile.wallet_public_key
+        ),
+        suite_private_key=_key(
+            table, "suite_private_key", "gateway", base, True, profile.suite_private_key
+        ),
+        host=_text(table, "host", "gateway", "127.0.0.1") or "127.0.0.1",
+        port=port,
+        path=_path(table, "gateway"),
         client_id=_text(table, "client_id", "gateway"),
         key_version=_text(table, "key_version", "gateway", "1") or "1",
         wallet_timeout=wallet_timeout,
@@ -147,17 +171,39 @@ def trigger(data: Mapping[str, Any]) -> TriggerSettings | None:
     table = _table(data, "trigger")
     if table is None:
         return None
-    url, path, command = _text(table, "url", "trigger"), _text(table, "path", "trigger"), table.get("command")
-    if command is not None and (not isinstance(command, list) or not command
-                                or not all(isinstance(c, str) and c for c in command)):
-        raise ProfileError("[trigger] command", "must be a list of strings", 'write command = ["./harness", "--json"]')
+    url, path, command = (
+        _text(table, "url", "trigger"),
+        _text(table, "path", "trigger"),
+        table.get("command"),
+    )
+    if command is not None and (
+        not isinstance(command, list)
+        or not command
+        or not all(isinstance(c, str) and c for c in command)
+    ):
+        raise ProfileError(
+            "[trigger] command",
+            "must be a list of strings",
+            'write command = ["./harness", "--json"]',
+        )
     if sum(x is not None for x in (url, path, command)) != 1:
-        raise ProfileError("[trigger]", "needs exactly one of url, path or command",
-                           'write url = "http://127.0.0.1:9000/harness/prepareAuthInfo"')
+        raise ProfileError(
+            "[trigger]",
+            "needs exactly one of url, path or command",
+            'write url = "http://127.0.0.1:9000/harness/prepareAuthInfo"',
+        )
     if path is not None and not path.startswith("/"):
-        raise ProfileError("[trigger] path", f"{path!r} does not start with /", 'write path = "/harness/prepareAuthInfo"')
-    return TriggerSettings(_url(url, "[trigger] url") if url else None, path, tuple(command or ()),
-                           _number(table, "timeout", "trigger", 60.0, 0.1, 3600))
+        raise ProfileError(
+            "[trigger] path",
+            f"{path!r} does not start with /",
+            'write path = "/harness/prepareAuthInfo"',
+        )
+    return TriggerSettings(
+        _url(url, "[trigger] url") if url else None,
+        path,
+        tuple(command or ()),
+        _number(table, "timeout", "trigger", 60.0, 0.1, 3600),
+    )
 
 
 def provider(data: Mapping[str, Any], base: Path, profile: Profile) -> ProviderSettings | None:
@@ -173,14 +219,27 @@ def provider(data: Mapping[str, Any], base: Path, profile: Profile) -> ProviderS
     public_key = _key(table, "public_key", "provider", base, False, None)
     if signing_key is None or public_key is None:
         missing = "signing_key" if signing_key is None else "public_key"
-        raise ProfileError(f"[provider] {missing}", "is missing", f'add {missing} = "keys/name.pem"')
+        raise ProfileError(
+            f"[provider] {missing}", "is missing", f'add {missing} = "keys/name.pem"'
+        )
     urls = table.get("auth_urls")
-    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and 0 < len(u) <= 2048 for u in urls):
-        raise ProfileError("[provider] auth_urls", "must list the authUrls the server resolves (1-2048 characters)",
-                           'write auth_urls = ["https://openauth.alipay.com/..."]')
+    if (
+        not isinstance(urls, list)
+        or not urls
+        or not all(isinstance(u, str) and 0 < len(u) <= 2048 for u in urls)
+    ):
+        raise ProfileError(
+            "[provider] auth_urls",
+            "must list the authUrls the server resolves (1-2048 characters)",
+            'write auth_urls = ["https://openauth.alipay.com/..."]',
+        )
     return ProviderSettings(
-        base_url=_url(base_url, "[provider] base_url"), client_id=client_id, signing_key=signing_key,
-        public_key=public_key, auth_urls=tuple(urls), path=_path(table, "provider"),
+        base_url=_url(base_url, "[provider] base_url"),
+        client_id=client_id,
+        signing_key=signing_key,
+        public_key=public_key,
+        auth_urls=tuple(urls),
+        path=_path(table, "provider"),
         key_version=_text(table, "key_version", "provider", "1") or "1",
         timeout=_number(table, "timeout", "provider", profile.timeout, 0.1, 300),
     )
@@ -188,5 +247,9 @@ def provider(data: Mapping[str, Any], base: Path, profile: Profile) -> ProviderS
 
 def attach(profile: Profile, data: Mapping[str, Any], base: Path) -> Profile:
     """The profile with its optional prepareAuthInfo sections parsed."""
-    return replace(profile, gateway=gateway(data, base, profile), trigger=trigger(data),
-                   provider=provider(data, base, profile))
+    return replace(
+        profile,
+        gateway=gateway(data, base, profile),
+        trigger=trigger(data),
+        provider=provider(data, base, profile),
+    )

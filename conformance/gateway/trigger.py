@@ -1,4 +1,5 @@
-"""The trigger protocol: ask the wallet's harness to start a flow for an authUrl and report its outcome."""
+"""The trigger protocol: ask the wallet's harness to start a flow for an authUrl and report its
+outcome."""
 
 from __future__ import annotations
 
@@ -39,7 +40,12 @@ def interpret(payload: Any) -> tuple[str | None, str | None, str | None, str | N
     url, error = payload.get("redirectUrl"), payload.get("error")
     if outcome == "redirect" and not (isinstance(url, str) and url):
         return None, None, None, "outcome redirect without a redirectUrl string"
-    return outcome, url if outcome == "redirect" else None, str(error) if error is not None else None, None
+    return (
+        outcome,
+        url if outcome == "redirect" else None,
+        str(error) if error is not None else None,
+        None,
+    )
 
 
 class Trigger:
@@ -64,10 +70,17 @@ class Trigger:
             status, body, problem = self._post(payload)
         else:
             status, body, problem = self._run(payload)
-        request = Request(headers=(("content-type", "application/json"),), body=payload, url=self.where,
-                          uri=self.where)
-        response = None if body is None else Response(headers=(), body=body, status=status,
-                                                      elapsed=time.monotonic() - started)
+        request = Request(
+            headers=(("content-type", "application/json"),),
+            body=payload,
+            url=self.where,
+            uri=self.where,
+        )
+        response = (
+            None
+            if body is None
+            else Response(headers=(), body=body, status=status, elapsed=time.monotonic() - started)
+        )
         case = Case("prepareAuthInfo", "trigger", payload, note=scenario)
         exchange = Exchange(case, request, response, problem)
         if problem is not None or body is None:
@@ -82,24 +95,43 @@ class Trigger:
     def _post(self, payload: bytes) -> tuple[int, bytes | None, str | None]:
         assert self.url is not None
         try:
-            answer = self.http.post(self.url, content=payload, headers={"Content-Type": "application/json"})
+            answer = self.http.post(
+                self.url, content=payload, headers={"Content-Type": "application/json"}
+            )
         except httpx.TimeoutException:
             return 0, None, f"the trigger gave no outcome within {self.settings.timeout:g} s"
         except httpx.HTTPError as exc:
             return 0, None, f"the trigger at {self.url} failed: {type(exc).__name__}: {exc}"
         if answer.status_code != 200:
-            return answer.status_code, answer.content, f"the trigger answered HTTP {answer.status_code}"
+            return (
+                answer.status_code,
+                answer.content,
+                f"the trigger answered HTTP {answer.status_code}",
+            )
         return 200, answer.content, None
 
     def _run(self, payload: bytes) -> tuple[int, bytes | None, str | None]:
         try:
-            done = subprocess.run(list(self.settings.command), input=payload, capture_output=True,
-                                  timeout=self.settings.timeout, check=False)
+            done = subprocess.run(
+                list(self.settings.command),
+                input=payload,
+                capture_output=True,
+                timeout=self.settings.timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
-            return 0, None, f"the trigger command gave no outcome within {self.settings.timeout:g} s"
+            return (
+                0,
+                None,
+                f"the trigger command gave no outcome within {self.settings.timeout:g} s",
+            )
         except OSError as exc:
             return 0, None, f"the trigger command cannot run: {exc.strerror}"
         if done.returncode != 0:
             tail = done.stderr.decode("utf-8", "replace").strip()[-200:]
-            return done.returncode, done.stdout, f"the trigger command exited {done.returncode}: {tail}"
+            return (
+                done.returncode,
+                done.stdout,
+                f"the trigger command exited {done.returncode}: {tail}",
+            )
         return 0, done.stdout, None

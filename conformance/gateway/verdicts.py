@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from ..model import Exchange, Outcome
-from .scenarios import DROP, LATE, MALFORMED, SUCCESS, TRAFFIC, BAD_SIGNATURE, UNSIGNED, Scenario, status
+from .scenarios import (
+    BAD_SIGNATURE,
+    DROP,
+    LATE,
+    MALFORMED,
+    SUCCESS,
+    TRAFFIC,
+    UNSIGNED,
+    Scenario,
+    status,
+)
 from .server import Arrival
 from .settings import GatewaySettings
 from .trigger import FlowResult
@@ -17,7 +27,8 @@ SHOWN = 6  # exchanges kept as evidence per flow
 
 @dataclass(frozen=True)
 class Flow:
-    """One flow: its scenario, the requests it brought and the harness's report (None when listening)."""
+    """One flow: its scenario, the requests it brought and the harness's report (None when
+    listening)."""
 
     scenario: Scenario
     auth_url: str | None
@@ -42,7 +53,11 @@ class Flow:
             return "(no trigger)"
         if r.outcome is None:
             return r.problem or "no outcome"
-        return f"redirect to {r.redirect_url}" if r.outcome == "redirect" else f"error {r.error or ''}".strip()
+        return (
+            f"redirect to {r.redirect_url}"
+            if r.outcome == "redirect"
+            else f"error {r.error or ''}".strip()
+        )
 
 
 Verdict = Callable[[Flow], Iterator[tuple[str, bool, str, str, str]]]
@@ -56,26 +71,41 @@ def verdict(fn: Verdict) -> Verdict:
 
 def judge_flow(flow: Flow, prefix: str = "PAI") -> list[Outcome]:
     """Every behaviour requirement the flow lets us judge, with the flow's exchanges as evidence."""
-    return [Outcome(f"{prefix}-{suffix}", ok, "" if ok else message, expected, received, flow.exchanges)
-            for fn in VERDICTS for suffix, ok, message, expected, received in fn(flow)]
+    return [
+        Outcome(f"{prefix}-{suffix}", ok, "" if ok else message, expected, received, flow.exchanges)
+        for fn in VERDICTS
+        for suffix, ok, message, expected, received in fn(flow)
+    ]
 
 
 def _attempts(flow: Flow) -> str:
-    return f"{len(flow.arrivals)} request(s): " + ", ".join(f"#{a.attempt} got {a.step}" for a in flow.arrivals)
+    return f"{len(flow.arrivals)} request(s): " + ", ".join(
+        f"#{a.attempt} got {a.step}" for a in flow.arrivals
+    )
 
 
 @verdict
 def trigger_answers(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
     r = flow.result
     if r is not None and not r.abandoned:
-        yield ("TRIGGER", r.outcome is not None, f"the trigger gave no usable outcome ({flow.where})",
-               'a JSON {"outcome": "redirect" | "error", ...}', r.problem or "")
+        yield (
+            "TRIGGER",
+            r.outcome is not None,
+            f"the trigger gave no usable outcome ({flow.where})",
+            'a JSON {"outcome": "redirect" | "error", ...}',
+            r.problem or "",
+        )
 
 
 @verdict
 def sends(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
-    yield ("FLOW-SENDS", bool(flow.arrivals), f"no prepareAuthInfo request arrived at {flow.where}",
-           "at least one request", f"none; the wallet reported: {flow.reported()}")
+    yield (
+        "FLOW-SENDS",
+        bool(flow.arrivals),
+        f"no prepareAuthInfo request arrived at {flow.where}",
+        "at least one request",
+        f"none; the wallet reported: {flow.reported()}",
+    )
 
 
 @verdict
@@ -83,19 +113,36 @@ def f_codes(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
     if not flow.arrivals or status(flow.arrivals[0].step) != "F":
         return
     code = flow.arrivals[0].step
-    yield ("F-NO-RETRY", len(flow.arrivals) == 1, f"the wallet sent the request again after F {code}",
-           "exactly one request", _attempts(flow))
+    yield (
+        "F-NO-RETRY",
+        len(flow.arrivals) == 1,
+        f"the wallet sent the request again after F {code}",
+        "exactly one request",
+        _attempts(flow),
+    )
     if flow.ended:
-        yield ("F-STOPS", flow.result is not None and flow.result.outcome == "error",
-               f"after F {code} the flow did not end with an error", "outcome error", flow.reported())
+        yield (
+            "F-STOPS",
+            flow.result is not None and flow.result.outcome == "error",
+            f"after F {code} the flow did not end with an error",
+            "outcome error",
+            flow.reported(),
+        )
 
 
-def _retried(flow: Flow, first: Callable[[str], bool], suffix: str, why: str) -> Iterator[tuple[str, bool, str, str, str]]:
+def _retried(
+    flow: Flow, first: Callable[[str], bool], suffix: str, why: str
+) -> Iterator[tuple[str, bool, str, str, str]]:
     if not flow.arrivals or not first(flow.arrivals[0].step):
         return
     if len(flow.arrivals) >= 2 or flow.ended:  # without a trigger, one request proves nothing yet
-        yield (suffix, len(flow.arrivals) >= 2, f"the wallet did not retry after {why}",
-               "a second request with the same parameters", _attempts(flow) + f"; then {flow.reported()}")
+        yield (
+            suffix,
+            len(flow.arrivals) >= 2,
+            f"the wallet did not retry after {why}",
+            "a second request with the same parameters",
+            _attempts(flow) + f"; then {flow.reported()}",
+        )
 
 
 @verdict
@@ -115,9 +162,16 @@ def retry_same(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
     first = flow.arrivals[0].exchange.request
     for a in flow.arrivals[1:]:
         again = a.exchange.request
-        same = first.json() == again.json() if first.json() is not None else first.body == again.body
-        yield ("RETRY-SAME", same, f"attempt {a.attempt} changed the parameters",
-               first.body.decode("utf-8", "replace")[:300], again.body.decode("utf-8", "replace")[:300])
+        same = (
+            first.json() == again.json() if first.json() is not None else first.body == again.body
+        )
+        yield (
+            "RETRY-SAME",
+            same,
+            f"attempt {a.attempt} changed the parameters",
+            first.body.decode("utf-8", "replace")[:300],
+            again.body.decode("utf-8", "replace")[:300],
+        )
 
 
 @verdict
@@ -126,8 +180,13 @@ def backoff(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
     for before, after in zip(flow.arrivals, flow.arrivals[1:]):
         if before.step == TRAFFIC:
             gap = after.arrived - before.replied
-            yield ("RETRY-BACKOFF", gap >= low, f"attempt {after.attempt} came {gap:.3f} s after {TRAFFIC}",
-                   f"a wait of at least {low:g} s ([gateway] min_backoff)", f"{gap:.3f} s")
+            yield (
+                "RETRY-BACKOFF",
+                gap >= low,
+                f"attempt {after.attempt} came {gap:.3f} s after {TRAFFIC}",
+                f"a wait of at least {low:g} s ([gateway] min_backoff)",
+                f"{gap:.3f} s",
+            )
 
 
 @verdict
@@ -136,8 +195,13 @@ def bounded(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
         return
     cap, n, r = flow.settings.max_attempts, len(flow.arrivals), flow.result
     ok = n <= cap and r.outcome == "error"
-    yield ("RETRY-BOUNDED", ok, "under a persistent U the wallet did not give up with an error",
-           f"at most {cap} attempts ([gateway] max_attempts), then outcome error", f"{n} attempts; {flow.reported()}")
+    yield (
+        "RETRY-BOUNDED",
+        ok,
+        "under a persistent U the wallet did not give up with an error",
+        f"at most {cap} attempts ([gateway] max_attempts), then outcome error",
+        f"{n} attempts; {flow.reported()}",
+    )
 
 
 def _opens(flow: Flow) -> bool:
@@ -148,22 +212,37 @@ def _opens(flow: Flow) -> bool:
 def untrusted(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
     steps = {a.step for a in flow.arrivals}
     if flow.ended and steps and steps <= {BAD_SIGNATURE, UNSIGNED}:
-        yield ("VERIFY-RESPONSE", not _opens(flow), "the wallet trusted a SUCCESS whose signature does not verify",
-               "no redirect (an error)", flow.reported())
+        yield (
+            "VERIFY-RESPONSE",
+            not _opens(flow),
+            "the wallet trusted a SUCCESS whose signature does not verify",
+            "no redirect (an error)",
+            flow.reported(),
+        )
 
 
 @verdict
 def malformed(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
-    if flow.arrivals and {a.step for a in flow.arrivals} == {MALFORMED} and flow.result is not None \
-            and not flow.result.abandoned:
-        yield ("MALFORMED-SAFE", flow.ended and not _opens(flow), "a reply that is not JSON led to a redirect "
-               "or to no outcome", "outcome error", flow.reported())
+    if (
+        flow.arrivals
+        and {a.step for a in flow.arrivals} == {MALFORMED}
+        and flow.result is not None
+        and not flow.result.abandoned
+    ):
+        yield (
+            "MALFORMED-SAFE",
+            flow.ended and not _opens(flow),
+            "a reply that is not JSON led to a redirect or to no outcome",
+            "outcome error",
+            flow.reported(),
+        )
 
 
 def _same_target(reported: str, ours: str) -> bool:
     a, b = urlsplit(reported), urlsplit(ours)
-    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path) and \
-        set(parse_qsl(b.query)) <= set(parse_qsl(a.query))
+    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path) and set(
+        parse_qsl(b.query)
+    ) <= set(parse_qsl(a.query))
 
 
 @verdict
@@ -173,6 +252,15 @@ def redirects(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
         return
     r = flow.result
     assert r is not None
-    ok = r.outcome == "redirect" and r.redirect_url is not None and _same_target(r.redirect_url, flow.redirect)
-    yield ("S-REDIRECT", ok, "after a signed SUCCESS the wallet did not redirect to authRedirectUrl",
-           f"redirect to {flow.redirect} (authCode appended)", flow.reported())
+    ok = (
+        r.outcome == "redirect"
+        and r.redirect_url is not None
+        and _same_target(r.redirect_url, flow.redirect)
+    )
+    yield (
+        "S-REDIRECT",
+        ok,
+        "after a signed SUCCESS the wallet did not redirect to authRedirectUrl",
+        f"redirect to {flow.redirect} (authCode appended)",
+        flow.reported(),
+    )

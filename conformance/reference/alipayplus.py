@@ -1,4 +1,5 @@
-"""The reference Alipay+ server for prepareAuthInfo: what the provider mode verifies, in overridable steps."""
+"""The reference Alipay+ server for prepareAuthInfo: what the provider mode verifies, in
+overridable steps."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ REDIRECT = "https://merchant.example/oauth/return?shop=ref-1"
 
 
 class AlipayPlus(Wallet):
-    """The request steps of the reference wallet (they are the gateway's too), answering prepareAuthInfo."""
+    """The request steps of the reference wallet (they are the gateway's too), answering
+    prepareAuthInfo."""
 
     name: ClassVar[str] = "reference"
 
@@ -34,8 +36,13 @@ class AlipayPlus(Wallet):
             raise Refusal("PARAM_ILLEGAL", "acquirerId is not AlipayCN's")
         if body["authUrl"] not in data.AUTH_URLS:
             raise Refusal("PROCESS_FAIL", "the authUrl cannot be resolved")
-        return {"acquirerId": data.ACQUIRER_ID, "pspId": data.PSP_ID, "authClientId": AUTH_CLIENT_ID,
-                "authRedirectUrl": REDIRECT, "scopes": ["BASE_USER_INFO"]}
+        return {
+            "acquirerId": data.ACQUIRER_ID,
+            "pspId": data.PSP_ID,
+            "authClientId": AUTH_CLIENT_ID,
+            "authRedirectUrl": REDIRECT,
+            "scopes": ["BASE_USER_INFO"],
+        }
 
     def refused(self, code: str) -> dict[str, Any]:
         """Fields added to a refusal: none, the SUCCESS fields come only with SUCCESS."""
@@ -51,10 +58,15 @@ class AlipayPlus(Wallet):
             self.validate(payload)
             answer = {"result": self.result("SUCCESS"), **self.resolve(payload)}
         except Refusal as refusal:
-            answer = {"result": self.result(refusal.code, refusal.message), **self.refused(refusal.code)}
+            answer = {
+                "result": self.result(refusal.code, refusal.message),
+                **self.refused(refusal.code),
+            }
         raw = self.encode(answer)
         out = {"Content-Type": "application/json; charset=UTF-8"}
-        out.update(self.sign_response(uri, headers.get("client-id"), raw, answer["result"]["resultStatus"]))
+        out.update(
+            self.sign_response(uri, headers.get("client-id"), raw, answer["result"]["resultStatus"])
+        )
         return Reply(self.http_status(answer["result"]["resultCode"]), out, raw)
 
     def app(self) -> Starlette:
@@ -62,8 +74,12 @@ class AlipayPlus(Wallet):
             raw_path = request.scope.get("raw_path") or request.url.path.encode()
             query = request.scope.get("query_string", b"")
             uri = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
-            reply = self.handle(request.method, uri, {k.lower(): v for k, v in request.headers.items()},
-                                await request.body())
+            reply = self.handle(
+                request.method,
+                uri,
+                {k.lower(): v for k, v in request.headers.items()},
+                await request.body(),
+            )
             return Response(reply.body, reply.status, dict(reply.headers))
 
         return Starlette(routes=[Route(data.GATEWAY_PATH, endpoint, methods=ALL_METHODS)])

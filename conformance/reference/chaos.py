@@ -23,23 +23,38 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-HTML_PAGE = b"<html><head><title>%d</title></head><body><center><h1>%d</h1></center><hr><center>nginx</center></body></html>"
+HTML_PAGE = (
+    b"<html><head><title>%d</title></head><body><center><h1>%d</h1></center><hr>"
+    b"<center>nginx</center></body></html>"
+)
 MAX_HANG = 120.0  # even a hanging answer ends, so the server can always shut down
 
 
 class Chaos:
     """ASGI app; `calls` counts requests per path, `away` is where `redirect-away` points."""
 
-    def __init__(self, away: str = "http://localhost:9/elsewhere", trickle_interval: float = 1.0,
-                 wallet: Wallet | None = None) -> None:
+    def __init__(
+        self,
+        away: str = "http://localhost:9/elsewhere",
+        trickle_interval: float = 1.0,
+        wallet: Wallet | None = None,
+    ) -> None:
         self.away, self.trickle_interval = away, trickle_interval
         self.wallet = wallet or Wallet()
         self.calls: Counter[str] = Counter()
         self.behaviours: dict[str, Callable[[Scope, Receive, Send], Awaitable[None]]] = {
-            "hang": self.hang, "drop": self.drop, "not-json": self.not_json, "huge": self.huge,
-            "500": self.error_page, "502": self.error_page, "404": self.error_page,
-            "redirect": self.redirect, "redirect-away": self.redirect, "trickle": self.trickle,
-            "bad-utf8": self.bad_utf8, "traffic-limit": self.traffic_limit,
+            "hang": self.hang,
+            "drop": self.drop,
+            "not-json": self.not_json,
+            "huge": self.huge,
+            "500": self.error_page,
+            "502": self.error_page,
+            "404": self.error_page,
+            "redirect": self.redirect,
+            "redirect-away": self.redirect,
+            "trickle": self.trickle,
+            "bad-utf8": self.bad_utf8,
+            "traffic-limit": self.traffic_limit,
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -48,7 +63,9 @@ class Chaos:
         body = await _body(receive)
         parts = scope["path"].strip("/").split("/")
         self.calls[scope["path"]] += 1
-        every = int(parts[2]) if len(parts) == 3 and parts[1] == "every" and parts[2].isdigit() else 1
+        every = (
+            int(parts[2]) if len(parts) == 3 and parts[1] == "every" and parts[2].isdigit() else 1
+        )
         handler = self.behaviours.get(parts[0])
         scope["body"] = body
         if handler is None or self.calls[scope["path"]] % every:
@@ -60,7 +77,8 @@ class Chaos:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = scope.get("query_string", b"")
         uri = scope.get("raw_path", scope["path"].encode()).decode("latin-1") + (
-            f"?{query.decode('latin-1')}" if query else "")
+            f"?{query.decode('latin-1')}" if query else ""
+        )
         reply = self.wallet.handle(scope["method"], uri, headers, scope["body"])
         await _respond(send, reply.status, list(reply.headers.items()), reply.body)
 
@@ -69,9 +87,16 @@ class Chaos:
 
     async def drop(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Promise 400 bytes, send 20, return: the server closes the connection mid-response.
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"400")]})
-        await send({"type": "http.response.body", "body": b'{"result":{"resultCo', "more_body": True})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"400")],
+            }
+        )
+        await send(
+            {"type": "http.response.body", "body": b'{"result":{"resultCo', "more_body": True}
+        )
 
     async def not_json(self, scope: Scope, receive: Receive, send: Send) -> None:
         await _respond(send, 200, [("Content-Type", "text/plain")], b"OK")
@@ -80,9 +105,16 @@ class Chaos:
         chunk, size = b" " * 65536, 10 << 20
 
         async def stream() -> None:
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(size + 2).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(size + 2).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b"{", "more_body": True})
             for _ in range(size // len(chunk)):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -96,17 +128,32 @@ class Chaos:
 
     async def redirect(self, scope: Scope, receive: Receive, send: Send) -> None:
         away = scope["path"].strip("/").startswith("redirect-away")
-        await _respond(send, 307 if away else 302, [("Location", self.away if away else "/ok")], b"")
+        await _respond(
+            send, 307 if away else 302, [("Location", self.away if away else "/ok")], b""
+        )
 
     async def trickle(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = self.wallet.encode({"result": self.wallet.result("SUCCESS")})
 
         async def stream() -> None:
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             for i in range(len(body)):
-                await send({"type": "http.response.body", "body": body[i:i + 1], "more_body": i + 1 < len(body)})
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": body[i : i + 1],
+                        "more_body": i + 1 < len(body),
+                    }
+                )
                 await anyio.sleep(self.trickle_interval)
 
         await _until_disconnect(receive, stream())
@@ -118,9 +165,14 @@ class Chaos:
     async def traffic_limit(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A correct, signed U answer: the suite must back off and send the same case again."""
         w, uri = self.wallet, scope.get("raw_path", scope["path"].encode()).decode("latin-1")
-        client_id = next((v.decode() for k, v in scope["headers"] if k.lower() == b"client-id"), None)
+        client_id = next(
+            (v.decode() for k, v in scope["headers"] if k.lower() == b"client-id"), None
+        )
         raw = w.encode({"result": w.result("REQUEST_TRAFFIC_EXCEED_LIMIT")})
-        headers = {"Content-Type": "application/json; charset=UTF-8", **w.sign_response(uri, client_id, raw, "U")}
+        headers = {
+            "Content-Type": "application/json; charset=UTF-8",
+            **w.sign_response(uri, client_id, raw, "U"),
+        }
         await _respond(send, 200, list(headers.items()), raw)
 
 
@@ -152,8 +204,10 @@ async def _respond(send: Send, status: int, headers: list[tuple[str, str]], body
 
 
 async def _until_disconnect(receive: Receive, work: Awaitable[None]) -> None:
-    """Run work until it ends or the client goes away (a hostile answer must not outlive its client)."""
+    """Run work until it ends or the client goes away (a hostile answer must not outlive its
+    client)."""
     async with anyio.create_task_group() as group:
+
         async def watch() -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass
@@ -165,8 +219,12 @@ async def _until_disconnect(receive: Receive, work: Awaitable[None]) -> None:
         group.cancel_scope.cancel()
 
 
-def profile_toml(base_url: str, behaviour: str = "ok", timeout: float = 0.5, extra: str = "") -> str:
-    """A reference-wallet profile aimed at one chaos path, with a short timeout and extra TOML appended."""
-    text = data.profile_toml(base_url).replace(json.dumps(data.PATHS["inquiryUserInfo"]), json.dumps(f"/{behaviour}"))
+def profile_toml(
+    base_url: str, behaviour: str = "ok", timeout: float = 0.5, extra: str = ""
+) -> str:
+    """A reference-wallet profile aimed at one chaos path, with a short timeout and extra TOML
+    appended."""
+    text = data.profile_toml(base_url).replace(
+        json.dumps(data.PATHS["inquiryUserInfo"]), json.dumps(f"/{behaviour}")
+    )
     return text.replace("timeout = 10", f"timeout = {timeout}") + extra
-

@@ -1,4 +1,5 @@
-"""The reference wallet as a prepareAuthInfo client, and the trigger endpoint of its test harness."""
+"""The reference wallet as a prepareAuthInfo client, and the trigger endpoint of its test
+harness."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ JSON_TYPE = "application/json; charset=UTF-8"
 
 
 class PrepareClient:
-    """Signs, sends, verifies and retries exactly as the contract says; each step may be overridden."""
+    """Signs, sends, verifies and retries exactly as the contract says; each step may be
+    overridden."""
 
     max_attempts: ClassVar[int] = 3
     backoff: ClassVar[float] = 0.05
 
-    def __init__(self, gateway_url: str | None = None, timeout: float = data.CLIENT_TIMEOUT) -> None:
+    def __init__(
+        self, gateway_url: str | None = None, timeout: float = data.CLIENT_TIMEOUT
+    ) -> None:
         self.gateway_url, self.timeout = gateway_url, timeout
         self.key = data.private_key("wallet")
         self.alipayplus = data.public_key("alipayplus")
@@ -41,8 +45,14 @@ class PrepareClient:
     def headers(self, uri: str, body: bytes) -> dict[str, str]:
         time = self.request_time()
         content = signing.content_to_sign("POST", uri, data.WALLET_CLIENT_ID, time, body)
-        return {"Content-Type": JSON_TYPE, "Client-Id": data.WALLET_CLIENT_ID, "Request-Time": time,
-                "Signature": signing.format_signature_header(signing.sign(content, self.key), data.KEY_VERSION)}
+        return {
+            "Content-Type": JSON_TYPE,
+            "Client-Id": data.WALLET_CLIENT_ID,
+            "Request-Time": time,
+            "Signature": signing.format_signature_header(
+                signing.sign(content, self.key), data.KEY_VERSION
+            ),
+        }
 
     # -- response steps -----------------------------------------------------
     def trusted(self, uri: str, answer: httpx.Response, status: str | None) -> bool:
@@ -56,10 +66,13 @@ class PrepareClient:
         except ValueError:
             return False
         content = signing.content_to_sign("POST", uri, client_id, time or "", answer.content)
-        return sig.algorithm == signing.ALGORITHM and signing.verify(content, sig.signature, self.alipayplus)
+        return sig.algorithm == signing.ALGORITHM and signing.verify(
+            content, sig.signature, self.alipayplus
+        )
 
     def retries(self, status: str | None) -> bool:
-        """U, or no result at all (None): retry with the same parameters; S and F (and distrust) end the flow."""
+        """U, or no result at all (None): retry with the same parameters; S and F (and distrust)
+        end the flow."""
         return status in ("U", None)
 
     def pause(self, attempt: int) -> float:
@@ -69,7 +82,8 @@ class PrepareClient:
         return url + ("&" if "?" in url else "?") + "authCode=" + secrets.token_hex(8)
 
     def decide(self, uri: str, answer: httpx.Response) -> tuple[str | None, dict[str, str] | None]:
-        """(status to retry on, final outcome) for one answer; a body that is not JSON is no result."""
+        """(status to retry on, final outcome) for one answer; a body that is not JSON is no
+        result."""
         try:
             body = json.loads(answer.content.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -81,13 +95,17 @@ class PrepareClient:
         if not self.trusted(uri, answer, status):
             return "F", {"outcome": "error", "error": "INVALID_RESPONSE_SIGNATURE"}
         if status == "S" and code == "SUCCESS" and isinstance(body.get("authRedirectUrl"), str):
-            return "S", {"outcome": "redirect", "redirectUrl": self.redirect(body["authRedirectUrl"])}
+            return "S", {
+                "outcome": "redirect",
+                "redirectUrl": self.redirect(body["authRedirectUrl"]),
+            }
         if status == "F":
             return "F", {"outcome": "error", "error": str(code)}
         return "U", None
 
     async def start(self, auth_url: str) -> dict[str, str]:
-        """Run one flow to its end: the redirect the wallet would open, or the error it would show."""
+        """Run one flow to its end: the redirect the wallet would open, or the error it would
+        show."""
         if not self.gateway_url:
             return {"outcome": "error", "error": "no Alipay+ gateway configured"}
         uri = signing.request_uri(self.gateway_url)
@@ -96,7 +114,9 @@ class PrepareClient:
         for attempt in range(1, self.max_attempts + 1):
             body = json.dumps(self.payload(auth_url, attempt), separators=(",", ":")).encode()
             try:
-                answer = await self.http.post(self.gateway_url, content=body, headers=self.headers(uri, body))
+                answer = await self.http.post(
+                    self.gateway_url, content=body, headers=self.headers(uri, body)
+                )
                 status, outcome = self.decide(uri, answer)
             except httpx.HTTPError:
                 status, outcome = None, None

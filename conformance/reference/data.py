@@ -22,14 +22,17 @@ ALIPAYPLUS_CLIENT_ID = "SANDBOX_5YC47N2ZQHJ004124"
 WALLET_CLIENT_ID = "MPP_REFERENCE_WALLET_01"
 KEY_VERSION = "1"
 PATHS = {"inquiryUserInfo": "/mpp/v1/alipayplus/inquiryUserInfo"}
-# prepareAuthInfo: the harness trigger of the reference wallet, its client timeout, the gateway path.
+# prepareAuthInfo: the harness trigger of the reference wallet, its client timeout, the gateway
+# path.
 HARNESS_PATH = "/harness/prepareAuthInfo"
 CLIENT_TIMEOUT = 1.0  # generous: a timeout under load would make an F flow retry
 GATEWAY_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
 # authUrls the reference Alipay+ server resolves (the suite's provider mode asks for them).
 AUTH_URLS = (
-    "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001&scope=auth_base"
-    "&redirect_uri=https%3A%2F%2Fmerchant.example%2Foauth%2Freturn&state=ref-1",
+    (
+        "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001&scope=auth_base"
+        "&redirect_uri=https%3A%2F%2Fmerchant.example%2Foauth%2Freturn&state=ref-1"
+    ),
 )
 PROVIDER_PLACEHOLDER = "http://127.0.0.1:1"
 
@@ -39,7 +42,11 @@ USER = {
     "userLoginId": LOGIN_ID,
     "hashUserLoginId": hashlib.md5(LOGIN_ID.encode()).hexdigest(),
 }
-SCOPE_FIELD = {"BASE_USER_INFO": "userId", "USER_LOGIN_ID": "userLoginId", "HASH_LOGIN_ID": "hashUserLoginId"}
+SCOPE_FIELD = {
+    "BASE_USER_INFO": "userId",
+    "USER_LOGIN_ID": "userLoginId",
+    "HASH_LOGIN_ID": "hashUserLoginId",
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,8 @@ def public_key(name: str) -> rsa.RSAPublicKey:
 
 
 def profile_toml(base_url: str, gateway_port: int | None = None, provider: bool = False) -> str:
-    """A ready-to-use profile for the reference wallet at base_url (prepareAuthInfo sections on request)."""
+    """A ready-to-use profile for the reference wallet at base_url (prepareAuthInfo sections on
+    request)."""
     lines = [
         "# Target profile for the embedded reference wallet (test keys only).",
         "[target]",
@@ -93,9 +101,13 @@ def profile_toml(base_url: str, gateway_port: int | None = None, provider: bool 
         f'key_version = "{KEY_VERSION}"',
     ]
     for seed in SEEDS:
-        lines += ["", "[[tokens]]", f'access_token = "{seed.token}"',
-                  "scopes = [" + ", ".join(f'"{s}"' for s in sorted(seed.scopes)) + "]",
-                  f'state = "{seed.state}"']
+        lines += [
+            "",
+            "[[tokens]]",
+            f'access_token = "{seed.token}"',
+            "scopes = [" + ", ".join(f'"{s}"' for s in sorted(seed.scopes)) + "]",
+            f'state = "{seed.state}"',
+        ]
         if seed.state == "valid":
             lines.append("[tokens.expect]")
             lines += [f'{SCOPE_FIELD[s]} = "{USER[SCOPE_FIELD[s]]}"' for s in sorted(seed.scopes)]
@@ -105,18 +117,32 @@ def profile_toml(base_url: str, gateway_port: int | None = None, provider: bool 
 
 
 def prepare_toml(gateway_port: int, provider: bool) -> list[str]:
-    """The prepareAuthInfo sections: the suite's gateway, the wallet's trigger, the Alipay+ server."""
+    """The prepareAuthInfo sections: the suite's gateway, the wallet's trigger, the Alipay+
+    server."""
     lines = [
-        "", "[gateway]", 'host = "127.0.0.1"', f"port = {gateway_port}", f'path = "{GATEWAY_PATH}"',
-        f'client_id = "{WALLET_CLIENT_ID}"', f"wallet_timeout = {CLIENT_TIMEOUT}", "min_backoff = 0.025",
+        "",
+        "[gateway]",
+        'host = "127.0.0.1"',
+        f"port = {gateway_port}",
+        f'path = "{GATEWAY_PATH}"',
+        f'client_id = "{WALLET_CLIENT_ID}"',
+        f"wallet_timeout = {CLIENT_TIMEOUT}",
+        "min_backoff = 0.025",
         "settle = 0.02",
-        "", "[trigger]", f'path = "{HARNESS_PATH}"', "timeout = 10",
+        "",
+        "[trigger]",
+        f'path = "{HARNESS_PATH}"',
+        "timeout = 10",
     ]
     if provider:
         lines += [
-            "", "[provider]  # served by the embedded reference Alipay+ server", f'base_url = "{PROVIDER_PLACEHOLDER}"',
-            f'path = "{GATEWAY_PATH}"', f'client_id = "{WALLET_CLIENT_ID}"',
-            f'signing_key = "{testdata("wallet-private.pem")}"', f'public_key = "{testdata("alipayplus-public.pem")}"',
+            "",
+            "[provider]  # served by the embedded reference Alipay+ server",
+            f'base_url = "{PROVIDER_PLACEHOLDER}"',
+            f'path = "{GATEWAY_PATH}"',
+            f'client_id = "{WALLET_CLIENT_ID}"',
+            f'signing_key = "{testdata("wallet-private.pem")}"',
+            f'public_key = "{testdata("alipayplus-public.pem")}"',
             "auth_urls = [" + ", ".join(f'"{u}"' for u in AUTH_URLS) + "]",
         ]
     return lines
@@ -134,6 +160,10 @@ def reference_profile() -> Profile:
     from ..catalogue import catalogue
     from ..profile import parse
 
-    profile = parse(tomllib.loads(profile_toml("http://127.0.0.1:1")), Path("."), catalogue(),
-                    source="(embedded reference wallet)")
+    profile = parse(
+        tomllib.loads(profile_toml("http://127.0.0.1:1")),
+        Path("."),
+        catalogue(),
+        source="(embedded reference wallet)",
+    )
     return replace(profile, timeout=EMBEDDED_TIMEOUT)

@@ -1,4 +1,5 @@
-"""docs/faults.md: the table of faulty wallets and the requirements that catch them, from FAULTS and the catalogue."""
+"""docs/faults.md: the table of faulty wallets and the requirements that catch them, from FAULTS
+and the catalogue."""
 
 from __future__ import annotations
 
@@ -40,10 +41,16 @@ def faults_markdown(faults: Mapping[str, Fault] | None = None, cat: Catalogue | 
         families.setdefault(cat[f.catches[0]].family, []).append(f)
     lines = [HEADER, f"{len(faults)} faults.", ""]
     for family in sorted(families):
-        lines += [f"## {family}", "", "| fault | what it does wrong | caught by | verdict | also breaks |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"## {family}",
+            "",
+            "| fault | what it does wrong | caught by | verdict | also breaks |",
+            "|---|---|---|---|---|",
+        ]
         for f in sorted(families[family], key=lambda f: f.name):
             also = ", ".join(f"`{r}`" for r in f.also) or "-"
-            lines.append(f"| `{f.name}` | {f.summary} | {_caught_by(f, cat)} | {_verdict(f, cat)} | {also} |")
+            lines.append(
+                f"| `{f.name}` | {f.summary} | {_caught_by(f, cat)} | {_verdict(f, cat)} | {also} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -24,7 +24,9 @@ class Fault:
 FAULTS: dict[str, Fault] = {}
 
 
-def fault(name: str, *catches: str, summary: str, also: tuple[str, ...] = ()) -> Callable[[type[Wallet]], type[Wallet]]:
+def fault(
+    name: str, *catches: str, summary: str, also: tuple[str, ...] = ()
+) -> Callable[[type[Wallet]], type[Wallet]]:
     """Register a faulty wallet and the requirement(s) that must catch it."""
 
     def register(cls: type[Wallet]) -> type[Wallet]:
@@ -38,6 +40,7 @@ def fault(name: str, *catches: str, summary: str, also: tuple[str, ...] = ()) ->
 def all_faults() -> dict[str, Fault]:
     """The faults above and the prepareAuthInfo ones (reference/prepare_faults.py)."""
     from .prepare_faults import PREPARE_FAULTS
+
     return {**FAULTS, **PREPARE_FAULTS}
 
 
@@ -56,7 +59,9 @@ class BytesNotChars(Wallet):
         return len(value.encode("utf-8"))
 
 
-@fault("scope-leak", "IUI-SCOPE-NO-EXTRA", summary="Returns userLoginId whatever the token's scopes.")
+@fault(
+    "scope-leak", "IUI-SCOPE-NO-EXTRA", summary="Returns userLoginId whatever the token's scopes."
+)
 class ScopeLeak(Wallet):
     def user_info(self, seed: Any) -> dict[str, Any]:
         info = super().user_info(seed)
@@ -73,8 +78,12 @@ class NumberNotString(Wallet):
         return info
 
 
-@fault("status-mismatch", "IUI-RESULT-STATUS", summary="Answers S with failure codes.",
-       also=("IUI-RESP-SIGNED",))  # its S answers to requests without Client-Id go unsigned
+@fault(
+    "status-mismatch",
+    "IUI-RESULT-STATUS",
+    summary="Answers S with failure codes.",
+    also=("IUI-RESP-SIGNED",),
+)  # its S answers to requests without Client-Id go unsigned
 class StatusMismatch(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         return {**super().result(code, message), "resultStatus": "S"}
@@ -88,7 +97,9 @@ class AcceptsBadSignature(Wallet):
 
 @fault("unsigned-success", "IUI-RESP-SIGNED", summary="Sends SUCCESS answers without a signature.")
 class UnsignedSuccess(Wallet):
-    def sign_response(self, uri: str, client_id: str | None, body: bytes, status: str) -> dict[str, str]:
+    def sign_response(
+        self, uri: str, client_id: str | None, body: bytes, status: str
+    ) -> dict[str, str]:
         return {} if status == "S" else super().sign_response(uri, client_id, body, status)
 
 

@@ -18,38 +18,55 @@ from .wallet import Crash, Refusal, Wallet
 # -- body ---------------------------------------------------------------------------------
 
 
-@fault("unvalidated-acquirer-id", "IUI-INVALID-REFUSED",
-       summary="Never validates acquirerId, which it does not use: any type, length or absence passes.")
+@fault(
+    "unvalidated-acquirer-id",
+    "IUI-INVALID-REFUSED",
+    summary="Never validates acquirerId, which it does not use: any type, length or absence "
+    "passes.",
+)
 class UnvalidatedAcquirerId(Wallet):
     def check_field(self, f: Field, value: Any) -> None:
         if f.name != "acquirerId":
             super().check_field(f, value)
 
 
-@fault("accepts-empty-string", "IUI-INVALID-REFUSED", summary='Treats "" as a valid value.',
-       also=("IUI-INVALID-PARAM-ILLEGAL",))  # an empty pspId or token then fails later, with another code
+@fault(
+    "accepts-empty-string",
+    "IUI-INVALID-REFUSED",
+    summary='Treats "" as a valid value.',
+    also=("IUI-INVALID-PARAM-ILLEGAL",),
+)  # an empty pspId or token then fails later, with another code
 class AcceptsEmptyString(Wallet):
     def check_field(self, f: Field, value: Any) -> None:
         if value != "":
             super().check_field(f, value)
 
 
-@fault("no-length-limit", "IUI-INVALID-REFUSED", summary="Enforces no maximum length.",
-       also=("IUI-INVALID-PARAM-ILLEGAL",))  # an over-long pspId or token then fails later, with another code
+@fault(
+    "no-length-limit",
+    "IUI-INVALID-REFUSED",
+    summary="Enforces no maximum length.",
+    also=("IUI-INVALID-PARAM-ILLEGAL",),
+)  # an over-long pspId or token then fails later, with another code
 class NoLengthLimit(Wallet):
     def length(self, value: str) -> int:
         return 0
 
 
-@fault("limit-off-by-one", "IUI-LIMIT-WITHIN", summary="Refuses a value of exactly its maximum length.")
+@fault(
+    "limit-off-by-one", "IUI-LIMIT-WITHIN", summary="Refuses a value of exactly its maximum length."
+)
 class LimitOffByOne(Wallet):
     def length(self, value: str) -> int:
         return len(value) + 1
 
 
-@fault("crashes-on-astral", "IUI-TRANSPORT-JSON",
-       summary="Fails with an HTML error page on characters outside the BMP (a 3-byte UTF-8 column).",
-       also=("IUI-TRANSPORT-HTTP-200", "IUI-TRANSPORT-CONTENT-TYPE", "IUI-INVALID-PARAM-ILLEGAL"))
+@fault(
+    "crashes-on-astral",
+    "IUI-TRANSPORT-JSON",
+    summary="Fails with an HTML error page on characters outside the BMP (a 3-byte UTF-8 column).",
+    also=("IUI-TRANSPORT-HTTP-200", "IUI-TRANSPORT-CONTENT-TYPE", "IUI-INVALID-PARAM-ILLEGAL"),
+)
 class CrashesOnAstral(Wallet):
     def check_field(self, f: Field, value: Any) -> None:
         if isinstance(value, str) and any(ord(c) > 0xFFFF for c in value):
@@ -57,9 +74,12 @@ class CrashesOnAstral(Wallet):
         super().check_field(f, value)
 
 
-@fault("crashes-on-duplicate-keys", "IUI-TRANSPORT-JSON",
-       summary="Fails with an HTML error page when a JSON key is repeated.",
-       also=("IUI-TRANSPORT-HTTP-200", "IUI-TRANSPORT-CONTENT-TYPE"))
+@fault(
+    "crashes-on-duplicate-keys",
+    "IUI-TRANSPORT-JSON",
+    summary="Fails with an HTML error page when a JSON key is repeated.",
+    also=("IUI-TRANSPORT-HTTP-200", "IUI-TRANSPORT-CONTENT-TYPE"),
+)
 class CrashesOnDuplicateKeys(Wallet):
     def parse(self, body: bytes) -> dict[str, Any]:
         def strict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -74,8 +94,11 @@ class CrashesOnDuplicateKeys(Wallet):
         return super().parse(body)
 
 
-@fault("drops-connection-on-empty-body", "IUI-TRANSPORT-ANSWER",
-       summary="Closes the connection without an answer when the body is empty.")
+@fault(
+    "drops-connection-on-empty-body",
+    "IUI-TRANSPORT-ANSWER",
+    summary="Closes the connection without an answer when the body is empty.",
+)
 class DropsConnectionOnEmptyBody(Wallet):
     def app(self) -> Any:
         inner: ASGIApp = super().app()
@@ -83,15 +106,24 @@ class DropsConnectionOnEmptyBody(Wallet):
         async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
             headers = dict(scope.get("headers", []))
             if scope["type"] == "http" and headers.get(b"content-length") == b"0":
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-length", b"64")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-length", b"64")],
+                    }
+                )
                 return  # the server closes the connection with the body unsent
             await inner(scope, receive, send)
 
         return asgi
 
 
-@fault("rejects-unknown-fields", "IUI-UNKNOWN-FIELDS", summary="Refuses a request carrying an undocumented field.")
+@fault(
+    "rejects-unknown-fields",
+    "IUI-UNKNOWN-FIELDS",
+    summary="Refuses a request carrying an undocumented field.",
+)
 class RejectsUnknownFields(Wallet):
     def validate(self, body: Mapping[str, Any]) -> None:
         known = {f.name for f in self.api.request_fields()}
@@ -100,7 +132,11 @@ class RejectsUnknownFields(Wallet):
         super().validate(body)
 
 
-@fault("generic-process-fail", "IUI-INVALID-PARAM-ILLEGAL", summary="Answers PROCESS_FAIL to an invalid request.")
+@fault(
+    "generic-process-fail",
+    "IUI-INVALID-PARAM-ILLEGAL",
+    summary="Answers PROCESS_FAIL to an invalid request.",
+)
 class GenericProcessFail(Wallet):
     def parse(self, body: bytes) -> dict[str, Any]:
         try:
@@ -118,7 +154,11 @@ class GenericProcessFail(Wallet):
 # -- headers ------------------------------------------------------------------------------
 
 
-@fault("rejects-fractional-time", "IUI-TIME-FORMS", summary="Refuses a Request-Time with fractional seconds.")
+@fault(
+    "rejects-fractional-time",
+    "IUI-TIME-FORMS",
+    summary="Refuses a Request-Time with fractional seconds.",
+)
 class RejectsFractionalTime(Wallet):
     def check_time(self, time: str) -> None:
         if "." in time:
@@ -126,14 +166,22 @@ class RejectsFractionalTime(Wallet):
         super().check_time(time)
 
 
-@fault("accepts-malformed-time", "IUI-TIME-MALFORMED", summary="Uses Request-Time in the signature but never parses it.")
+@fault(
+    "accepts-malformed-time",
+    "IUI-TIME-MALFORMED",
+    summary="Uses Request-Time in the signature but never parses it.",
+)
 class AcceptsMalformedTime(Wallet):
     def check_time(self, time: str) -> None:
         return None
 
 
-@fault("strict-signature-split", "IUI-SIG-HEADER-FORMS",
-       summary="Splits the Signature header on ',' without trimming, so the documented spaced form fails.")
+@fault(
+    "strict-signature-split",
+    "IUI-SIG-HEADER-FORMS",
+    summary="Splits the Signature header on ',' without trimming, so the documented spaced form "
+    "fails.",
+)
 class StrictSignatureSplit(Wallet):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         if ", " in (headers.get("signature") or ""):
@@ -141,16 +189,23 @@ class StrictSignatureSplit(Wallet):
         super().authenticate(method, uri, headers, body)
 
 
-@fault("defaults-missing-client-id", "IUI-HEADER-REQUIRED",
-       summary="Assumes its only client when Client-Id is missing.",
-       also=("IUI-RESP-SIGNED",))  # with no Client-Id to sign for, its SUCCESS goes out unsigned
+@fault(
+    "defaults-missing-client-id",
+    "IUI-HEADER-REQUIRED",
+    summary="Assumes its only client when Client-Id is missing.",
+    also=("IUI-RESP-SIGNED",),
+)  # with no Client-Id to sign for, its SUCCESS goes out unsigned
 class DefaultsMissingClientId(Wallet):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         filled = {**headers, "client-id": headers.get("client-id") or data.ALIPAYPLUS_CLIENT_ID}
         super().authenticate(method, uri, filled, body)
 
 
-@fault("ignores-media-type", "IUI-MEDIA-TYPE", summary="Parses the body as JSON whatever its Content-Type.")
+@fault(
+    "ignores-media-type",
+    "IUI-MEDIA-TYPE",
+    summary="Parses the body as JSON whatever its Content-Type.",
+)
 class IgnoresMediaType(Wallet):
     def check_media_type(self, content_type: str | None) -> None:
         return None
@@ -162,7 +217,11 @@ class AnyMethod(Wallet):
         return None
 
 
-@fault("method-wrong-code", "IUI-METHOD-CODE", summary="Answers NO_INTERFACE_DEF to a non-POST request.")
+@fault(
+    "method-wrong-code",
+    "IUI-METHOD-CODE",
+    summary="Answers NO_INTERFACE_DEF to a non-POST request.",
+)
 class MethodWrongCode(Wallet):
     def check_method(self, method: str) -> None:
         if method != "POST":
@@ -172,14 +231,22 @@ class MethodWrongCode(Wallet):
 # -- signature ----------------------------------------------------------------------------
 
 
-@fault("ignores-algorithm", "IUI-SIG-VERIFY", summary="Never reads the algorithm named in the Signature header.")
+@fault(
+    "ignores-algorithm",
+    "IUI-SIG-VERIFY",
+    summary="Never reads the algorithm named in the Signature header.",
+)
 class IgnoresAlgorithm(Wallet):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         sig = re.sub(r"algorithm=[^,]*", "algorithm=RSA256", headers.get("signature") or "")
         super().authenticate(method, uri, {**headers, "signature": sig}, body)
 
 
-@fault("bad-signature-wrong-code", "IUI-SIG-VERIFY", summary="Answers PARAM_ILLEGAL when a signature does not verify.")
+@fault(
+    "bad-signature-wrong-code",
+    "IUI-SIG-VERIFY",
+    summary="Answers PARAM_ILLEGAL when a signature does not verify.",
+)
 class BadSignatureWrongCode(Wallet):
     def verify(self, content: bytes, signature: str, key: rsa.RSAPublicKey) -> None:
         try:
@@ -188,13 +255,23 @@ class BadSignatureWrongCode(Wallet):
             raise Refusal("PARAM_ILLEGAL", "signature check failed")
 
 
-@fault("unknown-key-falls-back", "IUI-KEY-UNKNOWN", summary="Uses key version 1 for any unknown keyVersion.")
+@fault(
+    "unknown-key-falls-back",
+    "IUI-KEY-UNKNOWN",
+    summary="Uses key version 1 for any unknown keyVersion.",
+)
 class UnknownKeyFallsBack(Wallet):
     def client_key(self, client_id: str, key_version: str) -> rsa.RSAPublicKey | None:
-        return super().client_key(client_id, key_version) or super().client_key(client_id, data.KEY_VERSION)
+        return super().client_key(client_id, key_version) or super().client_key(
+            client_id, data.KEY_VERSION
+        )
 
 
-@fault("unknown-client-wrong-code", "IUI-CLIENT-UNKNOWN", summary="Answers INVALID_SIGNATURE to an unknown Client-Id.")
+@fault(
+    "unknown-client-wrong-code",
+    "IUI-CLIENT-UNKNOWN",
+    summary="Answers INVALID_SIGNATURE to an unknown Client-Id.",
+)
 class UnknownClientWrongCode(Wallet):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         if headers.get("client-id") not in self.clients:

@@ -10,12 +10,18 @@ from .faults import fault
 from .wallet import Wallet
 
 
-@fault("long-result-message", "IUI-RESP-LIMIT-SOFT", summary="Appends a 300-character trace to failure messages.")
+@fault(
+    "long-result-message",
+    "IUI-RESP-LIMIT-SOFT",
+    summary="Appends a 300-character trace to failure messages.",
+)
 class LongResultMessage(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
         if code != "SUCCESS":
-            out["resultMessage"] += " | trace: " + "at com.wallet.Handler.inquire(Handler.java:42) " * 6
+            out["resultMessage"] += (
+                " | trace: " + "at com.wallet.Handler.inquire(Handler.java:42) " * 6
+            )
         return out
 
 
@@ -28,7 +34,11 @@ class EmptyResultMessage(Wallet):
         return out
 
 
-@fault("message-as-list", "IUI-RESP-SCHEMA", summary="Sends PARAM_ILLEGAL's resultMessage as a list of errors.")
+@fault(
+    "message-as-list",
+    "IUI-RESP-SCHEMA",
+    summary="Sends PARAM_ILLEGAL's resultMessage as a list of errors.",
+)
 class MessageAsList(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
@@ -37,9 +47,13 @@ class MessageAsList(Wallet):
         return out
 
 
-@fault("long-result-code", "IUI-RESP-LIMIT", "IUI-RESULT-CODE",
-       summary="Appends the failing field to PARAM_ILLEGAL, past 64 characters and out of the table.",
-       also=("IUI-INVALID-PARAM-ILLEGAL",))
+@fault(
+    "long-result-code",
+    "IUI-RESP-LIMIT",
+    "IUI-RESULT-CODE",
+    summary="Appends the failing field to PARAM_ILLEGAL, past 64 characters and out of the table.",
+    also=("IUI-INVALID-PARAM-ILLEGAL",),
+)
 class LongResultCode(Wallet):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
@@ -49,33 +63,53 @@ class LongResultCode(Wallet):
         return out
 
 
-@fault("text-plain-response", "IUI-TRANSPORT-CONTENT-TYPE", summary="Labels its JSON answers text/plain.")
+@fault(
+    "text-plain-response",
+    "IUI-TRANSPORT-CONTENT-TYPE",
+    summary="Labels its JSON answers text/plain.",
+)
 class TextPlainResponse(Wallet):
     def content_type(self) -> str:
         return "text/plain; charset=UTF-8"
 
 
-@fault("http-400-on-refusal", "IUI-TRANSPORT-HTTP-200", summary="Answers refusals with HTTP 400 (same JSON body).")
+@fault(
+    "http-400-on-refusal",
+    "IUI-TRANSPORT-HTTP-200",
+    summary="Answers refusals with HTTP 400 (same JSON body).",
+)
 class Http400OnRefusal(Wallet):
     def http_status(self, code: str) -> int:
         return 200 if code == "SUCCESS" else 400
 
 
-@fault("response-time-no-offset", "IUI-RESP-HEADERS", summary="Writes Response-Time without an offset.")
+@fault(
+    "response-time-no-offset", "IUI-RESP-HEADERS", summary="Writes Response-Time without an offset."
+)
 class ResponseTimeNoOffset(Wallet):
-    def sign_response(self, uri: str, client_id: str | None, body: bytes, status: str) -> dict[str, str]:
+    def sign_response(
+        self, uri: str, client_id: str | None, body: bytes, status: str
+    ) -> dict[str, str]:
         if not client_id:
             return {}
         time = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
         content = signing.content_to_sign("POST", uri, client_id, time, body)
-        return {"Client-Id": client_id, "Response-Time": time,
-                "Signature": signing.format_signature_header(signing.sign(content, self.key))}
+        return {
+            "Client-Id": client_id,
+            "Response-Time": time,
+            "Signature": signing.format_signature_header(signing.sign(content, self.key)),
+        }
 
 
-@fault("unsigned-with-response-time", "IUI-RESP-SIGNED",
-       summary="Leaves failures unsigned but still sends Response-Time, which the SDKs refuse.")
+@fault(
+    "unsigned-with-response-time",
+    "IUI-RESP-SIGNED",
+    summary="Leaves failures unsigned but still sends Response-Time, which the SDKs refuse.",
+)
 class UnsignedWithResponseTime(Wallet):
-    def sign_response(self, uri: str, client_id: str | None, body: bytes, status: str) -> dict[str, str]:
+    def sign_response(
+        self, uri: str, client_id: str | None, body: bytes, status: str
+    ) -> dict[str, str]:
         if status == "S":
             return super().sign_response(uri, client_id, body, status)
         return {"Response-Time": signing.now()}

@@ -20,7 +20,11 @@ class AcceptsExpiredToken(Wallet):
         return super().authorize(body)
 
 
-@fault("token-wrong-code", "IUI-TOKEN-CODE", summary="Answers ACCESS_DENIED to an unknown or inactive token.")
+@fault(
+    "token-wrong-code",
+    "IUI-TOKEN-CODE",
+    summary="Answers ACCESS_DENIED to an unknown or inactive token.",
+)
 class TokenWrongCode(Wallet):
     def authorize(self, body: Mapping[str, Any]) -> data.Seed:
         try:
@@ -29,8 +33,12 @@ class TokenWrongCode(Wallet):
             raise Refusal("ACCESS_DENIED" if refusal.code == "INVALID_TOKEN" else refusal.code)
 
 
-@fault("undocumented-code", "IUI-RESULT-CODE", "IUI-TOKEN-CODE",
-       summary="Answers TOKEN_EXPIRED, a code not in the page's table, to expired tokens.")
+@fault(
+    "undocumented-code",
+    "IUI-RESULT-CODE",
+    "IUI-TOKEN-CODE",
+    summary="Answers TOKEN_EXPIRED, a code not in the page's table, to expired tokens.",
+)
 class UndocumentedCode(Wallet):
     def authorize(self, body: Mapping[str, Any]) -> data.Seed:
         seed = self.tokens.get(body["accessToken"])
@@ -39,21 +47,33 @@ class UndocumentedCode(Wallet):
         return super().authorize(body)
 
 
-@fault("ignores-psp-id", "IUI-PSPID-MISMATCH", summary="Serves a token whatever pspId the request names.")
+@fault(
+    "ignores-psp-id",
+    "IUI-PSPID-MISMATCH",
+    summary="Serves a token whatever pspId the request names.",
+)
 class IgnoresPspId(Wallet):
     def authorize(self, body: Mapping[str, Any]) -> data.Seed:
         return super().authorize({**body, "pspId": data.PSP_ID})
 
 
-@fault("drops-scope-field", "IUI-SCOPE-COMPLETE", summary="Returns only the first granted scope's field.")
+@fault(
+    "drops-scope-field",
+    "IUI-SCOPE-COMPLETE",
+    summary="Returns only the first granted scope's field.",
+)
 class DropsScopeField(Wallet):
     def user_info(self, seed: data.Seed) -> dict[str, Any]:
         info = super().user_info(seed)
         return dict(list(info.items())[:1])
 
 
-@fault("userinfo-on-failure", "IUI-USERINFO-ONLY-SUCCESS", "IUI-TOKEN-REFUSED",
-       summary="Serialises the user it looked up even when refusing an inactive token.")
+@fault(
+    "userinfo-on-failure",
+    "IUI-USERINFO-ONLY-SUCCESS",
+    "IUI-TOKEN-REFUSED",
+    summary="Serialises the user it looked up even when refusing an inactive token.",
+)
 class UserInfoOnFailure(Wallet):
     def answer(self, code: str, message: str, user: dict[str, Any] | None) -> dict[str, Any]:
         if code == "INVALID_TOKEN":
@@ -61,8 +81,12 @@ class UserInfoOnFailure(Wallet):
         return super().answer(code, message, user)
 
 
-@fault("pairwise-user-id", "IUI-IDEMPOTENT", "IUI-USERINFO-EXPECTED",
-       summary="Issues a fresh opaque userId on every inquiry.")
+@fault(
+    "pairwise-user-id",
+    "IUI-IDEMPOTENT",
+    "IUI-USERINFO-EXPECTED",
+    summary="Issues a fresh opaque userId on every inquiry.",
+)
 class PairwiseUserId(Wallet):
     def user_info(self, seed: data.Seed) -> dict[str, Any]:
         info = super().user_info(seed)
@@ -80,7 +104,11 @@ class WrongUser(Wallet):
         return info
 
 
-@fault("rejects-multi-scope-token", "IUI-VALID-SUCCESS", summary="Fails a token granted more than one scope.")
+@fault(
+    "rejects-multi-scope-token",
+    "IUI-VALID-SUCCESS",
+    summary="Fails a token granted more than one scope.",
+)
 class RejectsMultiScopeToken(Wallet):
     def authorize(self, body: Mapping[str, Any]) -> data.Seed:
         seed = super().authorize(body)

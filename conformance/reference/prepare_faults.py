@@ -1,4 +1,5 @@
-"""Faulty prepareAuthInfo variants: wallets whose client breaks one rule, and faulty Alipay+ servers."""
+"""Faulty prepareAuthInfo variants: wallets whose client breaks one rule, and faulty Alipay+
+servers."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ PREPARE_FAULTS: dict[str, Fault] = {}
 PROVIDERS: dict[str, type[AlipayPlus]] = {}
 
 
-def client_fault(name: str, *catches: str, summary: str,
-                 also: tuple[str, ...] = ()) -> Callable[[type[PrepareClient]], type[PrepareClient]]:
+def client_fault(
+    name: str, *catches: str, summary: str, also: tuple[str, ...] = ()
+) -> Callable[[type[PrepareClient]], type[PrepareClient]]:
     """Register a wallet whose prepareAuthInfo client is this faulty one."""
 
     def register(cls: type[PrepareClient]) -> type[PrepareClient]:
@@ -28,8 +30,9 @@ def client_fault(name: str, *catches: str, summary: str,
     return register
 
 
-def provider_fault(name: str, *catches: str, summary: str,
-                   also: tuple[str, ...] = ()) -> Callable[[type[AlipayPlus]], type[AlipayPlus]]:
+def provider_fault(
+    name: str, *catches: str, summary: str, also: tuple[str, ...] = ()
+) -> Callable[[type[AlipayPlus]], type[AlipayPlus]]:
     """Register a faulty Alipay+ server; the wallet of the run stays the reference one."""
 
     def register(cls: type[AlipayPlus]) -> type[AlipayPlus]:
@@ -42,37 +45,52 @@ def provider_fault(name: str, *catches: str, summary: str,
 
 # -- the wallet as client -------------------------------------------------------------------
 
+
 @client_fault("pai-acquirer-number", "PAI-REQ-STRING", summary="Sends acquirerId as a JSON number.")
 class AcquirerNumber(PrepareClient):
     def payload(self, auth_url: str, attempt: int) -> dict[str, Any]:
         return {**super().payload(auth_url, attempt), "acquirerId": 1022088000000000001}
 
 
-@client_fault("pai-unsigned", "PAI-REQ-SIGNED", summary="Sends prepareAuthInfo without a Signature header.")
+@client_fault(
+    "pai-unsigned", "PAI-REQ-SIGNED", summary="Sends prepareAuthInfo without a Signature header."
+)
 class Unsigned(PrepareClient):
     def headers(self, uri: str, body: bytes) -> dict[str, str]:
         return {k: v for k, v in super().headers(uri, body).items() if k != "Signature"}
 
 
-@client_fault("pai-empty-optional", "PAI-REQ-NO-EMPTY", summary='Sends "" for an optional field it does not use.')
+@client_fault(
+    "pai-empty-optional",
+    "PAI-REQ-NO-EMPTY",
+    summary='Sends "" for an optional field it does not use.',
+)
 class EmptyOptional(PrepareClient):
     def payload(self, auth_url: str, attempt: int) -> dict[str, Any]:
         return {**super().payload(auth_url, attempt), "extendInfo": ""}
 
 
-@client_fault("pai-time-format", "PAI-REQ-TIME", summary="Sends Request-Time as 2019-05-28 12:12:12 (no T, no offset).")
+@client_fault(
+    "pai-time-format",
+    "PAI-REQ-TIME",
+    summary="Sends Request-Time as 2019-05-28 12:12:12 (no T, no offset).",
+)
 class TimeFormat(PrepareClient):
     def request_time(self) -> str:
         return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
-@client_fault("pai-truncates-auth-url", "PAI-REQ-AUTHURL", summary="Cuts authUrl to 1024 characters.")
+@client_fault(
+    "pai-truncates-auth-url", "PAI-REQ-AUTHURL", summary="Cuts authUrl to 1024 characters."
+)
 class TruncatesAuthUrl(PrepareClient):
     def payload(self, auth_url: str, attempt: int) -> dict[str, Any]:
         return {**super().payload(auth_url, attempt), "authUrl": auth_url[:1024]}
 
 
-@client_fault("pai-retries-after-f", "PAI-F-NO-RETRY", summary="Retries after F results as after U.")
+@client_fault(
+    "pai-retries-after-f", "PAI-F-NO-RETRY", summary="Retries after F results as after U."
+)
 class RetriesAfterF(PrepareClient):
     def retries(self, status: str | None) -> bool:
         return status != "S"
@@ -84,33 +102,49 @@ class NoRetryAfterU(PrepareClient):
         return status is None
 
 
-@client_fault("pai-no-retry-after-silence", "PAI-RETRY-SILENCE", summary="Gives up when no result arrives.")
+@client_fault(
+    "pai-no-retry-after-silence", "PAI-RETRY-SILENCE", summary="Gives up when no result arrives."
+)
 class NoRetryAfterSilence(PrepareClient):
     def retries(self, status: str | None) -> bool:
         return status == "U"
 
 
-@client_fault("pai-retry-changes-parameters", "PAI-RETRY-SAME",
-              summary="Adds a fresh requestId to every attempt, so a retry is a different request.")
+@client_fault(
+    "pai-retry-changes-parameters",
+    "PAI-RETRY-SAME",
+    summary="Adds a fresh requestId to every attempt, so a retry is a different request.",
+)
 class RetryChangesParameters(PrepareClient):
     def payload(self, auth_url: str, attempt: int) -> dict[str, Any]:
         return {**super().payload(auth_url, attempt), "requestId": secrets.token_hex(8)}
 
 
-@client_fault("pai-trusts-bad-signature", "PAI-VERIFY-RESPONSE",
-              summary="Never verifies the response signature, so it opens untrusted redirect URLs.")
+@client_fault(
+    "pai-trusts-bad-signature",
+    "PAI-VERIFY-RESPONSE",
+    summary="Never verifies the response signature, so it opens untrusted redirect URLs.",
+)
 class TrustsBadSignature(PrepareClient):
     def trusted(self, uri: str, answer: Any, status: str | None) -> bool:
         return True
 
 
-@client_fault("pai-no-backoff", "PAI-RETRY-BACKOFF", summary="Retries at once after REQUEST_TRAFFIC_EXCEED_LIMIT.")
+@client_fault(
+    "pai-no-backoff",
+    "PAI-RETRY-BACKOFF",
+    summary="Retries at once after REQUEST_TRAFFIC_EXCEED_LIMIT.",
+)
 class NoBackoff(PrepareClient):
     def pause(self, attempt: int) -> float:
         return 0.0
 
 
-@client_fault("pai-unbounded-retries", "PAI-RETRY-BOUNDED", summary="Keeps retrying a persistent U (25 attempts).")
+@client_fault(
+    "pai-unbounded-retries",
+    "PAI-RETRY-BOUNDED",
+    summary="Keeps retrying a persistent U (25 attempts).",
+)
 class UnboundedRetries(PrepareClient):
     max_attempts: ClassVar[int] = 25
 
@@ -120,27 +154,45 @@ class UnboundedRetries(PrepareClient):
 
 # -- the Alipay+ server ---------------------------------------------------------------------
 
-@provider_fault("pas-scopes-extra", "PAS-SCOPES-FIXED", summary="Returns scopes beyond BASE_USER_INFO.")
+
+@provider_fault(
+    "pas-scopes-extra", "PAS-SCOPES-FIXED", summary="Returns scopes beyond BASE_USER_INFO."
+)
 class ScopesExtra(AlipayPlus):
     def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return {**super().resolve(body), "scopes": ["BASE_USER_INFO", "USER_LOGIN_ID"]}
 
 
-@provider_fault("pas-fields-on-failure", "PAS-ONLY-SUCCESS",
-                summary="Returns authRedirectUrl with INVALID_SIGNATURE.")
+@provider_fault(
+    "pas-fields-on-failure",
+    "PAS-ONLY-SUCCESS",
+    summary="Returns authRedirectUrl with INVALID_SIGNATURE.",
+)
 class FieldsOnFailure(AlipayPlus):
     def refused(self, code: str) -> dict[str, Any]:
-        return {"authRedirectUrl": "https://merchant.example/oauth/return"} if code == "INVALID_SIGNATURE" else {}
+        return (
+            {"authRedirectUrl": "https://merchant.example/oauth/return"}
+            if code == "INVALID_SIGNATURE"
+            else {}
+        )
 
 
-@provider_fault("pas-long-redirect", "PAS-RESP-LIMIT", summary="Returns an authRedirectUrl over 1024 characters.")
+@provider_fault(
+    "pas-long-redirect",
+    "PAS-RESP-LIMIT",
+    summary="Returns an authRedirectUrl over 1024 characters.",
+)
 class LongRedirect(AlipayPlus):
     def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
         found = super().resolve(body)
         return {**found, "authRedirectUrl": found["authRedirectUrl"] + "&pad=" + "é" * 1024}
 
 
-@provider_fault("pas-missing-auth-client-id", "PAS-SUCCESS-FIELDS", summary="Leaves authClientId out of SUCCESS.")
+@provider_fault(
+    "pas-missing-auth-client-id",
+    "PAS-SUCCESS-FIELDS",
+    summary="Leaves authClientId out of SUCCESS.",
+)
 class MissingAuthClientId(AlipayPlus):
     def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in super().resolve(body).items() if k != "authClientId"}

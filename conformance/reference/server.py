@@ -14,8 +14,9 @@ import uvicorn
 @contextmanager
 def serve(app: Any, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
     """Yield the base URL while the app is served; port 0 picks a free one."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
-                            access_log=False, **options)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="off", access_log=False, **options
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="reference-server", daemon=True)
     thread.start()

@@ -1,4 +1,5 @@
-"""The reference wallet: inquiryUserInfo exactly as the contract says, in small overridable steps."""
+"""The reference wallet: inquiryUserInfo exactly as the contract says, in small overridable
+steps."""
 
 from __future__ import annotations
 
@@ -135,8 +136,11 @@ class Wallet:
     # -- response steps -----------------------------------------------------
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         status = self.api.status_of(code) or "F"
-        return {"resultCode": code, "resultStatus": status,
-                "resultMessage": message or self.api.codes[code].message}
+        return {
+            "resultCode": code,
+            "resultStatus": status,
+            "resultMessage": message or self.api.codes[code].message,
+        }
 
     def answer(self, code: str, message: str, user: dict[str, Any] | None) -> dict[str, Any]:
         out: dict[str, Any] = {"result": self.result(code, message)}
@@ -153,13 +157,18 @@ class Wallet:
     def encode(self, payload: Mapping[str, Any]) -> bytes:
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
-    def sign_response(self, uri: str, client_id: str | None, body: bytes, status: str) -> dict[str, str]:
+    def sign_response(
+        self, uri: str, client_id: str | None, body: bytes, status: str
+    ) -> dict[str, str]:
         if not client_id:
             return {}  # an unsigned F answer, as the official SDKs accept
         time = signing.now()
         content = signing.content_to_sign("POST", uri, client_id, time, body)
-        return {"Client-Id": client_id, "Response-Time": time,
-                "Signature": signing.format_signature_header(signing.sign(content, self.key))}
+        return {
+            "Client-Id": client_id,
+            "Response-Time": time,
+            "Signature": signing.format_signature_header(signing.sign(content, self.key)),
+        }
 
     def handle(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> Reply:
         """Answer one request; headers are keyed by lower-case name."""
@@ -180,7 +189,9 @@ class Wallet:
         answer = self.answer(code, message, user)
         raw = self.encode(answer)
         out = {"Content-Type": self.content_type()}
-        out.update(self.sign_response(uri, headers.get("client-id"), raw, answer["result"]["resultStatus"]))
+        out.update(
+            self.sign_response(uri, headers.get("client-id"), raw, answer["result"]["resultStatus"])
+        )
         return Reply(self.http_status(code), out, raw)
 
     def app(self) -> Starlette:

@@ -1,4 +1,5 @@
-"""The certification package: one zip of the report files, a manifest of their digests, and a signature."""
+"""The certification package: one zip of the report files, a manifest of their digests, and a
+signature."""
 
 from __future__ import annotations
 
@@ -22,10 +23,16 @@ CONTENT = (REPORT, RESULTS, JUNIT, TRANSCRIPT)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def manifest(files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RSAPrivateKey | None) -> bytes:
+def manifest(
+    files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RSAPrivateKey | None
+) -> bytes:
     doc = {
-        "schema": PACKAGE_SCHEMA, "verdict": results["verdict"], "target": results["target"],
-        "suite": results["suite"], "contract": results["contract"], "run": results["run"]["started"],
+        "schema": PACKAGE_SCHEMA,
+        "verdict": results["verdict"],
+        "target": results["target"],
+        "suite": results["suite"],
+        "contract": results["contract"],
+        "run": results["run"]["started"],
         "results_sha256": digest(files[RESULTS]),
         "files": [{"name": n, "sha256": digest(files[n]), "bytes": len(files[n])} for n in CONTENT],
         "certifier": signing.fingerprint(key) if key is not None else None,
@@ -33,7 +40,9 @@ def manifest(files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RS
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def build(files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RSAPrivateKey | None = None) -> bytes:
+def build(
+    files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RSAPrivateKey | None = None
+) -> bytes:
     """The archive's bytes: the four report files, the manifest, and (with a key) its signature."""
     entries = {n: files[n] for n in CONTENT}
     entries[MANIFEST] = manifest(files, results, key)
@@ -65,7 +74,12 @@ def verify(data: bytes, key: rsa.RSAPublicKey | None) -> list[Check]:
         checks.append(Check(True, "the package is not signed", skipped=True))
     for name, want in listed.items():
         got = digest(files[name]) if name in files else "missing"
-        checks.append(Check(got == want, f"{name}: {got}" + ("" if got == want else f", the manifest lists {want}")))
+        checks.append(
+            Check(
+                got == want,
+                f"{name}: {got}" + ("" if got == want else f", the manifest lists {want}"),
+            )
+        )
     absent = [n for n in CONTENT if n not in listed]
     if absent:
         checks.append(Check(False, f"the manifest does not list {', '.join(absent)}"))
@@ -73,7 +87,9 @@ def verify(data: bytes, key: rsa.RSAPublicKey | None) -> list[Check]:
     if extra:
         checks.append(Check(False, f"files not in the manifest: {', '.join(extra)}"))
     if REPORT in files:
-        more, results = check_html(files[REPORT].decode("utf-8", "replace"), files.get(RESULTS), REPORT)
+        more, results = check_html(
+            files[REPORT].decode("utf-8", "replace"), files.get(RESULTS), REPORT
+        )
         checks += more
         if results is not None:
             checks += check_transcript(results, files.get(TRANSCRIPT))

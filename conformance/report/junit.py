@@ -11,7 +11,10 @@ from typing import Any
 def _outcome(case: ET.Element, r: Mapping[str, Any]) -> None:
     detail = f"{r['level']}: {r['text']}\nRule ({r['source']}): {r['rule']}"
     first = r["evidence"][0] if r["evidence"] else {}
-    why = f"{first.get('message', '')} (expected {first.get('expected', '')}, got {first.get('received', '')})"
+    why = (
+        f"{first.get('message', '')} (expected {first.get('expected', '')}, got "
+        f"{first.get('received', '')})"
+    )
     if r["status"] == "failed":
         ET.SubElement(case, "failure", message=why, type=r["level"]).text = detail
     elif r["status"] == "warned":
@@ -19,25 +22,44 @@ def _outcome(case: ET.Element, r: Mapping[str, Any]) -> None:
     elif r["status"] == "waived":
         w = r["waiver"]
         note = " (a waived MUST makes the run non-certifying)" if r["level"] == "MUST" else ""
-        ET.SubElement(case, "skipped", message=f"WAIVED {w['was']}{note}: {w['reason']} "
-                                               f"(owner {w['owner']}, expires {w['expires']})").text = f"{why}\n{detail}"
+        ET.SubElement(
+            case,
+            "skipped",
+            message=f"WAIVED {w['was']}{note}: {w['reason']} "
+            f"(owner {w['owner']}, expires {w['expires']})",
+        ).text = f"{why}\n{detail}"
     elif r["status"] != "passed":
-        ET.SubElement(case, "skipped", message=f"{r['status']}: {r.get('reason') or 'not exercised by this run'}")
+        ET.SubElement(
+            case,
+            "skipped",
+            message=f"{r['status']}: {r.get('reason') or 'not exercised by this run'}",
+        )
 
 
 def render(results: Mapping[str, Any]) -> bytes:
-    """One test case per requirement: failed -> failure, warned -> pass with output, others -> skipped."""
+    """One test case per requirement: failed -> failure, warned -> pass with output, others ->
+    skipped."""
     reqs = results["requirements"]
     skipped = sum(1 for r in reqs if r["status"] not in ("passed", "failed", "warned"))
-    suite = ET.Element("testsuite", name="mpp-conformance", tests=str(len(reqs)),
-                       failures=str(results["counts"]["failed"]), errors=str(len(results["errors"])),
-                       skipped=str(skipped))
+    suite = ET.Element(
+        "testsuite",
+        name="mpp-conformance",
+        tests=str(len(reqs)),
+        failures=str(results["counts"]["failed"]),
+        errors=str(len(results["errors"])),
+        skipped=str(skipped),
+    )
     props = ET.SubElement(suite, "properties")
-    for name, value in (("verdict", results["verdict"]), ("contract", results.get("contract", {}).get("digest", "")),
-                        ("suite", results.get("suite", {}).get("version", ""))):
+    for name, value in (
+        ("verdict", results["verdict"]),
+        ("contract", results.get("contract", {}).get("digest", "")),
+        ("suite", results.get("suite", {}).get("version", "")),
+    ):
         ET.SubElement(props, "property", name=name, value=str(value))
     for r in reqs:
-        _outcome(ET.SubElement(suite, "testcase", classname=f"{r['api']}.{r['family']}", name=r["id"]), r)
+        _outcome(
+            ET.SubElement(suite, "testcase", classname=f"{r['api']}.{r['family']}", name=r["id"]), r
+        )
     for err in results["errors"]:
         case = ET.SubElement(suite, "testcase", classname="suite", name=err["test"])
         ET.SubElement(case, "error", message=err["message"])

@@ -13,7 +13,9 @@ from jsonschema import Draft202012Validator
 
 @cache
 def schema() -> dict[str, Any]:
-    text = (resources.files("conformance.report") / "results.schema.json").read_text(encoding="utf-8")
+    text = (resources.files("conformance.report") / "results.schema.json").read_text(
+        encoding="utf-8"
+    )
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -21,5 +23,9 @@ def schema() -> dict[str, Any]:
 def problems(results: Mapping[str, Any]) -> list[str]:
     """Every way the document breaks the schema, as `path: message` lines."""
     validator = Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return [f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
-            for e in sorted(validator.iter_errors(results), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
+        for e in sorted(
+            validator.iter_errors(results), key=lambda e: list(map(str, e.absolute_path))
+        )
+    ]

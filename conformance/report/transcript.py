@@ -14,7 +14,9 @@ def dumps(entries: Sequence[Mapping[str, Any]]) -> bytes:
     """Ordered by test (stable, so each test keeps its sending order) whichever worker ran it."""
     ordered = sorted(entries, key=lambda e: str(e.get("test", "")))
     # ASCII only, so no line separator inside a string can split a line for any reader.
-    return "".join(json.dumps(e, ensure_ascii=True, sort_keys=True) + "\n" for e in ordered).encode("ascii")
+    return "".join(json.dumps(e, ensure_ascii=True, sort_keys=True) + "\n" for e in ordered).encode(
+        "ascii"
+    )
 
 
 def write(entries: Sequence[Mapping[str, Any]], path: Path) -> dict[str, Any]:

@@ -28,12 +28,15 @@ def _body(conformance: Recorder, token: Token) -> bytes:
 
 
 def _grouped(conformance: Recorder, suffix: str) -> Callable[[Sequence[Case]], None]:
-    """Send a group of cases and judge them together (a case already sent is answered from memory)."""
+    """Send a group of cases and judge them together (a case already sent is answered from
+    memory)."""
     judge, ctx = GROUPS[suffix], conformance.context(API)
 
     def probe(cases: Sequence[Case]) -> None:
         exchanges, failure = [], None
-        for case in cases:  # a MUST failure of one exchange must not keep the group from being judged
+        for (
+            case
+        ) in cases:  # a MUST failure of one exchange must not keep the group from being judged
             try:
                 exchanges.append(conformance.send(case))
             except ConformanceFailure as exc:
@@ -48,13 +51,17 @@ def _grouped(conformance: Recorder, suffix: str) -> Callable[[Sequence[Case]], N
 
 @pytest.mark.family("behaviour", "userinfo", "schema", "result", "signature", "transport")
 def test_valid_request_succeeds(conformance: Recorder, valid_token: Token) -> None:
-    conformance.run(S.valid_case(_api(conformance), conformance.profile, valid_token), conformance.send)
+    conformance.run(
+        S.valid_case(_api(conformance), conformance.profile, valid_token), conformance.send
+    )
 
 
 @pytest.mark.family("behaviour")
 def test_same_request_twice_same_answer(conformance: Recorder, first_token: Token) -> None:
-    conformance.run(S.repeated(_api(conformance), conformance.profile, first_token),
-                    _grouped(conformance, "IDEMPOTENT"))
+    conformance.run(
+        S.repeated(_api(conformance), conformance.profile, first_token),
+        _grouped(conformance, "IDEMPOTENT"),
+    )
 
 
 @pytest.mark.family("behaviour")
@@ -62,21 +69,26 @@ def test_schema_invalid_request_refused(
     conformance: Recorder, first_token: Token, request_mutation: tuple[Field, str]
 ) -> None:
     field, kind = request_mutation
-    conformance.run(S.invalid_case(_api(conformance), conformance.profile, first_token, field, kind),
-                    conformance.send)
+    conformance.run(
+        S.invalid_case(_api(conformance), conformance.profile, first_token, field, kind),
+        conformance.send,
+    )
 
 
 @pytest.mark.family("behaviour", "transport")
 @pytest.mark.parametrize("kind", list(S.BODY_MUTATIONS))
 def test_body_mutation(conformance: Recorder, first_token: Token, kind: str) -> None:
-    conformance.run(S.body_case(_api(conformance), conformance.profile, first_token, kind), conformance.send)
+    conformance.run(
+        S.body_case(_api(conformance), conformance.profile, first_token, kind), conformance.send
+    )
 
 
 @pytest.mark.family("behaviour")
 @pytest.mark.parametrize("char_class", list(S.CHAR_CLASSES))
 @pytest.mark.parametrize("field", LIMITED, ids=[f.name for f in LIMITED])
-def test_limits_counted_in_characters(conformance: Recorder, first_token: Token, field: Field,
-                                      char_class: str) -> None:
+def test_limits_counted_in_characters(
+    conformance: Recorder, first_token: Token, field: Field, char_class: str
+) -> None:
     twins = S.length_twins(_api(conformance), conformance.profile, first_token, field, char_class)
     conformance.run(twins, _grouped(conformance, "LIMIT-WITHIN"))
 
@@ -90,7 +102,9 @@ def test_header_deviation(conformance: Recorder, first_token: Token, header_case
 @pytest.mark.family("headers")
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_other_method_refused(conformance: Recorder, first_token: Token, method: str) -> None:
-    conformance.send(S.method_case(_api(conformance), method, _body(conformance, first_token), first_token))
+    conformance.send(
+        S.method_case(_api(conformance), method, _body(conformance, first_token), first_token)
+    )
 
 
 @pytest.mark.family("behaviour")
@@ -100,4 +114,6 @@ def test_inactive_or_unknown_token_refused(conformance: Recorder) -> None:
 
 @pytest.mark.family("behaviour")
 def test_other_psp_id_refused(conformance: Recorder, first_token: Token) -> None:
-    conformance.run(S.other_psp(_api(conformance), conformance.profile, first_token), conformance.send)
+    conformance.run(
+        S.other_psp(_api(conformance), conformance.profile, first_token), conformance.send
+    )

@@ -1,4 +1,5 @@
-"""prepareAuthInfo, wallet -> Alipay+: the suite plays the Alipay+ gateway and judges the wallet as a client."""
+"""prepareAuthInfo, wallet -> Alipay+: the suite plays the Alipay+ gateway and judges the wallet
+as a client."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""prepareAuthInfo served by Alipay+ (or a partner's simulator): the suite plays the wallet and judges the answers."""
+"""prepareAuthInfo served by Alipay+ (or a partner's simulator): the suite plays the wallet and
+judges the answers."""
 
 from __future__ import annotations
 
@@ -28,15 +29,21 @@ def test_provider_valid_request_succeeds(provider: Recorder) -> None:
 
 
 @pytest.mark.family("behaviour")
-def test_provider_schema_invalid_request_refused(provider: Recorder, request_mutation: tuple[Field, str]) -> None:
+def test_provider_schema_invalid_request_refused(
+    provider: Recorder, request_mutation: tuple[Field, str]
+) -> None:
     field, kind = request_mutation
-    provider.run(P.invalid_case(_api(provider), _auth_urls(provider)[0], field, kind), provider.send)
+    provider.run(
+        P.invalid_case(_api(provider), _auth_urls(provider)[0], field, kind), provider.send
+    )
 
 
 @pytest.mark.family("headers", "signature")
 def test_provider_header_deviation_refused(provider: Recorder, header_case: str) -> None:
-    provider.run(P.header_case(_api(provider), provider.engine, _auth_urls(provider)[0], header_case),
-                 provider.send)
+    provider.run(
+        P.header_case(_api(provider), provider.engine, _auth_urls(provider)[0], header_case),
+        provider.send,
+    )
 
 
 @pytest.mark.family("headers")
