@@ -75,6 +75,28 @@ def verdict(
     return (NOT_CERTIFIED if reasons else CERTIFIED), reasons
 
 
+def observed(rows: Sequence[Mapping[str, Any]], exchanges: int) -> tuple[str, list[str]]:
+    """An observation's verdict: what the traffic broke, never a certification."""
+    broken = [r for r in rows if r["status"] in ("failed", "warned")]
+    reasons = [
+        f"{r['id']} ({r['level']}) violated on {r['failures']} of {r['exchanges']} judged"
+        for r in broken
+    ]
+    plural = ("" if exchanges == 1 else "s", "" if len(broken) == 1 else "s")
+    return (
+        f"observed: {exchanges} exchange{plural[0]}, {len(broken)} requirement{plural[1]} violated",
+        reasons,
+    )
+
+
+def verdict_of(results: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """The verdict a results document's rows give: a certification's, or an observation's."""
+    seen = results.get("observation")
+    if seen:
+        return observed(results["requirements"], int(seen["exchanges"]))
+    return verdict(results["requirements"], results["errors"])
+
+
 def build(
     tallies: Mapping[str, Tally],
     catalogue: Catalogue,
@@ -84,8 +106,11 @@ def build(
     waivers: Waivers = NONE,
     today: date | None = None,
     inapplicable: Mapping[str, str] | None = None,
+    observation: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The results document; the HTML, JUnit and exit code are all derived from it."""
+    """The results document; the HTML, JUnit and exit code are all derived from it.
+
+    With `observation` (`conformance observe`), the verdict counts what the traffic broke."""
     wanted, inapplicable = set(apis), inapplicable or {}
     rows: list[dict[str, Any]] = []
     for req in catalogue:
@@ -117,7 +142,11 @@ def build(
             # A profile may raise or lower a level; the report must show that it did.
             rows[-1]["level_default"] = default.level
     applied = apply(rows, waivers, today or date.today())
-    outcome, reasons = verdict(rows, errors)
+    if observation is not None:
+        meta = {**meta, "observation": dict(observation)}
+        outcome, reasons = observed(rows, int(observation["exchanges"]))
+    else:
+        outcome, reasons = verdict(rows, errors)
     return {
         "schema": RESULTS_SCHEMA,
         "verdict": outcome,

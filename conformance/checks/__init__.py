@@ -44,18 +44,21 @@ class Check:
     suffixes: tuple[str, ...]
     fn: CheckFn
     applies: Callable[[Exchange], bool]
+    # Judges an answer against what the suite chose its request to provoke (the case's Expect):
+    # traffic the suite did not write (`conformance observe`) is never judged by it.
+    chosen: bool = False
 
 
 REGISTRY: list[Check] = []
 
 
 def check(
-    *suffixes: str, applies: Callable[[Exchange], bool] = lambda ex: True
+    *suffixes: str, applies: Callable[[Exchange], bool] = lambda ex: True, chosen: bool = False
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check judging the given requirement suffixes."""
 
     def register(fn: CheckFn) -> CheckFn:
-        REGISTRY.append(Check(suffixes, fn, applies))
+        REGISTRY.append(Check(suffixes, fn, applies, chosen))
         return fn
 
     return register
@@ -77,12 +80,19 @@ def outcomes(
             yield Outcome(rid, True, exchanges=(exchange,))
 
 
-def judge(exchange: Exchange, ctx: Context) -> list[Outcome]:
-    """Run every applicable registered check on one exchange."""
+def registry() -> list[Check]:
+    """Every registered check (importing the modules that register them)."""
     from . import behaviour, incoming, prepare, response  # noqa: F401  (registration)
 
+    return REGISTRY
+
+
+def judge(exchange: Exchange, ctx: Context, observed: bool = False) -> list[Outcome]:
+    """Run every applicable registered check on one exchange (observed: only unchosen ones)."""
     found: list[Outcome] = []
-    for chk in REGISTRY:
+    for chk in registry():
+        if observed and chk.chosen:
+            continue
         # A check with no fixed suffixes names its requirements per exchange.
         if (not chk.suffixes or any(ctx.has(s) for s in chk.suffixes)) and chk.applies(exchange):
             found.extend(outcomes(ctx, exchange, chk.fn(exchange, ctx)))

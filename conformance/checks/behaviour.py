@@ -23,7 +23,7 @@ def _user_info(ex: Exchange) -> Any:
     return body.get("userInfo") if isinstance(body, dict) else None
 
 
-@check(applies=lambda ex: ex.case.expect.requirement is not None)
+@check(applies=lambda ex: ex.case.expect.requirement is not None, chosen=True)
 def expectation(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     exp = ex.case.expect
     assert exp.requirement is not None

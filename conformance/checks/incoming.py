@@ -168,7 +168,7 @@ def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     return {
         "REQ-SIGNED": [
             (
-                "the request signature does not verify with the wallet's public key",
+                "the request signature does not verify with the client's public key",
                 "RSA256 over POST <uri>\\n<Client-Id>.<Request-Time>.<body>",
                 "a signature that does not verify",
             )

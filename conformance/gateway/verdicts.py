@@ -37,6 +37,8 @@ class Flow:
     result: FlowResult | None
     settings: GatewaySettings
     where: str = ""
+    # Observed passively (no trigger): the wallet had its whole retry window and sent nothing more.
+    settled: bool = False
 
     @property
     def exchanges(self) -> tuple[Exchange, ...]:
@@ -50,7 +52,7 @@ class Flow:
     def reported(self) -> str:
         r = self.result
         if r is None:
-            return "(no trigger)"
+            return "no further request within the retry window" if self.settled else "(no trigger)"
         if r.outcome is None:
             return r.problem or "no outcome"
         return (
@@ -135,7 +137,8 @@ def _retried(
 ) -> Iterator[tuple[str, bool, str, str, str]]:
     if not flow.arrivals or not first(flow.arrivals[0].step):
         return
-    if len(flow.arrivals) >= 2 or flow.ended:  # without a trigger, one request proves nothing yet
+    # Without a trigger, one request proves nothing until the wallet's retry window has passed.
+    if len(flow.arrivals) >= 2 or flow.ended or flow.settled:
         yield (
             suffix,
             len(flow.arrivals) >= 2,

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .. import __version__, signing
 from ..errors import ConfigError
-from ..results import digest, verdict
+from ..results import digest, verdict_of
 from .html import sections
 from .schema import problems
 
@@ -123,7 +123,7 @@ def check_results(data: bytes, name: str = "results") -> tuple[list[Check], dict
     found = problems(results)
     if found:
         return [Check(False, f"{name}: breaks the results schema: {p}") for p in found[:5]], None
-    expected, _ = verdict(results["requirements"], results["errors"])
+    expected, _ = verdict_of(results)
     if expected != results["verdict"]:
         return [
             Check(

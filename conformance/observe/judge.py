@@ -1,0 +1,224 @@
+"""Observed bytes -> the Exchange checks see -> outcomes, with the registered checks of a role.
+
+A role judges with the same checks, contexts and requirement IDs as a certification run. What
+traffic alone cannot settle is declared, never guessed: checks registered `chosen` (they judge an
+answer against what the suite chose its request to provoke) do not run, and requirements that
+need a key, a token or a value the profile does not give are not applicable, with the reason.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .. import signing
+from ..catalogue import Catalogue
+from ..checks import Context, judge, registry
+from ..model import Case, Exchange, Expect, Outcome, Request, Response
+from ..spec import Contract
+from . import flows
+from .proxy import Headers, Observed
+from .settings import ObserveSettings
+
+KIND = "incoming"  # a request the suite did not write (checks/incoming.py judges this kind)
+APIS = {"wallet": "inquiryUserInfo", "alipayplus": "prepareAuthInfo"}
+SECRET_FIELDS = ("accessToken",)
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+CHOSEN = "judged only on requests the suite chooses, or flows it starts: `conformance run`"
+NO_WALLET_KEY = "no wallet public key: add [keys] wallet_public_key or [observe] wallet_public_key"
+NO_AUTH_URL = "needs the authUrl the wallet intercepted: known only in flows the suite starts"
+NO_ALIPAYPLUS_KEY = (
+    "no Alipay+ public key: add [observe] alipayplus_public_key or [provider] public_key"
+)
+
+
+@cache
+def stand_in() -> rsa.RSAPrivateKey:
+    """A key nobody holds, where the profile gives none; what needs the real one is dropped."""
+    return signing.generate_private_key()
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One exchange judged: outcomes that count, and what is wrong with the caller's request."""
+
+    exchange: Exchange
+    outcomes: tuple[Outcome, ...]
+    notes: tuple[str, ...] = ()  # the wallet role: Alipay+'s request, judged but never counted
+    trusted: bool = True  # the alipayplus role: Alipay+'s answer verifies (or no key to tell)
+
+
+def text(headers: Headers) -> tuple[tuple[str, str], ...]:
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
+
+
+def _decoded(body: bytes, headers: tuple[tuple[str, str], ...]) -> bytes:
+    """The body as the client reads it: gzip and deflate undone for judging (never forwarded)."""
+    coding = next((v.strip().lower() for k, v in headers if k.lower() == "content-encoding"), "")
+    if coding not in ("gzip", "deflate"):
+        return body
+    try:
+        return zlib.decompress(body, 47)  # 47: a gzip or zlib header, detected
+    except zlib.error:
+        return body
+
+
+def exchange(obs: Observed, api: str, expect: Expect | None = None) -> Exchange:
+    """The Exchange a check sees, built from what crossed the proxy."""
+    sent, got = text(obs.request_headers), text(obs.response_headers)
+    kind = next((v for k, v in sent if k.lower() == "content-type"), None)
+    case = Case(
+        api,
+        KIND,
+        obs.request_body,
+        expect or Expect(),
+        method=obs.method,
+        content_type=kind,
+        note=f"exchange #{obs.number}",
+    )
+    request = Request(sent, obs.request_body, obs.method, obs.url, obs.target)
+    response = (
+        None
+        if obs.status is None
+        else Response(
+            got, _decoded(obs.response_body, got), obs.status, obs.upstream, obs.truncated
+        )
+    )
+    return Exchange(case, request, response, obs.error)
+
+
+def secrets(ex: Exchange) -> tuple[str, ...]:
+    """Values of this exchange that no output may show: its tokens and credentials."""
+    body = ex.request.json() or {}
+    found = [str(body[f]) for f in SECRET_FIELDS if isinstance(body.get(f), str)]
+    messages = (ex.request, ex.response) if ex.response is not None else (ex.request,)
+    found += [v for m in messages for k, v in m.headers if k.lower() in SECRET_HEADERS]
+    return tuple(found)
+
+
+class Judge:
+    """The contexts of one role and the requirements its traffic can judge."""
+
+    def __init__(self, settings: ObserveSettings, contract: Contract, catalogue: Catalogue):
+        self.settings, self.catalogue = settings, catalogue
+        self.role = settings.role or "wallet"
+        self.api = APIS[self.role]
+        api, nobody = contract.apis[self.api], stand_in().public_key()
+        wallet = settings.wallet_public_key or nobody
+        alipayplus = settings.alipayplus_public_key or nobody
+        if self.role == "wallet":
+            self.contexts: tuple[Context, ...] = (Context(api, contract, catalogue, "IUI", wallet),)
+            # Alipay+'s request, held to the request rules the catalogue states for a client.
+            self.caller: Context | None = Context(api, contract, catalogue, "PAI", alipayplus)
+        else:
+            self.contexts = (
+                Context(api, contract, catalogue, "PAI", wallet),
+                Context(api, contract, catalogue, "PAS", alipayplus),
+            )
+            self.caller = None
+        self.na = self.inapplicable()
+
+    def expect(self, ex: Exchange) -> Expect:
+        """What the profile says of this request: its token's scopes and values, the Client-Id."""
+        if self.role == "alipayplus":
+            cid = self.settings.wallet_client_id
+            return Expect(values=(("client-id", cid),) if cid else ())
+        body = ex.request.json() or {}
+        token = next(
+            (t for t in self.settings.tokens if t.access_token == body.get("accessToken")), None
+        )
+        if token is None or token.state != "valid":
+            return Expect()
+        return Expect(outcome="success", scopes=token.scopes, values=token.expect)
+
+    def judge(self, obs: Observed) -> Judged:
+        ex = exchange(obs, self.api)
+        ex = replace(ex, case=replace(ex.case, expect=self.expect(ex)))
+        notes = self._caller(ex)
+        if notes:
+            ex = replace(ex, case=replace(ex.case, note=f"{ex.case.note}; request: {notes[0]}"))
+        found = [o for ctx in self.contexts for o in judge(ex, ctx, observed=True)]
+        trusted = self.settings.alipayplus_public_key is None or not any(
+            o.requirement == "PAS-RESP-SIGNED" and not o.ok for o in found
+        )
+        kept = tuple(o for o in found if o.requirement not in self.na)
+        return Judged(ex, kept, notes, trusted)
+
+    def _caller(self, ex: Exchange) -> tuple[str, ...]:
+        """The wallet role: one line on Alipay+'s request, then each rule it breaks."""
+        if self.caller is None:
+            return ()
+        cid = self.settings.alipayplus_client_id
+        asked = replace(
+            ex, case=replace(ex.case, expect=Expect(values=(("client-id", cid),) if cid else ()))
+        )
+        keyless = self.settings.alipayplus_public_key is None
+        broken = [
+            f"{o.requirement.split('-', 1)[1]}: {o.message}"
+            for o in judge(asked, self.caller, observed=True)
+            if not o.ok and not (keyless and o.requirement.endswith("-REQ-SIGNED"))
+        ]
+        if broken:
+            return (f"malformed ({len(broken)} rule(s) broken: {'; '.join(broken)})", *broken)
+        return (
+            "well-formed"
+            + (
+                ", signature not checked (no Alipay+ public key)"
+                if keyless
+                else ", signature verified"
+            ),
+        )
+
+    def inapplicable(self) -> dict[str, str]:
+        """Requirement ID -> why this observation cannot judge it (never reported as failed)."""
+        passive = {s for chk in registry() if not chk.chosen for s in chk.suffixes}
+        if self.role == "alipayplus":
+            passive |= flows.PASSIVE
+        missing = self._missing()
+        found = {}
+        for req in self.catalogue:
+            if req.api != self.api:
+                continue
+            suffix = req.id.split("-", 1)[1]
+            reason = CHOSEN if suffix not in passive else missing.get(req.id)
+            if reason is not None:
+                found[req.id] = reason
+        return found
+
+    def _missing(self) -> dict[str, str]:
+        s = self.settings
+        if self.role == "wallet":
+            valid = [t for t in s.tokens if t.state == "valid"]
+            no_tokens = (
+                "no valid [[tokens]] in the profile: declare test users' tokens to judge them"
+            )
+            found = _when(s.wallet_public_key is None, NO_WALLET_KEY, ["IUI-RESP-SIGNED"])
+            found |= _when(
+                not valid,
+                no_tokens,
+                ["IUI-SCOPE-NO-EXTRA", "IUI-SCOPE-COMPLETE", "IUI-USERINFO-EXPECTED"],
+            )
+            found |= _when(
+                bool(valid) and not any(t.expect for t in valid),
+                "no [tokens.expect] values in the profile to compare userInfo with",
+                ["IUI-USERINFO-EXPECTED"],
+            )
+            return found
+        return (
+            _when(s.wallet_public_key is None, NO_WALLET_KEY, ["PAI-REQ-SIGNED"])
+            | _when(s.alipayplus_public_key is None, NO_ALIPAYPLUS_KEY, ["PAS-RESP-SIGNED"])
+            | _when(
+                s.wallet_client_id is None,
+                "no wallet Client-Id: add [observe] wallet_client_id (or [gateway] client_id)",
+                ["PAI-REQ-CLIENT-ID"],
+            )
+            | {"PAI-REQ-AUTHURL": NO_AUTH_URL}
+        )
+
+
+def _when(condition: bool, reason: str, ids: Iterable[str]) -> dict[str, str]:
+    return dict.fromkeys(ids, reason) if condition else {}

@@ -1,0 +1,228 @@
+"""`[observe]` and the rest of the profile an observation uses: keys, tokens, levels, TLS."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .. import tomlfile
+from ..catalogue import Catalogue
+from ..errors import ProfileError
+from ..gateway.settings import _key, _number, _table, _text, _url
+from ..profile import Token, _levels, _refuse_placeholders, _tokens
+from ..tls import Tls, parse_tls
+
+ROLES = ("wallet", "alipayplus")
+DEFAULT_LISTEN = ("127.0.0.1", 8470)
+
+
+@dataclass(frozen=True, eq=False)
+class ObserveSettings:
+    """Where the proxy listens and forwards, which side it judges, and what it may know."""
+
+    role: str | None = None
+    upstream: str | None = None
+    host: str = DEFAULT_LISTEN[0]
+    port: int = DEFAULT_LISTEN[1]
+    # Generous: the proxy must never give up before the real client would.
+    timeout: float = 60.0
+    # A request for the same authUrl this soon after the last answer is a retry of that flow.
+    retry_window: float = 10.0
+    wallet_public_key: rsa.RSAPublicKey | None = None
+    alipayplus_public_key: rsa.RSAPublicKey | None = None
+    wallet_client_id: str | None = None  # the wallet's Client-Id, for PAI-REQ-CLIENT-ID
+    alipayplus_client_id: str | None = None  # Alipay+'s Client-Id at the wallet ([target])
+    psp_id: str = ""
+    tokens: tuple[Token, ...] = ()
+    levels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    tls: Tls = field(default_factory=Tls)  # trust towards the upstream
+    listen_cert: Path | None = None  # serve TLS with this certificate (and key)
+    listen_key: Path | None = None
+    source: str = "(no profile)"
+    digest: str = ""
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(t.access_token for t in self.tokens)
+
+    @property
+    def listen_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.listen_cert else 'http'}://{host}:{self.port}"
+
+    def listen_context(self) -> ssl.SSLContext | None:
+        """The server TLS context, when the proxy listens on TLS."""
+        if self.listen_cert is None:
+            return None
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            ctx.load_cert_chain(self.listen_cert, self.listen_key)
+        except (OSError, ssl.SSLError) as exc:
+            raise ProfileError(
+                "--tls-cert / [observe] tls_cert", f"cannot be used ({exc})", "give a PEM file"
+            ) from None
+        return ctx
+
+    def upstream_context(self) -> ssl.SSLContext | None:
+        """Verification towards an https upstream: always on, with [tls] or --ca-bundle."""
+        return self.tls.context() if (self.upstream or "").startswith("https:") else None
+
+
+def parse_listen(value: str, where: str = "--listen") -> tuple[str, int]:
+    """HOST:PORT (an IPv6 host in brackets); port 0 picks a free one."""
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ProfileError(where, f"{value!r} is not HOST:PORT", "write e.g. 0.0.0.0:8470")
+    return host, int(port)
+
+
+def parse_upstream(value: str, where: str = "--upstream") -> str:
+    """scheme://host[:port]: the request-target goes through unchanged, as signatures cover it."""
+    url = _url(value, where)
+    parts = urlsplit(url)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ProfileError(
+            where,
+            f"{value!r} has a path; a signed request's URI must reach the upstream unchanged",
+            'write "https://host[:port]"',
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _role(value: Any, where: str) -> str:
+    if value not in ROLES:
+        raise ProfileError(where, f"is {value!r}", f"use one of {', '.join(ROLES)}")
+    return str(value)
+
+
+def _path(table: Mapping[str, Any], key: str, base: Path) -> Path | None:
+    raw = _text(table, key, "observe")
+    if raw is None:
+        return None
+    path = Path(raw) if Path(raw).is_absolute() else base / raw
+    if not path.is_file():
+        raise ProfileError(f"[observe] {key}", f"file {path} does not exist", "give a PEM file")
+    return path
+
+
+def _public(data: Mapping[str, Any], base: Path, *places: tuple[str, str]) -> Any:
+    """The first public key found at (section, key), in order of preference."""
+    for section, key in places:
+        table = _table(data, section)
+        if table is not None and table.get(key) is not None:
+            return _key(table, key, section, base, False, None)
+    return None
+
+
+def _first_text(data: Mapping[str, Any], *places: tuple[str, str]) -> str | None:
+    for section, key in places:
+        table = _table(data, section)
+        value = _text(table, key, section) if table is not None else None
+        if value is not None:
+            return value
+    return None
+
+
+def parse(
+    data: Mapping[str, Any],
+    base: Path,
+    catalogue: Catalogue | None = None,
+    source: str = "(built in)",
+    digest: str = "",
+) -> ObserveSettings:
+    """Read [observe] and what an observation uses of the other sections; no private key needed."""
+    _refuse_placeholders(data)
+    table = _table(data, "observe") or {}
+    listen = _text(table, "listen", "observe")
+    host, port = parse_listen(listen, "[observe] listen") if listen else DEFAULT_LISTEN
+    upstream = _text(table, "upstream", "observe")
+    role = table.get("role")
+    target = _table(data, "target") or {}
+    cert = _path(table, "tls_cert", base)
+    return ObserveSettings(
+        role=_role(role, "[observe] role") if role is not None else None,
+        upstream=parse_upstream(upstream, "[observe] upstream") if upstream else None,
+        host=host,
+        port=port,
+        timeout=_number(table, "timeout", "observe", 60.0, 0.05, 3600),
+        retry_window=_number(table, "retry_window", "observe", 10.0, 0.01, 3600),
+        wallet_public_key=_public(
+            data,
+            base,
+            ("observe", "wallet_public_key"),
+            ("gateway", "wallet_public_key"),
+            ("keys", "wallet_public_key"),
+        ),
+        alipayplus_public_key=_public(
+            data, base, ("observe", "alipayplus_public_key"), ("provider", "public_key")
+        ),
+        wallet_client_id=_first_text(
+            data,
+            ("observe", "wallet_client_id"),
+            ("gateway", "client_id"),
+            ("provider", "client_id"),
+        ),
+        alipayplus_client_id=_first_text(data, ("target", "client_id")),
+        psp_id=str(target.get("psp_id", "")) if isinstance(target.get("psp_id"), str) else "",
+        tokens=_tokens(data.get("tokens", [])),
+        levels=_levels(data.get("requirements", {}), catalogue),
+        tls=parse_tls(data.get("tls", {}), base),
+        listen_cert=cert,
+        listen_key=_path(table, "tls_key", base) if cert else None,
+        source=source,
+        digest=digest,
+    )
+
+
+def load(path: Path | None, catalogue: Catalogue | None = None) -> ObserveSettings:
+    """The profile's observation settings; without a profile, only the defaults."""
+    if path is None:
+        return ObserveSettings()
+    data, digest = tomlfile.read(path, ProfileError, "--profile")
+    return parse(data, path.resolve().parent, catalogue, str(path), digest)
+
+
+def override(
+    settings: ObserveSettings,
+    listen: str | None = None,
+    upstream: str | None = None,
+    role: str | None = None,
+    ca_bundle: Path | None = None,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    timeout: float | None = None,
+) -> ObserveSettings:
+    """Command-line options over the profile; refuses a session that lacks its upstream or role."""
+    host, port = parse_listen(listen) if listen else (settings.host, settings.port)
+    out = replace(
+        settings,
+        host=host,
+        port=port,
+        upstream=parse_upstream(upstream) if upstream else settings.upstream,
+        role=_role(role, "--role") if role else settings.role,
+        tls=settings.tls.with_ca_bundle(ca_bundle.resolve() if ca_bundle else None),
+        listen_cert=tls_cert or settings.listen_cert,
+        listen_key=tls_key if tls_cert else settings.listen_key,
+        timeout=timeout if timeout is not None else settings.timeout,
+    )
+    if out.upstream is None:
+        raise ProfileError(
+            "--upstream / [observe] upstream", "is missing", 'pass --upstream "https://host"'
+        )
+    if out.role is None:
+        raise ProfileError(
+            "--role / [observe] role", "is missing", f"use one of {', '.join(ROLES)}"
+        )
+    if not 0.05 <= out.timeout <= 3600:
+        raise ProfileError("--timeout", "must be a number of seconds in [0.05, 3600]", "")
+    out.upstream_context()
+    out.listen_context()
+    return out
