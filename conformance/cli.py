@@ -14,6 +14,7 @@ from .commands import (
     export_openapi,
     init,
     listen,
+    observe,
     package,
     reference_wallet,
     render,
@@ -37,6 +38,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "render": render.run,
     "listen": listen.run,
     "replay": replay.run,
+    "observe": observe.run,
 }
 PARSERS = (
     init.add_parser,
@@ -50,6 +52,7 @@ PARSERS = (
     render.add_parser,
     listen.add_parser,
     replay.add_parser,
+    observe.add_parser,
 )
 EPILOG = (
     HELP

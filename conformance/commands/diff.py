@@ -57,12 +57,31 @@ def _load(path: Path) -> dict[str, Any]:
     return doc
 
 
+def _judged(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Rows by ID; of an observation, only those its traffic judged."""
+    rows = doc["requirements"]
+    if doc.get("observation"):
+        rows = [r for r in rows if r["status"] not in ("untested", "not applicable")]
+    return {r["id"]: r for r in rows}
+
+
+def kind(doc: Mapping[str, Any]) -> str:
+    seen = doc.get("observation")
+    return f"observation ({seen['role']} role)" if seen else "certification"
+
+
 def compare(
     old: Mapping[str, Any], new: Mapping[str, Any]
 ) -> tuple[list[str], list[str], list[str]]:
-    """(regressions not waived, waived regressions, fixes), one line each."""
-    before = {r["id"]: r for r in old["requirements"]}
-    after = {r["id"]: r for r in new["requirements"]}
+    """(regressions not waived, waived regressions, fixes), one line each.
+
+    When either side is an observation, only requirements both sides judged are compared: what
+    traffic did not exercise is neither fixed nor broken."""
+    before, after = _judged(old), _judged(new)
+    if old.get("observation") or new.get("observation"):
+        both = before.keys() & after.keys()
+        before = {k: v for k, v in before.items() if k in both}
+        after = {k: v for k, v in after.items() if k in both}
     regressed, accepted, fixed = [], [], []
     for rid in list(after) + [i for i in before if i not in after]:
         a, b = before.get(rid), after.get(rid)
@@ -92,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
             f"note: the contract changed ({old['contract']['digest'][:19]} -> "
             f"{new['contract']['digest'][:19]})"
         )
+    if old.get("observation") or new.get("observation"):
+        print(f"comparing: {kind(old)} -> {kind(new)}; only requirements both judged")
     print(f"verdict: {old['verdict']} -> {new['verdict']}")
     regressed, accepted, fixed = compare(old, new)
     if old["verdict"] == CERTIFIED != new["verdict"] and not regressed:

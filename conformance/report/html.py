@@ -77,6 +77,10 @@ def _notes(rows: Sequence[Row]) -> list[str]:
 
 
 def cover(results: Mapping[str, Any]) -> str:
+    if results.get("observation"):
+        from .observed import cover as observed
+
+        return observed(results)
     v, reasons = results["verdict"], results.get("reasons", [])
     t, run, c = results.get("target", {}), results.get("run", {}), results["counts"]
     rows = [
@@ -293,7 +297,8 @@ def sections(results: Mapping[str, Any], digest: str, data: bytes) -> str:
 def page(results: Mapping[str, Any], digest: str, data: bytes) -> str:
     """A standalone page of the same sections, for a results document without its pytest-html
     report."""
-    title = f"Certification report: {results.get('target', {}).get('base_url', '')}"
+    kind = "Observation" if results.get("observation") else "Certification"
+    title = f"{kind} report: {results.get('target', {}).get('base_url', '')}"
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta '
         f'charset="utf-8"><title>{_e(title)}</title></head>'

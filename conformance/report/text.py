@@ -34,7 +34,7 @@ def summary(r: Mapping[str, Any]) -> list[str]:
                 f"level of {row['id']} set to {row['level']} by the profile (documented: "
                 f"{row['level_default']})"
             )
-    for reason in r.get("reasons", []):
+    for reason in [] if r.get("observation") else r.get("reasons", []):
         lines.append(f"not certified: {reason}")
     if r["run"].get("not_run"):
         lines.append(

@@ -1,0 +1,147 @@
+"""`conformance observe`: stand in the path of real traffic, forward it unchanged and judge it."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from types import FrameType
+
+from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+
+ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "observe",
+        help="a reverse proxy in the path of real traffic: forward it unchanged, judge every "
+        "exchange",
+        description="Listen, forward every request to the upstream unchanged, and judge each "
+        "exchange with the suite's requirement checks. --role wallet stands in front of the "
+        "wallet's inquiryUserInfo (Alipay+ -> proxy -> wallet); --role alipayplus in front of "
+        "Alipay+'s prepareAuthInfo (wallet -> proxy -> Alipay+). --duration, Ctrl-C or a signal "
+        "ends the session and writes the report. Exit 1 when a MUST requirement was violated "
+        "(docs/observe.md).",
+    )
+    p.add_argument("--profile", type=Path, help="profile (TOML): [observe], keys, tokens, [tls]")
+    p.add_argument("--listen", metavar="HOST:PORT", help="listen here (default: [observe] listen)")
+    p.add_argument("--upstream", metavar="URL", help="forward to scheme://host[:port]")
+    p.add_argument("--role", choices=("wallet", "alipayplus"), help="which side is in front")
+    p.add_argument("--duration", type=float, help="seconds to observe (default: until a signal)")
+    p.add_argument(
+        "--report-every", type=float, metavar="N", help="rewrite the reports every N seconds"
+    )
+    p.add_argument(
+        "--report", type=Path, default=Path("reports/observation.html"), help="HTML report path"
+    )
+    p.add_argument("--results", type=Path, help="results JSON (default: beside the report)")
+    p.add_argument("--junit", type=Path, help="JUnit XML (default: beside the report)")
+    p.add_argument(
+        "--transcript", action="store_true", help="also write every exchange, redacted (.jsonl)"
+    )
+    p.add_argument("--ca-bundle", type=Path, help="PEM of the CAs to trust for an https upstream")
+    p.add_argument("--tls-cert", type=Path, help="listen on TLS with this certificate (PEM)")
+    p.add_argument("--tls-key", type=Path, help="its private key, when not in --tls-cert")
+    p.add_argument("--timeout", type=float, help="seconds to wait for the upstream (default 60)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
+
+
+@contextmanager
+def _until_signal(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C and termination signals end the session (the report is written), not the process."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ending(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, ending) for s in ENDING}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _wait(
+    stop: threading.Event, duration: float | None, every: float | None, write: Callable[[], None]
+) -> None:
+    """Until the duration passes or a signal comes, rewriting the reports every `every` seconds."""
+    end = None if duration is None else time.monotonic() + duration
+    while not stop.is_set():
+        left = None if end is None else end - time.monotonic()
+        if left is not None and left <= 0:
+            return
+        if not stop.wait(min(x for x in (left, every, 3600.0) if x is not None)) and every:
+            write()
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
+    from ..observe import Paths, observe
+    from ..observe.settings import load, override
+    from ..results import unreachable
+    from .term import GREEN, RED, error, paint
+
+    for flag, value in (("--duration", args.duration), ("--report-every", args.report_every)):
+        if value is not None and not 0 < value <= 7 * 86400:
+            error(f"{flag} must be seconds in (0, 604800]")
+            return EXIT_USAGE
+    try:
+        from ..catalogue import catalogue
+
+        settings = override(
+            load(args.profile, catalogue()),
+            args.listen,
+            args.upstream,
+            args.role,
+            args.ca_bundle,
+            args.tls_cert,
+            args.tls_key,
+            args.timeout,
+        )
+    except ConfigError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    beside = Paths.beside(args.report, args.transcript)
+    paths = replace(
+        beside, results=args.results or beside.results, junit=args.junit or beside.junit
+    )
+    stop = threading.Event()
+    try:
+        with _until_signal(stop), observe(settings, paths) as running:
+            if not args.quiet:
+                print(
+                    f"observing as {settings.role}: {running.url} -> {settings.upstream}; "
+                    + (f"for {args.duration:g} s" if args.duration else "until Ctrl-C"),
+                    flush=True,
+                )
+
+            def interim() -> None:
+                if running.session.changed:
+                    running.session.write()
+
+            _wait(stop, args.duration, args.report_every, interim)
+    except ConfigError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    results = running.results
+    assert results is not None
+    if not args.quiet:
+        from ..report.text import summary
+
+        for line in summary(results):
+            print(line)
+    failed = results["counts"].get("failed", 0)
+    verdict = paint(results["verdict"], RED if failed else GREEN)
+    print(f"{verdict}: report {paths.report}, results {paths.results}")
+    if failed:
+        return EXIT_UNREACHABLE if unreachable(results) else EXIT_NOT_CERTIFIED
+    return EXIT_CERTIFIED
