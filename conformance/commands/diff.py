@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"comparing: {kind(old)} -> {kind(new)}; only requirements both judged")
     print(f"verdict: {old['verdict']} -> {new['verdict']}")
     regressed, accepted, fixed = compare(old, new)
-    if old["verdict"] == CERTIFIED != new["verdict"] and not regressed:
+    observed = bool(old.get("observation") or new.get("observation"))  # never a certification
+    if old["verdict"] == CERTIFIED != new["verdict"] and not regressed and not observed:
         # A waived MUST or a suite error loses certification even when no row's severity rose.
         regressed.append(
             "verdict: CERTIFIED -> NOT CERTIFIED (" + "; ".join(new.get("reasons", [])) + ")"

@@ -33,6 +33,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--listen", metavar="HOST:PORT", help="listen here (default: [observe] listen)")
     p.add_argument("--upstream", metavar="URL", help="forward to scheme://host[:port]")
     p.add_argument("--role", choices=("wallet", "alipayplus"), help="which side is in front")
+    p.add_argument(
+        "--path",
+        help="judge only requests to this path ('*': every path; default: [observe] path, else "
+        "the role's path in the profile)",
+    )
     p.add_argument("--duration", type=float, help="seconds to observe (default: until a signal)")
     p.add_argument(
         "--report-every", type=float, metavar="N", help="rewrite the reports every N seconds"
@@ -106,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             args.tls_cert,
             args.tls_key,
             args.timeout,
+            args.path,
         )
     except ConfigError as exc:
         error(str(exc))

@@ -77,7 +77,8 @@ class Session:
         )
         self.queue: queue.Queue[Observed | None] = queue.Queue(BACKLOG)
         self.lock = threading.Lock()
-        self.started, self.seen, self.judged, self.unjudged, self.aborted = time.time(), 0, 0, 0, 0
+        self.started, self.seen, self.judged = time.time(), 0, 0
+        self.skipped: Counter[str] = Counter()  # not judged: backlog, aborted, other_path
         self.errors: list[dict[str, str]] = []
         self.error_count = 0
         self.latency: deque[float] = deque(maxlen=LATENCY_SAMPLES)
@@ -95,7 +96,8 @@ class Session:
             self.queue.put_nowait(obs)
         except queue.Full:
             with self.lock:
-                self.seen, self.unjudged = self.seen + 1, self.unjudged + 1
+                self.seen += 1
+                self.skipped["backlog"] += 1
 
     def close(self) -> None:
         """Judge what is queued, then stop the judge."""
@@ -111,9 +113,10 @@ class Session:
                 self._failed(obs, exc)
 
     def _one(self, obs: Observed) -> None:
-        if obs.aborted:
+        if obs.aborted or not self._judged_path(obs.target):
             with self.lock:
-                self.seen, self.aborted = self.seen + 1, self.aborted + 1
+                self.seen += 1
+                self.skipped["aborted" if obs.aborted else "other_path"] += 1
             return
         judged = self.judge.judge(obs)
         label = f"exchange #{obs.number}, {_when(obs.started)}"
@@ -131,6 +134,9 @@ class Session:
         if self.transcript.file is not None:
             redact = Redactor(self.settings.secrets + secrets(judged.exchange))
             self.transcript.add(transcript_entry(judged.exchange, list(judged.outcomes), redact))
+
+    def _judged_path(self, target: str) -> bool:
+        return self.settings.path is None or target.split("?", 1)[0] == self.settings.path
 
     def _flows(self, outcomes: list[Any]) -> None:
         for flow in _by_flow(outcomes):
@@ -199,7 +205,8 @@ class Session:
             "upstream": self.settings.upstream or "",
             "exchanges": self.seen,
             "judged": self.judged,
-            "not_judged": {"backlog": self.unjudged, "aborted": self.aborted},
+            "path": self.settings.path or "(every path)",
+            "not_judged": {k: self.skipped[k] for k in ("backlog", "aborted", "other_path")},
             "judge_errors": self.error_count,
             "complete": final,
             "added_latency_ms": {

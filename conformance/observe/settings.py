@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from .. import tomlfile
 from ..catalogue import Catalogue
 from ..errors import ProfileError
-from ..gateway.settings import _key, _number, _table, _text, _url
+from ..gateway.settings import DEFAULT_PATH, _key, _number, _table, _text, _url
 from ..profile import Token, _levels, _refuse_placeholders, _tokens
 from ..tls import Tls, parse_tls
 
@@ -35,6 +35,9 @@ class ObserveSettings:
     timeout: float = 60.0
     # A request for the same authUrl this soon after the last answer is a retry of that flow.
     retry_window: float = 10.0
+    # Only requests to this path are judged (others pass through, counted); None: every request.
+    path: str | None = None
+    role_paths: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     wallet_public_key: rsa.RSAPublicKey | None = None
     alipayplus_public_key: rsa.RSAPublicKey | None = None
     wallet_client_id: str | None = None  # the wallet's Client-Id, for PAI-REQ-CLIENT-ID
@@ -147,6 +150,22 @@ def parse(
     role = table.get("role")
     target = _table(data, "target") or {}
     cert = _path(table, "tls_cert", base)
+    path = _text(table, "path", "observe")
+    if path is not None and not path.startswith("/"):
+        raise ProfileError(
+            "[observe] path", f"{path!r} does not start with /", 'write path = "/..."'
+        )
+    paths = target.get("paths")
+    paths = paths if isinstance(paths, dict) else {}
+    provider = _table(data, "provider")
+    defaults = {
+        role: value
+        for role, value in (
+            ("wallet", paths.get("inquiryUserInfo")),
+            ("alipayplus", provider.get("path", DEFAULT_PATH) if provider is not None else None),
+        )
+        if isinstance(value, str) and value.startswith("/")
+    }
     return ObserveSettings(
         role=_role(role, "[observe] role") if role is not None else None,
         upstream=parse_upstream(upstream, "[observe] upstream") if upstream else None,
@@ -154,6 +173,8 @@ def parse(
         port=port,
         timeout=_number(table, "timeout", "observe", 60.0, 0.05, 3600),
         retry_window=_number(table, "retry_window", "observe", 10.0, 0.01, 3600),
+        path=path,
+        role_paths=MappingProxyType(defaults),
         wallet_public_key=_public(
             data,
             base,
@@ -199,6 +220,7 @@ def override(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     timeout: float | None = None,
+    path: str | None = None,
 ) -> ObserveSettings:
     """Command-line options over the profile; refuses a session that lacks its upstream or role."""
     host, port = parse_listen(listen) if listen else (settings.host, settings.port)
@@ -213,6 +235,11 @@ def override(
         listen_key=tls_key if tls_cert else settings.listen_key,
         timeout=timeout if timeout is not None else settings.timeout,
     )
+    if path is not None and path != "*" and not path.startswith("/"):
+        raise ProfileError("--path", f"{path!r} does not start with /", "write --path /... or '*'")
+    # The path the role's section of the profile names, unless one is given.
+    chosen = path or settings.path or out.role_paths.get(out.role or "")
+    out = replace(out, path=None if chosen == "*" else chosen)
     if out.upstream is None:
         raise ProfileError(
             "--upstream / [observe] upstream", "is missing", 'pass --upstream "https://host"'

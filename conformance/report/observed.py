@@ -39,7 +39,8 @@ def cover(results: Mapping[str, Any]) -> str:
             (
                 f"{seen['exchanges']} observed, {seen.get('judged', 0)} judged; not judged: "
                 f"{skipped.get('backlog', 0)} (judge backlog full), "
-                f"{skipped.get('aborted', 0)} (the client left mid-request)"
+                f"{skipped.get('aborted', 0)} (the client left mid-request), "
+                f"{skipped.get('other_path', 0)} (to another path than {seen.get('path', '')})"
             ),
         ),
         ("Alipay+'s requests", _requests(seen)),
