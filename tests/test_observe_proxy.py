@@ -15,8 +15,8 @@ import pytest
 
 from conformance import checks
 from conformance.checks import Check
-from conformance.observe.proxy import KEEP, Kept, forwarded
 from conformance.observe.session import BACKLOG, Paths, Session
+from conformance.observe.wire import KEEP, Kept, forwarded
 from conformance.reference.chaos import Chaos
 from conformance.reference.server import serve
 
@@ -252,7 +252,7 @@ def test_the_judge_backlog_is_bounded(tmp_path: Path, monkeypatch: pytest.Monkey
         raise RuntimeError("released")
 
     monkeypatch.setattr(own.judge, "judge", slow)
-    from conformance.observe.proxy import Observed
+    from conformance.observe.wire import Observed
 
     obs = Observed(1, "POST", PATH, "http://127.0.0.1:1" + PATH, (), b"")
     own.offer(obs)

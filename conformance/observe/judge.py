@@ -21,8 +21,8 @@ from ..checks import Context, judge, registry
 from ..model import Case, Exchange, Expect, Outcome, Request, Response
 from ..spec import Contract
 from . import flows
-from .proxy import Headers, Observed
 from .settings import ObserveSettings
+from .wire import Headers, Observed
 
 KIND = "incoming"  # a request the suite did not write (checks/incoming.py judges this kind)
 APIS = {"wallet": "inquiryUserInfo", "alipayplus": "prepareAuthInfo"}

@@ -13,83 +13,13 @@ import itertools
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import h11
 import httpcore
 
-HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"expect",  # 100-continue is answered here; the upstream gets the body at once
-    }
-)
-KEEP = 1 << 20  # bytes of each body kept for judging; the rest streams through unkept
-CHUNK = 65536
-Headers = tuple[tuple[bytes, bytes], ...]
-
-
-@dataclass
-class Kept:
-    """The first KEEP bytes of a body, and whether more went by."""
-
-    data: bytearray = field(default_factory=bytearray)
-    truncated: bool = False
-
-    def add(self, chunk: bytes) -> None:
-        room = KEEP - len(self.data)
-        self.data += chunk[:room]
-        self.truncated = self.truncated or len(chunk) > room
-
-
-@dataclass(frozen=True)
-class Observed:
-    """One exchange as the proxy saw it: the bytes kept for judging, what went wrong, timings."""
-
-    number: int
-    method: str
-    target: str
-    url: str
-    request_headers: Headers
-    request_body: bytes
-    status: int | None = None
-    response_headers: Headers = ()
-    response_body: bytes = b""
-    truncated: bool = False
-    error: str | None = None
-    delivered: bool = False  # the client received the whole answer
-    started: float = 0.0  # wall clock, when the request head arrived
-    arrived: float = 0.0  # monotonic, when the request head arrived
-    replied: float = 0.0  # monotonic, when the answer was delivered (or given up)
-    upstream: float = 0.0  # seconds from sending upstream to the upstream's complete answer
-    added: float = 0.0  # seconds the proxy itself added before and after the upstream
-    aborted: bool = False  # the client left before its request was complete: nothing to judge
-
-
-def forwarded(headers: Headers, host: bytes | None = None) -> list[tuple[bytes, bytes]]:
-    """Headers as received, without hop-by-hop ones (and those Connection names); Host replaced."""
-    named = {
-        token.strip().lower()
-        for name, value in headers
-        if name.lower() == b"connection"
-        for token in value.split(b",")
-    }
-    out = []
-    for name, value in headers:
-        low = name.lower()
-        if low in HOP_BY_HOP or low in named:
-            continue
-        out.append((name, host) if host is not None and low == b"host" else (name, value))
-    return out
+from .wire import CHUNK, Headers, Kept, Observed, forwarded
 
 
 class Proxy:
@@ -106,7 +36,7 @@ class Proxy:
         self.scheme = parts.scheme.encode()
         self.host = (parts.hostname or "").encode()
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
-        self.authority = parts.netloc.encode()
+        self.authority, self.base = parts.netloc.encode(), upstream
         self.timeout, self.report = timeout, report
         self.pool = httpcore.AsyncConnectionPool(
             ssl_context=verify, max_connections=256, keepalive_expiry=30.0
@@ -234,7 +164,7 @@ class Proxy:
                     number,
                     request.method.decode("latin-1"),
                     bytes(request.target).decode("latin-1"),
-                    str(url),
+                    self.base + target.decode("latin-1"),
                     raw,
                     bytes(sent.data),
                     answer.status if answer.error is None else None,

@@ -27,9 +27,9 @@ from ..spec import contract
 from ..waivers import NONE
 from .flows import Flows
 from .judge import Judge, secrets, stand_in
-from .proxy import Observed
 from .record import Record
 from .settings import ObserveSettings
+from .wire import Observed
 
 BACKLOG = 1024  # exchanges waiting for the judge; past this, one is counted but not judged
 LATENCY_SAMPLES = 10_000  # the latest added latencies kept for the figures
