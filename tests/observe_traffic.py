@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from conformance.observe import Paths, Running, observe
 from conformance.observe.settings import ObserveSettings, override, parse
 from conformance.reference import data
+from conformance.reference.faults import Fault
 
 TESTDATA = Path(__file__).resolve().parent.parent / "conformance" / "reference" / "testdata"
 PATH = "/mpp/v1/alipayplus/inquiryUserInfo"
@@ -152,3 +153,11 @@ def broken(results: dict[str, Any]) -> set[str]:
 
 def judged(results: dict[str, Any]) -> set[str]:
     return {r["id"] for r in results["requirements"] if r["status"] != "not applicable"}
+
+
+def assert_named(fault: Fault, results: dict[str, Any], provoked: bool = True) -> None:
+    """The fault's requirements that traffic can show are found, and nothing it does not break."""
+    found, visible = broken(results), set(fault.catches) & judged(results)
+    if provoked:
+        assert visible <= found, f"{fault.name} not found: {sorted(found)}"
+    assert found <= set(fault.catches) | set(fault.also), f"{fault.name} broke {sorted(found)}"

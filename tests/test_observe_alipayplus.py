@@ -21,7 +21,7 @@ from conformance.reference.prepare_faults import PREPARE_FAULTS, PROVIDERS
 from conformance.reference.server import serve
 from conformance.reference.wallet import Refusal
 
-from .observe_traffic import broken, judged, session, settings
+from .observe_traffic import assert_named, broken, session, settings
 
 WINDOW, HOLD, WALLET_TIMEOUT = 1.0, 0.8, 0.3
 AUTH = "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001&state="
@@ -122,10 +122,7 @@ def test_each_passively_visible_fault_is_named_by_its_requirement(
 ) -> None:
     fault = PREPARE_FAULTS[name]
     results = observed(tmp_path, name)
-    found, visible = broken(results), set(fault.catches) & judged(results)
-    if name not in NOT_PROVOKED:
-        assert visible <= found, f"{name} not found: {sorted(found)}"
-    assert found <= set(fault.catches) | set(fault.also), f"{name} also broke {sorted(found)}"
+    assert_named(fault, results, provoked=name not in NOT_PROVOKED)
     if name in SILENT:
         row = next(r for r in results["requirements"] if r["id"] == fault.catches[0])
         assert row["failures"] == 1  # the one flow that needed a retry

@@ -76,6 +76,16 @@ def _notes(rows: Sequence[Row]) -> list[str]:
     return warned + changed
 
 
+def provenance(results: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The cover rows that say what judged: the suite, the contract and the profile."""
+    suite, profile = results.get("suite", {}), results.get("profile", {})
+    return [
+        ("Suite version", f"{suite.get('name', '')} {suite.get('version', '')}"),
+        ("Contract version", results.get("contract", {}).get("digest", "")),
+        ("Profile", f"{profile.get('source', '')} {profile.get('digest', '')}"),
+    ]
+
+
 def cover(results: Mapping[str, Any]) -> str:
     if results.get("observation"):
         from .observed import cover as observed
@@ -88,21 +98,7 @@ def cover(results: Mapping[str, Any]) -> str:
         ("pspId", t.get("psp_id", "")),
         ("Client-Id", t.get("client_id", "")),
         ("Date", run.get("started", "")),
-        (
-            "Suite version",
-            (
-                f"{results.get('suite', {}).get('name', '')} "
-                f"{results.get('suite', {}).get('version', '')}"
-            ),
-        ),
-        ("Contract version", results.get("contract", {}).get("digest", "")),
-        (
-            "Profile",
-            (
-                f"{results.get('profile', {}).get('source', '')} "
-                f"{results.get('profile', {}).get('digest', '')}"
-            ),
-        ),
+        *provenance(results),
         ("Seed", str(run.get("seed", ""))),
         ("Examples per property", str(run.get("examples", ""))),
         ("Duration", f"{run.get('duration', 0):.1f} s"),

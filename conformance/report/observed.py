@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .html import _e, slug
+from .html import _e, provenance, slug
 
 
 def _requests(seen: Mapping[str, Any]) -> str:
@@ -53,21 +53,7 @@ def cover(results: Mapping[str, Any]) -> str:
             ),
         ),
         ("Judge errors", str(seen.get("judge_errors", 0))),
-        (
-            "Suite version",
-            (
-                f"{results.get('suite', {}).get('name', '')} "
-                f"{results.get('suite', {}).get('version', '')}"
-            ),
-        ),
-        ("Contract version", results.get("contract", {}).get("digest", "")),
-        (
-            "Profile",
-            (
-                f"{results.get('profile', {}).get('source', '')} "
-                f"{results.get('profile', {}).get('digest', '')}"
-            ),
-        ),
+        *provenance(results),
     ]
     cells = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows if v)
     tally = " ".join(
