@@ -212,3 +212,16 @@ def test_diff_compares_observations_and_an_observation_with_a_certification(
     assert main(["render", str(found["scope-leak"]), "--out", str(tmp_path / "page.html")]) == 0
     page = (tmp_path / "page.html").read_text()
     assert "Observation report" in page and "Observed traffic (not a certification)" in page
+
+
+def test_public_keys_are_enough(tmp_path: Path, wallet: str) -> None:
+    """No private key, no token, no [target]: what needs only public keys is judged."""
+    keys = Path(__file__).resolve().parent.parent / "conformance" / "reference" / "testdata"
+    text = f'[keys]\nwallet_public_key = "{keys / "wallet-public.pem"}"\n'
+    with session(settings(text, wallet, "wallet"), tmp_path) as running:
+        traffic(running.url)
+    assert running.results is not None
+    rows = {r["id"]: r for r in running.results["requirements"]}
+    assert rows["IUI-RESP-SIGNED"]["status"] == "passed"
+    assert rows["IUI-SCOPE-NO-EXTRA"]["reason"].startswith("no valid [[tokens]]")
+    assert running.results["observation"]["requests"]["well_formed"] == 2  # signature not checked

@@ -182,6 +182,11 @@ def test_a_hostile_upstream_passes_through_and_is_reported(tmp_path: Path) -> No
     rows = {r["id"]: r for r in results["requirements"]}
     answer = rows["IUI-TRANSPORT-ANSWER"]
     assert answer["status"] == "failed" and answer["failures"] == 3  # hang, drop, huge
+    # One row however often it breaks: the first and the latest failing exchange as evidence.
+    assert [e["test"].split(",")[0] for e in answer["evidence"]] == [
+        "first failure: exchange #1",
+        "latest failure: exchange #3",
+    ]
     messages = " ".join(e["received"] for e in answer["evidence"])
     assert "timeout" in messages or "more than" in messages
     assert rows["IUI-TRANSPORT-JSON"]["status"] == "failed"
