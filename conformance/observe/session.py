@@ -115,8 +115,10 @@ class Session:
     def _one(self, obs: Observed) -> None:
         if obs.aborted or not self._judged_path(obs.target):
             with self.lock:
-                self.seen += 1
+                self.seen, self.changed = self.seen + 1, True
                 self.skipped["aborted" if obs.aborted else "other_path"] += 1
+                if not obs.aborted:
+                    self.latency.append(obs.added)
             return
         judged = self.judge.judge(obs)
         label = f"exchange #{obs.number}, {_when(obs.started)}"
