@@ -10,13 +10,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from . import __version__, strategies
 from . import profile as profiles
 from .catalogue import catalogue
+from .document import Meta, NotRun, Results, SuiteError, TranscriptRef
 from .engine import Engine, Recorder, RunSettings, open_engine
 from .errors import ConfigError, ConformanceFailure
 from .redact import Redactor
@@ -46,11 +47,11 @@ class State:
     results_data: bytes = b""
     only: tuple[str, ...] = ()
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    not_run: list[dict[str, str]] = field(default_factory=list)
+    errors: list[SuiteError] = field(default_factory=list)
+    not_run: list[NotRun] = field(default_factory=list)
     requests: int = 0
     started: float = field(default_factory=time.time)
-    results: dict[str, Any] | None = None
+    results: Results | None = None
     redactor: Redactor = field(default_factory=Redactor)
 
     @property
@@ -473,7 +474,7 @@ class Collector:
             )
         else:
             where = prof.base_url
-        meta = {
+        meta: Meta = {
             "suite": {"name": "mpp-conformance", "version": __version__},
             "contract": {"digest": contract().digest},
             "target": {"base_url": where, "psp_id": prof.psp_id, "client_id": prof.client_id},
@@ -496,7 +497,9 @@ class Collector:
         if state.transcript_path:
             from .report.transcript import write as write_transcript
 
-            meta["transcript"] = write_transcript(state.transcript, state.transcript_path)
+            meta["transcript"] = cast(
+                TranscriptRef, write_transcript(state.transcript, state.transcript_path)
+            )
         cat = catalogue().with_levels(prof.levels)
         errors = list(state.errors)
         if state.not_run:  # an incomplete run is never certified

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from conformance.catalogue import catalogue
+from conformance.document import Meta
 from conformance.results import Tally, build
 from conformance.waivers import WaiverError, Waivers, parse
 
@@ -18,7 +19,21 @@ from .reporting import certify_into
 
 MUST, SHOULD = "IUI-SCOPE-NO-EXTRA", "IUI-TRANSPORT-CONTENT-TYPE"
 TODAY = date(2026, 6, 1)
-META = {"run": {"requests": 1}}
+# A whole document's metadata: the renderers read results as typed, so they get complete ones.
+META: Meta = {
+    "suite": {"name": "mpp-conformance", "version": "0.0.0"},
+    "contract": {"digest": "sha256:" + "0" * 64},
+    "target": {"base_url": "https://wallet.example", "psp_id": "2160120000000001", "client_id": "c"},
+    "profile": {"source": "wallet.toml", "digest": ""},
+    "run": {
+        "started": "2026-06-01T00:00:00+00:00",
+        "finished": "2026-06-01T00:00:01+00:00",
+        "duration": 1.0,
+        "seed": "derandomized",
+        "examples": 1,
+        "requests": 1,
+    },
+}
 
 
 def waivers(text: str) -> Waivers:
@@ -169,7 +184,7 @@ def test_a_level_the_profile_changed_is_shown_with_the_documented_one() -> None:
     assert row(doc, MUST)["status"] == "warned" and row(doc, MUST)["level_default"] == "MUST"
     assert "level_default" not in row(doc, SHOULD)
     assert doc["verdict"] == "CERTIFIED"
-    cover = html.cover({**doc, "run": {}})
+    cover = html.cover(doc)
     assert (
         f"{MUST}: MUST lowered to SHOULD by the profile" in cover
         and f"{MUST} (SHOULD) warned" in cover
