@@ -103,6 +103,8 @@ def _context(results: Results) -> dict[str, Any]:
         "groups": groups(rows),
         "widths": WIDTHS,
         "broken": [r for r in rows if r["status"] in BROKEN and r["evidence"]],
+        "css": CSS,
+        "js": JS,
     }
 
 
@@ -112,10 +114,6 @@ def _render(template: str, **context: Any) -> str:
 
 def cover(results: Results) -> str:
     return _render("cover.html", **_context(results))
-
-
-def waivers(results: Results) -> str:
-    return _render("waivers.html", **_context(results))
 
 
 def matrix(results: Results) -> str:
@@ -131,19 +129,14 @@ def _integrity(digest: str, data: bytes) -> dict[str, str]:
     return {"digest": digest, "blob": base64.b64encode(data).decode("ascii")}
 
 
-def integrity(digest: str, data: bytes) -> str:
-    return _render("integrity.html", **_integrity(digest, data))
-
-
 def sections(results: Results, digest: str, data: bytes) -> str:
     """Every certification section; deterministic, so a verifier can render them again and
     compare."""
-    return _render("sections.html", **_context(results), **_integrity(digest, data), css=CSS, js=JS)
+    return _render("sections.html", **_context(results), **_integrity(digest, data))
 
 
 def page(results: Results, digest: str, data: bytes) -> str:
     """A standalone page of the same sections, for a results document without its pytest-html
     report."""
     title = f"Certification report: {results['target']['base_url']}"
-    context = _context(results) | _integrity(digest, data)
-    return _render("page.html", title=title, css=CSS, js=JS, **context)
+    return _render("page.html", title=title, **_context(results), **_integrity(digest, data))
