@@ -38,7 +38,7 @@ def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
         found.append(
             ("the request body is not a UTF-8 JSON object", "a JSON object", repr(req.body[:120]))
         )
-    absent = (
+    absent: list[Violation] = (
         [("the request has no Content-Type", "application/json; charset=UTF-8", "(absent)")]
         if label is None
         else []
