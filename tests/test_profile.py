@@ -33,7 +33,10 @@ def test_reference_profile_parses() -> None:
         (lambda d: d.pop("target"), "profile: names no role"),
         (lambda d: d.update(target="wallet"), "[target]"),
         (lambda d: d.pop("keys"), "[keys]"),
-        (lambda d: d.update(tokens=[t for t in d["tokens"] if t["state"] != "valid"]), "[[tokens]]"),
+        (
+            lambda d: d.update(tokens=[t for t in d["tokens"] if t["state"] != "valid"]),
+            "[[tokens]]",
+        ),
         (lambda d: d["target"].pop("base_url"), "[target].base_url"),
         (lambda d: d["target"].update(base_url="ftp://x"), "[target].base_url"),
         (lambda d: d["target"].update(client_id=""), "[target].client_id"),

@@ -45,7 +45,7 @@ def signed_with(*chars: str) -> tuple[bytes, str]:
     """Content whose plain base64 signature holds every one of chars (deterministic search)."""
     key = data.private_key("wallet")
     for i in range(1000):
-        content = b"POST /x\nC.2019-05-28T12:12:12+08:00.{\"n\":\"%d\"}" % i
+        content = b'POST /x\nC.2019-05-28T12:12:12+08:00.{"n":"%d"}' % i
         plain = unquote(signing.sign(content, key))
         if all(c in plain for c in chars):
             return content, plain

@@ -138,6 +138,20 @@ def headers(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     return found
 
 
+def _encoding(value: str) -> list[Violation]:
+    raw = signing.unencoded(value)
+    if not raw:
+        return []
+    chars = ", ".join(repr(c) for c in raw)
+    return [
+        (
+            f"the signature value carries {chars} unescaped: it is not URL-encoded",
+            "urlencode(base64(sign(content))): %2B, %2F, %3D",
+            f"raw {' '.join(raw)}",
+        )
+    ]
+
+
 @check("REQ-SIGNED", "REQ-SIG-ENCODED", applies=incoming)
 def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     req = ex.request
@@ -147,7 +161,11 @@ def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
         req.header("request-time"),
     )
     if value is None:
-        return {"REQ-SIGNED": [("the request has no Signature header", "a Signature header", "(absent)")]}
+        return {
+            "REQ-SIGNED": [
+                ("the request has no Signature header", "a Signature header", "(absent)")
+            ]
+        }
     try:
         sig = signing.parse_signature_header(value)
     except ValueError as exc:
@@ -160,19 +178,7 @@ def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
                 )
             ]
         }
-    raw = signing.unencoded(sig.signature)
-    found: dict[str, list[Violation]] = {
-        "REQ-SIG-ENCODED": [
-            (
-                f"the signature value carries {', '.join(repr(c) for c in raw)} unescaped: it is "
-                "not URL-encoded",
-                "urlencode(base64(sign(content))): %2B, %2F, %3D",
-                f"raw {' '.join(raw)}",
-            )
-        ]
-        if raw
-        else []
-    }
+    found: dict[str, list[Violation]] = {"REQ-SIG-ENCODED": _encoding(sig.signature)}
     if not client_id or not time:
         return found  # REQ-HEADERS reports what is missing; nothing to verify against
     if sig.algorithm != signing.ALGORITHM:
