@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from conformance.gateway.scenarios import SCENARIOS
 from conformance.reference import data
 from conformance.reference.alipayplus import make_server
+from conformance.reference.client import PrepareClient
 from conformance.reference.client_variants import VARIANTS
 from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
@@ -76,6 +78,13 @@ def test_gateway_only_profile_certifies_the_reference_client(
     )
     _only(results, "PAI-")
     assert results["target"]["base_url"].startswith("(no [target]")
+    # Counted in exchanges, not flows: a U flow is its trigger exchange and two requests, the
+    # persistent one its trigger and every attempt; request rules count every request.
+    rows = {r["id"]: r for r in results["requirements"]}
+    u_flows = [s for s in SCENARIOS if s.startswith("u-") and s != "u-persistent"]
+    assert rows["PAI-RETRY-U"]["exchanges"] == 3 * len(u_flows) + 1 + PrepareClient.max_attempts
+    signed = rows["PAI-REQ-SIGNED"]["exchanges"]
+    assert signed == rows["PAI-REQ-TIME"]["exchanges"] >= len(SCENARIOS) + len(u_flows) + 2
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
