@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,15 +20,9 @@ from conformance.reference.server import serve
 from conformance.reference.wallet import Wallet
 
 from .conftest import Certify, statuses
+from .test_prepare_auth_info import _free_port
 
 KEY = data.testdata
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -141,3 +135,17 @@ def test_profile_errors_are_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and f"error: {field}" in err
     assert "did not complete" not in err
+
+
+def test_listen_serves_a_gateway_only_profile(tmp_path: Path) -> None:
+    text = _gateway_only(_free_port(), "http://127.0.0.1:9").split("[trigger]")[0]
+    report = tmp_path / "listen" / "report.html"
+    profile = str(_write(tmp_path, text))
+    code = main(
+        ["listen", "-q", "--profile", profile, "--duration", "0.2", "--report", str(report)]
+    )
+    results = json.loads(report.with_name("results.json").read_text())
+    assert code == 1 and statuses(results, "failed") == {"PAI-FLOW-SENDS"}
+    assert all(
+        r["status"] == "not applicable" for r in results["requirements"] if r["id"][:4] != "PAI-"
+    )

@@ -73,9 +73,9 @@ def test_plain_base64_fails_with_a_plus_and_survives_without_one() -> None:
     key = data.private_key("wallet")
     # A signature with no + at all (about one in 200): its plain form verifies, but is flagged.
     survivor = next(
-        (c, unquote(signing.sign(c, key)))
+        (c, v)
         for c in (b"POST /y\nC.T.%d" % i for i in range(5000))
-        if "+" not in unquote(signing.sign(c, key))
+        if "+" not in (v := unquote(signing.sign(c, key)))
     )
     assert signing.verify(survivor[0], survivor[1], pub)
     assert "=" in signing.unencoded(survivor[1])
