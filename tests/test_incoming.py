@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib import resources
 from urllib.parse import quote, unquote
 
 import httpx
@@ -167,3 +169,11 @@ def test_responses_are_read_the_same_way(char: str) -> None:
     client = PrepareClient()
     reply = httpx.Response(200, headers=dict(headers), content=body)
     assert client.trusted(URI, reply, "S") is (char != "+")
+
+
+def test_every_pai_level_records_its_basis() -> None:
+    text = (resources.files("conformance") / "catalogue" / "prepareAuthInfo.toml").read_text()
+    rows = tomllib.loads(text)["requirement"]
+    assert rows and all(isinstance(r.get("basis"), str) and len(r["basis"]) > 20 for r in rows)
+    # A rule resting only on a sibling gateway or an inference is never a MUST.
+    assert [r["id"] for r in rows if r["label"] in ("S", "I") and r["level"] == "MUST"] == []
