@@ -108,7 +108,7 @@ def check_signature(
                 f"{name}: signed by key {signer}, not by the given key {signing.fingerprint(key)}",
             )
         ]
-    if not signing.verify(data, value, key):
+    if not signing.verify_file_bytes(data, value, key):
         return [
             Verification(
                 False, f"{name}: the signature does not verify; the file was changed after signing"
