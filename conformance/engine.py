@@ -56,13 +56,9 @@ class Engine:
     wallet: Any = None  # the embedded reference wallet, when it is the target
 
     def context(self, api: str) -> Context:
-        return Context(
-            self.contract.apis[api],
-            self.contract,
-            self.catalogue,
-            PREFIXES[api],
-            self.profile.wallet_public_key,
-        )
+        key = self.profile.wallet_public_key
+        assert key is not None, "only a profile with [target] or [provider] sends requests"
+        return Context(self.contract.apis[api], self.contract, self.catalogue, PREFIXES[api], key)
 
     def exchange(self, case: Case) -> Exchange:
         self.requests += 1
@@ -96,6 +92,7 @@ def open_engine(
         foreign = data.private_key("stranger")
 
         def auth(tamper: signing.Tamper) -> httpx.Auth:
+            assert profile.suite_private_key is not None, "no [target]: nothing to sign for"
             return signing.RSA256Auth(
                 profile.client_id,
                 profile.suite_private_key,
@@ -219,17 +216,22 @@ class Recorder:
 
     def record(self, outcomes: list[Outcome]) -> None:
         cat, failed = self.engine.catalogue, []
-        seen: set[str] = set()
+        # Counted in distinct exchanges: a flow judges each request, and one exchange may hold
+        # several violations of one requirement.
+        judged: dict[str, set[int]] = {}
+        broke: dict[str, set[int]] = {}
         for o in outcomes:
-            rec = self.records.setdefault(o.requirement, Record())
-            if o.requirement not in seen:
-                rec.exchanges += max(1, len(o.exchanges))
-                seen.add(o.requirement)
+            ids = {id(ex) for ex in o.exchanges} or {id(o)}
+            judged.setdefault(o.requirement, set()).update(ids)
             if not o.ok:
-                rec.failures += 1
-                rec.evidence = self.evidence(o)
+                broke.setdefault(o.requirement, set()).update(ids)
+                self.records.setdefault(o.requirement, Record()).evidence = self.evidence(o)
                 if cat[o.requirement].level == "MUST":
                     failed.append(o)
+        for rid, ids in judged.items():
+            rec = self.records.setdefault(rid, Record())
+            rec.exchanges += len(ids)
+            rec.failures += len(broke.get(rid, ()))
         if failed:
             raise ConformanceFailure(
                 tuple(sorted({o.requirement for o in failed})),

@@ -43,13 +43,16 @@ class Token:
 
 @dataclass(frozen=True, eq=False)
 class Profile:
-    base_url: str
-    client_id: str
-    psp_id: str
-    acquirer_id: str
-    paths: Mapping[str, str]
-    suite_private_key: rsa.RSAPrivateKey
-    wallet_public_key: rsa.RSAPublicKey
+    """The roles to certify; without [target] its fields stay empty and inquiryUserInfo is not
+    applicable."""
+
+    base_url: str = ""
+    client_id: str = ""
+    psp_id: str = ""
+    acquirer_id: str = "1022088000000000001"
+    paths: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    suite_private_key: rsa.RSAPrivateKey | None = None
+    wallet_public_key: rsa.RSAPublicKey | None = None
     key_version: str = "1"
     tokens: tuple[Token, ...] = ()
     timeout: float = 10.0
@@ -58,11 +61,15 @@ class Profile:
     digest: str = ""
     limits: Limits = field(default_factory=Limits)
     tls: Tls = field(default_factory=Tls)
-    # prepareAuthInfo: the suite's gateway, the wallet's trigger, an Alipay+-side server (all
-    # optional).
+    # prepareAuthInfo: the suite's gateway, the wallet's trigger, an Alipay+-side server.
     gateway: GatewaySettings | None = None
     trigger: TriggerSettings | None = None
     provider: ProviderSettings | None = None
+
+    @property
+    def has_target(self) -> bool:
+        """True when [target] names a wallet whose inquiryUserInfo server is certified."""
+        return bool(self.base_url)
 
     def path(self, api: str) -> str:
         return self.paths[api]
@@ -203,20 +210,14 @@ def _refuse_placeholders(node: Any, table: str = "", key: str = "") -> None:
                 _refuse_placeholders(row, table, key)
 
 
-def parse(
-    data: Mapping[str, Any],
-    base: Path,
-    catalogue: Catalogue | None = None,
-    source: str = "(built in)",
-    digest: str = "",
-) -> Profile:
-    """Build a Profile from parsed TOML; every problem is one ProfileError line."""
-    _refuse_placeholders(data)
-    target = data.get("target")
+ROLES = ("target", "gateway", "provider")
+
+
+def _target(target: Any, keys: Any, base: Path) -> dict[str, Any]:
+    """The [target] fields of a Profile: the wallet's inquiryUserInfo server, its keys and
+    tokens."""
     if not isinstance(target, dict):
-        raise ProfileError(
-            "[target]", "is missing", 'add a [target] table with base_url = "https://..."'
-        )
+        raise ProfileError("[target]", "must be a table", 'write [target] with base_url = "..."')
     base_url = _text(target, "base_url", "[target]", hint='"https://staging.wallet.example"')
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -245,25 +246,64 @@ def parse(
         raise ProfileError(
             "[target].timeout", "must be a number of seconds in (0, 300]", "write timeout = 10"
         )
-    keys = data.get("keys")
-    if not isinstance(keys, dict):
+    if keys is None:
         raise ProfileError(
             "[keys]", "is missing", "add [keys] with suite_private_key and wallet_public_key"
         )
+    return {
+        "base_url": base_url.rstrip("/"),
+        "client_id": _text(target, "client_id", "[target]"),
+        "psp_id": _text(target, "psp_id", "[target]"),
+        "acquirer_id": _text(target, "acquirer_id", "[target]", default="1022088000000000001"),
+        "paths": MappingProxyType(dict(paths)),
+        "timeout": float(timeout),
+    }
+
+
+def _keys(keys: Any, base: Path) -> dict[str, Any]:
+    if keys is None:
+        return {}
+    if not isinstance(keys, dict):
+        raise ProfileError("[keys]", "must be a table", "write [keys] with the key file paths")
+    return {
+        "suite_private_key": _key(keys, "suite_private_key", base, private=True),
+        "wallet_public_key": _key(keys, "wallet_public_key", base, private=False),
+        "key_version": _text(keys, "key_version", "[keys]", default="1", hint='"1"'),
+    }
+
+
+def parse(
+    data: Mapping[str, Any],
+    base: Path,
+    catalogue: Catalogue | None = None,
+    source: str = "(built in)",
+    digest: str = "",
+) -> Profile:
+    """Build a Profile from parsed TOML; every problem is one ProfileError line."""
+    _refuse_placeholders(data)
+    if not any(role in data for role in ROLES):
+        raise ProfileError(
+            "profile",
+            "names no role to certify",
+            "add [target] (the wallet's inquiryUserInfo), [gateway] (the wallet as a "
+            "prepareAuthInfo client) or [provider] (an Alipay+-side prepareAuthInfo server)",
+        )
+    fields = _keys(data.get("keys"), base)
+    tokens = _tokens(data.get("tokens", []))
+    if "target" in data:
+        fields |= _target(data["target"], data.get("keys"), base)
+        if not any(t.state == "valid" for t in tokens):
+            raise ProfileError(
+                "[[tokens]]",
+                'has no token with state = "valid"',
+                "add one the wallet issued for a test user",
+            )
     from .gateway.settings import attach
 
     return attach(
         Profile(
-            base_url=base_url.rstrip("/"),
-            client_id=_text(target, "client_id", "[target]"),
-            psp_id=_text(target, "psp_id", "[target]"),
-            acquirer_id=_text(target, "acquirer_id", "[target]", default="1022088000000000001"),
-            paths=MappingProxyType(dict(paths)),
-            suite_private_key=_key(keys, "suite_private_key", base, private=True),
-            wallet_public_key=_key(keys, "wallet_public_key", base, private=False),
-            key_version=_text(keys, "key_version", "[keys]", default="1", hint='"1"'),
-            tokens=_tokens(data.get("tokens", [])),
-            timeout=float(timeout),
+            **fields,
+            tokens=tokens,
             levels=_levels(data.get("requirements", {}), catalogue),
             source=source,
             digest=digest,

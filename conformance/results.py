@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Requirement
 from .catalogue import catalogue as documented
+from .document import Described, Evidence, Meta, RequirementRow, Results, SuiteError
 from .waivers import NONE, RULE, Waivers, apply
 
 RESULTS_SCHEMA = "mpp-conformance/results/v1"
@@ -24,7 +25,7 @@ STATUSES = ("passed", "failed", "warned", "waived", "untested")
 class Tally:
     exchanges: int = 0
     failures: int = 0
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     tests: set[str] = field(default_factory=set)
 
 
@@ -50,15 +51,13 @@ def status(level: str, tally: Tally | None) -> str:
     return "failed" if level == "MUST" else "warned"
 
 
-def count(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+def count(rows: Sequence[RequirementRow]) -> dict[str, int]:
     """Requirements per status: the fixed ones first, then any other status seen."""
     seen = list(STATUSES) + sorted({r["status"] for r in rows} - set(STATUSES))
     return {s: sum(1 for r in rows if r["status"] == s) for s in seen}
 
 
-def verdict(
-    rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, str]]
-) -> tuple[str, list[str]]:
+def verdict(rows: Sequence[RequirementRow], errors: Sequence[SuiteError]) -> tuple[str, list[str]]:
     """CERTIFIED, or NOT CERTIFIED with every reason; a waived MUST can never certify."""
     reasons = [f"{r['id']} (MUST) failed" for r in rows if r["status"] == "failed"]
     reasons += [
@@ -75,7 +74,7 @@ def verdict(
     return (NOT_CERTIFIED if reasons else CERTIFIED), reasons
 
 
-def observed(rows: Sequence[Mapping[str, Any]], exchanges: int) -> tuple[str, list[str]]:
+def observed(rows: Sequence[RequirementRow], exchanges: int) -> tuple[str, list[str]]:
     """An observation's verdict: what the traffic broke, never a certification."""
     broken = [r for r in rows if r["status"] in ("failed", "warned")]
     reasons = [
@@ -89,62 +88,70 @@ def observed(rows: Sequence[Mapping[str, Any]], exchanges: int) -> tuple[str, li
     )
 
 
-def verdict_of(results: Mapping[str, Any]) -> tuple[str, list[str]]:
+def verdict_of(results: Results) -> tuple[str, list[str]]:
     """The verdict a results document's rows give: a certification's, or an observation's."""
-    seen = results.get("observation")
-    if seen:
-        return observed(results["requirements"], int(seen["exchanges"]))
+    if "observation" in results:
+        return observed(results["requirements"], results["observation"]["exchanges"])
     return verdict(results["requirements"], results["errors"])
+
+
+def described(req: Requirement) -> Described:
+    """The catalogue's part of a requirement row."""
+    return {
+        "id": req.id,
+        "api": req.api,
+        "family": req.family,
+        "level": req.level,
+        "label": req.label,
+        "basis": req.basis,
+        "source": req.source,
+        "rule": req.rule,
+        "text": req.text,
+    }
+
+
+def judged(
+    req: Requirement, tally: Tally | None, inapplicable: Mapping[str, str]
+) -> RequirementRow:
+    """One requirement row: what the catalogue says of it and what the run found."""
+    row: RequirementRow = {
+        **described(req),
+        "status": NOT_APPLICABLE if req.id in inapplicable else status(req.level, tally),
+        "reason": inapplicable.get(req.id, ""),
+        "exchanges": tally.exchanges if tally else 0,
+        "failures": tally.failures if tally else 0,
+        "tests": sorted(tally.tests) if tally else [],
+        "evidence": tally.evidence[:3] if tally else [],
+        "waiver": None,
+    }
+    default = documented().requirements.get(req.id)
+    if default is not None and default.level != req.level:
+        # A profile may raise or lower a level; the report must show that it did.
+        row["level_default"] = default.level
+    return row
 
 
 def build(
     tallies: Mapping[str, Tally],
     catalogue: Catalogue,
     apis: Iterable[str],
-    errors: list[dict[str, str]],
-    meta: Mapping[str, Any],
+    errors: Sequence[SuiteError],
+    meta: Meta,
     waivers: Waivers = NONE,
     today: date | None = None,
     inapplicable: Mapping[str, str] | None = None,
-    observation: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Results:
     """The results document; the HTML, JUnit and exit code are all derived from it.
 
-    With `observation` (`conformance observe`), the verdict counts what the traffic broke."""
-    wanted, inapplicable = set(apis), inapplicable or {}
-    rows: list[dict[str, Any]] = []
-    for req in catalogue:
-        if req.api not in wanted:
-            continue
-        tally = tallies.get(req.id)
-        rows.append(
-            {
-                "id": req.id,
-                "api": req.api,
-                "family": req.family,
-                "level": req.level,
-                "label": req.label,
-                "basis": req.basis,
-                "source": req.source,
-                "rule": req.rule,
-                "text": req.text,
-                "status": NOT_APPLICABLE if req.id in inapplicable else status(req.level, tally),
-                "reason": inapplicable.get(req.id, ""),
-                "exchanges": tally.exchanges if tally else 0,
-                "failures": tally.failures if tally else 0,
-                "tests": sorted(tally.tests) if tally else [],
-                "evidence": tally.evidence[:3] if tally else [],
-                "waiver": None,
-            }
-        )
-        default = documented().requirements.get(req.id)
-        if default is not None and default.level != req.level:
-            # A profile may raise or lower a level; the report must show that it did.
-            rows[-1]["level_default"] = default.level
-    applied = apply(rows, waivers, today or date.today())
-    if observation is not None:
-        meta = {**meta, "observation": dict(observation)}
-        outcome, reasons = observed(rows, int(observation["exchanges"]))
+    Of an observation (`conformance observe`), the verdict counts what the traffic broke."""
+    wanted = set(apis)
+    rows, applied = apply(
+        [judged(r, tallies.get(r.id), inapplicable or {}) for r in catalogue if r.api in wanted],
+        waivers,
+        today or date.today(),
+    )
+    if "observation" in meta:
+        outcome, reasons = observed(rows, meta["observation"]["exchanges"])
     else:
         outcome, reasons = verdict(rows, errors)
     return {
@@ -153,7 +160,7 @@ def build(
         "reasons": reasons,
         **meta,
         "counts": count(rows),
-        "errors": errors,
+        "errors": list(errors),
         "waivers": {
             "source": waivers.source or None,
             "digest": waivers.digest or None,
@@ -163,11 +170,11 @@ def build(
     }
 
 
-def unreachable(results: Mapping[str, Any]) -> bool:
+def unreachable(results: Results) -> bool:
     """True when no request of the run got any HTTP answer."""
     rows = [
         r
-        for r in results.get("requirements", [])
+        for r in results["requirements"]
         if r["id"].endswith("TRANSPORT-ANSWER") and r["status"] != NOT_APPLICABLE
     ]
     return bool(rows) and all(
@@ -175,7 +182,7 @@ def unreachable(results: Mapping[str, Any]) -> bool:
     )
 
 
-def dumps(results: Mapping[str, Any]) -> bytes:
+def dumps(results: Results) -> bytes:
     """The exact bytes of results.json; the report states their SHA-256."""
     return (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 

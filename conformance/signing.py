@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 import httpx
 from cryptography.exceptions import InvalidSignature
@@ -31,14 +31,60 @@ def sign(content: bytes, key: rsa.RSAPrivateKey) -> str:
     return quote(base64.b64encode(raw).decode("ascii"), safe="")
 
 
-def verify(content: bytes, signature: str, key: rsa.RSAPublicKey) -> bool:
-    """True when the (URL-encoded or plain) base64 signature verifies."""
+# The characters of base64 that `urlencode(base64(...))` escapes: a value carrying one raw was
+# not URL-encoded.
+BASE64_RESERVED = ("+", "/", "=")
+
+
+def decode_signature(value: str) -> bytes | None:
+    """The signature bytes as the official SDKs read a header value, or None when they cannot.
+
+    Python's `unquote_plus` and Java's `URLDecoder.decode` both turn a raw `+` into a space, so
+    a value that was never URL-encoded breaks wherever its base64 holds a `+`.
+    """
     try:
-        raw = base64.b64decode(unquote(signature), validate=True)
+        return base64.b64decode(unquote_plus(value), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def unencoded(value: str) -> tuple[str, ...]:
+    """The base64 characters the value carries raw, where the signing rule URL-encodes them."""
+    return tuple(c for c in BASE64_RESERVED if c in value)
+
+
+def _verifies(content: bytes, raw: bytes | None, key: rsa.RSAPublicKey) -> bool:
+    if raw is None:
+        return False
+    try:
         key.verify(raw, content, padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, binascii.Error, ValueError):
+    except InvalidSignature:
         return False
     return True
+
+
+def verify(content: bytes, signature: str, key: rsa.RSAPublicKey) -> bool:
+    """True when the header's signature value verifies, decoded as the official SDKs decode it."""
+    return _verifies(content, decode_signature(signature), key)
+
+
+def why_not_verified(content: bytes, signature: str, key: rsa.RSAPublicKey) -> str:
+    """Why a signature value that does not verify fails, as far as the value tells."""
+    if "+" in signature and _verifies(content, _plain(signature), key):
+        return (
+            "it verifies only as raw base64: URL-decoding it, as the official SDKs do, turns its "
+            "raw '+' into a space (signature = urlencode(base64(sign(content))))"
+        )
+    if decode_signature(signature) is None:
+        return "it is not URL-encoded base64"
+    return "it was not made over this content with the expected key"
+
+
+def _plain(value: str) -> bytes | None:
+    try:
+        return base64.b64decode(unquote(value), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -238,6 +284,15 @@ class RSA256Auth(httpx.Auth):
 def sign_file_bytes(data: bytes, key: rsa.RSAPrivateKey) -> str:
     """A detached SHA256withRSA signature (plain base64) over a report file's exact bytes."""
     return unquote(sign(data, key))
+
+
+def verify_file_bytes(data: bytes, signature: str, key: rsa.RSAPublicKey) -> bool:
+    """True when a plain base64 signature from sign_file_bytes verifies over data."""
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return _verifies(data, raw, key)
 
 
 def public_pem(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> bytes:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping, MutableMapping
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from . import tomlfile
+from .document import RequirementRow, RowWaiver, WaiverEntry
 from .errors import ConfigError
 
 FIELDS = ("requirement", "reason", "owner", "expires")
@@ -133,52 +134,59 @@ def load(path: Path, known: Container[str]) -> Waivers:
     return Waivers(parse(data, known, str(path)), str(path), digest)
 
 
+def _state(w: Waiver, row: RequirementRow | None, today: date) -> tuple[str, str]:
+    """applied, expired or unused, and what the owner should do about it."""
+    deviates = row is not None and row["status"] in ("failed", "warned")
+    expires = w.expires.isoformat()
+    if not w.active(today):
+        if deviates:
+            return "expired", (
+                f"expired on {expires}: the requirement counts again; fix the deviation or renew "
+                "the waiver"
+            )
+        return (
+            "expired",
+            f"expired on {expires} and the deviation no longer occurs: remove the waiver",
+        )
+    if row is None or not deviates:
+        return "unused", "the deviation no longer occurs in this run: remove the waiver"
+    if row["level"] == "MUST":
+        return "applied", f"MUST waived: {RULE}"
+    return "applied", "SHOULD waived: the warning is accepted"
+
+
+def _entry(w: Waiver, row: RequirementRow | None, today: date) -> WaiverEntry:
+    state, note = _state(w, row, today)
+    return {
+        "requirement": w.requirement,
+        "reason": w.reason,
+        "owner": w.owner,
+        "expires": w.expires.isoformat(),
+        "level": row["level"] if row is not None else None,
+        "state": state,
+        "note": note,
+    }
+
+
+def _waived(row: RequirementRow, w: Waiver) -> RequirementRow:
+    """A copy of row shown WAIVED, keeping the status it had."""
+    waiver: RowWaiver = {
+        "reason": w.reason,
+        "owner": w.owner,
+        "expires": w.expires.isoformat(),
+        "was": row["status"],
+    }
+    return {**row, "status": "waived", "waiver": waiver}
+
+
 def apply(
-    rows: Iterable[MutableMapping[str, Any]], waivers: Waivers, today: date
-) -> list[dict[str, Any]]:
-    """Mark waived rows WAIVED in place; return every waiver with its state (applied, expired,
-    unused)."""
+    rows: Sequence[RequirementRow], waivers: Waivers, today: date
+) -> tuple[list[RequirementRow], list[WaiverEntry]]:
+    """The rows with every applied waiver marked WAIVED (new rows; the given ones are left as they
+    are), and every waiver with its state (applied, expired, unused)."""
     by_id = {r["id"]: r for r in rows}
-    report = []
-    for w in waivers.entries:
-        row = by_id.get(w.requirement)
-        deviates = row is not None and row["status"] in ("failed", "warned")
-        entry: dict[str, Any] = {
-            "requirement": w.requirement,
-            "reason": w.reason,
-            "owner": w.owner,
-            "expires": w.expires.isoformat(),
-            "level": row["level"] if row is not None else None,
-        }
-        if not w.active(today):
-            entry["state"] = "expired"
-            entry["note"] = (
-                f"expired on {w.expires.isoformat()}: the requirement counts again; fix the "
-                f"deviation "
-                "or renew the waiver"
-                if deviates
-                else (
-                    f"expired on {w.expires.isoformat()} and the deviation no longer occurs: "
-                    f"remove the waiver"
-                )
-            )
-        elif not deviates:
-            entry["state"] = "unused"
-            entry["note"] = "the deviation no longer occurs in this run: remove the waiver"
-        else:
-            assert row is not None
-            entry["state"] = "applied"
-            entry["note"] = (
-                f"MUST waived: {RULE}"
-                if row["level"] == "MUST"
-                else "SHOULD waived: the warning is accepted"
-            )
-            row["waiver"] = {
-                "reason": w.reason,
-                "owner": w.owner,
-                "expires": w.expires.isoformat(),
-                "was": row["status"],
-            }
-            row["status"] = "waived"
-        report.append(entry)
-    return report
+    entries = [_entry(w, by_id.get(w.requirement), today) for w in waivers.entries]
+    applied = {
+        e["requirement"]: w for e, w in zip(entries, waivers.entries) if e["state"] == "applied"
+    }
+    return [_waived(r, applied[r["id"]]) if r["id"] in applied else r for r in rows], entries

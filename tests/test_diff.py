@@ -93,3 +93,15 @@ def test_unreadable_or_foreign_file_is_a_usage_error(
     assert "is not a results document (mpp-conformance/results/v1)" in capsys.readouterr().err
     assert main(["diff", str(tmp_path / "missing.json"), str(reference_run / "results.json")]) == 2
     assert "cannot be read" in capsys.readouterr().err
+
+
+def test_a_document_that_breaks_the_schema_is_a_usage_error(
+    reference_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = load(reference_run)
+    del broken["requirements"][0]["status"]
+    (tmp_path / "broken.json").write_text(json.dumps(broken))
+    assert main(["diff", str(reference_run / "results.json"), str(tmp_path / "broken.json")]) == 2
+    assert "breaks the results schema: /requirements/0: 'status' is a required" in (
+        capsys.readouterr().err
+    )

@@ -104,6 +104,9 @@ def test_wallet_that_never_sends_ends_with_a_clear_failure(
     assert statuses(results, "failed") == broken
     sends = next(r for r in results["requirements"] if r["id"] == "PAI-FLOW-SENDS")
     assert "no prepareAuthInfo request arrived" in sends["evidence"][0]["message"]
+    if "PAI-TRIGGER" in broken:  # named by the harness's URL, not the gateway's
+        trigger = next(r for r in results["requirements"] if r["id"] == "PAI-TRIGGER")
+        assert f"{harness}/trigger" in trigger["evidence"][0]["message"]
 
 
 def test_gateway_port_in_use_is_a_clear_error_not_a_hang(

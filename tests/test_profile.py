@@ -30,7 +30,13 @@ def test_reference_profile_parses() -> None:
 @pytest.mark.parametrize(
     "mutate,where",
     [
-        (lambda d: d.pop("target"), "[target]"),
+        (lambda d: d.pop("target"), "profile: names no role"),
+        (lambda d: d.update(target="wallet"), "[target]"),
+        (lambda d: d.pop("keys"), "[keys]"),
+        (
+            lambda d: d.update(tokens=[t for t in d["tokens"] if t["state"] != "valid"]),
+            "[[tokens]]",
+        ),
         (lambda d: d["target"].pop("base_url"), "[target].base_url"),
         (lambda d: d["target"].update(base_url="ftp://x"), "[target].base_url"),
         (lambda d: d["target"].update(client_id=""), "[target].client_id"),
@@ -97,3 +103,52 @@ def test_unreadable_and_invalid_toml(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text("[target\n")
     with pytest.raises(ProfileError, match="is not valid TOML"):
         profile.load(tmp_path / "bad.toml")
+
+
+def _without_target(**sections: dict[str, Any]) -> dict[str, Any]:
+    d = reference_dict()
+    del d["target"], d["tokens"]
+    d.update(sections)
+    return d
+
+
+def test_a_profile_may_hold_only_a_provider_or_only_a_gateway() -> None:
+    wallet_key = str(data.testdata("wallet-private.pem"))
+    provider = {
+        "base_url": "http://127.0.0.1:9",
+        "client_id": data.WALLET_CLIENT_ID,
+        "signing_key": wallet_key,
+        "public_key": str(data.testdata("alipayplus-public.pem")),
+        "auth_urls": list(data.AUTH_URLS),
+    }
+    only_provider = _without_target(provider=provider)
+    del only_provider["keys"]
+    p = parse(only_provider)
+    assert p.provider is not None and p.gateway is None and not p.has_target and p.tokens == ()
+    q = parse(_without_target(gateway={"port": 0, "psp_id": "P1"}))
+    assert q.gateway is not None and q.provider is None and not q.has_target
+    assert q.gateway.psp_id == "P1" and q.gateway.wallet_public_key is not None
+
+
+@pytest.mark.parametrize(
+    "sections,drop_keys,where",
+    [
+        ({"gateway": {"port": 0}}, True, "[gateway] wallet_public_key"),
+        (
+            {"gateway": {"port": 0}, "trigger": {"path": "/harness/prepareAuthInfo"}},
+            False,
+            "[trigger] path",
+        ),
+        ({"trigger": {"url": "http://127.0.0.1:9/t"}}, False, "profile: names no role"),
+        ({}, True, "profile: names no role"),
+    ],
+)
+def test_a_profile_without_target_is_refused_in_one_line_naming_the_field(
+    sections: dict[str, Any], drop_keys: bool, where: str
+) -> None:
+    d = _without_target(**sections)
+    if drop_keys:
+        del d["keys"]
+    with pytest.raises(ProfileError) as info:
+        parse(d)
+    assert str(info.value).startswith(where) and "\n" not in str(info.value)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jinja2 import UndefinedError
 
 from conformance.report import html, junit
 from conformance.report.schema import problems
@@ -95,6 +96,15 @@ def test_matrix_renders_any_status_and_api_generically(reference_run: Path) -> N
     assert '<h3 class="api">prepareAuthInfo</h3>' in matrix
     assert 'data-status="not applicable"' in matrix and "st-not-applicable" in matrix
     assert 'data-filter-status="not applicable"' in matrix
+
+
+def test_a_missing_field_fails_the_render_instead_of_showing_an_empty_cell(
+    reference_run: Path,
+) -> None:
+    results = load(reference_run)
+    del results["target"]["psp_id"]
+    with pytest.raises(UndefinedError, match="psp_id"):
+        html.cover(results)
 
 
 def test_evidence_shows_exchange_expectation_rule_and_reproduction(faulty_run: Path) -> None:

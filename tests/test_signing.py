@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from base64 import b64decode
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -27,16 +29,64 @@ def test_known_answer_matches_openssl() -> None:
     assert httpx.QueryParams(f"s={value}")["s"] == expected
 
 
-def test_verify_accepts_encoded_and_plain_and_rejects_tampering() -> None:
+def test_verify_accepts_the_encoded_value_and_rejects_tampering() -> None:
     content = b"POST /x\nC.2019-05-28T12:12:12+08:00.{}"
     value = signing.sign(content, data.private_key("wallet"))
     pub = data.public_key("wallet")
     assert signing.verify(content, value, pub)
-    assert signing.verify(content, httpx.QueryParams(f"s={value}")["s"], pub)
+    assert signing.verify(content, value.replace("%2B", "%2b").replace("%2F", "%2f"), pub)
     assert not signing.verify(content + b" ", value, pub)
     assert not signing.verify(content, value[: len(value) // 2], pub)
     assert not signing.verify(content, value, data.public_key("alipayplus"))
     assert not signing.verify(content, "not base64!!", pub)
+
+
+def signed_with(*chars: str) -> tuple[bytes, str]:
+    """Content whose plain base64 signature holds every one of chars (deterministic search)."""
+    key = data.private_key("wallet")
+    for i in range(1000):
+        content = b'POST /x\nC.2019-05-28T12:12:12+08:00.{"n":"%d"}' % i
+        plain = unquote(signing.sign(content, key))
+        if all(c in plain for c in chars):
+            return content, plain
+    raise AssertionError(f"no signature with {chars} in 1000 contents")
+
+
+@pytest.mark.parametrize("char", ["+", "/", "="])
+def test_one_base64_character_left_raw_is_read_as_the_official_sdks_read_it(char: str) -> None:
+    content, plain = signed_with("+", "/", "=")
+    pub = data.public_key("wallet")
+    value = quote(plain, safe=char)  # URL-encoded except for this one character
+    assert char in value and signing.unencoded(value) == (char,)
+    # URL-decoding turns a raw + into a space; / and = come through it unchanged.
+    assert signing.verify(content, value, pub) is (char != "+")
+    assert signing.decode_signature(value) == (None if char == "+" else b64decode(plain))
+    if char == "+":
+        assert "raw '+'" in signing.why_not_verified(content, value, pub)
+
+
+def test_plain_base64_fails_with_a_plus_and_survives_without_one() -> None:
+    pub = data.public_key("wallet")
+    content, plain = signed_with("+")
+    assert not signing.verify(content, plain, pub)
+    assert "raw '+'" in signing.why_not_verified(content, plain, pub)
+    key = data.private_key("wallet")
+    # A signature with no + at all (about one in 200): its plain form verifies, but is flagged.
+    survivor = next(
+        (c, v)
+        for c in (b"POST /y\nC.T.%d" % i for i in range(5000))
+        if "+" not in (v := unquote(signing.sign(c, key)))
+    )
+    assert signing.verify(survivor[0], survivor[1], pub)
+    assert "=" in signing.unencoded(survivor[1])
+    assert signing.unencoded(signing.sign(survivor[0], key)) == ()
+
+
+def test_report_file_signatures_stay_plain_base64() -> None:
+    content, _ = signed_with("+")
+    value = signing.sign_file_bytes(content, data.private_key("wallet"))
+    assert "+" in value and signing.verify_file_bytes(content, value, data.public_key("wallet"))
+    assert not signing.verify_file_bytes(content + b"x", value, data.public_key("wallet"))
 
 
 @pytest.mark.parametrize("space", [False, True])

@@ -3,6 +3,7 @@ certify a MUST."""
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -11,14 +12,33 @@ from typing import Any
 import pytest
 
 from conformance.catalogue import catalogue
+from conformance.document import Meta
 from conformance.results import Tally, build
-from conformance.waivers import WaiverError, Waivers, parse
+from conformance.waivers import WaiverError, Waivers, apply, parse
 
 from .reporting import certify_into
 
 MUST, SHOULD = "IUI-SCOPE-NO-EXTRA", "IUI-TRANSPORT-CONTENT-TYPE"
 TODAY = date(2026, 6, 1)
-META = {"run": {"requests": 1}}
+# A whole document's metadata: the renderers read results as typed, so they get complete ones.
+META: Meta = {
+    "suite": {"name": "mpp-conformance", "version": "0.0.0"},
+    "contract": {"digest": "sha256:" + "0" * 64},
+    "target": {
+        "base_url": "https://wallet.example",
+        "psp_id": "2160120000000001",
+        "client_id": "c",
+    },
+    "profile": {"source": "wallet.toml", "digest": ""},
+    "run": {
+        "started": "2026-06-01T00:00:00+00:00",
+        "finished": "2026-06-01T00:00:01+00:00",
+        "duration": 1.0,
+        "seed": "derandomized",
+        "examples": 1,
+        "requests": 1,
+    },
+}
 
 
 def waivers(text: str) -> Waivers:
@@ -69,6 +89,19 @@ def test_expired_waiver_stops_applying_and_is_reported() -> None:
     assert row(doc, SHOULD)["status"] == "warned" and row(doc, SHOULD)["waiver"] is None
     (w,) = doc["waivers"]["entries"]
     assert w["state"] == "expired" and "2026-05-31" in w["note"]
+
+
+def test_apply_returns_new_rows_and_leaves_the_given_ones_as_they_were() -> None:
+    rows = copy.deepcopy(results(Waivers(), SHOULD, MUST)["requirements"])
+    before = copy.deepcopy(rows)
+    waived, entries = apply(rows, waivers(entry(SHOULD) + entry(MUST)), TODAY)
+    assert rows == before
+    assert {r["id"]: r["status"] for r in waived if r["waiver"]} == {
+        SHOULD: "waived",
+        MUST: "waived",
+    }
+    assert [r["id"] for r in waived] == [r["id"] for r in rows]
+    assert [e["state"] for e in entries] == ["applied", "applied"]
 
 
 def test_waiver_applies_on_its_expiry_day() -> None:
@@ -169,7 +202,7 @@ def test_a_level_the_profile_changed_is_shown_with_the_documented_one() -> None:
     assert row(doc, MUST)["status"] == "warned" and row(doc, MUST)["level_default"] == "MUST"
     assert "level_default" not in row(doc, SHOULD)
     assert doc["verdict"] == "CERTIFIED"
-    cover = html.cover({**doc, "run": {}})
+    cover = html.cover(doc)
     assert (
         f"{MUST}: MUST lowered to SHOULD by the profile" in cover
         and f"{MUST} (SHOULD) warned" in cover

@@ -23,25 +23,27 @@ def _expected(ex: Exchange, name: str) -> str | None:
     return dict(ex.case.expect.values).get(name)
 
 
-@check("REQ-TRANSPORT", applies=incoming)
+@check("REQ-TRANSPORT", "REQ-CONTENT-TYPE", applies=incoming)
 def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     req, found = ex.request, list[Violation]()
     if req.method != "POST":
         found.append(("the request is not a POST", "POST", req.method))
-    media = (req.header("content-type") or "").split(";")[0].strip().lower()
-    if media != "application/json":
+    label = req.header("content-type")
+    media = (label or "").split(";")[0].strip().lower()
+    if label is not None and media != "application/json":
         found.append(
-            (
-                "the request Content-Type is not JSON",
-                "application/json; charset=UTF-8",
-                req.header("content-type") or "(absent)",
-            )
+            ("the request Content-Type is not JSON", "application/json; charset=UTF-8", label)
         )
     if req.json() is None:
         found.append(
             ("the request body is not a UTF-8 JSON object", "a JSON object", repr(req.body[:120]))
         )
-    return {"REQ-TRANSPORT": found}
+    absent: list[Violation] = (
+        [("the request has no Content-Type", "application/json; charset=UTF-8", "(absent)")]
+        if label is None
+        else []
+    )
+    return {"REQ-TRANSPORT": found, "REQ-CONTENT-TYPE": absent}
 
 
 @check("REQ-SCHEMA", "REQ-LIMIT", applies=_json)
@@ -136,7 +138,21 @@ def headers(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     return found
 
 
-@check("REQ-SIGNED", applies=incoming)
+def _encoding(value: str) -> list[Violation]:
+    raw = signing.unencoded(value)
+    if not raw:
+        return []
+    chars = ", ".join(repr(c) for c in raw)
+    return [
+        (
+            f"the signature value carries {chars} unescaped: it is not URL-encoded",
+            "urlencode(base64(sign(content))): %2B, %2F, %3D",
+            f"raw {' '.join(raw)}",
+        )
+    ]
+
+
+@check("REQ-SIGNED", "REQ-SIG-ENCODED", applies=incoming)
 def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     req = ex.request
     value, client_id, time = (
@@ -145,9 +161,11 @@ def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
         req.header("request-time"),
     )
     if value is None:
-        return {"REQ-SIGNED": [("the request is not signed", "a Signature header", "(absent)")]}
-    if not client_id or not time:
-        return {}  # REQ-HEADERS reports what is missing; nothing to verify against
+        return {
+            "REQ-SIGNED": [
+                ("the request has no Signature header", "a Signature header", "(absent)")
+            ]
+        }
     try:
         sig = signing.parse_signature_header(value)
     except ValueError as exc:
@@ -160,17 +178,24 @@ def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
                 )
             ]
         }
+    found: dict[str, list[Violation]] = {"REQ-SIG-ENCODED": _encoding(sig.signature)}
+    if not client_id or not time:
+        return found  # REQ-HEADERS reports what is missing; nothing to verify against
     if sig.algorithm != signing.ALGORITHM:
-        return {"REQ-SIGNED": [("the signature algorithm is not RSA256", "RSA256", sig.algorithm)]}
+        found["REQ-SIGNED"] = [("the signature algorithm is not RSA256", "RSA256", sig.algorithm)]
+        return found
     content = signing.content_to_sign(req.method, req.uri, client_id, time, req.body)
-    if signing.verify(content, sig.signature, ctx.peer_public_key):
-        return {"REQ-SIGNED": []}
-    return {
-        "REQ-SIGNED": [
+    key = ctx.peer_public_key
+    found["REQ-SIGNED"] = (
+        []
+        if signing.verify(content, sig.signature, key)
+        else [
             (
-                "the request signature does not verify with the client's public key",
-                "RSA256 over POST <uri>\\n<Client-Id>.<Request-Time>.<body>",
+                "the request signature does not verify with the client's public key: "
+                + signing.why_not_verified(content, sig.signature, key),
+                "RSA256 over POST <uri>\\n<Client-Id>.<Request-Time>.<body>, URL-encoded",
                 "a signature that does not verify",
             )
         ]
-    }
+    )
+    return found

@@ -193,10 +193,13 @@ def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violatio
         contents = [
             signing.content_to_sign("POST", ex.request.uri, i, time, resp.body) for i in ids
         ]
-        if not any(signing.verify(c, sig.signature, ctx.peer_public_key) for c in contents):
+        key = ctx.peer_public_key
+        if not any(signing.verify(c, sig.signature, key) for c in contents):
+            why = signing.why_not_verified(contents[0], sig.signature, key) if contents else ""
             signed.append(
                 (
-                    "the response signature does not verify with the wallet's public key",
+                    "the response signature does not verify with the signer's public key"
+                    + (f": {why}" if why else ""),
                     "a valid RSA256 signature over POST <uri>\\n<Client-Id>.<Response-Time>.<body>",
                     "a signature that does not verify",
                 )

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
+from ..document import RequirementRow, Results
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
-from ..results import CERTIFIED, RESULTS_SCHEMA
+from ..report.schema import checked
+from ..results import CERTIFIED, NOT_APPLICABLE, RESULTS_SCHEMA
 
 # How bad a status is; a waived row counts as what it was, so a waiver never passes for a fix.
 SEVERITY = {"failed": 2, "warned": 1}
@@ -30,17 +30,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("new", type=Path, help="results.json of this run")
 
 
-def effective(row: Mapping[str, Any] | None) -> str:
+def effective(row: RequirementRow | None) -> str:
+    """The row's status, or the status a waiver accepted."""
     if row is None:
         return "absent"
-    return str(row["waiver"]["was"]) if row.get("waiver") else str(row["status"])
+    return row["waiver"]["was"] if row["waiver"] is not None else row["status"]
 
 
-def severity(row: Mapping[str, Any] | None) -> int:
+def severity(row: RequirementRow | None) -> int:
     return SEVERITY.get(effective(row), 0)
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _load(path: Path) -> Results:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -54,31 +55,33 @@ def _load(path: Path) -> dict[str, Any]:
             f"{path}: is not a results document ({RESULTS_SCHEMA}); give the results.json a run "
             f"wrote"
         )
-    return doc
+    results, found = checked(doc)
+    if results is None:
+        raise ValueError(f"{path}: breaks the results schema: {found[0]}")
+    return results
 
 
-def _judged(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def _judged(doc: Results) -> dict[str, RequirementRow]:
     """Rows by ID; of an observation, only those its traffic judged."""
     rows = doc["requirements"]
-    if doc.get("observation"):
-        rows = [r for r in rows if r["status"] not in ("untested", "not applicable")]
+    if "observation" in doc:
+        rows = [r for r in rows if r["status"] not in ("untested", NOT_APPLICABLE)]
     return {r["id"]: r for r in rows}
 
 
-def kind(doc: Mapping[str, Any]) -> str:
-    seen = doc.get("observation")
-    return f"observation ({seen['role']} role)" if seen else "certification"
+def kind(doc: Results) -> str:
+    if "observation" in doc:
+        return f"observation ({doc['observation']['role']} role)"
+    return "certification"
 
 
-def compare(
-    old: Mapping[str, Any], new: Mapping[str, Any]
-) -> tuple[list[str], list[str], list[str]]:
+def compare(old: Results, new: Results) -> tuple[list[str], list[str], list[str]]:
     """(regressions not waived, waived regressions, fixes), one line each.
 
     When either side is an observation, only requirements both sides judged are compared: what
     traffic did not exercise is neither fixed nor broken."""
     before, after = _judged(old), _judged(new)
-    if old.get("observation") or new.get("observation"):
+    if "observation" in old or "observation" in new:
         both = before.keys() & after.keys()
         before = {k: v for k, v in before.items() if k in both}
         after = {k: v for k, v in after.items() if k in both}
@@ -86,15 +89,13 @@ def compare(
     for rid in list(after) + [i for i in before if i not in after]:
         a, b = before.get(rid), after.get(rid)
         line = f"{rid}: {effective(a)} -> {effective(b)}"
-        if severity(b) > severity(a):
-            level = b["level"] if b else ""
-            if b and b.get("waiver"):
+        if b is not None and severity(b) > severity(a):
+            if (w := b["waiver"]) is not None:
                 accepted.append(
-                    f"{line} ({level}, waived by {b['waiver']['owner']} until "
-                    f"{b['waiver']['expires']})"
+                    f"{line} ({b['level']}, waived by {w['owner']} until {w['expires']})"
                 )
             else:
-                regressed.append(f"{line} ({level}: {b['text'] if b else ''})")
+                regressed.append(f"{line} ({b['level']}: {b['text']})")
         elif severity(b) < severity(a):
             fixed.append(line)
     return regressed, accepted, fixed
@@ -111,16 +112,14 @@ def run(args: argparse.Namespace) -> int:
             f"note: the contract changed ({old['contract']['digest'][:19]} -> "
             f"{new['contract']['digest'][:19]})"
         )
-    if old.get("observation") or new.get("observation"):
+    observed = "observation" in old or "observation" in new  # never a certification
+    if observed:
         print(f"comparing: {kind(old)} -> {kind(new)}; only requirements both judged")
     print(f"verdict: {old['verdict']} -> {new['verdict']}")
     regressed, accepted, fixed = compare(old, new)
-    observed = bool(old.get("observation") or new.get("observation"))  # never a certification
     if old["verdict"] == CERTIFIED != new["verdict"] and not regressed and not observed:
         # A waived MUST or a suite error loses certification even when no row's severity rose.
-        regressed.append(
-            "verdict: CERTIFIED -> NOT CERTIFIED (" + "; ".join(new.get("reasons", [])) + ")"
-        )
+        regressed.append("verdict: CERTIFIED -> NOT CERTIFIED (" + "; ".join(new["reasons"]) + ")")
     for title, lines in (
         ("regressed", regressed),
         ("regressed, accepted by a waiver", accepted),

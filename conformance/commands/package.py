@@ -52,7 +52,7 @@ def _read(report: Path) -> dict[str, bytes]:
 
 def run(args: argparse.Namespace) -> int:
     from ..report import archive, junit
-    from ..report.integrity import Check, check_html, check_transcript, load_private
+    from ..report.integrity import Verification, check_html, check_transcript, load_private
     from ..results import CERTIFIED, digest, verdict
 
     report: Path = args.report
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if results is not None:
         checks += check_transcript(results, files[archive.TRANSCRIPT])
         checks.append(
-            Check(
+            Verification(
                 junit.render(results) == files[archive.JUNIT],
                 "junit.xml is rendered from the results",
             )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
-from ..report.integrity import Check
+from ..report.integrity import Verification
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
-def _checks(args: argparse.Namespace) -> list[Check]:
+def _checks(args: argparse.Namespace) -> list[Verification]:
     from ..report import archive
     from ..report.integrity import (
         check_html,
@@ -67,7 +67,7 @@ def _checks(args: argparse.Namespace) -> list[Check]:
     checks, results = check_html(data.decode("utf-8", "replace"), results_file, path.name)
     if results_file is None:
         checks.append(
-            Check(
+            Verification(
                 True,
                 f"{results_path} not found: checked the results embedded in the report",
                 skipped=True,
@@ -78,8 +78,8 @@ def _checks(args: argparse.Namespace) -> list[Check]:
         checks += check_signature(
             results_file, rsig.read_bytes() if rsig.exists() else None, results_path.name, key
         )
-    if results is not None and results.get("transcript"):
-        transcript = results_path.with_name(results["transcript"]["file"])
+    if results is not None and (meta := results.get("transcript")):
+        transcript = results_path.with_name(meta["file"])
         checks += check_transcript(
             results, transcript.read_bytes() if transcript.exists() else None
         )

@@ -54,6 +54,12 @@ def _reason(req: Requirement, profile: Profile, listen: Scenario | None) -> str 
             if profile.provider
             else "no [provider] in the profile: no Alipay+-side server to verify"
         )
+    if role == "IUI":
+        return (
+            None
+            if profile.has_target
+            else "no [target] in the profile: the wallet's inquiryUserInfo server was not certified"
+        )
     if role != "PAI":
         return None
     if profile.gateway is None:

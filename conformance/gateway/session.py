@@ -92,6 +92,7 @@ class Player:
             result,
             self.settings,
             where,
+            trigger.where,
         )
         return self._judge(flow)
 
@@ -140,7 +141,7 @@ def open_gateway(engine: Engine, default: Scenario = SCENARIOS["success"]) -> It
     """Serve the gateway on the profile's host, port and path; point the reference wallet at it."""
     settings = engine.profile.gateway
     assert settings is not None
-    gateway = Gateway(settings, engine.profile.psp_id, default)
+    gateway = Gateway(settings, settings.psp_id, default)
     _bindable(settings.host, settings.port)
     with ExitStack() as stack:
         url = stack.enter_context(serve(gateway.app(), settings.host, settings.port))

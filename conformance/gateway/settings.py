@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ..profile import Profile
 
 DEFAULT_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
+# The pspId of the gateway's SUCCESS replies when neither [gateway] nor [target] names one.
+DEFAULT_PSP_ID = "2160120000000001"
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,6 +36,7 @@ class GatewaySettings:
     max_attempts: int = 10
     min_backoff: float = 0.1
     settle: float = 1.0
+    psp_id: str = DEFAULT_PSP_ID
 
     @property
     def silence(self) -> float:
@@ -138,6 +141,17 @@ def _key(
         )
 
 
+def _required(key: Any, name: str, file: str) -> Any:
+    """A gateway key, given in [gateway] or taken from [keys]."""
+    if key is None:
+        raise ProfileError(
+            f"[gateway] {name}",
+            "is missing, and there is no [keys] section to take it from",
+            f'add {name} = "keys/{file}.pem"',
+        )
+    return key
+
+
 def gateway(data: Mapping[str, Any], base: Path, profile: Profile) -> GatewaySettings | None:
     table = _table(data, "gateway")
     if table is None:
@@ -149,12 +163,18 @@ def gateway(data: Mapping[str, Any], base: Path, profile: Profile) -> GatewaySet
         )
     wallet_timeout = _number(table, "wallet_timeout", "gateway", 10.0, 0.05, 120)
     return GatewaySettings(
-        wallet_public_key=_key(
-            table, "wallet_public_key", "gateway", base, False, profile.wallet_public_key
+        wallet_public_key=_required(
+            _key(table, "wallet_public_key", "gateway", base, False, profile.wallet_public_key),
+            "wallet_public_key",
+            "wallet-public",
         ),
-        suite_private_key=_key(
-            table, "suite_private_key", "gateway", base, True, profile.suite_private_key
+        suite_private_key=_required(
+            _key(table, "suite_private_key", "gateway", base, True, profile.suite_private_key),
+            "suite_private_key",
+            "suite-private",
         ),
+        psp_id=_text(table, "psp_id", "gateway", profile.psp_id or DEFAULT_PSP_ID)
+        or DEFAULT_PSP_ID,
         host=_text(table, "host", "gateway", "127.0.0.1") or "127.0.0.1",
         port=port,
         path=_path(table, "gateway"),
@@ -247,9 +267,16 @@ def provider(data: Mapping[str, Any], base: Path, profile: Profile) -> ProviderS
 
 def attach(profile: Profile, data: Mapping[str, Any], base: Path) -> Profile:
     """The profile with its optional prepareAuthInfo sections parsed."""
+    found = trigger(data)
+    if found is not None and found.path is not None and not profile.has_target:
+        raise ProfileError(
+            "[trigger] path",
+            "needs [target] base_url to resolve against",
+            'write url = "http://host:port/harness/prepareAuthInfo" instead',
+        )
     return replace(
         profile,
         gateway=gateway(data, base, profile),
-        trigger=trigger(data),
+        trigger=found,
         provider=provider(data, base, profile),
     )

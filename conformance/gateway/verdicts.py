@@ -22,7 +22,7 @@ from .server import Arrival
 from .settings import GatewaySettings
 from .trigger import FlowResult
 
-SHOWN = 6  # exchanges kept as evidence per flow
+SHOWN = 12  # requests kept as evidence per flow: more than the default max_attempts
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Flow:
     result: FlowResult | None
     settings: GatewaySettings
     where: str = ""
+    trigger: str = ""  # where the harness was asked (its URL or command)
     # Observed passively (no trigger): the wallet had its whole retry window and sent nothing more.
     settled: bool = False
 
@@ -93,7 +94,7 @@ def trigger_answers(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
         yield (
             "TRIGGER",
             r.outcome is not None,
-            f"the trigger gave no usable outcome ({flow.where})",
+            f"the trigger at {flow.trigger} gave no usable outcome",
             'a JSON {"outcome": "redirect" | "error", ...}',
             r.problem or "",
         )
@@ -215,10 +216,14 @@ def _opens(flow: Flow) -> bool:
 def untrusted(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
     steps = {a.step for a in flow.arrivals}
     if flow.ended and steps and steps <= {BAD_SIGNATURE, UNSIGNED}:
+        what = {
+            frozenset({UNSIGNED}): "that carries no signature",
+            frozenset({BAD_SIGNATURE}): "whose signature does not verify",
+        }.get(frozenset(steps), "that is unsigned or whose signature does not verify")
         yield (
             "VERIFY-RESPONSE",
             not _opens(flow),
-            "the wallet trusted a SUCCESS whose signature does not verify",
+            f"the wallet trusted a SUCCESS {what}",
             "no redirect (an error)",
             flow.reported(),
         )
@@ -241,11 +246,22 @@ def malformed(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
         )
 
 
-def _same_target(reported: str, ours: str) -> bool:
+# The page names the value (authCode), not the query parameter's spelling; AlipayCN's own OAuth
+# redirect spells it auth_code. Either spelling, in any case, is the appended authCode.
+AUTH_CODE_NAMES = frozenset({"authcode", "auth_code"})
+
+
+def _redirect_problem(reported: str, ours: str) -> str | None:
+    """What keeps the reported redirect from being authRedirectUrl with an authCode appended."""
     a, b = urlsplit(reported), urlsplit(ours)
-    return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path) and set(
-        parse_qsl(b.query)
-    ) <= set(parse_qsl(a.query))
+    if (a.scheme, a.netloc, a.path) != (b.scheme, b.netloc, b.path):
+        return "the wallet did not redirect to authRedirectUrl"
+    sent = parse_qsl(a.query, keep_blank_values=True)
+    if not set(parse_qsl(b.query, keep_blank_values=True)) <= set(sent):
+        return "the redirect dropped or changed a query parameter of authRedirectUrl"
+    if not any(name.lower() in AUTH_CODE_NAMES and value for name, value in sent):
+        return "the redirect carries no authCode appended to authRedirectUrl"
+    return None
 
 
 @verdict
@@ -255,15 +271,15 @@ def redirects(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
         return
     r = flow.result
     assert r is not None
-    ok = (
-        r.outcome == "redirect"
-        and r.redirect_url is not None
-        and _same_target(r.redirect_url, flow.redirect)
+    problem = (
+        "the wallet reported no redirect"
+        if r.outcome != "redirect" or r.redirect_url is None
+        else _redirect_problem(r.redirect_url, flow.redirect)
     )
     yield (
         "S-REDIRECT",
-        ok,
-        "after a signed SUCCESS the wallet did not redirect to authRedirectUrl",
-        f"redirect to {flow.redirect} (authCode appended)",
+        problem is None,
+        f"after a signed SUCCESS {problem}" if problem else "",
+        f"redirect to {flow.redirect} with authCode=<code> appended",
         flow.reported(),
     )

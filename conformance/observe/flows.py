@@ -93,7 +93,9 @@ class Flows:
             if after.arrived < before.replied and before.step != DROP:
                 # The wallet asked again before this answer reached it: it had given up waiting.
                 arrivals = _with_step(arrivals, before.attempt, DROP)
-        verdict = Flow(OBSERVED, None, "", arrivals, None, self.settings, self.where, settled)
+        verdict = Flow(
+            OBSERVED, None, "", arrivals, None, self.settings, self.where, settled=settled
+        )
         return [o for o in judge_flow(verdict) if o.requirement.split("-", 1)[1] in PASSIVE]
 
 

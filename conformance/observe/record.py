@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 
+from ..document import Evidence, ExchangeRecord
 from ..engine import exchange_evidence
 from ..model import Outcome
 from ..redact import Redactor
@@ -20,11 +21,11 @@ class Group:
 
     judged: int = 0
     failures: int = 0
-    first: dict[str, Any] | None = None
-    latest: dict[str, Any] | None = None
+    first: Evidence | None = None
+    latest: Evidence | None = None
 
 
-def evidence(failing: list[Outcome], label: str, known: tuple[str, ...]) -> dict[str, Any]:
+def evidence(failing: list[Outcome], label: str, known: tuple[str, ...]) -> Evidence:
     """The evidence of one failing judgement; every token and credential it shows is redacted."""
     o = failing[0]
     redact = Redactor(known + tuple(s for ex in o.exchanges for s in secrets(ex)))
@@ -33,7 +34,8 @@ def evidence(failing: list[Outcome], label: str, known: tuple[str, ...]) -> dict
         "message": redact("; ".join(dict.fromkeys(f.message for f in failing))),
         "expected": redact(o.expected),
         "received": redact(o.received),
-        "exchanges": [exchange_evidence(ex, redact) for ex in o.exchanges],
+        # The engine writes exchange records as plain dicts shaped as the schema's exchange.
+        "exchanges": [cast(ExchangeRecord, exchange_evidence(ex, redact)) for ex in o.exchanges],
     }
 
 

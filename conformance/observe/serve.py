@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ..document import Results
 from ..errors import ConfigError
 from .proxy import Proxy
 from .session import Paths, Session
@@ -25,7 +26,7 @@ class Running:
     url: str
     session: Session
     proxy: Proxy
-    results: dict[str, Any] | None = None  # the final results, once the session has ended
+    results: Results | None = None  # the final results, once the session has ended
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import __version__
 from ..catalogue import catalogue
+from ..document import Meta, Observation, Results, SuiteError, TranscriptRef
 from ..engine import transcript_entry
 from ..gateway.settings import GatewaySettings
 from ..redact import Redactor
@@ -79,7 +80,7 @@ class Session:
         self.lock = threading.Lock()
         self.started, self.seen, self.judged = time.time(), 0, 0
         self.skipped: Counter[str] = Counter()  # not judged: backlog, aborted, other_path
-        self.errors: list[dict[str, str]] = []
+        self.errors: list[SuiteError] = []
         self.error_count = 0
         self.latency: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self.requests: Counter[str] = Counter()  # the wallet role: Alipay+'s requests
@@ -152,7 +153,7 @@ class Session:
             if len(self.errors) < ERRORS_KEPT:
                 self.errors.append({"test": f"exchange #{obs.number}", "message": message})
 
-    def results(self, final: bool = False) -> dict[str, Any]:
+    def results(self, final: bool = False) -> Results:
         """The results document of the session so far (or whole, once it has ended)."""
         now, finished = time.monotonic(), time.time()
         with self.lock:
@@ -166,7 +167,7 @@ class Session:
             observation = self._observation(final)
             self.changed = False
         s = self.settings
-        meta = {
+        meta: Meta = {
             "suite": {"name": "mpp-conformance", "version": __version__},
             "contract": {"digest": contract().digest},
             "target": {
@@ -183,6 +184,7 @@ class Session:
                 "examples": 0,
                 "requests": observation["exchanges"],
             },
+            "observation": observation,
         }
         if self.transcript.path is not None:
             meta["transcript"] = self.transcript.meta()
@@ -195,13 +197,12 @@ class Session:
             NONE,
             datetime.fromtimestamp(self.started, UTC).date(),
             self.judge.na,
-            observation,
         )
 
-    def _observation(self, final: bool) -> dict[str, Any]:
+    def _observation(self, final: bool) -> Observation:
         samples = sorted(self.latency)
         ms = (lambda q: round(1000 * q, 3)) if samples else (lambda q: 0.0)
-        out: dict[str, Any] = {
+        out: Observation = {
             "role": self.judge.role,
             "listen": self.listen,
             "upstream": self.settings.upstream or "",
@@ -228,7 +229,7 @@ class Session:
             out["open_flows"] = len(self.flows.open) if self.flows is not None else 0
         return out
 
-    def write(self, final: bool = False) -> dict[str, Any]:
+    def write(self, final: bool = False) -> Results:
         """Write the HTML, the results JSON and the JUnit XML; return the results."""
         results = self.results(final)
         data = dumps(results)
@@ -257,7 +258,7 @@ class _Transcript:
         self.hash.update(line)
         self.count += 1
 
-    def meta(self) -> dict[str, Any]:
+    def meta(self) -> TranscriptRef:
         assert self.path is not None
         return {
             "file": self.path.name,

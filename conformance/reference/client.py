@@ -39,6 +39,9 @@ class PrepareClient:
     def payload(self, auth_url: str, attempt: int) -> dict[str, Any]:
         return {"authUrl": auth_url, "acquirerId": data.ACQUIRER_ID}
 
+    def encode(self, payload: Mapping[str, Any]) -> bytes:
+        return json.dumps(payload, separators=(",", ":")).encode()
+
     def request_time(self) -> str:
         return signing.now()
 
@@ -112,7 +115,7 @@ class PrepareClient:
         self.http = self.http or httpx.AsyncClient(timeout=self.timeout)
         last = {"outcome": "error", "error": "UNKNOWN: no result from Alipay+"}
         for attempt in range(1, self.max_attempts + 1):
-            body = json.dumps(self.payload(auth_url, attempt), separators=(",", ":")).encode()
+            body = self.encode(self.payload(auth_url, attempt))
             try:
                 answer = await self.http.post(
                     self.gateway_url, content=body, headers=self.headers(uri, body)

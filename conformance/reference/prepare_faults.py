@@ -7,7 +7,9 @@ import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import quote, unquote
 
+from .. import signing
 from .alipayplus import AlipayPlus
 from .client import PrepareClient
 from .faults import Fault
@@ -150,6 +152,66 @@ class UnboundedRetries(PrepareClient):
 
     def pause(self, attempt: int) -> float:
         return self.backoff
+
+
+def _resign(headers: dict[str, str], encode: Callable[[str], str]) -> dict[str, str]:
+    """The headers with the signature value re-encoded from its plain base64."""
+    sig = signing.parse_signature_header(headers["Signature"])
+    value = encode(unquote(sig.signature))
+    return {**headers, "Signature": signing.format_signature_header(value, sig.key_version)}
+
+
+@client_fault(
+    "pai-signature-plain-base64",
+    "PAI-REQ-SIGNED",
+    "PAI-REQ-SIG-ENCODED",
+    summary="Sends the signature as plain base64, never URL-encoded: a '+' in it becomes a space "
+    "for a URL-decoding verifier.",
+)
+class SignaturePlainBase64(PrepareClient):
+    def headers(self, uri: str, body: bytes) -> dict[str, str]:
+        return _resign(super().headers(uri, body), lambda plain: plain)
+
+
+@client_fault(
+    "pai-signature-path-encoded",
+    "PAI-REQ-SIG-ENCODED",
+    summary="URL-encodes the signature as a path (Python's quote): '/' stays raw, which every "
+    "decoder restores.",
+)
+class SignaturePathEncoded(PrepareClient):
+    def headers(self, uri: str, body: bytes) -> dict[str, str]:
+        return _resign(super().headers(uri, body), quote)
+
+
+@client_fault(
+    "pai-redirect-drops-auth-code",
+    "PAI-S-REDIRECT",
+    summary="Opens authRedirectUrl after SUCCESS without appending the authCode.",
+)
+class RedirectDropsAuthCode(PrepareClient):
+    def redirect(self, url: str) -> str:
+        return url
+
+
+@client_fault(
+    "pai-content-type-text",
+    "PAI-REQ-TRANSPORT",
+    summary="Labels the JSON body text/plain.",
+)
+class ContentTypeText(PrepareClient):
+    def headers(self, uri: str, body: bytes) -> dict[str, str]:
+        return {**super().headers(uri, body), "Content-Type": "text/plain; charset=UTF-8"}
+
+
+@client_fault(
+    "pai-no-content-type",
+    "PAI-REQ-CONTENT-TYPE",
+    summary="Sends the JSON body with no Content-Type header.",
+)
+class NoContentType(PrepareClient):
+    def headers(self, uri: str, body: bytes) -> dict[str, str]:
+        return {k: v for k, v in super().headers(uri, body).items() if k != "Content-Type"}
 
 
 # -- the Alipay+ server ---------------------------------------------------------------------

@@ -7,13 +7,19 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .. import signing
+from ..document import Results
 from ..results import digest
-from .integrity import Check, check_html, check_signature, check_transcript, signature_document
+from .integrity import (
+    Verification,
+    check_html,
+    check_signature,
+    check_transcript,
+    signature_document,
+)
 
 PACKAGE_SCHEMA = "mpp-conformance/package/v1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "MANIFEST.json", "MANIFEST.json.sig", "certifier-public.pem"
@@ -23,9 +29,7 @@ CONTENT = (REPORT, RESULTS, JUNIT, TRANSCRIPT)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def manifest(
-    files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RSAPrivateKey | None
-) -> bytes:
+def manifest(files: Mapping[str, bytes], results: Results, key: rsa.RSAPrivateKey | None) -> bytes:
     doc = {
         "schema": PACKAGE_SCHEMA,
         "verdict": results["verdict"],
@@ -41,7 +45,7 @@ def manifest(
 
 
 def build(
-    files: Mapping[str, bytes], results: Mapping[str, Any], key: rsa.RSAPrivateKey | None = None
+    files: Mapping[str, bytes], results: Results, key: rsa.RSAPrivateKey | None = None
 ) -> bytes:
     """The archive's bytes: the four report files, the manifest, and (with a key) its signature."""
     entries = {n: files[n] for n in CONTENT}
@@ -56,36 +60,36 @@ def build(
     return out.getvalue()
 
 
-def verify(data: bytes, key: rsa.RSAPublicKey | None) -> list[Check]:
+def verify(data: bytes, key: rsa.RSAPublicKey | None) -> list[Verification]:
     """Every file against the manifest, the manifest's signature, then the report inside."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             files = {n: z.read(n) for n in z.namelist()}
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        return [Check(False, f"not a readable zip archive ({exc})")]
+        return [Verification(False, f"not a readable zip archive ({exc})")]
     if MANIFEST not in files:
-        return [Check(False, f"the archive holds no {MANIFEST}")]
+        return [Verification(False, f"the archive holds no {MANIFEST}")]
     try:
         listed = {f["name"]: f["sha256"] for f in json.loads(files[MANIFEST])["files"]}
     except (ValueError, KeyError, TypeError):
-        return [Check(False, f"{MANIFEST} is malformed")]
+        return [Verification(False, f"{MANIFEST} is malformed")]
     checks = check_signature(files[MANIFEST], files.get(SIGNATURE), MANIFEST, key)
     if key is None and SIGNATURE not in files:
-        checks.append(Check(True, "the package is not signed", skipped=True))
+        checks.append(Verification(True, "the package is not signed", skipped=True))
     for name, want in listed.items():
         got = digest(files[name]) if name in files else "missing"
         checks.append(
-            Check(
+            Verification(
                 got == want,
                 f"{name}: {got}" + ("" if got == want else f", the manifest lists {want}"),
             )
         )
     absent = [n for n in CONTENT if n not in listed]
     if absent:
-        checks.append(Check(False, f"the manifest does not list {', '.join(absent)}"))
+        checks.append(Verification(False, f"the manifest does not list {', '.join(absent)}"))
     extra = sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE, PUBLIC_KEY})
     if extra:
-        checks.append(Check(False, f"files not in the manifest: {', '.join(extra)}"))
+        checks.append(Verification(False, f"files not in the manifest: {', '.join(extra)}"))
     if REPORT in files:
         more, results = check_html(
             files[REPORT].decode("utf-8", "replace"), files.get(RESULTS), REPORT

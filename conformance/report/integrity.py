@@ -7,18 +7,19 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .. import __version__, signing
+from ..document import Results
 from ..errors import ConfigError
 from ..results import digest, verdict_of
 from .html import sections
-from .schema import problems
+from .schema import checked
 
 SIGNATURE_ALGORITHM = "SHA256withRSA"
 T = TypeVar("T")
@@ -30,7 +31,9 @@ _STATED = re.compile(r'<code id="results-sha256">([^<]*)</code>')
 
 
 @dataclass(frozen=True)
-class Check:
+class Verification:
+    """One thing verified of a report, a results document or a package: whether it holds."""
+
     ok: bool
     text: str
     # A check that could not run (no key given): reported, but it fails nothing.
@@ -77,11 +80,11 @@ def signature_document(data: bytes, key: rsa.RSAPrivateKey) -> bytes:
 
 def check_signature(
     data: bytes, sig: bytes | None, name: str, key: rsa.RSAPublicKey | None
-) -> list[Check]:
+) -> list[Verification]:
     """Verify a detached signature when a key is given; say who signed when none is."""
     if sig is None:
         return (
-            [Check(False, f"{name}: not signed, but --public-key was given")]
+            [Verification(False, f"{name}: not signed, but --public-key was given")]
             if key is not None
             else []
         )
@@ -89,10 +92,10 @@ def check_signature(
         doc = json.loads(sig)
         signer, value = str(doc["key"]), str(doc["signature"])
     except (ValueError, KeyError, TypeError):
-        return [Check(False, f"{name}: the signature file is malformed")]
+        return [Verification(False, f"{name}: the signature file is malformed")]
     if key is None:
         return [
-            Check(
+            Verification(
                 True,
                 f"{name}: signed by key {signer}; not checked (pass --public-key)",
                 skipped=True,
@@ -100,38 +103,40 @@ def check_signature(
         ]
     if signer != signing.fingerprint(key):
         return [
-            Check(
+            Verification(
                 False,
                 f"{name}: signed by key {signer}, not by the given key {signing.fingerprint(key)}",
             )
         ]
-    if not signing.verify(data, value, key):
+    if not signing.verify_file_bytes(data, value, key):
         return [
-            Check(
+            Verification(
                 False, f"{name}: the signature does not verify; the file was changed after signing"
             )
         ]
-    return [Check(True, f"{name}: signature verified (key {signer})")]
+    return [Verification(True, f"{name}: signature verified (key {signer})")]
 
 
-def check_results(data: bytes, name: str = "results") -> tuple[list[Check], dict[str, Any] | None]:
+def check_results(data: bytes, name: str = "results") -> tuple[list[Verification], Results | None]:
     """Schema and verdict consistency of a results document."""
     try:
-        results = json.loads(data)
+        doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        return [Check(False, f"{name}: not JSON ({exc})")], None
-    found = problems(results)
-    if found:
-        return [Check(False, f"{name}: breaks the results schema: {p}") for p in found[:5]], None
+        return [Verification(False, f"{name}: not JSON ({exc})")], None
+    results, found = checked(doc)
+    if results is None:
+        return [
+            Verification(False, f"{name}: breaks the results schema: {p}") for p in found[:5]
+        ], None
     expected, _ = verdict_of(results)
     if expected != results["verdict"]:
         return [
-            Check(
+            Verification(
                 False, f"{name}: states {results['verdict']} but its requirements give {expected}"
             )
         ], results
     return [
-        Check(
+        Verification(
             True,
             f"{name}: schema {results['schema']} valid; verdict {expected} follows from its "
             f"requirements",
@@ -141,46 +146,45 @@ def check_results(data: bytes, name: str = "results") -> tuple[list[Check], dict
 
 def check_html(
     html: str, results_file: bytes | None, name: str = "report"
-) -> tuple[list[Check], dict[str, Any] | None]:
+) -> tuple[list[Verification], Results | None]:
     """The stated digest, the embedded results, the sections rendered from them, and results.json
     beside."""
     found, stated = _EMBEDDED.search(html), _STATED.search(html)
     if not found or not stated:
         return [
-            Check(False, f"{name}: states no results digest (not a certification report?)")
+            Verification(False, f"{name}: states no results digest (not a certification report?)")
         ], None
     try:
         data = base64.b64decode(found.group(2), validate=True)
     except binascii.Error:
-        return [Check(False, f"{name}: the embedded results are corrupt")], None
+        return [Verification(False, f"{name}: the embedded results are corrupt")], None
     claim = stated.group(1)
     checks = [
-        Check(
+        Verification(
             digest(data) == claim == found.group(1),
             f"{name}: states results {claim}; embedded results hash to {digest(data)}",
         )
     ]
     more, results = check_results(data, f"{name} (embedded results)")
     checks += more
-    if results is not None and results.get("suite", {}).get("version") == __version__:
+    if results is not None and results["suite"]["version"] == __version__:
         checks.append(
-            Check(
+            Verification(
                 sections(results, claim, data) in html,
                 f"{name}: the certification sections are exactly those rendered from its results",
             )
         )
     elif results is not None:
         checks.append(
-            Check(
+            Verification(
                 True,
-                f"{name}: rendered by suite {results.get('suite', {}).get('version')}; "
-                "layout not compared",
+                f"{name}: rendered by suite {results['suite']['version']}; layout not compared",
                 skipped=True,
             )
         )
     if results_file is not None:
         checks.append(
-            Check(
+            Verification(
                 digest(results_file) == claim,
                 f"results.json hashes to {digest(results_file)}; the report states {claim}",
             )
@@ -188,14 +192,14 @@ def check_html(
     return checks, results
 
 
-def check_transcript(results: Mapping[str, Any], data: bytes | None) -> list[Check]:
+def check_transcript(results: Results, data: bytes | None) -> list[Verification]:
     meta = results.get("transcript")
-    if not meta:
+    if meta is None:
         return []
     if data is None:
-        return [Check(False, f"transcript {meta['file']} is missing")]
+        return [Verification(False, f"transcript {meta['file']} is missing")]
     return [
-        Check(
+        Verification(
             digest(data) == meta["sha256"],
             f"transcript hashes to {digest(data)}; the results state {meta['sha256']}",
         )

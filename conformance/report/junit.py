@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+
+from ..document import RequirementRow, Results
 
 
-def _outcome(case: ET.Element, r: Mapping[str, Any]) -> None:
+def _why(r: RequirementRow) -> str:
+    """The first piece of evidence in one line (its parts empty when there is none)."""
+    found, expected, received = "", "", ""
+    if r["evidence"]:
+        ev = r["evidence"][0]
+        found, expected, received = ev["message"], ev["expected"], ev["received"]
+    return f"{found} (expected {expected}, got {received})"
+
+
+def _outcome(case: ET.Element, r: RequirementRow) -> None:
     detail = f"{r['level']}: {r['text']}\nRule ({r['source']}): {r['rule']}"
-    first = r["evidence"][0] if r["evidence"] else {}
-    why = (
-        f"{first.get('message', '')} (expected {first.get('expected', '')}, got "
-        f"{first.get('received', '')})"
-    )
+    why = _why(r)
     if r["status"] == "failed":
         ET.SubElement(case, "failure", message=why, type=r["level"]).text = detail
     elif r["status"] == "warned":
         ET.SubElement(case, "system-out").text = f"WARNING {why}\n{detail}"
-    elif r["status"] == "waived":
-        w = r["waiver"]
+    elif r["status"] == "waived" and (w := r["waiver"]) is not None:
         note = " (a waived MUST makes the run non-certifying)" if r["level"] == "MUST" else ""
         ET.SubElement(
             case,
@@ -36,7 +40,7 @@ def _outcome(case: ET.Element, r: Mapping[str, Any]) -> None:
         )
 
 
-def render(results: Mapping[str, Any]) -> bytes:
+def render(results: Results) -> bytes:
     """One test case per requirement: failed -> failure, warned -> pass with output, others ->
     skipped."""
     reqs = results["requirements"]
@@ -52,8 +56,8 @@ def render(results: Mapping[str, Any]) -> bytes:
     props = ET.SubElement(suite, "properties")
     for name, value in (
         ("verdict", results["verdict"]),
-        ("contract", results.get("contract", {}).get("digest", "")),
-        ("suite", results.get("suite", {}).get("version", "")),
+        ("contract", results["contract"]["digest"]),
+        ("suite", results["suite"]["version"]),
     ):
         ET.SubElement(props, "property", name=name, value=str(value))
     for r in reqs:
@@ -66,6 +70,6 @@ def render(results: Mapping[str, Any]) -> bytes:
     return bytes(ET.tostring(suite, encoding="utf-8", xml_declaration=True))
 
 
-def write(results: Mapping[str, Any], path: Path) -> None:
+def write(results: Results, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(render(results))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
+
+from ..document import Results
 
 
 @cache
@@ -20,7 +21,7 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def problems(results: Mapping[str, Any]) -> list[str]:
+def problems(results: object) -> list[str]:
     """Every way the document breaks the schema, as `path: message` lines."""
     validator = Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
     return [
@@ -29,3 +30,9 @@ def problems(results: Mapping[str, Any]) -> list[str]:
             validator.iter_errors(results), key=lambda e: list(map(str, e.absolute_path))
         )
     ]
+
+
+def checked(doc: object) -> tuple[Results | None, list[str]]:
+    """The document, typed, when it conforms to the schema; else None and every problem."""
+    found = problems(doc)
+    return (None if found else cast(Results, doc)), found

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from importlib import resources
 
+from markupsafe import Markup
+
 _STATIC = resources.files("conformance.report") / "static"
 
-STYLE = "<style>\n" + (_STATIC / "report.css").read_text(encoding="utf-8") + "</style>"
+# Package files, not user data: the templates place them as they are.
+CSS = Markup(_STATIC.joinpath("report.css").read_text(encoding="utf-8"))
 # Moves the certification to the top of the page and filters the matrix by status; the report
 # reads the same with scripts off, only unfiltered.
-SCRIPT = "<script>\n" + (_STATIC / "report.js").read_text(encoding="utf-8") + "</script>"
+JS = Markup(_STATIC.joinpath("report.js").read_text(encoding="utf-8"))

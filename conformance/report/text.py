@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from ..document import Results
 
 
-def summary(r: Mapping[str, Any]) -> list[str]:
+def summary(r: Results) -> list[str]:
     """Failures, warnings and waivers with their evidence line, the waiver notices, then the
     counts."""
     lines = []
@@ -14,8 +13,7 @@ def summary(r: Mapping[str, Any]) -> list[str]:
         if row["status"] not in ("failed", "warned", "waived"):
             continue
         lines.append(f"{row['status'].upper():7} {row['id']} ({row['level']}): {row['text']}")
-        if row.get("waiver"):
-            w = row["waiver"]
+        if (w := row["waiver"]) is not None:
             lines.append(
                 f"        waived ({w['was']}) by {w['owner']} until {w['expires']}: {w['reason']}"
             )
@@ -25,21 +23,19 @@ def summary(r: Mapping[str, Any]) -> list[str]:
             )
             lines.append(f"        rule: {row['rule']} ({row['source']})")
             lines.append(f"        reproduce: {ev.get('reproduce', '')}")
-    for w in (r.get("waivers") or {}).get("entries", []):
-        if w["state"] != "applied" or w["level"] == "MUST":
-            lines.append(f"waiver {w['requirement']} {w['state']}: {w['note']}")
+    for entry in r["waivers"]["entries"]:
+        if entry["state"] != "applied" or entry["level"] == "MUST":
+            lines.append(f"waiver {entry['requirement']} {entry['state']}: {entry['note']}")
     for row in r["requirements"]:
-        if row.get("level_default"):
+        if default := row.get("level_default"):
             lines.append(
-                f"level of {row['id']} set to {row['level']} by the profile (documented: "
-                f"{row['level_default']})"
+                f"level of {row['id']} set to {row['level']} by the profile (documented: {default})"
             )
-    for reason in [] if r.get("observation") else r.get("reasons", []):
+    # An observation certifies nothing; the failures above already say what its traffic broke.
+    for reason in [] if "observation" in r else r["reasons"]:
         lines.append(f"not certified: {reason}")
-    if r["run"].get("not_run"):
-        lines.append(
-            f"NOT RUN {len(r['run']['not_run'])} tests: {r['run']['not_run'][0]['reason']}"
-        )
+    if not_run := r["run"].get("not_run"):
+        lines.append(f"NOT RUN {len(not_run)} tests: {not_run[0]['reason']}")
     counts = ", ".join(f"{n} {s}" for s, n in r["counts"].items())
     lines.append(f"{counts} requirements; {r['run']['requests']} requests")
     return lines

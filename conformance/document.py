@@ -1,0 +1,213 @@
+"""The results document's types, one TypedDict per object of report/results.schema.json."""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+# A new optional field of the document is one `name: NotRequired[type]` line in the TypedDict
+# of its object (plus its description in results.schema.json): `results.build` copies `Meta`
+# whole, and every renderer reads these types.
+
+
+class Suite(TypedDict):
+    name: str
+    version: str
+
+
+class Contract(TypedDict):
+    digest: str
+
+
+class Target(TypedDict):
+    base_url: str
+    psp_id: str
+    client_id: str
+
+
+class ProfileRef(TypedDict):
+    source: str
+    digest: str
+
+
+class Limits(TypedDict, total=False):
+    """How hard the run pressed the target; None means unlimited."""
+
+    rate: float | None
+    workers: int
+    max_requests: int | None
+
+
+class NotRun(TypedDict):
+    test: str
+    reason: str
+
+
+class Run(TypedDict):
+    started: str
+    finished: str
+    duration: float
+    seed: int | str | None  # an integer, "derandomized", or None for an observation
+    examples: int  # 0 for an observation
+    requests: int
+    limits: NotRequired[Limits]
+    not_run: NotRequired[list[NotRun]]
+
+
+class SuiteError(TypedDict):
+    """A suite test that could not complete: not a verdict on the wallet."""
+
+    test: str
+    message: str
+
+
+class TranscriptRef(TypedDict):
+    file: str
+    sha256: str
+    exchanges: int
+
+
+class Latency(TypedDict):
+    """What the proxy added to each exchange, in milliseconds."""
+
+    samples: int
+    median: float
+    p95: float
+    max: float
+
+
+class Asked(TypedDict):
+    """Alipay+'s requests to an observed wallet: judged, never counted against the wallet."""
+
+    well_formed: int
+    malformed: int
+    broken: dict[str, int]  # rule ID -> requests that broke it
+
+
+class Observation(TypedDict):
+    """Where the proxy of `conformance observe` listened and forwarded, and what it saw."""
+
+    role: str  # wallet or alipayplus
+    listen: str
+    upstream: str
+    exchanges: int
+    complete: bool  # False while the session still runs
+    judged: NotRequired[int]
+    path: NotRequired[str]
+    not_judged: NotRequired[dict[str, int]]  # backlog, aborted, other_path
+    judge_errors: NotRequired[int]
+    added_latency_ms: NotRequired[Latency]
+    requests: NotRequired[Asked]  # the wallet role only
+    open_flows: NotRequired[int]  # the alipayplus role only
+
+
+class Meta(TypedDict):
+    """What the run says of itself; `results.build` puts it in the document as it is."""
+
+    suite: Suite
+    contract: Contract
+    target: Target
+    profile: ProfileRef
+    run: Run
+    transcript: NotRequired[TranscriptRef | None]
+    observation: NotRequired[Observation]  # only in an observation (`conformance observe`)
+
+
+class SentRequest(TypedDict):
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: str
+
+
+class Answer(TypedDict):
+    status: int  # the HTTP status code
+    headers: list[tuple[str, str]]
+    body: str
+    elapsed: NotRequired[float]
+
+
+class ExchangeRecord(TypedDict):
+    """One redacted request and its answer, as evidence keeps it."""
+
+    case: str
+    request: SentRequest
+    response: Answer | None
+    error: str | None
+
+
+class Evidence(TypedDict):
+    """The last (after shrinking, the minimal) failing example of one suite test."""
+
+    test: str
+    message: str
+    expected: str
+    received: str
+    exchanges: list[ExchangeRecord]
+    seed: NotRequired[int | str]
+    cases: NotRequired[list[dict[str, Any]]]  # casefile.dump's format, read back by replay
+    reproduce: NotRequired[str]
+    replay: NotRequired[str]
+
+
+class RowWaiver(TypedDict):
+    """The waiver a deviating requirement is shown under, and the status it had."""
+
+    reason: str
+    owner: str
+    expires: str
+    was: str
+
+
+class Described(TypedDict):
+    """What the catalogue says of a requirement."""
+
+    id: str
+    api: str
+    family: str
+    level: str
+    label: str
+    basis: str
+    source: str
+    rule: str
+    text: str
+    level_default: NotRequired[str]  # the documented level, when the profile changed it
+
+
+class RequirementRow(Described):
+    """A requirement as the run judged it."""
+
+    status: str
+    reason: NotRequired[str]  # why it is not applicable; results.build always writes it
+    exchanges: int
+    failures: int
+    tests: list[str]
+    evidence: list[Evidence]
+    waiver: RowWaiver | None
+
+
+class WaiverEntry(TypedDict):
+    requirement: str
+    reason: str
+    owner: str
+    expires: str
+    level: str | None  # None when the requirement is not part of the run
+    state: str  # applied, expired or unused
+    note: str
+
+
+class WaiverBlock(TypedDict):
+    source: str | None
+    digest: str | None
+    entries: list[WaiverEntry]
+
+
+class Results(Meta):
+    """The results document: the HTML, the JUnit XML and the exit code are derived from it."""
+
+    schema: str
+    verdict: str  # CERTIFIED, NOT CERTIFIED, or an observation's "observed: ..."
+    reasons: list[str]
+    counts: dict[str, int]
+    errors: list[SuiteError]
+    waivers: WaiverBlock
+    requirements: list[RequirementRow]
