@@ -1,4 +1,4 @@
-"""Repository root: `pytest --conformance-profile staging.toml` here certifies, like `conformance run`.
+"""Repository root: `pytest --conformance-profile staging.toml` here certifies the wallet.
 
 Without a target option, `pytest` runs the project's own tests (`testpaths`), as before.
 """
