@@ -26,12 +26,14 @@ class Artifacts:
 def build(out: Path) -> Artifacts:
     """`python -m build` of the checkout: the sdist, then the wheel built from that sdist."""
     # --no-isolation: the dev extra holds the build backend, so no index is needed.
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        check=True,
         capture_output=True,
+        text=True,
         timeout=300,
+        check=False,
     )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     (wheel,), (sdist,) = out.glob("*.whl"), out.glob("*.tar.gz")
     return Artifacts(wheel, sdist)
 

@@ -123,8 +123,9 @@ class Shell:
                 timeout=600,
                 check=False,
             )
-            assert done.returncode == code, f"{line}: exit {done.returncode}\n{done.stdout}"
-            return done.stdout + done.stderr
+            output = done.stdout + done.stderr
+            assert done.returncode == code, f"{line}: exit {done.returncode}\n{output[-3000:]}"
+            return output
         return ""
 
     def _await_wallet(self) -> None:
