@@ -91,11 +91,13 @@ def _fields(schema: Mapping[str, Any]) -> tuple[Field, ...]:
 
 
 def default_directory() -> Path:
-    """schemas/ beside the package in a checkout, or the copy installed with it."""
+    """The copy of schemas/ installed inside the package, else the checkout's own schemas/."""
+    # The installed copy comes first: beside an installed package, ../schemas is whatever another
+    # distribution put in site-packages. A checkout has no copy inside the package (the build
+    # makes it), so there the repository's schemas/ is the contract.
+    installed = Path(str(resources.files("conformance") / "schemas"))
     checkout = Path(__file__).resolve().parent.parent / "schemas"
-    if checkout.is_dir():
-        return checkout
-    return Path(str(resources.files("conformance") / "schemas"))
+    return checkout if checkout.is_dir() and not installed.is_dir() else installed
 
 
 def _read(path: Path) -> dict[str, Any]:
