@@ -206,6 +206,19 @@ def test_documented_commands_run_from_the_installed_wheel(shell: Shell) -> None:
     plugin = shell.run(block(GUIDE, "pytest --conformance-profile")[2], expect=1)
     assert "IUI-SCOPE-NO-EXTRA" in plugin
     shell.run("conformance listen --profile staging.toml --duration 1", expect=1)  # none arrived
+    # README: the observing proxy in front of the running wallet, for a moment with no traffic.
+    (observe,) = [
+        line
+        for line in block(README, "conformance observe --profile staging.toml --role wallet")
+        if "--role wallet" in line
+    ]
+    listen = f"127.0.0.1:{free_port_pair()}"
+    upstream = f"http://127.0.0.1:{shell.port}"
+    shell.run(
+        observe.replace("https://staging.wallet.example", upstream).replace("0.0.0.0:8470", listen)
+        + " --duration 1"
+    )
+    assert (home / "reports/observation.json").is_file()
     shell.run(faulty[-1])
     # Every sub-command the two documents show ran here, from the wheel.
     ran = {words[1] for words in shell.ran if words[0] == "conformance"}
