@@ -8,7 +8,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import find, given, settings
 
 from conformance import strategies as S
 from conformance.bodies import BODY_MUTATIONS
@@ -22,15 +22,11 @@ from conformance.shapes import shape_of
 from conformance.signing import RSA256Auth, Tamper
 from conformance.spec import Api, Field, contract
 
+from .test_strategies import FAST
+
 PROFILE = reference_profile()
 APIS = [contract().apis[name] for name in ("inquiryUserInfo", "prepareAuthInfo")]
-FEW = settings(
-    max_examples=5,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FEW = settings(FAST, max_examples=5)  # each example is signed and answered by the reference
 # How the suite signs, per API: (the server that answers, its path, the caller's Client-Id and key).
 CALLERS = {
     "inquiryUserInfo": (

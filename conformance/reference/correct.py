@@ -60,19 +60,11 @@ class OtherLayout(Wallet):
     def encode(self, payload: Mapping[str, Any]) -> bytes:
         return json.dumps(_reversed(dict(payload)), indent=2).encode("utf-8")
 
-    def sign_response(
-        self, uri: str, client_id: str | None, body: bytes, status: str
-    ) -> dict[str, str]:
-        if not client_id:
-            return {}
-        time = signing.now_in("fraction-z")
-        content = signing.content_to_sign("POST", uri, client_id, time, body)
-        sig = signing.sign(content, self.key)
-        return {
-            "Client-Id": client_id,
-            "Response-Time": time,
-            "Signature": signing.format_signature_header(sig, data.KEY_VERSION, space=True),
-        }
+    def response_time(self) -> str:
+        return signing.now_in("fraction-z")
+
+    def signature_header(self, signature: str) -> str:
+        return signing.format_signature_header(signature, data.KEY_VERSION, space=True)
 
 
 @correct(

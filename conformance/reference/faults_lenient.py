@@ -7,7 +7,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .. import signing
 from ..spec import Field
 from . import data
 from .faults import fault
@@ -107,10 +106,4 @@ class ClientIdNotEchoed(Wallet):
         if not client_id:
             return {}
         own = next(c for c in (data.WALLET_CLIENT_ID, data.ALIPAYPLUS_CLIENT_ID) if c != client_id)
-        time = signing.now()
-        content = signing.content_to_sign("POST", uri, own, time, body)
-        return {
-            "Client-Id": own,
-            "Response-Time": time,
-            "Signature": signing.format_signature_header(signing.sign(content, self.key)),
-        }
+        return self.signed(uri, own, body)

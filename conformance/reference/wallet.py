@@ -169,13 +169,20 @@ class Wallet:
     ) -> dict[str, str]:
         if not client_id:
             return {}  # an unsigned F answer, as the official SDKs accept
-        time = signing.now()
+        return self.signed(uri, client_id, body)
+
+    def signed(self, uri: str, client_id: str, body: bytes) -> dict[str, str]:
+        """Client-Id, Response-Time and a Signature over them, the request URI and the body."""
+        time = self.response_time()
         content = signing.content_to_sign("POST", uri, client_id, time, body)
-        return {
-            "Client-Id": client_id,
-            "Response-Time": time,
-            "Signature": signing.format_signature_header(signing.sign(content, self.key)),
-        }
+        signature = self.signature_header(signing.sign(content, self.key))
+        return {"Client-Id": client_id, "Response-Time": time, "Signature": signature}
+
+    def response_time(self) -> str:
+        return signing.now()
+
+    def signature_header(self, signature: str) -> str:
+        return signing.format_signature_header(signature)
 
     def handle(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> Reply:
         """Answer one request; headers are keyed by lower-case name."""
