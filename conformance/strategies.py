@@ -54,7 +54,8 @@ def first_token(api: Api, profile: Profile) -> Token:
     """The key of the one valid request that probes are made from."""
     if api.name == "prepareAuthInfo":
         return key_token(profile.provider.auth_urls[0] if profile.provider else "")
-    return next(t for t in profile.tokens if t.state == "valid")
+    # Without [target] there is no token: the key only names probes that will not be sent.
+    return next((t for t in profile.tokens if t.state == "valid"), Token("", frozenset()))
 
 
 def _cases(api: Api, kind: str, expect: Expect, token: Token, **kw: Any) -> Any:

@@ -113,7 +113,7 @@ def requirements(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"{r.id:32} {r.level:6} [{r.label}] {r.text}")
             if r.level_basis:
-                print(f"{'':32} {r.level} because: {r.level_basis}")
+                print(f"{'':32} basis: {r.level_basis}")
     return EXIT_OK
 
 
