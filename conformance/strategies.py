@@ -113,29 +113,12 @@ def length_twins(
     base = base_body(api, profile, token.access_token)
     shape = shape_of(f, base[f.name])
     any_ = Expect("any")
+    within = _cases(api, f"within-limit-{char_class}", any_, token, field=f.name)
+    short = _cases(api, f"short-{char_class}", any_, token, field=f.name)
 
     def pair(value: str) -> st.SearchStrategy[tuple[Case, Case]]:
-        short = compact(mutated(base, f.name, cls.short(shape, value)))
-        return encode(mutated(base, f.name, value)).map(
-            lambda raw: (
-                Case(
-                    api.name,
-                    f"within-limit-{char_class}",
-                    raw,
-                    any_,
-                    field=f.name,
-                    token=token.access_token,
-                ),
-                Case(
-                    api.name,
-                    f"short-{char_class}",
-                    short,
-                    any_,
-                    field=f.name,
-                    token=token.access_token,
-                ),
-            )
-        )
+        twin = short(compact(mutated(base, f.name, cls.short(shape, value))))
+        return encode(mutated(base, f.name, value)).map(lambda raw: (within(raw), twin))
 
     return cls.values(shape, limit).flatmap(pair)
 
