@@ -30,6 +30,9 @@ class Requirement:
     source: str
     rule: str
     text: str
+    # The catalogue's optional `basis` key: why the level is what it is, by the level rule (a
+    # rule resting only on [S] or [I] facts is a SHOULD unless a [D] rule makes it a MUST).
+    level_basis: str = ""
 
     @property
     def basis(self) -> str:
@@ -75,7 +78,10 @@ def _parse(name: str, text: str) -> list[Requirement]:
                 "has an unknown level or label",
                 f"use one of {LEVELS} and {tuple(LABELS)}",
             )
-        out.append(Requirement(**{f: row[f] for f in _FIELDS}))
+        basis = row.get("basis", "")
+        if not isinstance(basis, str):
+            raise ContractError(f"{name} {row['id']}", "has a basis that is not text", "quote it")
+        out.append(Requirement(**{f: row[f] for f in _FIELDS}, level_basis=basis))
     return out
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from .model import Case, Expect
 from .profile import Profile, Token
+from .shapes import char_shape
 from .signing import TIME_FORMS, Tamper
 from .spec import Api
 
@@ -72,9 +73,10 @@ def _deviations(profile: Profile, api: Api) -> dict[str, Deviation]:
         ),
         "signature-spaces-after-commas": (ok_forms, {"tamper": Tamper(space_after_comma=True)}),
         "header-names-lower-case": (ok_forms, {"tamper": Tamper(lower_case_names=True)}),
+        # Another Client-Id of the same shape, so only its being unknown can be refused.
         "unknown-client-id": (
             lambda t: refusal("CLIENT-UNKNOWN", "INVALID_CLIENT"),
-            {"tamper": Tamper(client_id="UNREGISTERED_CLIENT_0000")},
+            {"tamper": Tamper(client_id=char_shape(profile.client_id).sibling())},
         ),
         "unknown-key-version": (
             lambda t: refusal("KEY-UNKNOWN", "KEY_NOT_FOUND"),

@@ -287,12 +287,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             "valid_token", valid, ids=[f"{i}-{t.label}" for i, t in enumerate(valid)]
         )
     if "request_mutation" in metafunc.fixturenames:
-        pairs = [
-            (f, k)
-            for f in api.request_fields()
-            for k in strategies.MUTATIONS
-            if strategies.applicable(k, f)
-        ]
+        key = strategies.first_token(api, prof).access_token
+        pairs = strategies.field_mutations(api, strategies.base_body(api, prof, key))
         metafunc.parametrize("request_mutation", pairs, ids=[f"{f.name}-{k}" for f, k in pairs])
     if "header_case" in metafunc.fixturenames:
         # Only the names matter here; a profile without [target] has no token to name.

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
 
 import httpx
 from hypothesis import strategies as st
@@ -16,12 +15,11 @@ from hypothesis import strategies as st
 from . import signing
 from . import strategies as S
 from .engine import Engine
-from .model import Case, Expect
+from .model import Case
 from .profile import Token
-from .spec import Api, Field
+from .spec import Api
 
 API = "prepareAuthInfo"
-ACQUIRER_ALIPAYCN = "1022088000000000001"
 
 
 @contextmanager
@@ -65,36 +63,12 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
         yield replace(engine, profile=profile, sender=sender, wallet=None, requests=0)
 
 
-def base_body(auth_url: str) -> dict[str, Any]:
-    """The request a correct wallet sends for an intercepted authUrl."""
-    return {"authUrl": auth_url, "acquirerId": ACQUIRER_ALIPAYCN}
+def keys(engine: Engine) -> tuple[Token, ...]:
+    """The authUrls the profile declares resolvable, each the key of one valid request."""
+    settings = engine.profile.provider
+    return tuple(S.key_token(url) for url in settings.auth_urls) if settings else ()
 
 
-def as_token(auth_url: str) -> Token:
-    """The shared header-case builders name a token; here the request's secret-free key is its
-    authUrl."""
-    return Token(auth_url, frozenset(), "valid")
-
-
-def valid_case(api: Api, auth_urls: tuple[str, ...]) -> st.SearchStrategy[Case]:
-    expect = Expect("success", "VALID-SUCCESS")
-    return st.sampled_from(auth_urls).flatmap(
-        lambda url: S.encode(base_body(url)).map(lambda raw: Case(api.name, "valid", raw, expect))
-    )
-
-
-def invalid_case(api: Api, auth_url: str, f: Field, kind: str) -> st.SearchStrategy[Case]:
-    expect = Expect(
-        "refusal", "INVALID-REFUSED", "INVALID-PARAM-ILLEGAL", frozenset({"PARAM_ILLEGAL"})
-    )
-    body = base_body(auth_url)
-    return (
-        S.MUTATIONS[kind](f)
-        .flatmap(lambda v: S.encode(S.mutated(body, f.name, v)))
-        .map(lambda raw: Case(api.name, kind, raw, expect, field=f.name))
-    )
-
-
-def header_case(api: Api, engine: Engine, auth_url: str, name: str) -> st.SearchStrategy[Case]:
-    make = S.header_cases(api, engine.profile, as_token(auth_url))[name]
-    return S.encode(base_body(auth_url)).map(make)
+def valid_case(api: Api, engine: Engine) -> st.SearchStrategy[Case]:
+    """A valid request for any of the declared authUrls."""
+    return st.sampled_from(keys(engine)).flatmap(lambda t: S.valid_case(api, engine.profile, t))

@@ -1,18 +1,20 @@
 """Hypothesis strategies of Cases: valid, boundary and invalid requests, derived from the
-schemas."""
+schemas. Every probe is a valid request with exactly one property changed."""
 
 from __future__ import annotations
 
-import string
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
 
-from .header_cases import header_cases, method_case, success_expectation
+from .bodies import BODY_MUTATIONS, LAYOUTS
+from .header_cases import header_cases, method_case, refusal, success_expectation
 from .model import Case, Expect
-from .mutations import BODY_MUTATIONS, CHAR_CLASSES, MUTATIONS, applicable, compact, encode, mutated
+from .mutations import CHAR_CLASSES, MUTATIONS, applicable, compact, encode, mutated
 from .profile import Profile, Token
+from .shapes import shape_of
 from .spec import Api, Field
 
 JSON_CT = "application/json; charset=UTF-8"
@@ -21,11 +23,39 @@ INVALID = Expect(
 )
 
 
-def base_body(api: Api, profile: Profile, token: str) -> dict[str, Any]:
-    """The request a correct Alipay+ sends for this token."""
-    if api.name == "inquiryUserInfo":
-        return {"pspId": profile.psp_id, "acquirerId": profile.acquirer_id, "accessToken": token}
-    raise KeyError(api.name)
+def fixed_values(api: Api) -> dict[str, Any]:
+    """Request fields whose value the page fixes (x-fixed)."""
+    return {f.name: f.schema["x-fixed"] for f in api.request_fields() if "x-fixed" in f.schema}
+
+
+# api -> (profile, the request's key) -> the fields a correct caller fills from them. The key is
+# the access token of inquiryUserInfo, the intercepted authUrl of prepareAuthInfo.
+_FILLED: Mapping[str, Callable[[Profile, str], dict[str, Any]]] = {
+    "inquiryUserInfo": lambda p, key: {
+        "pspId": p.psp_id,
+        "acquirerId": p.acquirer_id,
+        "accessToken": key,
+    },
+    "prepareAuthInfo": lambda p, key: {"authUrl": key},
+}
+
+
+def base_body(api: Api, profile: Profile, key: str) -> dict[str, Any]:
+    """The request a correct caller sends for this key."""
+    return {**_FILLED[api.name](profile, key), **fixed_values(api)}
+
+
+def key_token(auth_url: str) -> Token:
+    """A prepareAuthInfo request's secret-free key, its authUrl, in the place of a token."""
+    return Token(auth_url, frozenset(), "valid")
+
+
+def first_token(api: Api, profile: Profile) -> Token:
+    """The key of the one valid request that probes are made from."""
+    if api.name == "prepareAuthInfo":
+        return key_token(profile.provider.auth_urls[0] if profile.provider else "")
+    # Without [target] there is no token: the key only names probes that will not be sent.
+    return next((t for t in profile.tokens if t.state == "valid"), Token("", frozenset()))
 
 
 def _cases(api: Api, kind: str, expect: Expect, token: Token, **kw: Any) -> Any:
@@ -47,55 +77,62 @@ def invalid_case(
     body = base_body(api, profile, token.access_token)
     return (
         MUTATIONS[kind]
-        .values(f)
+        .values(f, body[f.name])
         .flatmap(lambda v: encode(mutated(body, f.name, v)))
         .map(_cases(api, kind, INVALID, token, field=f.name))
     )
 
 
 def body_case(api: Api, profile: Profile, token: Token, kind: str) -> st.SearchStrategy[Case]:
-    """The whole body broken (or extended) by one mutation kind."""
-    make, valid = BODY_MUTATIONS[kind]
-    if not valid:
+    """The whole body broken (or extended) by one mutation kind; the note names the variant."""
+    mutation = BODY_MUTATIONS[kind]
+    if not mutation.valid:
         expect = INVALID
     elif kind == "unknown-field":
         expect = success_expectation(token, "UNKNOWN-FIELDS")
     else:
         expect = Expect("any")  # duplicate keys: the documents leave their handling open
-    return make(base_body(api, profile, token.access_token)).map(_cases(api, kind, expect, token))
+    return mutation(base_body(api, profile, token.access_token)).map(
+        lambda t: Case(api.name, kind, t[1], expect, token=token.access_token, note=t[0])
+    )
+
+
+def layout_case(api: Api, profile: Profile, token: Token, layout: str) -> Case:
+    """The valid request written in another layout JSON allows."""
+    raw = LAYOUTS[layout](base_body(api, profile, token.access_token))
+    expect = success_expectation(token, "JSON-FORMS")
+    return Case(api.name, "json-layout", raw, expect, token=token.access_token, note=layout)
 
 
 def length_twins(
     api: Api, profile: Profile, token: Token, f: Field, char_class: str
 ) -> st.SearchStrategy[tuple[Case, Case]]:
-    """A value within its limit however characters are counted, and three of its characters."""
+    """The field grown in its shape to within its limit however characters are counted, and
+    grown by three of the same characters."""
     cls, limit = CHAR_CLASSES[char_class], f.max_length or 0
     base = base_body(api, profile, token.access_token)
+    shape = shape_of(f, base[f.name])
     any_ = Expect("any")
+    within = _cases(api, f"within-limit-{char_class}", any_, token, field=f.name)
+    short = _cases(api, f"short-{char_class}", any_, token, field=f.name)
 
     def pair(value: str) -> st.SearchStrategy[tuple[Case, Case]]:
-        return encode(mutated(base, f.name, value)).map(
-            lambda raw: (
-                Case(
-                    api.name,
-                    f"within-limit-{char_class}",
-                    raw,
-                    any_,
-                    field=f.name,
-                    token=token.access_token,
-                ),
-                Case(
-                    api.name,
-                    f"short-{char_class}",
-                    compact(mutated(base, f.name, cls.short(value))),
-                    any_,
-                    field=f.name,
-                    token=token.access_token,
-                ),
-            )
-        )
+        twin = short(compact(mutated(base, f.name, cls.short(shape, value))))
+        return encode(mutated(base, f.name, value)).map(lambda raw: (within(raw), twin))
 
-    return cls.values(limit).flatmap(pair)
+    return cls.values(shape, limit).flatmap(pair)
+
+
+def fixed_value_case(api: Api, profile: Profile, token: Token, f: Field) -> st.SearchStrategy[Case]:
+    """A field the page fixes, with another value of the same shape."""
+    body = base_body(api, profile, token.access_token)
+    expect = refusal("FIXED-VALUE", None)
+    return (
+        shape_of(f, body[f.name])
+        .other()
+        .flatmap(lambda v: encode(mutated(body, f.name, v)))
+        .map(_cases(api, "other-fixed-value", expect, token, field=f.name))
+    )
 
 
 def repeated(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[tuple[Case, Case]]:
@@ -105,11 +142,13 @@ def repeated(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[tupl
 
 
 def token_cases(api: Api, profile: Profile) -> st.SearchStrategy[Case]:
-    """Expired and revoked tokens from the profile, and unknown ones."""
+    """Expired and revoked tokens from the profile, and unknown ones shaped like a valid one."""
     expect = Expect("refusal", "TOKEN-REFUSED", "TOKEN-CODE", frozenset({"INVALID_TOKEN"}))
     known = {t.access_token for t in profile.tokens}
+    field = next(f for f in api.request_fields() if f.name == "accessToken")
     unknown = (
-        st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=8, max_size=128)
+        shape_of(field, first_token(api, profile).access_token)
+        .other()
         .filter(lambda s: s not in known)
         .map(lambda s: Token(s, frozenset(), "unknown"))
     )
@@ -123,22 +162,34 @@ def token_cases(api: Api, profile: Profile) -> st.SearchStrategy[Case]:
 
 
 def other_psp(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[Case]:
-    """A valid token presented with another MPP's pspId."""
+    """A valid token presented with another MPP's pspId of the same shape."""
     expect = Expect("refusal", "PSPID-MISMATCH")
-    others = st.text(string.digits, min_size=16, max_size=16).filter(lambda p: p != profile.psp_id)
     body = base_body(api, profile, token.access_token)
-    return others.flatmap(lambda p: encode(mutated(body, "pspId", p))).map(
-        _cases(api, "other-psp-id", expect, token, field="pspId")
+    field = next(f for f in api.request_fields() if f.name == "pspId")
+    return (
+        shape_of(field, profile.psp_id)
+        .other()
+        .flatmap(lambda p: encode(mutated(body, "pspId", p)))
+        .map(_cases(api, "other-psp-id", expect, token, field="pspId"))
     )
 
 
-def field_mutations(api: Api) -> list[tuple[Field, str]]:
-    """Every (field, kind) pair that makes a request invalid."""
-    return [(f, k) for f in api.request_fields() for k in MUTATIONS if applicable(k, f)]
+def field_mutations(api: Api, body: Mapping[str, Any]) -> list[tuple[Field, str]]:
+    """Every (field, kind) pair that breaks exactly one property of this valid body."""
+    return [
+        (f, k)
+        for f in api.request_fields()
+        for k in MUTATIONS
+        if applicable(k, f, body.get(f.name))
+    ]
 
 
 def limited_fields(api: Api) -> list[Field]:
     return [f for f in api.request_fields() if f.max_length is not None]
+
+
+def fixed_fields(api: Api) -> list[Field]:
+    return [f for f in api.request_fields() if "x-fixed" in f.schema]
 
 
 __all__ = [
@@ -146,6 +197,7 @@ __all__ = [
     "CHAR_CLASSES",
     "INVALID",
     "JSON_CT",
+    "LAYOUTS",
     "MUTATIONS",
     "Case",
     "applicable",
@@ -154,8 +206,14 @@ __all__ = [
     "compact",
     "encode",
     "field_mutations",
+    "first_token",
+    "fixed_fields",
+    "fixed_value_case",
+    "fixed_values",
     "header_cases",
     "invalid_case",
+    "key_token",
+    "layout_case",
     "length_twins",
     "limited_fields",
     "method_case",

@@ -158,3 +158,25 @@ def test_non_json_and_silence() -> None:
     case = Case("inquiryUserInfo", "valid", b"{}", SUCCESS)
     silent = Exchange(case, Request(headers=(), body=b"{}"), None, "timeout: ReadTimeout")
     assert failed(silent) == {"IUI-TRANSPORT-ANSWER", "IUI-VALID-SUCCESS"}
+
+
+def test_response_client_id_must_echo_the_callers() -> None:
+    raw = json.dumps(OK).encode()
+    content = signing.content_to_sign(
+        "POST", URI, "OTHER_CLIENT_01", "2019-05-28T12:12:12+08:00", raw
+    )
+    other = {
+        "Client-Id": "OTHER_CLIENT_01",
+        "Signature": signing.format_signature_header(
+            signing.sign(content, data.private_key("wallet"))
+        ),
+    }
+    # Signed over its own Client-Id, so only the echo fails.
+    assert failed(answer(OK, headers=other)) == {"IUI-CLIENT-ID-ECHO"}
+    assert "IUI-CLIENT-ID-ECHO" in {o.requirement for o in judge(answer(OK), ctx()) if o.ok}
+
+
+def test_client_id_echo_is_not_judged_without_one_on_either_side() -> None:
+    body = {"result": {"resultCode": "INVALID_SIGNATURE", "resultStatus": "F"}}
+    unsigned = answer(body, sign=False, expect=REFUSAL)
+    assert "IUI-CLIENT-ID-ECHO" not in {o.requirement for o in judge(unsigned, ctx())}

@@ -1,40 +1,55 @@
-"""Every MUST requirement of inquiryUserInfo is probed by a suite test and caught by a faulty
-wallet."""
+"""Every MUST requirement of the server roles (inquiryUserInfo, prepareAuthInfo provider) is probed
+by a suite test and caught by a faulty implementation."""
 
 from __future__ import annotations
 
+import pytest
+
 from conformance.catalogue import catalogue
-from conformance.reference.faults import FAULTS
+from conformance.reference.faults import FAULTS, all_faults
+from conformance.reference.faults_provider import PROVIDER_FAULTS
 
 from .conftest import Certify
 
-# MUST requirements no faulty wallet can break, each with the reason. None today: even
+# MUST requirements no faulty implementation can break, each with the reason. None today: even
 # IUI-USERINFO-EXPECTED (declared by the profile) is broken by `wrong-user`. The lower-case
-# header names of IUI-SIG-HEADER-FORMS cannot be broken behind an ASGI server (it lowers
-# them before the wallet sees them), but the requirement is caught through its spaced form.
+# header names of *-SIG-HEADER-FORMS cannot be broken behind an ASGI server (it lowers them
+# before the server sees them), but the requirement is caught through its spaced form.
 UNBREAKABLE: dict[str, str] = {}
+ROLES = {"IUI": FAULTS, "PAS": PROVIDER_FAULTS}
 
 
-def _musts() -> set[str]:
-    return {r.id for r in catalogue() if r.api == "inquiryUserInfo" and r.level == "MUST"}
+def _musts(prefix: str) -> set[str]:
+    return {r.id for r in catalogue() if r.id.startswith(prefix + "-") and r.level == "MUST"}
 
 
 def test_every_must_requirement_is_probed_by_a_suite_test(certify: Certify) -> None:
     code, results = certify()
     rows = {r["id"]: r for r in results["requirements"]}
     unprobed = {
-        rid for rid in _musts() if rows[rid]["status"] == "untested" or not rows[rid]["tests"]
+        rid
+        for prefix in ROLES
+        for rid in _musts(prefix)
+        if rows[rid]["status"] == "untested" or not rows[rid]["tests"]
     }
     assert code == 0 and unprobed == set()
 
 
-def test_every_must_requirement_is_caught_by_a_fault() -> None:
-    caught = {rid for f in FAULTS.values() for rid in f.catches}
-    assert _musts() - caught - set(UNBREAKABLE) == set()
-    assert set(UNBREAKABLE) <= _musts(), "an exception names no MUST requirement"
+@pytest.mark.parametrize("prefix", list(ROLES))
+def test_every_must_requirement_is_caught_by_a_fault(prefix: str) -> None:
+    caught = {rid for f in ROLES[prefix].values() for rid in f.catches}
+    assert _musts(prefix) - caught - set(UNBREAKABLE) == set()
+    assert set(UNBREAKABLE) <= _musts(prefix) | {r for p in ROLES for r in _musts(p)}
 
 
 def test_fault_declarations_name_real_requirements() -> None:
     known = {r.id for r in catalogue()}
-    for f in FAULTS.values():
+    for f in all_faults().values():
         assert f.catches and set(f.catches) | set(f.also) <= known, f.name
+
+
+def test_every_level_has_its_basis_in_the_server_roles() -> None:
+    for r in catalogue():
+        if r.id.startswith(tuple(p + "-" for p in ROLES)):
+            # The basis names the kind of fact the level rests on, as the level rule reads it.
+            assert f"[{r.label}]" in r.level_basis, r.id

@@ -5,9 +5,21 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.reference.correct import CORRECT
 from conformance.reference.faults import FAULTS
+from conformance.reference.faults_provider import PROVIDER_FAULTS
+from conformance.suite import test_inquiry_user_info, test_prepare_auth_info_provider
 
 from .conftest import Certify, statuses
+
+
+def _only(suite: object) -> tuple[str, ...]:
+    """--only for every test of one suite module: a run of that role alone."""
+    return tuple(arg for name in dir(suite) if name.startswith("test_") for arg in ("--only", name))
+
+
+IUI_RUN = _only(test_inquiry_user_info)
+PROVIDER_RUN = _only(test_prepare_auth_info_provider)
 
 
 def test_reference_wallet_is_certified_with_no_warning(certify: Certify) -> None:
@@ -18,10 +30,10 @@ def test_reference_wallet_is_certified_with_no_warning(certify: Certify) -> None
     assert {r["api"] for r in results["requirements"]} == {"inquiryUserInfo", "prepareAuthInfo"}
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
+@pytest.mark.parametrize("name", sorted(FAULTS) + sorted(PROVIDER_FAULTS))
 def test_fault_is_caught_by_its_requirement(certify: Certify, name: str) -> None:
-    fault = FAULTS[name]
-    code, results = certify("--fault", name)
+    fault = {**FAULTS, **PROVIDER_FAULTS}[name]
+    code, results = certify("--fault", name, *(PROVIDER_RUN if name in PROVIDER_FAULTS else ()))
     broken = statuses(results, "failed", "warned")
     assert set(fault.catches) <= broken, f"{name} not caught: {sorted(broken)}"
     assert broken <= set(fault.catches) | set(fault.also), f"{name} also broke {sorted(broken)}"
@@ -32,3 +44,13 @@ def test_fault_is_caught_by_its_requirement(certify: Certify, name: str) -> None
     )
     assert code == (1 if must else 0)
     assert results["verdict"] == ("NOT CERTIFIED" if must else "CERTIFIED")
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_correct_variant_is_certified_with_no_warning(certify: Certify, name: str) -> None:
+    provider = CORRECT[name].server is not None
+    code, results = certify("--fault", name, *(PROVIDER_RUN if provider else IUI_RUN))
+    assert code == 0 and results["verdict"] == "CERTIFIED"
+    assert statuses(results, "failed", "warned") == set()
+    role = "PAS-" if provider else "IUI-"
+    assert {rid for rid in statuses(results, "untested") if rid.startswith(role)} == set()

@@ -221,12 +221,13 @@ def test_transcript_holds_every_judged_exchange_with_what_it_broke(faulty_run: P
     assert {"test", "case", "request", "response", "error", "broke"} <= set(lines[0])
     broke = [e for e in lines if "IUI-SCOPE-NO-EXTRA" in e["broke"]]
     # Every probe that expects success judges the scopes: valid requests, retries, unknown fields,
-    # header forms.
+    # header forms, JSON layouts.
     success_probes = (
         "test_valid_request_succeeds",
         "test_same_request_twice",
         "test_body_mutation[unknown-field]",
         "test_header_deviation[",
+        "test_json_layout_accepted[",
     )
     assert broke and all(e["test"].startswith(success_probes) for e in broke)
     assert [e["test"] for e in lines] == sorted(e["test"] for e in lines)

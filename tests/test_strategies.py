@@ -1,5 +1,5 @@
-"""Every generated valid body validates against its schema; no invalid one does; twins sit where
-they claim."""
+"""Every generated valid body validates against its schema; twins and other values sit where they
+claim, in the shape of the valid value. (tests/test_one_property.py: the invalid probes.)"""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from hypothesis import strategies as st
 
 from conformance import strategies as S
 from conformance.model import Case
-from conformance.mutations import CHAR_CLASSES, STANDALONE
-from conformance.reference.data import reference_profile
-from conformance.spec import Field, contract
+from conformance.mutations import CHAR_CLASSES
+from conformance.plugin import reference_profile
+from conformance.profile import Token
+from conformance.shapes import char_shape, shape_of
+from conformance.spec import Api, Field, contract
 
-API = contract().apis["inquiryUserInfo"]
+APIS = [contract().apis[name] for name in ("inquiryUserInfo", "prepareAuthInfo")]
+IUI = APIS[0]
 PROFILE = reference_profile()
 TOKEN = next(t for t in PROFILE.tokens if t.state == "valid")
-VALIDATOR = contract().validator(API.request)
 FAST = settings(
     max_examples=15,
     derandomize=True,
@@ -29,97 +31,108 @@ FAST = settings(
 )
 
 
-def valid(raw: bytes) -> bool:
+def valid(api: Api, raw: bytes) -> bool:
     """A UTF-8 JSON object that the request schema accepts."""
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return False
-    return isinstance(value, dict) and VALIDATOR.is_valid(value)
+    return isinstance(value, dict) and contract().validator(api.request).is_valid(value)
 
 
 def value_of(case: Case) -> Any:
     return json.loads(case.body)[case.field or ""]
 
 
+KEYS = [(IUI, t) for t in PROFILE.tokens if t.state == "valid"] + [
+    (APIS[1], S.key_token(url))
+    for url in PROFILE.provider.auth_urls  # type: ignore[union-attr]
+]
+
+
+@pytest.mark.parametrize(("api", "token"), KEYS, ids=lambda x: getattr(x, "label", ""))
+def test_valid_cases_validate(api: Api, token: Token) -> None:
+    @FAST
+    @given(S.valid_case(api, PROFILE, token))
+    def check(case: Case) -> None:
+        assert valid(api, case.body) and case.expect.outcome == "success"
+
+    check()
+
+
+TWINS = [(api, f, c) for api in APIS for f in S.limited_fields(api) for c in CHAR_CLASSES]
+
+
 @pytest.mark.parametrize(
-    "token", [t for t in PROFILE.tokens if t.state == "valid"], ids=lambda t: t.label
+    ("api", "field", "char_class"), TWINS, ids=[f"{a.name}-{f.name}-{c}" for a, f, c in TWINS]
 )
-def test_valid_cases_validate(token: Any) -> None:
-    @FAST
-    @given(S.valid_case(API, PROFILE, token))
-    def check(case: Case) -> None:
-        assert valid(case.body) and case.expect.outcome == "success"
-
-    check()
-
-
-@pytest.mark.parametrize(
-    ("field", "kind"), S.field_mutations(API), ids=lambda x: getattr(x, "name", x)
-)
-def test_field_mutations_never_validate(field: Field, kind: str) -> None:
-    @FAST
-    @given(S.invalid_case(API, PROFILE, TOKEN, field, kind))
-    def check(case: Case) -> None:
-        assert not valid(case.body), case
-        if kind in ("too_long", "oversized"):
-            value = value_of(case)
-            # Standalone characters only: over the limit however a wallet counts characters.
-            assert len(value) > (field.max_length or 0) and set(value) <= set(STANDALONE)
-
-    check()
-
-
-@pytest.mark.parametrize("kind", list(S.BODY_MUTATIONS))
-def test_body_mutations_validate_only_when_declared_valid(kind: str) -> None:
-    declared = S.BODY_MUTATIONS[kind][1]
+def test_length_twins_are_valid_within_every_count_and_keep_the_shape(
+    api: Api, field: Field, char_class: str
+) -> None:
+    limit, token = field.max_length or 0, S.first_token(api, PROFILE)
+    shape = shape_of(field, S.base_body(api, PROFILE, token.access_token)[field.name])
 
     @FAST
-    @given(S.body_case(API, PROFILE, TOKEN, kind))
-    def check(case: Case) -> None:
-        assert valid(case.body) is declared, case
-
-    check()
-
-
-@pytest.mark.parametrize("char_class", list(CHAR_CLASSES))
-@pytest.mark.parametrize("field", S.limited_fields(API), ids=lambda f: f.name)
-def test_length_twins_are_valid_and_within_every_count(field: Field, char_class: str) -> None:
-    limit = field.max_length or 0
-
-    @FAST
-    @given(S.length_twins(API, PROFILE, TOKEN, field, char_class))
+    @given(S.length_twins(api, PROFILE, token, field, char_class))
     def check(pair: tuple[Case, Case]) -> None:
         within, short = pair
-        assert valid(within.body) and valid(short.body)
-        value = value_of(within)
+        assert valid(api, within.body) and valid(api, short.body)
+        value, small = value_of(within), value_of(short)
         assert len(value) <= limit and len(value.encode("utf-16-le")) // 2 <= limit
+        assert value.startswith(shape.head) and small.startswith(shape.head)
+        assert len(small) - len(shape.wrap("")) in (3, 6)  # three units, of one or two characters
         if char_class == "ascii-at-limit":
-            assert len(value) == limit
+            assert len(value) == limit and shape.keeps(value) and shape.keeps(small)
         elif char_class != "control":
             assert len(value.encode("utf-8")) > limit  # over in bytes: the point of the probe
-        assert len(value_of(short)) <= 6
 
     check()
 
 
-def test_token_psp_and_header_cases_keep_a_valid_body() -> None:
+def test_unknown_tokens_and_other_psp_ids_keep_the_shape_of_valid_ones() -> None:
     @FAST
-    @given(st.one_of(S.token_cases(API, PROFILE), S.other_psp(API, PROFILE, TOKEN)))
+    @given(st.one_of(S.token_cases(IUI, PROFILE), S.other_psp(IUI, PROFILE, TOKEN)))
     def check(case: Case) -> None:
-        assert valid(case.body) and case.expect.outcome == "refusal"
+        assert valid(IUI, case.body) and case.expect.outcome == "refusal"
+        body = json.loads(case.body)
+        if case.kind == "token-unknown":
+            dots = [i for i, c in enumerate(body["accessToken"]) if c == "."]
+            assert len(body["accessToken"]) == len(TOKEN.access_token)
+            assert dots == [i for i, c in enumerate(TOKEN.access_token) if c == "."]
+        if case.kind == "other-psp-id":
+            assert body["pspId"] != PROFILE.psp_id and body["pspId"].isdigit()
+            assert len(body["pspId"]) == len(PROFILE.psp_id)
 
     check()
-    body = S.compact(S.base_body(API, PROFILE, TOKEN.access_token))
-    for make in S.header_cases(API, PROFILE, TOKEN).values():
-        assert valid(make(body).body)
 
 
-def test_every_field_gets_every_applicable_mutation() -> None:
-    pairs = {(f.name, k) for f, k in S.field_mutations(API)}
-    for f in API.request_fields():
-        assert {
-            (f.name, k) for k in ("number", "boolean", "array", "object", "empty", "too_long")
-        } <= pairs
-        if f.required:
-            assert {(f.name, "null"), (f.name, "missing")} <= pairs
+def test_url_shape_grows_in_a_query_parameter_before_the_fragment() -> None:
+    url = Field("u", {"type": "string", "format": "uri"}, True)
+    assert shape_of(url, "https://h/p?a=1#f").wrap("xy") == "https://h/p?a=1&pad=xy#f"
+    assert shape_of(url, "https://h/p").wrap("xy") == "https://h/p?pad=xy"
+    assert shape_of(url, "https://h/p?").wrap("") == "https://h/p?pad="
+    assert not shape_of(url, "https://h/p").keeps("aaaaaaaaaaaaaaaa")
+
+
+def test_character_shape_keeps_each_class() -> None:
+    digits, token = char_shape("1022088000000000001"), char_shape("Ref.tok9")
+    assert digits.alphabet == "0123456789" and digits.sibling() == "2133199111111111112"
+    assert token.sibling() == "Sfg.upl0"
+    assert digits.keeps("1022088000000000001" + "42") and not digits.keeps("1022088000000000001a")
+
+    @FAST
+    @given(token.other())
+    def check(value: str) -> None:
+        assert value != "Ref.tok9" and len(value) == 8 and value[3] == "."
+        assert value[0].isupper() and value[1:3].islower() and value[7].isdigit()
+
+    check()
+
+
+def test_header_cases_keep_a_valid_body() -> None:
+    body = S.compact(S.base_body(IUI, PROFILE, TOKEN.access_token))
+    for make in S.header_cases(IUI, PROFILE, TOKEN).values():
+        assert valid(IUI, make(body).body)
+    unknown = S.header_cases(IUI, PROFILE, TOKEN)["unknown-client-id"](body).tamper.client_id
+    assert unknown is not None and unknown != PROFILE.client_id
+    assert len(unknown) == len(PROFILE.client_id)

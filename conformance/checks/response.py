@@ -144,6 +144,22 @@ def result_semantics(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]
     return found
 
 
+@check("CLIENT-ID-ECHO", applies=has_result)
+def client_id_echo(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    """A response's Client-Id is the caller's; its absence is RESP-HEADERS' to report."""
+    assert ex.response is not None
+    sent, echoed = ex.request.header("client-id"), ex.response.header("client-id")
+    if sent is None or echoed is None:
+        return {}
+    if echoed == sent:
+        return {"CLIENT-ID-ECHO": []}
+    return {
+        "CLIENT-ID-ECHO": [
+            ("the response's Client-Id is not the caller's", f"Client-Id {sent}", echoed)
+        ]
+    }
+
+
 @check("RESP-SIGNED", "RESP-HEADERS", applies=has_result)
 def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     assert ex.response is not None

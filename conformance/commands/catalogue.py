@@ -75,12 +75,12 @@ def markdown(cat: Catalogue) -> str:
                 "",
                 f"### {family}",
                 "",
-                "| ID | level | basis | requirement | rule (source) |",
-                "|---|---|---|---|---|",
+                "| ID | level | basis | requirement | rule (source) | why this level |",
+                "|---|---|---|---|---|---|",
             ]
             lines += [
                 f"| `{r.id}` | {r.level} | {r.label} | {_cell(r.text)} | {_cell(r.rule)} "
-                f"({_cell(r.source)}) |"
+                f"({_cell(r.source)}) | {_cell(r.level_basis) or '-'} |"
                 for r in rows
             ]
     return "\n".join(lines) + "\n"
@@ -112,6 +112,8 @@ def requirements(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             print(f"{r.id:32} {r.level:6} [{r.label}] {r.text}")
+            if r.level_basis:
+                print(f"{'':32} basis: {r.level_basis}")
     return EXIT_OK
 
 

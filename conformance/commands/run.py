@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet"
     )
     p.add_argument(
-        "--fault", help="with no profile: certify this faulty variant of the reference wallet"
+        "--fault",
+        help="with no profile: certify this faulty (or correct) variant of the reference wallet",
     )
     p.add_argument(
         "--report", type=Path, default=Path("reports/report.html"), help="HTML report path"
@@ -143,9 +144,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.profile and args.fault:
-        from ..reference.faults import all_faults
+        from ..reference.faults import variants
 
-        FAULTS = all_faults()
+        FAULTS = variants()
         if args.fault not in FAULTS and args.fault != "reference":
             print(
                 f"conformance: error: --fault {args.fault} is unknown; choose from "

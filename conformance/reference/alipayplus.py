@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from ..spec import contract
 from . import data
-from .wallet import ALL_METHODS, Refusal, Reply, Wallet
+from .wallet import ALL_METHODS, Refusal, Wallet
 
 AUTH_CLIENT_ID = "2021000000000001"
 REDIRECT = "https://merchant.example/oauth/return?shop=ref-1"
+
+
+def _parts(url: str) -> tuple[tuple[str, str, str], dict[str, str]]:
+    parts = urlsplit(url)
+    return (parts.scheme, parts.netloc, parts.path), dict(parse_qsl(parts.query))
 
 
 class AlipayPlus(Wallet):
@@ -31,10 +35,23 @@ class AlipayPlus(Wallet):
         self.clients = {data.WALLET_CLIENT_ID: {data.KEY_VERSION: data.public_key("wallet")}}
         self.key = data.private_key("alipayplus")
 
-    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        if body["acquirerId"] != data.ACQUIRER_ID:
+    def check_acquirer(self, acquirer_id: str) -> None:
+        if acquirer_id != data.ACQUIRER_ID:
             raise Refusal("PARAM_ILLEGAL", "acquirerId is not AlipayCN's")
-        if body["authUrl"] not in data.AUTH_URLS:
+
+    def issued(self, auth_url: str) -> bool:
+        """An authorization URL issued for AlipayCN, read as its page would read it: the same
+        page and parameters; a parameter the page does not know is ignored."""
+        where, params = _parts(auth_url)
+        for known in data.AUTH_URLS:
+            page, wanted = _parts(known)
+            if where == page and all(params.get(k) == v for k, v in wanted.items()):
+                return True
+        return False
+
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        self.check_acquirer(body["acquirerId"])
+        if not self.issued(body["authUrl"]):
             raise Refusal("PROCESS_FAIL", "the authUrl cannot be resolved")
         return {
             "acquirerId": data.ACQUIRER_ID,
@@ -48,45 +65,19 @@ class AlipayPlus(Wallet):
         """Fields added to a refusal: none, the SUCCESS fields come only with SUCCESS."""
         return {}
 
-    def handle(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        self.calls += 1
-        try:
-            self.check_method(method)
-            self.check_media_type(headers.get("content-type"))
-            self.authenticate(method, uri, headers, body)
-            payload = self.parse(body)
-            self.validate(payload)
-            answer = {"result": self.result("SUCCESS"), **self.resolve(payload)}
-        except Refusal as refusal:
-            answer = {
-                "result": self.result(refusal.code, refusal.message),
-                **self.refused(refusal.code),
-            }
-        raw = self.encode(answer)
-        out = {"Content-Type": "application/json; charset=UTF-8"}
-        out.update(
-            self.sign_response(uri, headers.get("client-id"), raw, answer["result"]["resultStatus"])
-        )
-        return Reply(self.http_status(answer["result"]["resultCode"]), out, raw)
+    def succeed(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return {"result": self.result("SUCCESS"), **self.resolve(payload)}
+
+    def refuse(self, code: str, message: str) -> dict[str, Any]:
+        return {"result": self.result(code, message), **self.refused(code)}
 
     def app(self) -> Starlette:
-        async def endpoint(request: Request) -> Response:
-            raw_path = request.scope.get("raw_path") or request.url.path.encode()
-            query = request.scope.get("query_string", b"")
-            uri = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
-            reply = self.handle(
-                request.method,
-                uri,
-                {k.lower(): v for k, v in request.headers.items()},
-                await request.body(),
-            )
-            return Response(reply.body, reply.status, dict(reply.headers))
-
-        return Starlette(routes=[Route(data.GATEWAY_PATH, endpoint, methods=ALL_METHODS)])
+        return Starlette(routes=[Route(data.GATEWAY_PATH, self.endpoint(), methods=ALL_METHODS)])
 
 
 def make_server(name: str | None) -> AlipayPlus:
-    """The reference server, or the faulty one a provider fault names."""
-    from .prepare_faults import PROVIDERS
+    """The reference server, or the variant (faulty or correct) a name selects."""
+    from .correct import SERVERS
+    from .faults_provider import PROVIDERS
 
-    return PROVIDERS.get(name or "", AlipayPlus)()
+    return {**PROVIDERS, **SERVERS}.get(name or "", AlipayPlus)()

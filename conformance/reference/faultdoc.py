@@ -6,20 +6,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..catalogue import Catalogue, catalogue
+from .correct import CORRECT, Variant
 from .faults import Fault, all_faults
 
-HEADER = """# Faulty wallets and the requirements that catch them
+HEADER = """# Faulty implementations and the requirements that catch them
 
-Generated from `conformance/reference/faults*.py`, `prepare_faults.py` and the requirement
-catalogue by `conformance faults --markdown`; `tests/test_faults_doc.py` keeps it current.
+Generated from `conformance/reference/faults*.py`, `prepare_faults.py`, `correct.py` and the
+requirement catalogue by `conformance faults --markdown`; `tests/test_faults_doc.py` keeps it
+current.
 
-Each fault is a small variation of the reference wallet (`conformance run --fault NAME`).
-`tests/test_fault_matrix.py` (inquiryUserInfo) and `tests/test_prepare_faults.py`
-(prepareAuthInfo) certify every one and assert that it is caught by exactly the
-requirements listed (and by nothing else except those under "also breaks"), that a fault caught
-by a MUST requirement is NOT CERTIFIED (exit 1), and that a fault caught only by SHOULD
-requirements is CERTIFIED with a warning (exit 0). The unmodified reference wallet passes with
-no failure, no warning and no untested requirement.
+Each fault is a small variation of the reference wallet, or of the reference Alipay+ server for
+provider mode (`pas-*`), selected with `conformance run --fault NAME`. Most `pas-*` faults break
+the same step of the server as the wallet fault of the same name does of the wallet.
+`tests/test_fault_matrix.py` (the server roles) and `tests/test_prepare_faults.py` (the wallet as
+client) certify every one and assert that it is caught by exactly the requirements listed (and by
+nothing else except those under "also breaks"), that a fault caught by a MUST requirement is NOT
+CERTIFIED (exit 1), and that a fault caught only by SHOULD requirements is CERTIFIED with a
+warning (exit 0). The unmodified reference passes with no failure, no warning and no untested
+requirement, and so does each correct variant at the end of this page: each differs from the
+reference only where the documents leave the choice open.
 """
 
 
@@ -32,9 +37,15 @@ def _caught_by(fault: Fault, cat: Catalogue) -> str:
     return "<br>".join(f"`{r}` ({cat[r].level}, [{cat[r].label}])" for r in fault.catches)
 
 
-def faults_markdown(faults: Mapping[str, Fault] | None = None, cat: Catalogue | None = None) -> str:
-    """The whole document, grouped by the family of each fault's first catching requirement."""
+def faults_markdown(
+    faults: Mapping[str, Fault] | None = None,
+    cat: Catalogue | None = None,
+    correct: Mapping[str, Variant] | None = None,
+) -> str:
+    """The whole document, grouped by the family of each fault's first catching requirement,
+    then the correct variants."""
     faults = all_faults() if faults is None else faults
+    correct = CORRECT if correct is None else correct
     cat = catalogue() if cat is None else cat
     families: dict[str, list[Fault]] = {}
     for f in faults.values():
@@ -53,4 +64,12 @@ def faults_markdown(faults: Mapping[str, Fault] | None = None, cat: Catalogue | 
                 f"| `{f.name}` | {f.summary} | {_caught_by(f, cat)} | {_verdict(f, cat)} | {also} |"
             )
         lines.append("")
+    lines += [
+        "## correct variants",
+        "",
+        "| variant | what it does differently | verdict |",
+        "|---|---|---|",
+        *(f"| `{v.name}` | {v.summary} | CERTIFIED, no warning |" for v in correct.values()),
+        "",
+    ]
     return "\n".join(lines)

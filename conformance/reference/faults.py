@@ -38,19 +38,28 @@ def fault(
 
 
 def all_faults() -> dict[str, Fault]:
-    """The faults above and the prepareAuthInfo ones (reference/prepare_faults.py)."""
+    """The faults above, the prepareAuthInfo clients' (prepare_faults.py) and the Alipay+
+    servers' (faults_provider.py)."""
+    from .faults_provider import PROVIDER_FAULTS
     from .prepare_faults import PREPARE_FAULTS
 
-    return {**FAULTS, **PREPARE_FAULTS}
+    return {**FAULTS, **PREPARE_FAULTS, **PROVIDER_FAULTS}
+
+
+def variants() -> dict[str, type[Wallet]]:
+    """Every wallet a run may certify by name: the faulty ones and the correct ones."""
+    from .correct import CORRECT
+
+    return {
+        **{name: f.wallet for name, f in all_faults().items()},
+        **{name: v.wallet for name, v in CORRECT.items()},
+    }
 
 
 def make_wallet(name: str | None) -> Wallet:
     if not name or name == "reference":
         return Wallet()
-    faults = all_faults()
-    if name not in faults:
-        raise KeyError(name)
-    return faults[name].wallet()
+    return variants()[name]()
 
 
 @fault("bytes-not-chars", "IUI-LIMIT-CHARS", summary="Counts request limits in UTF-8 bytes.")
@@ -103,7 +112,7 @@ class UnsignedSuccess(Wallet):
         return {} if status == "S" else super().sign_response(uri, client_id, body, status)
 
 
-__all__ = ["FAULTS", "Crash", "Fault", "Refusal", "all_faults", "make_wallet"]
+__all__ = ["FAULTS", "Crash", "Fault", "Refusal", "all_faults", "make_wallet", "variants"]
 
 # The families below are registered by importing their modules (each a small subclass per fault).
-from . import faults_request, faults_response, faults_semantics  # noqa: F401
+from . import faults_lenient, faults_request, faults_response, faults_semantics  # noqa: F401

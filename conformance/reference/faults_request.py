@@ -197,7 +197,8 @@ class StrictSignatureSplit(Wallet):
 )  # with no Client-Id to sign for, its SUCCESS goes out unsigned
 class DefaultsMissingClientId(Wallet):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
-        filled = {**headers, "client-id": headers.get("client-id") or data.ALIPAYPLUS_CLIENT_ID}
+        only = next(iter(self.clients))
+        filled = {**headers, "client-id": headers.get("client-id") or only}
         super().authenticate(method, uri, filled, body)
 
 

@@ -87,18 +87,8 @@ class Http400OnRefusal(Wallet):
     "response-time-no-offset", "IUI-RESP-HEADERS", summary="Writes Response-Time without an offset."
 )
 class ResponseTimeNoOffset(Wallet):
-    def sign_response(
-        self, uri: str, client_id: str | None, body: bytes, status: str
-    ) -> dict[str, str]:
-        if not client_id:
-            return {}
-        time = datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
-        content = signing.content_to_sign("POST", uri, client_id, time, body)
-        return {
-            "Client-Id": client_id,
-            "Response-Time": time,
-            "Signature": signing.format_signature_header(signing.sign(content, self.key)),
-        }
+    def response_time(self) -> str:
+        return datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @fault(

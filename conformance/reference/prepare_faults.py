@@ -1,22 +1,20 @@
-"""Faulty prepareAuthInfo variants: wallets whose client breaks one rule, and faulty Alipay+
-servers."""
+"""Faulty prepareAuthInfo clients: wallets whose client breaks one rule (the faulty Alipay+
+servers are in faults_provider.py)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
 from .. import signing
-from .alipayplus import AlipayPlus
 from .client import PrepareClient
 from .faults import Fault
 from .wallet import Wallet
 
 PREPARE_FAULTS: dict[str, Fault] = {}
-PROVIDERS: dict[str, type[AlipayPlus]] = {}
 
 
 def client_fault(
@@ -27,19 +25,6 @@ def client_fault(
     def register(cls: type[PrepareClient]) -> type[PrepareClient]:
         wallet = type(f"{cls.__name__}Wallet", (Wallet,), {"name": name, "client_class": cls})
         PREPARE_FAULTS[name] = Fault(name, catches, summary, wallet, also)
-        return cls
-
-    return register
-
-
-def provider_fault(
-    name: str, *catches: str, summary: str, also: tuple[str, ...] = ()
-) -> Callable[[type[AlipayPlus]], type[AlipayPlus]]:
-    """Register a faulty Alipay+ server; the wallet of the run stays the reference one."""
-
-    def register(cls: type[AlipayPlus]) -> type[AlipayPlus]:
-        PREPARE_FAULTS[name] = Fault(name, catches, summary, Wallet, also)
-        PROVIDERS[name] = cls
         return cls
 
     return register
@@ -212,49 +197,3 @@ class ContentTypeText(PrepareClient):
 class NoContentType(PrepareClient):
     def headers(self, uri: str, body: bytes) -> dict[str, str]:
         return {k: v for k, v in super().headers(uri, body).items() if k != "Content-Type"}
-
-
-# -- the Alipay+ server ---------------------------------------------------------------------
-
-
-@provider_fault(
-    "pas-scopes-extra", "PAS-SCOPES-FIXED", summary="Returns scopes beyond BASE_USER_INFO."
-)
-class ScopesExtra(AlipayPlus):
-    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return {**super().resolve(body), "scopes": ["BASE_USER_INFO", "USER_LOGIN_ID"]}
-
-
-@provider_fault(
-    "pas-fields-on-failure",
-    "PAS-ONLY-SUCCESS",
-    summary="Returns authRedirectUrl with INVALID_SIGNATURE.",
-)
-class FieldsOnFailure(AlipayPlus):
-    def refused(self, code: str) -> dict[str, Any]:
-        return (
-            {"authRedirectUrl": "https://merchant.example/oauth/return"}
-            if code == "INVALID_SIGNATURE"
-            else {}
-        )
-
-
-@provider_fault(
-    "pas-long-redirect",
-    "PAS-RESP-LIMIT",
-    summary="Returns an authRedirectUrl over 1024 characters.",
-)
-class LongRedirect(AlipayPlus):
-    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        found = super().resolve(body)
-        return {**found, "authRedirectUrl": found["authRedirectUrl"] + "&pad=" + "é" * 1024}
-
-
-@provider_fault(
-    "pas-missing-auth-client-id",
-    "PAS-SUCCESS-FIELDS",
-    summary="Leaves authClientId out of SUCCESS.",
-)
-class MissingAuthClientId(AlipayPlus):
-    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in super().resolve(body).items() if k != "authClientId"}

@@ -4,7 +4,7 @@ steps."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -135,11 +135,11 @@ class Wallet:
 
     # -- response steps -----------------------------------------------------
     def result(self, code: str, message: str = "") -> dict[str, Any]:
-        status = self.api.status_of(code) or "F"
+        row = self.api.codes.get(code)
         return {
             "resultCode": code,
-            "resultStatus": status,
-            "resultMessage": message or self.api.codes[code].message,
+            "resultStatus": row.status if row else "F",
+            "resultMessage": message or (row.message if row else code),
         }
 
     def answer(self, code: str, message: str, user: dict[str, Any] | None) -> dict[str, Any]:
@@ -147,6 +147,13 @@ class Wallet:
         if user is not None:
             out["userInfo"] = user
         return out
+
+    def succeed(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The answer to a request that passed every check."""
+        return self.answer("SUCCESS", "", self.user_info(self.authorize(payload)))
+
+    def refuse(self, code: str, message: str) -> dict[str, Any]:
+        return self.answer(code, message, None)
 
     def http_status(self, code: str) -> int:
         return 200
@@ -162,40 +169,46 @@ class Wallet:
     ) -> dict[str, str]:
         if not client_id:
             return {}  # an unsigned F answer, as the official SDKs accept
-        time = signing.now()
+        return self.signed(uri, client_id, body)
+
+    def signed(self, uri: str, client_id: str, body: bytes) -> dict[str, str]:
+        """Client-Id, Response-Time and a Signature over them, the request URI and the body."""
+        time = self.response_time()
         content = signing.content_to_sign("POST", uri, client_id, time, body)
-        return {
-            "Client-Id": client_id,
-            "Response-Time": time,
-            "Signature": signing.format_signature_header(signing.sign(content, self.key)),
-        }
+        signature = self.signature_header(signing.sign(content, self.key))
+        return {"Client-Id": client_id, "Response-Time": time, "Signature": signature}
+
+    def response_time(self) -> str:
+        return signing.now()
+
+    def signature_header(self, signature: str) -> str:
+        return signing.format_signature_header(signature)
 
     def handle(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> Reply:
         """Answer one request; headers are keyed by lower-case name."""
         self.calls += 1
-        user: dict[str, Any] | None = None
         try:
             self.check_method(method)
             self.check_media_type(headers.get("content-type"))
             self.authenticate(method, uri, headers, body)
             payload = self.parse(body)
             self.validate(payload)
-            user = self.user_info(self.authorize(payload))
-            code, message = "SUCCESS", ""
+            answer = self.succeed(payload)
         except Refusal as refusal:
-            code, message = refusal.code, refusal.message
+            answer = self.refuse(refusal.code, refusal.message)
         except Crash:
             return Reply(500, {"Content-Type": "text/html; charset=utf-8"}, ERROR_PAGE)
-        answer = self.answer(code, message, user)
         raw = self.encode(answer)
         out = {"Content-Type": self.content_type()}
-        out.update(
-            self.sign_response(uri, headers.get("client-id"), raw, answer["result"]["resultStatus"])
-        )
-        return Reply(self.http_status(code), out, raw)
+        result = answer["result"]
+        out.update(self.sign_response(uri, headers.get("client-id"), raw, result["resultStatus"]))
+        return Reply(self.http_status(result["resultCode"]), out, raw)
 
-    def app(self) -> Starlette:
-        async def endpoint(request: Request) -> Response:
+    def endpoint(self) -> Callable[[Request], Awaitable[Response]]:
+        """The ASGI endpoint: the exact bytes and Request-URI received, headers by lower-case
+        name."""
+
+        async def serve(request: Request) -> Response:
             raw_path = request.scope.get("raw_path") or request.url.path.encode()
             query = request.scope.get("query_string", b"")
             uri = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
@@ -203,6 +216,10 @@ class Wallet:
             reply = self.handle(request.method, uri, headers, await request.body())
             return Response(reply.body, reply.status, dict(reply.headers))
 
+        return serve
+
+    def app(self) -> Starlette:
+        endpoint = self.endpoint()
         routes = [Route(path, endpoint, methods=ALL_METHODS) for path in data.PATHS.values()]
         from .client import harness_routes  # prepareAuthInfo: the wallet as client, and its trigger
 

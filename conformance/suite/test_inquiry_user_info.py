@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import pytest
 
 from conformance import strategies as S
-from conformance.checks.groups import GROUPS
 from conformance.engine import Recorder
-from conformance.errors import ConformanceFailure
-from conformance.model import Case
 from conformance.profile import Token
 from conformance.spec import Api, Field, contract
+from conformance.suite.grouped import grouped
 
 API = "inquiryUserInfo"
 pytestmark = pytest.mark.api(API)
@@ -27,28 +23,6 @@ def _body(conformance: Recorder, token: Token) -> bytes:
     return S.compact(S.base_body(_api(conformance), conformance.profile, token.access_token))
 
 
-def _grouped(conformance: Recorder, suffix: str) -> Callable[[Sequence[Case]], None]:
-    """Send a group of cases and judge them together (a case already sent is answered from
-    memory)."""
-    judge, ctx = GROUPS[suffix], conformance.context(API)
-
-    def probe(cases: Sequence[Case]) -> None:
-        exchanges, failure = [], None
-        for (
-            case
-        ) in cases:  # a MUST failure of one exchange must not keep the group from being judged
-            try:
-                exchanges.append(conformance.send(case))
-            except ConformanceFailure as exc:
-                failure = failure or exc
-                exchanges.append(conformance.answers[case])
-        conformance.record(judge(exchanges, ctx))
-        if failure is not None:
-            raise failure
-
-    return probe
-
-
 @pytest.mark.family("behaviour", "userinfo", "schema", "result", "signature", "transport")
 def test_valid_request_succeeds(conformance: Recorder, valid_token: Token) -> None:
     conformance.run(
@@ -60,7 +34,7 @@ def test_valid_request_succeeds(conformance: Recorder, valid_token: Token) -> No
 def test_same_request_twice_same_answer(conformance: Recorder, first_token: Token) -> None:
     conformance.run(
         S.repeated(_api(conformance), conformance.profile, first_token),
-        _grouped(conformance, "IDEMPOTENT"),
+        grouped(conformance, API, "IDEMPOTENT"),
     )
 
 
@@ -83,6 +57,12 @@ def test_body_mutation(conformance: Recorder, first_token: Token, kind: str) -> 
     )
 
 
+@pytest.mark.family("transport")
+@pytest.mark.parametrize("layout", list(S.LAYOUTS))
+def test_json_layout_accepted(conformance: Recorder, first_token: Token, layout: str) -> None:
+    conformance.send(S.layout_case(_api(conformance), conformance.profile, first_token, layout))
+
+
 @pytest.mark.family("behaviour")
 @pytest.mark.parametrize("char_class", list(S.CHAR_CLASSES))
 @pytest.mark.parametrize("field", LIMITED, ids=[f.name for f in LIMITED])
@@ -90,7 +70,7 @@ def test_limits_counted_in_characters(
     conformance: Recorder, first_token: Token, field: Field, char_class: str
 ) -> None:
     twins = S.length_twins(_api(conformance), conformance.profile, first_token, field, char_class)
-    conformance.run(twins, _grouped(conformance, "LIMIT-WITHIN"))
+    conformance.run(twins, grouped(conformance, API, "LIMIT-WITHIN"))
 
 
 @pytest.mark.family("headers", "signature")

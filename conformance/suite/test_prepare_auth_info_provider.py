@@ -8,24 +8,32 @@ import pytest
 from conformance import provider as P
 from conformance import strategies as S
 from conformance.engine import Recorder
-from conformance.spec import Api, Field
+from conformance.profile import Token
+from conformance.spec import Api, Field, contract
+from conformance.suite.grouped import grouped
 
 API = "prepareAuthInfo"
 pytestmark = pytest.mark.api(API)
+LIMITED = S.limited_fields(contract().apis[API])
+FIXED = S.fixed_fields(contract().apis[API])
 
 
 def _api(provider: Recorder) -> Api:
     return provider.context(API).api
 
 
-def _auth_urls(provider: Recorder) -> tuple[str, ...]:
-    assert provider.profile.provider is not None
-    return provider.profile.provider.auth_urls
+def _key(provider: Recorder) -> Token:
+    """The first declared authUrl: every probe is its valid request with one property changed."""
+    return S.first_token(_api(provider), provider.profile)
+
+
+def _body(provider: Recorder) -> bytes:
+    return S.compact(S.base_body(_api(provider), provider.profile, _key(provider).access_token))
 
 
 @pytest.mark.family("behaviour", "result", "schema", "signature", "headers", "transport")
 def test_provider_valid_request_succeeds(provider: Recorder) -> None:
-    provider.run(P.valid_case(_api(provider), _auth_urls(provider)), provider.send)
+    provider.run(P.valid_case(_api(provider), provider.engine), provider.send)
 
 
 @pytest.mark.family("behaviour")
@@ -34,19 +42,49 @@ def test_provider_schema_invalid_request_refused(
 ) -> None:
     field, kind = request_mutation
     provider.run(
-        P.invalid_case(_api(provider), _auth_urls(provider)[0], field, kind), provider.send
+        S.invalid_case(_api(provider), provider.profile, _key(provider), field, kind),
+        provider.send,
+    )
+
+
+@pytest.mark.family("behaviour", "transport")
+@pytest.mark.parametrize("kind", list(S.BODY_MUTATIONS))
+def test_provider_body_mutation(provider: Recorder, kind: str) -> None:
+    provider.run(S.body_case(_api(provider), provider.profile, _key(provider), kind), provider.send)
+
+
+@pytest.mark.family("transport")
+@pytest.mark.parametrize("layout", list(S.LAYOUTS))
+def test_provider_json_layout_accepted(provider: Recorder, layout: str) -> None:
+    provider.send(S.layout_case(_api(provider), provider.profile, _key(provider), layout))
+
+
+@pytest.mark.family("behaviour")
+@pytest.mark.parametrize("char_class", list(S.CHAR_CLASSES))
+@pytest.mark.parametrize("field", LIMITED, ids=[f.name for f in LIMITED])
+def test_provider_limits_counted_in_characters(
+    provider: Recorder, field: Field, char_class: str
+) -> None:
+    twins = S.length_twins(_api(provider), provider.profile, _key(provider), field, char_class)
+    provider.run(twins, grouped(provider, API, "LIMIT-WITHIN"))
+
+
+@pytest.mark.family("behaviour")
+@pytest.mark.parametrize("field", FIXED, ids=[f.name for f in FIXED])
+def test_provider_other_fixed_value_refused(provider: Recorder, field: Field) -> None:
+    provider.run(
+        S.fixed_value_case(_api(provider), provider.profile, _key(provider), field),
+        provider.send,
     )
 
 
 @pytest.mark.family("headers", "signature")
-def test_provider_header_deviation_refused(provider: Recorder, header_case: str) -> None:
-    provider.run(
-        P.header_case(_api(provider), provider.engine, _auth_urls(provider)[0], header_case),
-        provider.send,
-    )
+def test_provider_header_deviation(provider: Recorder, header_case: str) -> None:
+    make = S.header_cases(_api(provider), provider.profile, _key(provider))[header_case]
+    provider.send(make(_body(provider)))
 
 
 @pytest.mark.family("headers")
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_provider_other_method_refused(provider: Recorder, method: str) -> None:
-    provider.send(S.method_case(_api(provider), method))
+    provider.send(S.method_case(_api(provider), method, _body(provider), _key(provider)))

@@ -1,0 +1,212 @@
+"""Faulty Alipay+ servers for provider mode (PAS): each breaks one rule of prepareAuthInfo as
+served; the wallet of the run stays the reference one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..catalogue import catalogue
+from ..spec import Field
+from . import data
+from .alipayplus import AlipayPlus
+from .faults import FAULTS, Fault
+from .wallet import Refusal, Wallet
+
+PROVIDER_FAULTS: dict[str, Fault] = {}
+PROVIDERS: dict[str, type[AlipayPlus]] = {}
+
+
+def provider_fault(
+    name: str, *catches: str, summary: str, also: tuple[str, ...] = ()
+) -> Callable[[type[AlipayPlus]], type[AlipayPlus]]:
+    """Register a faulty Alipay+ server and the requirement(s) that must catch it."""
+
+    def register(cls: type[AlipayPlus]) -> type[AlipayPlus]:
+        cls.name = name
+        PROVIDER_FAULTS[name] = Fault(name, catches, summary, Wallet, also)
+        PROVIDERS[name] = cls
+        return cls
+
+    return register
+
+
+# -- the wallet's faults, in the steps the server shares with it ----------------------------
+
+# Each breaks the same step of the server as of the wallet, so the same rule catches it in this
+# role: IUI-<rule> there, PAS-<rule> here.
+MIRRORED = (
+    "accepts-bad-signature",
+    "bad-signature-wrong-code",
+    "bytes-not-chars",
+    "client-id-not-echoed",
+    "coerces-numbers",
+    "crashes-on-astral",
+    "crashes-on-duplicate-keys",
+    "defaults-missing-client-id",
+    "drops-connection-on-empty-body",
+    "empty-result-message",
+    "generic-process-fail",
+    "http-400-on-refusal",
+    "ignores-algorithm",
+    "ignores-media-type",
+    "limit-off-by-one",
+    "long-result-code",
+    "long-result-message",
+    "message-as-list",
+    "any-method",
+    "no-length-limit",
+    "refuses-multiline-body",
+    "rejects-fractional-time",
+    "rejects-unknown-fields",
+    "accepts-malformed-time",
+    "response-time-no-offset",
+    "status-mismatch",
+    "strict-signature-split",
+    "text-plain-response",
+    "unknown-client-wrong-code",
+    "unknown-key-falls-back",
+    "unsigned-success",
+    "unsigned-with-response-time",
+    "unwraps-single-arrays",
+    "verifies-reserialised-body",
+)
+
+
+def _here(ids: Iterable[str]) -> tuple[str, ...]:
+    return tuple("PAS-" + i.removeprefix("IUI-") for i in ids)
+
+
+def _mirror(name: str) -> None:
+    fault = FAULTS[name]
+    cls = type(f"Provider{fault.wallet.__name__}", (fault.wallet, AlipayPlus), {})
+    # Collateral of a rule this role does not have (tokens, repeats) cannot happen here.
+    also = tuple(rid for rid in _here(fault.also) if rid in catalogue())
+    provider_fault(f"pas-{name}", *_here(fault.catches), summary=fault.summary, also=also)(cls)
+
+
+for _name in MIRRORED:
+    _mirror(_name)
+
+
+# -- faults of the server's own steps -------------------------------------------------------
+
+
+@provider_fault(
+    "pas-scopes-extra", "PAS-SCOPES-FIXED", summary="Returns scopes beyond BASE_USER_INFO."
+)
+class ScopesExtra(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {**super().resolve(body), "scopes": ["BASE_USER_INFO", "USER_LOGIN_ID"]}
+
+
+@provider_fault(
+    "pas-fields-on-failure",
+    "PAS-ONLY-SUCCESS",
+    summary="Returns authRedirectUrl with INVALID_SIGNATURE.",
+)
+class FieldsOnFailure(AlipayPlus):
+    def refused(self, code: str) -> dict[str, Any]:
+        return (
+            {"authRedirectUrl": "https://merchant.example/oauth/return"}
+            if code == "INVALID_SIGNATURE"
+            else {}
+        )
+
+
+@provider_fault(
+    "pas-long-redirect",
+    "PAS-RESP-LIMIT",
+    summary="Returns an authRedirectUrl over 1024 characters.",
+)
+class LongRedirect(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        found = super().resolve(body)
+        return {**found, "authRedirectUrl": found["authRedirectUrl"] + "&pad=" + "é" * 1024}
+
+
+@provider_fault(
+    "pas-missing-auth-client-id",
+    "PAS-SUCCESS-FIELDS",
+    summary="Leaves authClientId out of SUCCESS.",
+)
+class MissingAuthClientId(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in super().resolve(body).items() if k != "authClientId"}
+
+
+@provider_fault(
+    "pas-number-not-string", "PAS-RESP-STRING", summary="Returns pspId as a JSON number."
+)
+class NumberNotString(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {**super().resolve(body), "pspId": int(data.PSP_ID)}
+
+
+@provider_fault(
+    "pas-url-parsed-no-length",
+    "PAS-INVALID-REFUSED",
+    summary="Refuses an authUrl that is not an https URL of the AlipayCN authorization host, and "
+    "enforces no length limit: over-long filler text was refused for not being a URL.",
+)
+class UrlParsedNoLength(AlipayPlus):
+    def check_field(self, f: Field, value: Any) -> None:
+        if f.name == "authUrl" and isinstance(value, str) and value:
+            parts, host = urlsplit(value), urlsplit(data.AUTH_URLS[0]).netloc
+            if parts.scheme != "https" or parts.netloc != host:
+                raise Refusal("PARAM_ILLEGAL", "authUrl is not an AlipayCN authorization URL")
+            return
+        super().check_field(f, value)
+
+
+@provider_fault(
+    "pas-method-wrong-code",
+    "PAS-METHOD-CODE",
+    summary="Answers INVALID_API to a non-POST request.",
+)
+class MethodWrongCode(AlipayPlus):
+    def check_method(self, method: str) -> None:
+        if method != "POST":
+            raise Refusal("INVALID_API")
+
+
+@provider_fault(
+    "pas-any-acquirer",
+    "PAS-FIXED-VALUE",
+    summary="Serves any well-formed acquirerId, not only AlipayCN's 1022088000000000001.",
+)
+class AnyAcquirer(AlipayPlus):
+    def check_acquirer(self, acquirer_id: str) -> None:
+        return None
+
+
+@provider_fault(
+    "pas-undocumented-code",
+    "PAS-RESULT-CODE",
+    summary="Answers ACQUIRER_NOT_SUPPORTED, a code not in the page's table, to another "
+    "acquirer's request.",
+)
+class UndocumentedCode(AlipayPlus):
+    def check_acquirer(self, acquirer_id: str) -> None:
+        if acquirer_id != data.ACQUIRER_ID:
+            raise Refusal("ACQUIRER_NOT_SUPPORTED", "only AlipayCN is served")
+
+
+_RAW_AUTH_URL = re.compile(rb'"authUrl"\s*:\s*"([^"]*)"')
+
+
+@provider_fault(
+    "pas-raw-url-regex",
+    "PAS-JSON-FORMS",
+    summary="Reads authUrl from the raw body with a regular expression, never unescaping it: "
+    "https:\\/\\/... is not resolved.",
+    also=("PAS-LIMIT-WITHIN", "PAS-LIMIT-CHARS", "PAS-INVALID-REFUSED"),
+)  # escaped characters within the limit become over-long text; {"authUrl": {"authUrl": ...}} passes
+class RawUrlRegex(AlipayPlus):
+    def parse(self, body: bytes) -> dict[str, Any]:
+        payload, found = super().parse(body), _RAW_AUTH_URL.search(body)
+        if found:
+            payload["authUrl"] = found.group(1).decode("utf-8", errors="replace")
+        return payload
