@@ -41,6 +41,16 @@ def verify(content: bytes, signature: str, key: rsa.RSAPublicKey) -> bool:
     return True
 
 
+def signed_with(signature: str, key: rsa.RSAPublicKey) -> bool:
+    """True when this key's private half made the signature, whatever content it covers."""
+    try:
+        raw = base64.b64decode(unquote(signature), validate=True)
+        key.recover_data_from_signature(raw, padding.PKCS1v15(), None)
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class SignatureHeader:
     algorithm: str
@@ -254,6 +264,16 @@ def fingerprint(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> str:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+def private_key_text(key: rsa.RSAPrivateKey) -> tuple[str, ...]:
+    """The key's DER as one base64 line, PKCS#1 and PKCS#8: every PEM line is a piece of these."""
+    return tuple(
+        base64.b64encode(
+            key.private_bytes(serialization.Encoding.DER, form, serialization.NoEncryption())
+        ).decode("ascii")
+        for form in PRIVATE_FORMATS.values()
+    )
 
 
 # -- key generation (conformance init) ----------------------------------------------------------
