@@ -4,6 +4,8 @@ the failed and warned requirements. Rich on a terminal; plain lines elsewhere (C
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -45,17 +47,26 @@ class Progress:
         if not self.console.is_terminal:
             yield
             return
-        with Live(self, console=self.console, refresh_per_second=4, transient=True):
+        # pytest captures sys.stdout around each test; the console writes to the stream it was
+        # given, before that (run.py asks pytest to capture at the sys level only).
+        with Live(
+            self,
+            console=self.console,
+            refresh_per_second=4,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ):
             yield
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
         api = next((str(m.args[0]) for m in item.iter_markers("api")), "")
         family = next((str(m.args[0]) for m in item.iter_markers("family") if m.args), "")
         if (api, family) != (self.api, self.family):
             self.api, self.family = api, family
             if not self.console.is_terminal:
-                print(self.line(), flush=True)
+                print(self.line(), file=self.console.file, flush=True)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -80,27 +91,32 @@ class Progress:
         )
 
     def __rich__(self) -> RenderableType:
+        """Two lines: where the run is and how far; what it sent and what failed so far."""
         grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True, overflow="ellipsis", max_width=40)
-        grid.add_column(no_wrap=True)
         grid.add_column(no_wrap=True, overflow="ellipsis")
-        where = f"{self.api} · {self.family}" if self.api else "starting"
-        state = "red" if self.failed else ("yellow" if self.warned else "green")
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
         grid.add_row(
-            Text(where, style="bold"),
+            Text(f"{self.api} · {self.family}" if self.api else "starting", style="bold"),
             ProgressBar(total=max(self.total, 1), completed=self.done, width=20),
-            Text.assemble(
-                f"{self.done}/{self.total} tests · {self.sent():,} requests · "
-                f"{self.rate():.0f}/s · ",
-                (f"{len(self.failed)} failed, {len(self.warned)} warned", state),
-            ),
+            Text(f"{self.done}/{self.total} tests"),
         )
-        return grid
+        state = "red" if self.failed else ("yellow" if self.warned else "green")
+        sent = Text.assemble(
+            f"{self.sent():,} requests · {self.rate():.0f}/s · ",
+            (f"{len(self.failed)} failed, {len(self.warned)} warned", state),
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        return Group(grid, sent)
 
 
 def make_console() -> Console:
-    """Standard output; colour and live display only on a terminal (NO_COLOR respected)."""
-    return Console(highlight=False, soft_wrap=False)
+    """Standard output as it is now; colour and live display only on a terminal (NO_COLOR
+    respected)."""
+    # NO_COLOR (no-color.org): rich would drop colours but keep bold; the suite drops both.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(file=sys.stdout, highlight=False, color_system=None if plain else "auto")
 
 
 def counts(results: Mapping[str, Any]) -> str:
@@ -117,16 +133,16 @@ def preflight_lines(results: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 def show(console: Console, results: Mapping[str, Any]) -> None:
     """The end of a run: preflight diagnosis, failed and warned requirements, notes, counts."""
-    rows = findings(results)
+    rows, out = findings(results), console.file
     if not console.is_terminal:
         for where, problem, fix in preflight_lines(results):
-            print(f"PREFLIGHT {where}: {problem}\n          fix: {fix}")
+            print(f"PREFLIGHT {where}: {problem}\n          fix: {fix}", file=out)
         for f in rows:
-            print(f"{f.status.upper():7} {f.rid} ({f.level}): {f.found}")
-            print(f"        reproduce: {f.reproduce}")
+            print(f"{f.status.upper():7} {f.rid} ({f.level}): {f.found}", file=out)
+            print(f"        reproduce: {f.reproduce}", file=out)
         for line in notes(results):
-            print(line)
-        print(counts(results), flush=True)
+            print(line, file=out)
+        print(counts(results), file=out, flush=True)
         return
     for where, problem, fix in preflight_lines(results):
         console.print(

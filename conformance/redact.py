@@ -103,6 +103,8 @@ class Redactor:
             if end - begin >= PIECE:
                 spans.append((begin, end, tag))
                 covered = max(covered, end)
+        if not spans:
+            return text
         for begin, end, tag in _merged(spans)[::-1]:
             text = text[:begin] + tag + text[end:]
         return text

@@ -57,8 +57,9 @@ def test_failure_is_recorded_and_replayed(
     code, out = _replay(capsys, path, "IUI-SCOPE-NO-EXTRA", "--fault", "scope-leak")
     assert code == 1 and "FAILED IUI-SCOPE-NO-EXTRA" in out and "reproduced" in out
     assert TOKEN not in out and "signature=[redacted]" in out
-    code, out = _replay(capsys, path, "IUI-SCOPE-NO-EXTRA")  # the fixed (reference) wallet
-    assert code == 0 and "passes now" in out
+    # The results name their target: without --fault the replay goes to the same faulty wallet.
+    code, out = _replay(capsys, path, "IUI-SCOPE-NO-EXTRA")
+    assert code == 1 and "reproduced" in out and "against the embedded wallet (scope-leak)" in out
 
 
 def test_group_failure_is_replayed_as_a_group(

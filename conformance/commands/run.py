@@ -137,7 +137,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     # (conformance/console.py) shows progress and the requirements, or -q only the verdict line.
     if args.verbose:
         return out + ["-v", "--color=" + ("yes" if colour_enabled() else "no")]
-    return out + ["-p", "no:terminal", "-p", "no:warnings"]
+    return out + ["-p", "no:terminal", "-p", "no:warnings", "--capture=sys"]
 
 
 def run(args: argparse.Namespace) -> int:
