@@ -539,7 +539,9 @@ class Collector:
         if state.transcript_path:
             from .report.transcript import write as write_transcript
 
-            meta["transcript"] = write_transcript(state.transcript, state.transcript_path)
+            meta["transcript"] = write_transcript(
+                state.transcript, state.transcript_path, state.results_path
+            )
         cat = catalogue().with_levels(prof.levels)
         errors = list(state.errors)
         if state.not_run:  # an incomplete run is never certified
