@@ -18,13 +18,13 @@ WIDE = "Ключ-доступа-テスト-令牌-ÄÖÜß-" * 4  # non-ASCII, 10
 
 
 def leaks(text: str, *secrets: str) -> list[str]:
-    """Every PIECE-character run of any form of a secret that text still holds."""
+    """Every run of PIECE characters of a secret, in any form, that text still holds."""
     return [
-        form[i : i + PIECE]
+        f.text[f.starts[i] : f.starts[i + PIECE]]
         for s in secrets
-        for form in forms(s)
-        for i in range(len(form) - PIECE + 1)
-        if form[i : i + PIECE] in text
+        for f in forms(s)
+        for i in range(len(s) - PIECE + 1)
+        if f.text[f.starts[i] : f.starts[i + PIECE]] in text
     ]
 
 

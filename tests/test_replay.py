@@ -3,6 +3,7 @@ again."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -35,6 +36,15 @@ def test_case_round_trips_without_its_secret() -> None:
     data = casefile.dump(case, [TOKEN])
     assert TOKEN not in json.dumps(data) and TOKEN.encode() not in json.dumps(data).encode()
     assert casefile.load(json.loads(json.dumps(data)), [TOKEN]) == case
+
+
+def test_an_escaped_token_round_trips_without_its_secret() -> None:
+    token = "Ключ-доступа-令牌-0123456789"
+    body = json.dumps({"accessToken": token, "pspId": "1"}).encode()  # \\u-escaped
+    case = Case("inquiryUserInfo", "valid", body, token=token)
+    data = json.dumps(casefile.dump(case, [token]))
+    assert "\\u041a" not in base64.b64decode(json.loads(data)["body_base64"]).decode()
+    assert casefile.load(json.loads(data), [token]) == case
 
 
 def _replay(
