@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
@@ -75,18 +76,21 @@ class Form:
         return max(0, bisect_right(self.starts, end) - 1 - bisect_left(self.starts, begin))
 
 
-def forms(secret: str) -> list[Form]:
+@cache
+def forms(secret: str) -> tuple[Form, ...]:
     """Every way of writing the secret out that _WRITTEN and _AGAIN make, each once."""
     out: dict[str, Form] = {}
+    alphabet = set(secret)
     for written in _WRITTEN:
         for again in _AGAIN:
-            chars = [again(written(c)) for c in secret]
+            table = {c: again(written(c)) for c in alphabet}
+            chars = [table[c] for c in secret]
             text = "".join(chars)
             starts = [0]
             for c in chars:
                 starts.append(starts[-1] + len(c))
             out.setdefault(text, Form(text, tuple(starts)))
-    return list(out.values())
+    return tuple(out.values())
 
 
 class Redactor:
@@ -95,20 +99,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = (), keys: Iterable[str] = ()) -> None:
         tokens = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
         self.secrets = tokens
-        # Shorter than a piece: only found whole. Longest first, so a secret containing another
-        # is replaced whole.
-        short = {(f.text, token_tag(s)) for s in tokens if len(s) < PIECE for f in forms(s)}
-        self.whole = sorted(short, key=lambda p: len(p[0]), reverse=True)
-        self.forms = [(f, token_tag(s)) for s in tokens for f in forms(s)]
-        self.forms += [(f, KEY_TAG) for k in keys for f in forms(k)]
-        self.forms = [(f, tag) for f, tag in self.forms if len(f.starts) > PIECE]
-        self.index: dict[int, dict[str, list[tuple[int, int]]]] = {g: {} for g in GRAMS}
-        for i, (form, _) in enumerate(self.forms):
-            shortest = min(b - a for a, b in zip(form.starts, form.starts[PIECE:]))
-            gram = max(g for g in GRAMS if 2 * g <= max(shortest, PIECE))
-            grams = self.index[gram]
-            for offset in range(len(form.text) - gram + 1):
-                grams.setdefault(form.text[offset : offset + gram], []).append((i, offset))
+        self.whole, self.forms, self.index = _compiled(tuple(tokens), tuple(keys))
 
     @classmethod
     def for_profile(cls, profile: Profile) -> Redactor:
@@ -169,6 +160,31 @@ class Redactor:
         if held == len(form.starts) - 1 or tag == KEY_TAG:
             return begin, end, tag
         return begin, end, f"[part of {tag}]"
+
+
+Compiled = tuple[
+    list[tuple[str, str]], list[tuple[Form, str]], dict[int, dict[str, list[tuple[int, int]]]]
+]
+
+
+@lru_cache(maxsize=8)
+def _compiled(tokens: tuple[str, ...], keys: tuple[str, ...]) -> Compiled:
+    """What a Redactor looks for: short secrets whole, every form of the others by slices."""
+    # Shorter than a piece: only found whole. Longest first, so a secret containing another
+    # is replaced whole.
+    short = {(f.text, token_tag(s)) for s in tokens if len(s) < PIECE for f in forms(s)}
+    whole = sorted(short, key=lambda p: len(p[0]), reverse=True)
+    every = [(f, token_tag(s)) for s in tokens for f in forms(s)]
+    every += [(f, KEY_TAG) for k in keys for f in forms(k)]
+    found = [(f, tag) for f, tag in every if len(f.starts) > PIECE]
+    index: dict[int, dict[str, list[tuple[int, int]]]] = {g: {} for g in GRAMS}
+    for i, (form, _) in enumerate(found):
+        shortest = min(b - a for a, b in zip(form.starts, form.starts[PIECE:]))
+        gram = max(g for g in GRAMS if 2 * g <= max(shortest, PIECE))
+        grams = index[gram]
+        for offset in range(len(form.text) - gram + 1):
+            grams.setdefault(form.text[offset : offset + gram], []).append((i, offset))
+    return whole, found, index
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
