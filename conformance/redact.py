@@ -106,12 +106,14 @@ class Redactor:
         """The profile's tokens and every private key it holds (suite, gateway, provider)."""
         from .signing import private_key_text
 
-        keys = [profile.suite_private_key]
-        if profile.gateway is not None:
-            keys.append(profile.gateway.suite_private_key)
-        if profile.provider is not None:
-            keys.append(profile.provider.signing_key)
-        return cls(profile.secrets, [text for k in keys for text in private_key_text(k)])
+        gateway, provider = profile.gateway, profile.provider
+        keys = [
+            profile.suite_private_key,
+            gateway.suite_private_key if gateway else None,
+            provider.signing_key if provider else None,
+        ]
+        texts = [text for k in keys if k is not None for text in private_key_text(k)]
+        return cls(profile.secrets, texts)
 
     def __call__(self, text: str) -> str:
         for form, tag in self.whole:

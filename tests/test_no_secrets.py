@@ -38,6 +38,13 @@ def secrets(signatures: list[bytes]) -> list[str]:
     return sorted({v for v in values if len(v) >= 16})
 
 
+def certify_profile(profile: Path, report: Path, *flags: str) -> int:
+    """`conformance run` of a profile, three examples a property."""
+    return main(
+        ["run", "--profile", str(profile), "--examples", "3", "--report", str(report), *flags]
+    )
+
+
 def outputs(folder: Path, terminal: str) -> dict[str, str]:
     found = {
         p.name: p.read_text(encoding="utf-8")
@@ -81,17 +88,7 @@ def test_no_secret_in_report_json_junit_transcript_package_or_terminal(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         out = tmp_path / "out"
-        code = main(
-            [
-                "run",
-                "--profile",
-                str(profile),
-                "--examples",
-                "3",
-                "--report",
-                str(out / "report.html"),
-            ]
-        )
+        code = certify_profile(profile, out / "report.html")
     assert code == (0 if certified else 1)
     if certified:
         assert (
@@ -242,16 +239,7 @@ def test_no_piece_of_a_long_token_or_the_key_reaches_any_output(
     with serve(recording(long_token_wallet(fault).app(), seen)) as url:
         profile = tmp_path / "staging.toml"
         profile.write_text(long_token_profile(url, key, tmp_path))
-        argv = [
-            "run",
-            "--profile",
-            str(profile),
-            "--examples",
-            "3",
-            "--report",
-            str(out / "r.html"),
-        ]
-        code = main([*argv, *([output] if output else [])])
+        code = certify_profile(profile, out / "r.html", *([output] if output else []))
         results = json.loads((out / "results.json").read_text())
         failing = [r["id"] for r in results["requirements"] if r["status"] in ("failed", "warned")]
         assert failing and code == (0 if fault == "long-result-message" else 1)

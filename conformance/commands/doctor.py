@@ -51,12 +51,15 @@ def run(args: argparse.Namespace) -> int:
 
             profile = replace(profile, tls=profile.tls.with_ca_bundle(args.ca_bundle.resolve()))
             profile.tls.context()
-        if not any(t.state == "valid" for t in profile.tokens):
-            raise ConfigError("[[tokens]]", 'has no token with state = "valid"', "add one")
+        roles = preflight.configured(profile)
+        if not roles:
+            raise ConfigError(
+                "--profile", "sets up no role to check", 'add [[tokens]] with state = "valid"'
+            )
     except ConfigError as exc:
         error(str(exc))
         return EXIT_USAGE
-    found = preflight.run(profile, preflight.ROLES.values(), reference)
+    found = preflight.run(profile, roles, reference)
     redact = Redactor.for_profile(profile)
     for f in found.findings:
         mark = paint("ok     ", GREEN) if f.ok else paint("WRONG  ", RED)

@@ -80,6 +80,12 @@ class Preflight:
         )
 
 
+def configured(profile: Profile) -> set[str]:
+    """The roles a profile sets up: the wallet (with a valid token), the provider, the gateway."""
+    found = {"wallet"} if any(t.state == "valid" for t in profile.tokens) else set()
+    return found | {r for r in ("provider", "gateway") if getattr(profile, r) is not None}
+
+
 def roles(fixturenames: Iterable[str]) -> set[str]:
     """The roles a suite test needs, from the fixtures it takes."""
     return {ROLES[name] for name in fixturenames if name in ROLES}
@@ -89,16 +95,16 @@ def run(
     profile: Profile, wanted: Iterable[str], reference: str | None = None, listen: bool = False
 ) -> Preflight:
     """Check each wanted role the profile configures; the embedded wallet when reference is set."""
-    wanted, found = set(wanted), Preflight()
+    wanted, found = set(wanted) & configured(profile), Preflight()
     with open_engine(profile, RunSettings(examples=1), reference) as engine:
         if "wallet" in wanted:
             found += _wallet(engine)
-        if "provider" in wanted and profile.provider is not None:
+        if "provider" in wanted:
             from ..provider import open_provider
 
             with open_provider(engine, reference) as served:
                 found += _provider(served, profile)
-        if "gateway" in wanted and profile.gateway is not None:
+        if "gateway" in wanted:
             found += _gateway(engine.profile, listen)
     return found
 
@@ -126,8 +132,9 @@ def _server(engine: Engine, setup: Setup, case: Case) -> Preflight:
     )
     if finding.ok:
         return Preflight((finding,), requests=rec.requests)
-    # Only what went wrong: one exchange certifies nothing, so what it passed stays untested.
-    failed = {rid: r for rid, r in json.loads(rec.serialise()).items() if r["failures"]}
+    # What went wrong, and whether an answer came: one exchange certifies nothing else.
+    judged = json.loads(rec.serialise()).items()
+    failed = {rid: r for rid, r in judged if r["failures"] or rid.endswith("TRANSPORT-ANSWER")}
     records = ((PREFLIGHT, failed),)
     return Preflight((finding,), records, tuple(rec.transcript), rec.requests)
 
