@@ -22,6 +22,7 @@ from conformance.reference import data
 from conformance.reference.alipayplus import make_server
 from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
+from conformance.report.schema import problems
 
 from .test_cli import closed_port
 
@@ -96,6 +97,7 @@ def test_a_wrong_setting_ends_the_run_after_one_request_with_its_fix(
     out = capsys.readouterr().out
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["verdict"] == "NOT CERTIFIED" and results["preflight"]["passed"] is False
+    assert problems(results) == []
     assert results["reasons"][0].startswith("preflight: wallet (inquiryUserInfo)")
     for phrase in says:
         assert phrase in results["reasons"][0] and phrase in out, phrase
@@ -114,6 +116,8 @@ def test_a_wallet_set_up_right_gets_one_request_more_and_certifies(tmp_path: Pat
         assert main([*argv, "--examples", "2", "--only", "test_valid_request_succeeds"]) == 0
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["preflight"]["passed"] is True and results["reasons"] == []
+    assert problems(results) == [] and results["target"]["embedded"] is None
+    assert results["preflight"]["requests"] == 1
     assert len(seen) == results["run"]["requests"] + 1
     assert all(t["test"] != "(preflight)" for t in map(json.loads, _lines(tmp_path)))
 

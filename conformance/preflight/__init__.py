@@ -68,6 +68,7 @@ class Preflight:
         keys = ("role", "where", "found", "problem", "fix")
         return {
             "passed": self.ok,
+            "requests": self.requests,
             "roles": [{k: getattr(f, k) for k in keys} for f in self.findings],
         }
 
