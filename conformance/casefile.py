@@ -8,7 +8,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from .model import Case, Expect
-from .redact import token_tag
+from .redact import json_forms, token_tag
 from .signing import Tamper
 
 
@@ -20,7 +20,13 @@ def _swap(data: bytes, pairs: Iterable[tuple[str, str]]) -> bytes:
 
 
 def _hide(secrets: Iterable[str]) -> list[tuple[str, str]]:
-    return [(s, token_tag(s)) for s in secrets if len(s) >= 4]
+    # A body may hold a token \u-escaped: that form gets a tag of its own, to come back as it was.
+    return [
+        (form, token_tag(s) + ("" if i == 0 else "(escaped)"))
+        for s in secrets
+        if len(s) >= 4
+        for i, form in enumerate(json_forms(s))
+    ]
 
 
 def dump(case: Case, secrets: Iterable[str] = ()) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from . import __version__
 from .commands import (
     catalogue,
     diff,
+    doctor,
     export_openapi,
     init,
     listen,
@@ -27,6 +28,7 @@ from .exitcodes import EXIT_USAGE, HELP
 # name -> (module that adds the parser, function that runs it)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run.run,
+    "doctor": doctor.run,
     "reference-wallet": reference_wallet.run,
     "requirements": catalogue.requirements,
     "faults": catalogue.faults,
@@ -43,6 +45,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 PARSERS = (
     init.add_parser,
     run.add_parser,
+    doctor.add_parser,
     reference_wallet.add_parser,
     catalogue.add_parser,
     verify_report.add_parser,

@@ -116,7 +116,7 @@ class Sender:
             return self._failed(case, sent, f"{type(exc).__name__}: {exc}")
         self.throttle.answered(True)
         received = Response(
-            headers=tuple(answer.headers.multi_items()),
+            headers=_as_sent(answer.headers),
             body=body,
             status=answer.status_code,
             elapsed=time.monotonic() - started,
@@ -137,7 +137,7 @@ class Sender:
             request.headers.pop("Content-Type", None)
         signed = next(self.auth(case.tamper).sync_auth_flow(request))
         sent = Request(
-            headers=tuple(signed.headers.multi_items()),
+            headers=_as_sent(signed.headers),
             body=case.body,
             method=case.method,
             url=str(signed.url),
@@ -153,6 +153,11 @@ class Sender:
             if size > self.max_bytes:
                 return b"".join(chunks)[: self.max_bytes], True
         return b"".join(chunks), False
+
+
+def _as_sent(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    """Header names in the case they crossed the wire (httpx's items are lower-cased)."""
+    return tuple((k.decode("latin-1"), v.decode(headers.encoding)) for k, v in headers.raw)
 
 
 @contextmanager

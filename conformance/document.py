@@ -22,6 +22,21 @@ class Target(TypedDict):
     base_url: str
     psp_id: str
     client_id: str
+    embedded: NotRequired[str | None]  # the embedded wallet's variant; None for the profile's
+
+
+class PreflightRole(TypedDict):
+    role: str
+    where: str
+    found: str
+    problem: str  # empty when the role is set up right
+    fix: str
+
+
+class PreflightDoc(TypedDict):
+    passed: bool
+    requests: int
+    roles: list[PreflightRole]
 
 
 class ProfileRef(TypedDict):
@@ -110,6 +125,7 @@ class Meta(TypedDict):
     run: Run
     transcript: NotRequired[TranscriptRef | None]
     observation: NotRequired[Observation]  # only in an observation (`conformance observe`)
+    preflight: NotRequired[PreflightDoc]  # profile runs: one valid request per role first
 
 
 class SentRequest(TypedDict):

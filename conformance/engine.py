@@ -19,7 +19,7 @@ from . import casefile, signing
 from .budget import bounded
 from .catalogue import Catalogue, catalogue
 from .checks import Context, judge
-from .client import Sender, open_sender
+from .client import MAX_RESPONSE_BYTES, Sender, open_sender
 from .errors import ConformanceFailure
 from .model import Case, Exchange, Outcome
 from .profile import Profile
@@ -31,7 +31,7 @@ T = TypeVar("T")
 # prepareAuthInfo here is the provider role (PAS); the wallet-as-client role (PAI) lives in
 # gateway/.
 PREFIXES = {"inquiryUserInfo": "IUI", "prepareAuthInfo": "PAS"}
-EVIDENCE_BODY_LIMIT = 4096
+EVIDENCE_BODY_LIMIT = MAX_RESPONSE_BYTES  # bodies are kept whole up to the read bound
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def open_engine(
             contract(),
             catalogue().with_levels(profile.levels),
             run,
-            Redactor(profile.secrets),
+            Redactor.for_profile(profile),
             foreign,
             wallet=wallet,
         )
@@ -121,10 +121,13 @@ def open_engine(
 
 
 def _text(body: bytes, redact: Redactor) -> str:
-    text = body[:EVIDENCE_BODY_LIMIT].decode("utf-8", errors="backslashreplace")
-    if len(body) > EVIDENCE_BODY_LIMIT:
-        text += f"\n… ({len(body) - EVIDENCE_BODY_LIMIT} more bytes)"
-    return redact(text)
+    # Redacted whole, then shortened: a secret cut in two would escape redaction.
+    text = redact(body.decode("utf-8", errors="backslashreplace"))
+    if len(text) > EVIDENCE_BODY_LIMIT:
+        text = (
+            text[:EVIDENCE_BODY_LIMIT] + f"\n… ({len(text) - EVIDENCE_BODY_LIMIT} more characters)"
+        )
+    return text
 
 
 def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:

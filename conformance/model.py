@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .redact import json_forms, token_tag
 from .signing import Tamper
 
 Outcome_ = Literal["success", "refusal", "any"]
@@ -40,8 +41,12 @@ class Case:
     note: str = ""
 
     def __repr__(self) -> str:
-        # Bodies can be 256 KiB: a falsifying example names the case and the start of its body.
-        body = self.body[:160] + (b"..." if len(self.body) > 160 else b"")
+        # Bodies can be 256 KiB: a falsifying example names the case and the start of its body,
+        # its token replaced before the cut (a token cut in two would escape redaction).
+        body = self.body
+        for form in json_forms(self.token) if self.token else ():
+            body = body.replace(form.encode(), token_tag(self.token or "").encode())
+        body = body[:160] + (b"..." if len(body) > 160 else b"")
         return (
             f"Case(kind={self.kind!r}, field={self.field!r}, method={self.method!r}, body={body!r})"
         )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -26,6 +26,9 @@ from .spec import contract
 from .throttle import Exhausted
 from .waivers import Waivers
 from .waivers import load as load_waivers
+
+if TYPE_CHECKING:
+    from .preflight import Preflight
 
 APIS = ("inquiryUserInfo", "prepareAuthInfo")
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -53,6 +56,8 @@ class State:
     started: float = field(default_factory=time.time)
     results: Results | None = None
     redactor: Redactor = field(default_factory=Redactor)
+    preflight: Preflight | None = None
+    live: Callable[[], int] = lambda: 0  # requests sent so far, while the suite runs
 
     @property
     def active(self) -> bool:
@@ -220,7 +225,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     seed = config.getoption("conformance_seed")
     state.run = RunSettings(max(1, config.getoption("conformance_examples")), seed, seed is None)
-    state.redactor = Redactor(state.profile.secrets)
+    state.redactor = Redactor.for_profile(state.profile)
     for opt, attr in (
         ("conformance_results", "results_path"),
         ("conformance_junit", "junit_path"),
@@ -329,6 +334,7 @@ def conformance_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
             "no conformance target: pass --conformance-profile FILE or --conformance-reference"
         )
     with open_engine(state.profile, state.run, state.reference) as engine:
+        state.live = lambda: engine.sender.requests
         yield engine
 
 
@@ -386,6 +392,35 @@ def first_token(conformance_engine: Engine) -> profiles.Token:
     return next(t for t in conformance_engine.profile.tokens if t.state == "valid")
 
 
+# -- preflight ------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """Before the suite, one valid request per role; a wrong set-up ends the run, diagnosed."""
+    config, state = session.config, session.config.stash[STATE]
+    if state.profile is None or state.reference is not None:
+        return None  # no target, or the embedded wallet, which the suite sets up itself
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return None
+    from . import preflight
+
+    wanted = {r for i in session.items for r in preflight.roles(getattr(i, "fixturenames", ()))}
+    if config.pluginmanager.hasplugin("dsession"):  # xdist: the workers hold the items
+        wanted = set(preflight.ROLES.values())
+    listen = config.getoption("conformance_listen") is not None
+    found = state.preflight = preflight.run(state.profile, wanted, None, listen)
+    if found.ok:
+        return None
+    state.records += found.records
+    state.transcript += [{"test": preflight.PREFLIGHT, **e} for e in found.transcript]
+    state.requests += found.requests
+    why = "the preflight found the set-up wrong"
+    state.not_run += [{"test": item.nodeid, "reason": why} for item in session.items]
+    session.testsfailed += 1
+    return True
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
@@ -424,6 +459,8 @@ def _target(state: State) -> str:
 
 
 def _reproduce(state: State, test: str) -> str:
+    if test == "(preflight)":
+        return f"conformance doctor {_target(state)}".rstrip()
     seed = f"--seed {state.run.seed} " if state.run.seed is not None else ""
     return f"conformance run {_target(state)}--examples {state.run.examples} {seed}--only '{test}'"
 
@@ -479,7 +516,13 @@ class Collector:
         meta: Meta = {
             "suite": {"name": "mpp-conformance", "version": __version__},
             "contract": {"digest": contract().digest},
-            "target": {"base_url": where, "psp_id": prof.psp_id, "client_id": prof.client_id},
+            "target": {
+                "base_url": where,
+                "psp_id": prof.psp_id,
+                "client_id": prof.client_id,
+                # which wallet answered, so a replay goes to the same one
+                "embedded": state.reference,
+            },
             "profile": {"source": prof.source, "digest": prof.digest},
             "run": {
                 "started": datetime.fromtimestamp(state.started, UTC).isoformat(timespec="seconds"),
@@ -500,7 +543,8 @@ class Collector:
             from .report.transcript import write as write_transcript
 
             meta["transcript"] = cast(
-                TranscriptRef, write_transcript(state.transcript, state.transcript_path)
+                TranscriptRef,
+                write_transcript(state.transcript, state.transcript_path, state.results_path),
             )
         cat = catalogue().with_levels(prof.levels)
         errors = list(state.errors)
@@ -524,6 +568,10 @@ class Collector:
         state.results = build(
             tallies, cat, APIS, errors, meta, state.waivers, today, inapplicable(cat, prof, listen)
         )
+        if state.preflight is not None:
+            from .preflight import annotate
+
+            annotate(state.results, state.preflight)
         state.results_data = dumps(state.results)
         if state.results_path:
             state.results_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,54 @@
-"""Redaction: access tokens become a prefix plus a hash; signatures and keys never appear."""
+"""Redaction: no secret reaches an output, not whole, not in part, not escaped.
+
+Access tokens become a prefix plus a hash; signatures and private keys never appear. A text cut
+short, wrapped or escaped can still hold a piece of a secret, so besides the whole secret any run
+of PIECE or more of its characters is replaced, in every form a secret is written out in (JSON,
+repr and percent escapes, HTML entities, and those escaped once more).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import html
+import json
 import re
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
+from urllib.parse import quote, quote_plus
 
-_SIGNATURE = re.compile(r"(signature=)[^,\s\"']+", re.IGNORECASE)
+if TYPE_CHECKING:
+    from .profile import Profile
+
+PIECE = 12  # this many characters of a secret, in a row, are a leak wherever they appear
+# Candidates are found by looking up slices of the text: a slice of GRAM characters at every
+# GRAM + 1 positions meets every run of 2 * GRAM characters. A form whose every run of PIECE
+# characters is written longer (escapes) is looked up with longer slices, more selective.
+GRAMS = (PIECE // 2, PIECE, 2 * PIECE)
+KEY_TAG = "[private key redacted]"
+_SIGNATURE = re.compile(r"(signature=)[^,\s\"'&\\]+", re.IGNORECASE)
 _PEM = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL
+)
+
+# How one character of a secret may be written out ...
+_WRITTEN: tuple[Callable[[str], str], ...] = (
+    lambda c: c,
+    lambda c: json.dumps(c)[1:-1],  # \uXXXX
+    lambda c: ascii(c)[1:-1],  # \xNN, \uXXXX
+    lambda c: repr(c.encode("utf-8"))[2:-1],  # a bytes repr: \xNN per byte
+    lambda c: quote(c, safe=""),
+    lambda c: quote(c),
+    lambda c: quote_plus(c),
+)
+# ... and written again: quoted in a JSON string or a repr (backslashes doubled), or in HTML.
+_AGAIN: tuple[Callable[[str], str], ...] = (
+    lambda w: w,
+    lambda w: w.replace("\\", "\\\\"),
+    html.escape,
+    lambda w: html.escape(w.replace("\\", "\\\\")),
 )
 
 
@@ -17,14 +57,143 @@ def token_tag(secret: str) -> str:
     return f"{secret[:4]}…[sha256:{hashlib.sha256(secret.encode()).hexdigest()[:8]}]"
 
 
+def json_forms(secret: str) -> tuple[str, ...]:
+    """The forms a secret takes inside a JSON string: as is, or with \\u escapes."""
+    escaped = json.dumps(secret)[1:-1]
+    plain = json.dumps(secret, ensure_ascii=False)[1:-1]
+    return (plain,) if escaped == plain else (plain, escaped)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A secret as written out one way, and where each of its characters starts in that text."""
+
+    text: str
+    starts: tuple[int, ...]  # one per character of the secret, then len(text)
+
+    def characters(self, begin: int, end: int) -> int:
+        """How many whole characters of the secret text[begin:end] holds."""
+        return max(0, bisect_right(self.starts, end) - 1 - bisect_left(self.starts, begin))
+
+
+@cache
+def forms(secret: str) -> tuple[Form, ...]:
+    """Every way of writing the secret out that _WRITTEN and _AGAIN make, each once."""
+    out: dict[str, Form] = {}
+    alphabet = set(secret)
+    for written in _WRITTEN:
+        for again in _AGAIN:
+            table = {c: again(written(c)) for c in alphabet}
+            chars = [table[c] for c in secret]
+            text = "".join(chars)
+            starts = [0]
+            for c in chars:
+                starts.append(starts[-1] + len(c))
+            out.setdefault(text, Form(text, tuple(starts)))
+    return tuple(out.values())
+
+
 class Redactor:
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        # Longest first, so a secret containing another is replaced whole.
-        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+    """Replaces every form of every secret, whole or any piece of PIECE characters."""
+
+    def __init__(self, secrets: Iterable[str] = (), keys: Iterable[str] = ()) -> None:
+        tokens = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self.secrets = tokens
+        self.whole, self.forms, self.index = _compiled(tuple(tokens), tuple(keys))
+
+    @classmethod
+    def for_profile(cls, profile: Profile) -> Redactor:
+        """The profile's tokens and every private key it holds (suite, gateway, provider)."""
+        from .signing import private_key_text
+
+        gateway, provider = profile.gateway, profile.provider
+        keys = [
+            profile.suite_private_key,
+            gateway.suite_private_key if gateway else None,
+            provider.signing_key if provider else None,
+        ]
+        texts = [text for k in keys if k is not None for text in private_key_text(k)]
+        return cls(profile.secrets, texts)
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, token_tag(secret))
+        for form, tag in self.whole:
+            if form in text:
+                text = text.replace(form, tag)
         text = _SIGNATURE.sub(r"\1[redacted]", text)
-        return _PEM.sub("[private key redacted]", text)
+        return self.pieces(_PEM.sub(KEY_TAG, text))
+
+    def pieces(self, text: str) -> str:
+        """Replace every run that holds PIECE or more characters of a secret, in any form."""
+        if not self.forms or len(text) < PIECE:
+            return text
+        spans: list[tuple[int, int, str]] = []
+        for gram, index in self.index.items():
+            covered, lookup = 0, index.get
+            for start in range(0, len(text) - gram + 1, gram + 1):
+                hits = lookup(text[start : start + gram])
+                if hits is None or start + gram <= covered:
+                    continue
+                runs = [self._extend(text, start, gram, *hit) for hit in hits]
+                begin, end, tag = max(runs, key=lambda r: r[1] - r[0])
+                if end > begin:
+                    spans.append((begin, end, tag))
+                    covered = max(covered, end)
+        if not spans:
+            return text
+        for begin, end, tag in _merged(spans)[::-1]:
+            text = text[:begin] + tag + text[end:]
+        return text
+
+    def _extend(
+        self, text: str, at: int, gram: int, which: int, offset: int
+    ) -> tuple[int, int, str]:
+        """The longest run around text[at:] matching the form from offset, when it holds PIECE
+        characters of the secret (begin, end, tag); else an empty run."""
+        form, tag = self.forms[which]
+        begin, back = at, offset
+        while begin > 0 and back > 0 and text[begin - 1] == form.text[back - 1]:
+            begin, back = begin - 1, back - 1
+        end, ahead = at + gram, offset + gram
+        while end < len(text) and ahead < len(form.text) and text[end] == form.text[ahead]:
+            end, ahead = end + 1, ahead + 1
+        held = form.characters(back, ahead)
+        if held < PIECE:
+            return at, at, tag
+        if held == len(form.starts) - 1 or tag == KEY_TAG:
+            return begin, end, tag
+        return begin, end, f"[part of {tag}]"
+
+
+Compiled = tuple[
+    list[tuple[str, str]], list[tuple[Form, str]], dict[int, dict[str, list[tuple[int, int]]]]
+]
+
+
+@lru_cache(maxsize=8)
+def _compiled(tokens: tuple[str, ...], keys: tuple[str, ...]) -> Compiled:
+    """What a Redactor looks for: short secrets whole, every form of the others by slices."""
+    # Shorter than a piece: only found whole. Longest first, so a secret containing another
+    # is replaced whole.
+    short = {(f.text, token_tag(s)) for s in tokens if len(s) < PIECE for f in forms(s)}
+    whole = sorted(short, key=lambda p: len(p[0]), reverse=True)
+    every = [(f, token_tag(s)) for s in tokens for f in forms(s)]
+    every += [(f, KEY_TAG) for k in keys for f in forms(k)]
+    found = [(f, tag) for f, tag in every if len(f.starts) > PIECE]
+    index: dict[int, dict[str, list[tuple[int, int]]]] = {g: {} for g in GRAMS}
+    for i, (form, _) in enumerate(found):
+        shortest = min(b - a for a, b in zip(form.starts, form.starts[PIECE:]))
+        gram = max(g for g in GRAMS if 2 * g <= max(shortest, PIECE))
+        grams = index[gram]
+        for offset in range(len(form.text) - gram + 1):
+            grams.setdefault(form.text[offset : offset + gram], []).append((i, offset))
+    return whole, found, index
+
+
+def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for begin, end, tag in sorted(spans):
+        if out and begin <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]), out[-1][2])
+        else:
+            out.append((begin, end, tag))
+    return out

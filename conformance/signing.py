@@ -87,6 +87,20 @@ def _plain(value: str) -> bytes | None:
         return None
 
 
+def signed_with(signature: str, key: rsa.RSAPublicKey) -> bool:
+    """True when this key's private half made the signature, whatever content it covers (the
+    value read URL-decoded or, failing that, as raw base64: this asks which key, not the form)."""
+    for raw in (decode_signature(signature), _plain(signature)):
+        if raw is None:
+            continue
+        try:
+            key.recover_data_from_signature(raw, padding.PKCS1v15(), None)
+        except (InvalidSignature, ValueError):
+            continue
+        return True
+    return False
+
+
 @dataclass(frozen=True)
 class SignatureHeader:
     algorithm: str
@@ -309,6 +323,16 @@ def fingerprint(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> str:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+def private_key_text(key: rsa.RSAPrivateKey) -> tuple[str, ...]:
+    """The key's DER as one base64 line, PKCS#1 and PKCS#8: every PEM line is a piece of these."""
+    return tuple(
+        base64.b64encode(
+            key.private_bytes(serialization.Encoding.DER, form, serialization.NoEncryption())
+        ).decode("ascii")
+        for form in PRIVATE_FORMATS.values()
+    )
 
 
 # -- key generation (conformance init) ----------------------------------------------------------

@@ -170,5 +170,5 @@ def test_scaffold_certifies_a_wallet_that_registered_its_key(
                 "test_valid_request_succeeds[0-valid:BASE_USER_INFO]",
             ]
         )
-    # An unregistered suite key is refused as INVALID_SIGNATURE, so the valid request fails.
-    assert code == (0 if register else 1)
+    # An unregistered suite key is refused as INVALID_SIGNATURE: the preflight says so (exit 4).
+    assert code == (0 if register else 4)

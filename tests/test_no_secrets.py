@@ -3,15 +3,23 @@ signature values."""
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import random
 import re
+import string
 import zipfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
+from conformance import signing
 from conformance.cli import main
-from conformance.redact import token_tag
+from conformance.redact import PIECE, token_tag
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
@@ -28,6 +36,13 @@ def secrets(signatures: list[bytes]) -> list[str]:
         value = raw.decode()
         values += [value, unquote(value)]
     return sorted({v for v in values if len(v) >= 16})
+
+
+def certify_profile(profile: Path, report: Path, *flags: str) -> int:
+    """`conformance run` of a profile, three examples a property."""
+    return main(
+        ["run", "--profile", str(profile), "--examples", "3", "--report", str(report), *flags]
+    )
 
 
 def outputs(folder: Path, terminal: str) -> dict[str, str]:
@@ -73,17 +88,7 @@ def test_no_secret_in_report_json_junit_transcript_package_or_terminal(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         out = tmp_path / "out"
-        code = main(
-            [
-                "run",
-                "--profile",
-                str(profile),
-                "--examples",
-                "3",
-                "--report",
-                str(out / "report.html"),
-            ]
-        )
+        code = certify_profile(profile, out / "report.html")
     assert code == (0 if certified else 1)
     if certified:
         assert (
@@ -112,3 +117,142 @@ def test_no_secret_in_report_json_junit_transcript_package_or_terminal(
         ), name
     # Tokens are still recognisable to the wallet team: a short prefix and a hash.
     assert token_tag(data.SEEDS[0].token) in files["results.json"] + files["report.html"]
+
+
+# -- long tokens, ASCII and not, and the suite key inline or by path ----------------------------
+
+_rng = random.Random(13)
+_ASCII = string.ascii_letters + string.digits + "-._~+/="
+_WIDE = "ЖжЯяФфЩщ中文字令牌テストキー界éüßøÅçñ" + string.ascii_letters
+LONG_TOKENS = (
+    "".join(_rng.choice(_ASCII) for _ in range(128)),
+    "".join(_rng.choice(_WIDE) for _ in range(128)),
+    "".join(_rng.choice(_ASCII) for _ in range(40)),
+    "".join(_rng.choice(_WIDE) for _ in range(40)),
+    "".join(_rng.choice(_ASCII) for _ in range(64)),  # expired
+    "".join(_rng.choice(_WIDE) for _ in range(64)),  # revoked
+)
+
+
+def long_token_wallet(fault: str) -> Any:
+    """A faulty reference wallet that issued the long tokens instead of its seeds."""
+    wallet = make_wallet(fault)
+    wallet.tokens = {t: replace(s, token=t) for s, t in zip(data.SEEDS, LONG_TOKENS, strict=True)}
+    return wallet
+
+
+def long_token_profile(url: str, key: str, folder: Path) -> str:
+    text = data.profile_toml(url)
+    for seed, token in zip(data.SEEDS, LONG_TOKENS, strict=True):
+        text = text.replace(f'"{seed.token}"', json.dumps(token, ensure_ascii=False))
+    pem = data.testdata("alipayplus-private.pem").read_text()
+    path = str(data.testdata("alipayplus-private.pem"))
+    if key == "inline":
+        text = text.replace(f'"{path}"', f"'''\n{pem}'''")
+    else:  # a path relative to the profile, as `conformance init` writes it
+        (folder / "keys").mkdir()
+        (folder / "keys/suite.pem").write_text(pem)
+        text = text.replace(path, "keys/suite.pem")
+    return text
+
+
+def every_secret(signatures: list[bytes]) -> set[str]:
+    """Every token, every line and form of the suite key, every signature seen on the wire."""
+    key = data.private_key("alipayplus")
+    pem = data.testdata("alipayplus-private.pem").read_text().splitlines()[1:-1]
+    found = set(LONG_TOKENS) | set(signing.private_key_text(key)) | set(pem)
+    found |= {v for raw in signatures for v in (raw.decode(), unquote(raw.decode()))}
+    return {s for s in found if len(s) >= PIECE}
+
+
+def pieces(secrets: set[str]) -> set[str]:
+    return {s[i : i + PIECE] for s in secrets for i in range(len(s) - PIECE + 1)}
+
+
+_ESCAPE = re.compile(r"\\\\|\\u([0-9a-fA-F]{4})|((?:\\x[0-9a-fA-F]{2})+)")
+
+
+def _unescape(text: str) -> str:
+    """One level of JSON and repr escapes undone: \\\\, \\uXXXX, runs of \\xNN (UTF-8 bytes)."""
+
+    def undo(m: re.Match[str]) -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 16))
+        if m.group(2):
+            raw = bytes(int(h, 16) for h in m.group(2).split("\\x")[1:])
+            return raw.decode("utf-8", "backslashreplace")
+        return "\\"
+
+    return _ESCAPE.sub(undo, text)
+
+
+def decodings(text: str) -> list[str]:
+    """The text as written, and with the escapes outputs use undone (HTML, JSON, repr, percent),
+    up to twice: a piece of a secret is looked for in each."""
+    out = [text]
+    for undo in (html.unescape, unquote):
+        out.append(undo(text))
+    for t in list(out):
+        once = _unescape(t)
+        out += [once, _unescape(once)]
+    return list(dict.fromkeys(out))
+
+
+def leaked(text: str, grams: set[str]) -> list[str]:
+    return sorted(
+        {
+            t[i : i + PIECE]
+            for t in decodings(text)
+            for i in range(len(t) - PIECE + 1)
+            if t[i : i + PIECE] in grams
+        }
+    )
+
+
+def decoded_cases(results: str) -> str:
+    """The bodies results.json keeps base64-encoded for `conformance replay`, decoded."""
+    doc = json.loads(results)
+    blobs = [
+        value
+        for row in doc["requirements"]
+        for ev in row["evidence"]
+        for case in ev.get("cases", [])
+        for value in (case["body_base64"], case["tamper"].get("sign_body", ""))
+    ]
+    return "\n".join(base64.b64decode(b).decode("utf-8", "backslashreplace") for b in blobs)
+
+
+@pytest.mark.parametrize(
+    ("fault", "key", "output"),
+    [
+        ("scope-leak", "inline", "-v"),  # pytest's own output: hypothesis's falsifying examples
+        ("accepts-expired-token", "path", ""),  # the console; tokens in every refusal probe
+        ("userinfo-on-failure", "inline", ""),  # userInfo in refusals, two MUSTs
+        ("long-result-message", "path", "-q"),  # a SHOULD: warned, certified
+    ],
+)
+def test_no_piece_of_a_long_token_or_the_key_reaches_any_output(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], fault: str, key: str, output: str
+) -> None:
+    seen: list[bytes] = []
+    out = tmp_path / "out"
+    with serve(recording(long_token_wallet(fault).app(), seen)) as url:
+        profile = tmp_path / "staging.toml"
+        profile.write_text(long_token_profile(url, key, tmp_path))
+        code = certify_profile(profile, out / "r.html", *([output] if output else []))
+        results = json.loads((out / "results.json").read_text())
+        failing = [r["id"] for r in results["requirements"] if r["status"] in ("failed", "warned")]
+        assert failing and code == (0 if fault == "long-result-message" else 1)
+        for rid in failing:  # replay prints the exchange: it must redact too
+            main(["replay", "--results", str(out / "results.json"), "--requirement", rid])
+        main(["doctor", "--profile", str(profile)])
+    files = outputs(out, "".join(capfd.readouterr()))
+    files["results.json (cases)"] = decoded_cases(files["results.json"])
+    assert {"r.html", "results.json", "junit.xml", "transcript.jsonl"} <= set(files)
+    grams = pieces(every_secret(seen))
+    for name, text in files.items():
+        assert not leaked(text, grams), f"{name} holds pieces of a secret"
+    # The redaction is visible, and every token was sent: the scan had something to find.
+    assert "[sha256:" in files["transcript.jsonl"] and len(seen) > 100
+    sent = "".join(decodings(files["transcript.jsonl"]))
+    assert all(token_tag(t) in sent for t in LONG_TOKENS[:4])

@@ -120,11 +120,8 @@ def test_gateway_port_in_use_is_a_clear_error_not_a_hang(
             f'"{data.HARNESS_PATH}"\n'
         )
         code, results = certify("--profile", str(_profile(tmp_path, wallet_url, sections)), *FLOWS)
-    assert code == 1 and results["verdict"] == "NOT CERTIFIED"
-    assert any(
-        "[gateway] port" in e["message"] and "cannot be served" in e["message"]
-        for e in results["errors"]
-    )
+    assert code == 4 and results["verdict"] == "NOT CERTIFIED"  # found by the preflight
+    assert "[gateway] port" in results["reasons"][0] and "cannot be served" in results["reasons"][0]
 
 
 def _free_port() -> int:

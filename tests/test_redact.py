@@ -1,6 +1,31 @@
+"""Redaction cannot be defeated by cutting, wrapping or escaping a secret."""
+
 from __future__ import annotations
 
-from conformance.redact import Redactor, token_tag
+import html
+import json
+from urllib.parse import quote
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance import signing
+from conformance.redact import PIECE, Redactor, forms, token_tag
+from conformance.reference import data
+
+LONG = "SJV4pjn840QVubeRwb4MTh5Ep1heBatNzm0OJpKKdPR8fbrb1KGqT38mSN9b2TyIcYp6q7qEM1LZIT0" + "x" * 49
+WIDE = "Ключ-доступа-テスト-令牌-ÄÖÜß-" * 4  # non-ASCII, 100 characters
+
+
+def leaks(text: str, *secrets: str) -> list[str]:
+    """Every run of PIECE characters of a secret, in any form, that text still holds."""
+    return [
+        f.text[f.starts[i] : f.starts[i + PIECE]]
+        for s in secrets
+        for f in forms(s)
+        for i in range(len(s) - PIECE + 1)
+        if f.text[f.starts[i] : f.starts[i + PIECE]] in text
+    ]
 
 
 def test_tokens_become_prefix_and_hash_and_signatures_vanish() -> None:
@@ -21,3 +46,79 @@ def test_private_keys_never_appear() -> None:
 def test_longer_secret_is_replaced_whole_before_its_prefix() -> None:
     r = Redactor(["abcd1234", "abcd1234-long-secret"])
     assert "long-secret" not in r("x abcd1234-long-secret y")
+
+
+def test_a_token_cut_short_in_a_repr_is_caught() -> None:
+    """The falsifying example of a failed test shows a body cut at 160 bytes."""
+    body = json.dumps({"pspId": "2160120000000001", "accessToken": LONG}).encode()
+    shown = f"probe(value=Case(kind='valid', body={body[:80] + b'...'!r}))"
+    assert leaks(shown, LONG) and not leaks(Redactor([LONG])(shown), LONG)
+
+
+def test_a_token_wrapped_over_lines_is_caught() -> None:
+    wrapped = f"E   accessToken={LONG[:70]}\nE   {LONG[70:]}"
+    assert not leaks(Redactor([LONG])(wrapped), LONG)
+
+
+def test_every_escaped_form_is_caught() -> None:
+    r = Redactor([WIDE])
+    for written in (
+        json.dumps({"t": WIDE}),  # \uXXXX escapes
+        repr(WIDE.encode()),  # \xNN escapes
+        quote(WIDE),
+        html.escape(json.dumps(WIDE, ensure_ascii=False)),
+    ):
+        assert leaks(written, WIDE) and not leaks(r(written[:70]), WIDE), written[:40]
+
+
+def test_every_line_of_the_keys_is_caught_whatever_its_form() -> None:
+    key = data.private_key("alipayplus")
+    r = Redactor(keys=signing.private_key_text(key))
+    for form in ("pkcs1", "pkcs8"):
+        lines = signing.private_key_pem(key, form).decode().splitlines()[1:-1]
+        for line in lines[:-1]:  # the last line can be short
+            assert line not in r(f"found {line[3:40]} and {line}")
+            assert line[5 : 5 + PIECE] not in r(f"found {line[5 : 5 + PIECE]}.")
+    one_line = signing.private_key_text(key)[0]
+    assert r(json.dumps({"key": one_line[100:400]})).count("[private key redacted]") == 1
+
+
+def test_text_without_secrets_is_unchanged() -> None:
+    r = Redactor([LONG, WIDE], signing.private_key_text(data.private_key("alipayplus")))
+    text = json.dumps({"result": {"resultCode": "SUCCESS"}, "userInfo": {"userId": "2160120012"}})
+    assert r(text) == text and r(text * 300) == text * 300
+
+
+SECRET = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=PIECE, max_size=128
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    secret=SECRET,
+    pick=st.sampled_from(
+        [
+            lambda s: s,
+            lambda s: json.dumps(s),
+            lambda s: repr(s.encode()),
+            lambda s: quote(s, safe=""),
+            lambda s: html.escape(s),
+        ]
+    ),
+    start=st.integers(0, 40),
+    length=st.integers(PIECE, 200),
+    wrap=st.integers(0, 200),
+    around=st.text(max_size=20),
+)
+def test_no_piece_survives_any_cut_wrap_or_escape(
+    secret: str, pick: object, start: int, length: int, wrap: int, around: str
+) -> None:
+    written = pick(secret)  # type: ignore[operator]
+    piece = written[start : start + length]
+    if wrap < len(piece):
+        piece = piece[:wrap] + "\n" + piece[wrap:]
+    text = around + piece + around
+    redacted = Redactor([secret])(text)
+    # Any run the redaction left must come from the text around the secret, not from it.
+    assert all(p in around for p in leaks(redacted, secret)), (secret, text, redacted)

@@ -3,6 +3,7 @@ again."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from conformance import casefile
 from conformance.cli import main
 from conformance.model import Case, Expect
+from conformance.reference import data
+from conformance.reference.faults import make_wallet
+from conformance.reference.server import serve
 from conformance.signing import Tamper
 
 from .conftest import Certify
@@ -32,6 +36,15 @@ def test_case_round_trips_without_its_secret() -> None:
     data = casefile.dump(case, [TOKEN])
     assert TOKEN not in json.dumps(data) and TOKEN.encode() not in json.dumps(data).encode()
     assert casefile.load(json.loads(json.dumps(data)), [TOKEN]) == case
+
+
+def test_an_escaped_token_round_trips_without_its_secret() -> None:
+    token = "Ключ-доступа-令牌-0123456789"
+    body = json.dumps({"accessToken": token, "pspId": "1"}).encode()  # \\u-escaped
+    case = Case("inquiryUserInfo", "valid", body, token=token)
+    data = json.dumps(casefile.dump(case, [token]))
+    assert "\\u041a" not in base64.b64decode(json.loads(data)["body_base64"]).decode()
+    assert casefile.load(json.loads(data), [token]) == case
 
 
 def _replay(
@@ -57,8 +70,9 @@ def test_failure_is_recorded_and_replayed(
     code, out = _replay(capsys, path, "IUI-SCOPE-NO-EXTRA", "--fault", "scope-leak")
     assert code == 1 and "FAILED IUI-SCOPE-NO-EXTRA" in out and "reproduced" in out
     assert TOKEN not in out and "signature=[redacted]" in out
-    code, out = _replay(capsys, path, "IUI-SCOPE-NO-EXTRA")  # the fixed (reference) wallet
-    assert code == 0 and "passes now" in out
+    # The results name their target: without --fault the replay goes to the same faulty wallet.
+    code, out = _replay(capsys, path, "IUI-SCOPE-NO-EXTRA")
+    assert code == 1 and "reproduced" in out and "against the embedded wallet (scope-leak)" in out
 
 
 def test_group_failure_is_replayed_as_a_group(
@@ -105,3 +119,44 @@ def test_bad_arguments_get_one_line(
     code = main(["replay", *args])
     err = capsys.readouterr().err.strip()
     assert code == 2 and names in err and len(err.splitlines()) == 1
+
+
+SCOPE_PROBE = "test_valid_request_succeeds[0-valid:BASE_USER_INFO]"
+
+
+@pytest.mark.parametrize(
+    ("target", "names"),
+    [
+        (["--fault", "reference"], "--fault reference: is another target"),
+        (["--profile", "staging.toml"], "--profile staging.toml: is another target"),
+    ],
+)
+def test_another_target_than_the_results_came_from_is_refused(
+    certify: Certify,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    target: list[str],
+    names: str,
+) -> None:
+    certify("--fault", "scope-leak", "--only", SCOPE_PROBE)
+    capsys.readouterr()
+    code, out = _replay(capsys, tmp_path / "results.json", "IUI-SCOPE-NO-EXTRA", *target)
+    assert code == 2 and len(out.strip().splitlines()) == 1
+    assert names in out and "the embedded reference wallet with fault scope-leak" in out
+
+
+def test_a_profile_run_is_replayed_against_the_same_wallet(
+    certify: Certify, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve(make_wallet("scope-leak").app()) as url, serve(make_wallet(None).app()) as other:
+        profile, elsewhere = tmp_path / "staging.toml", tmp_path / "other.toml"
+        profile.write_text(data.profile_toml(url))
+        elsewhere.write_text(data.profile_toml(other))
+        certify("--profile", str(profile), "--only", SCOPE_PROBE)
+        results = tmp_path / "results.json"
+        assert json.loads(results.read_text())["target"]["embedded"] is None
+        code, out = _replay(capsys, results, "IUI-SCOPE-NO-EXTRA")  # the profile the run used
+        assert code == 1 and f"against {url}" in out and "reproduced" in out
+        code, out = _replay(capsys, results, "IUI-SCOPE-NO-EXTRA", "--profile", str(elsewhere))
+    assert code == 2 and len(out.strip().splitlines()) == 1
+    assert f"aims at {other}, another target: the results came from the wallet at {url}" in out

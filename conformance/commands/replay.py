@@ -23,11 +23,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "signed afresh, print the exchange and the outcomes; exit 1 while it fails.",
     )
     p.add_argument(
-        "--profile", type=Path, help="target profile (TOML); default: the embedded reference wallet"
+        "--profile",
+        type=Path,
+        help="target profile (TOML); default: the one the results name. It must aim at the "
+        "wallet the results came from",
     )
     p.add_argument(
         "--fault",
-        help="with no profile: replay against this faulty variant of the reference wallet",
+        help="the embedded wallet's faulty variant; default: the one the results came from",
     )
     p.add_argument(
         "--results", type=Path, default=Path("reports/results.json"), help="results JSON of the run"
@@ -40,16 +43,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
-def recorded(results_path: Path, rid: str, index: int) -> Mapping[str, Any]:
-    """The index-th recorded failure (1-based) of a requirement in a results document."""
-    where = f"--results {results_path}"
+def load_results(results_path: Path) -> Mapping[str, Any]:
     try:
-        results = json.loads(results_path.read_text(encoding="utf-8"))
-        rows = {r["id"]: r for r in results["requirements"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        results: Mapping[str, Any] = json.loads(results_path.read_text(encoding="utf-8"))
+        results["requirements"][0]["id"]
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
         raise ConfigError(
-            where, f"is not a readable results document ({exc})", "run `conformance run` first"
+            f"--results {results_path}",
+            f"is not a readable results document ({exc})",
+            "run `conformance run` first",
         )
+    return results
+
+
+def recorded(results: Mapping[str, Any], rid: str, index: int, where: Path) -> Mapping[str, Any]:
+    """The index-th recorded failure (1-based) of a requirement in a results document."""
+    rows = {r["id"]: r for r in results["requirements"]}
     if rid not in rows:
         raise ConfigError(
             f"--requirement {rid}", "is not in the results", "see `conformance requirements`"
@@ -58,7 +67,7 @@ def recorded(results_path: Path, rid: str, index: int) -> Mapping[str, Any]:
     if not evidence:
         raise ConfigError(
             f"--requirement {rid}",
-            f"has no recorded failure in {results_path}",
+            f"has no recorded failure in {where}",
             "replay a requirement the run reports as failed or warned",
         )
     if not 1 <= index <= len(evidence):
@@ -67,20 +76,59 @@ def recorded(results_path: Path, rid: str, index: int) -> Mapping[str, Any]:
     return chosen
 
 
-def _target(args: argparse.Namespace) -> tuple[Any, str | None]:
+def _embedded(target: Mapping[str, Any]) -> str | None:
+    """The embedded wallet's variant the results came from; None for a profile's wallet."""
+    if "embedded" in target:
+        return target["embedded"] if isinstance(target["embedded"], str) else None
+    url = str(target.get("base_url", ""))  # written before results named the variant
+    if url.startswith("embedded reference wallet"):
+        return url.partition(", fault ")[2] or "reference"
+    return None
+
+
+def _target(args: argparse.Namespace, results: Mapping[str, Any]) -> tuple[Any, str | None]:
+    """The target the results came from; another one is refused, with the reason."""
     from ..catalogue import catalogue
     from ..profile import load
     from ..reference.data import reference_profile
     from ..reference.faults import all_faults
 
-    if args.profile:
-        return load(args.profile, catalogue()), None
-    faults = all_faults()
-    if args.fault and args.fault not in faults:
-        raise ConfigError(
-            f"--fault {args.fault}", "is unknown", f"choose from {', '.join(sorted(faults))}"
+    target, source = results.get("target", {}), results.get("profile", {}).get("source", "")
+    embedded = _embedded(target)
+    if embedded is not None:
+        came = "the embedded reference wallet" + (
+            "" if embedded == "reference" else f" with fault {embedded}"
         )
-    return reference_profile(), args.fault or "reference"
+        if args.profile:
+            raise ConfigError(
+                f"--profile {args.profile}",
+                f"is another target: the results came from {came}",
+                "replay without --profile",
+            )
+        if args.fault and args.fault != embedded:
+            raise ConfigError(
+                f"--fault {args.fault}",
+                f"is another target: the results came from {came}",
+                f"replay with --fault {embedded}, or without --fault",
+            )
+        if embedded != "reference" and embedded not in all_faults():
+            raise ConfigError(f"--results {args.results}", f"names fault {embedded}, unknown here")
+        return reference_profile(), embedded
+    came = f"the wallet at {target.get('base_url')} (profile {source})"
+    if args.fault:
+        raise ConfigError(
+            f"--fault {args.fault}",
+            f"is another target: the results came from {came}",
+            "replay without --fault",
+        )
+    profile = load(args.profile or Path(source), catalogue())
+    if profile.base_url != target.get("base_url"):
+        raise ConfigError(
+            f"--profile {args.profile or source}",
+            f"aims at {profile.base_url}, another target: the results came from {came}",
+            "replay with a profile of that wallet",
+        )
+    return profile, None
 
 
 def judge_again(
@@ -118,8 +166,9 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import RunSettings, exchange_evidence, open_engine
 
     try:
-        profile, reference = _target(args)
-        ev = recorded(args.results, args.requirement, args.evidence)
+        results = load_results(args.results)
+        ev = recorded(results, args.requirement, args.evidence, args.results)
+        profile, reference = _target(args, results)
         cases = [casefile.load(c, profile.secrets) for c in ev["cases"]]
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
@@ -132,7 +181,11 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     levels = catalogue().with_levels(profile.levels)
-    print(f"replaying {args.requirement} from {ev.get('test', '?')} (seed {ev.get('seed', '?')})")
+    against = profile.base_url if reference is None else f"the embedded wallet ({reference})"
+    print(
+        f"replaying {args.requirement} from {ev.get('test', '?')} (seed {ev.get('seed', '?')}) "
+        f"against {against}"
+    )
     with open_engine(profile, RunSettings(), reference) as engine:
         exchanges, outcomes = judge_again(engine, cases, args.requirement)
         for ex in exchanges:

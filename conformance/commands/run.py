@@ -5,9 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
-from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE, HELP
+from ..console import Progress, make_console, show
+from ..document import Results
+from ..exitcodes import (
+    EXIT_CERTIFIED,
+    EXIT_NOT_CERTIFIED,
+    EXIT_PREFLIGHT,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    HELP,
+)
 from .term import GREEN, RED, colour_enabled, paint
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
@@ -33,6 +44,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("--results", type=Path, help="results JSON path (default: beside the report)")
     p.add_argument("--junit", type=Path, help="JUnit XML path (default: beside the report)")
+    p.add_argument(
+        "--transcript",
+        type=Path,
+        help="transcript path, every exchange as JSON lines (default: beside the report)",
+    )
     p.add_argument(
         "--examples", type=int, default=25, help="hypothesis examples per property (default 25)"
     )
@@ -68,14 +84,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--sign-key", type=Path, help="the certifier's RSA private key (PEM): sign results.json"
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
-    p.add_argument("-v", "--verbose", action="store_true", help="list every suite test")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="pytest's own output: every suite test"
+    )
 
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
     report = args.report.resolve()
     results = (args.results or report.with_name("results.json")).resolve()
     junit = (args.junit or report.with_name("junit.xml")).resolve()
+    transcript = (
+        getattr(args, "transcript", None) or report.with_name("transcript.jsonl")
+    ).resolve()
     out = [
         str(SUITE),
         "-c",
@@ -89,7 +110,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         "--conformance-junit",
         str(junit),
         "--conformance-transcript",
-        str(report.with_name("transcript.jsonl")),
+        str(transcript),
         "--conformance-examples",
         str(args.examples),
         "-p",
@@ -114,12 +135,11 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     for name in args.only:
         out += ["--conformance-only", name]
     out += getattr(args, "pytest_extra", [])  # options of commands built on run (listen)
-    # -q: no terminal reporter at all, so only the verdict line is printed; otherwise pytest's
-    # progress display (dots and percentage, or one line per test with -v).
-    if args.quiet:
-        return out + ["-p", "no:terminal", "-p", "no:warnings"]
-    out += ["-v"] if args.verbose else ["-q", "--tb=line"]
-    return out + ["--color=" + ("yes" if colour_enabled() else "no")]
+    # pytest's own output only with -v; otherwise no terminal reporter at all: the console
+    # (conformance/console.py) shows progress and the requirements, or -q only the verdict line.
+    if args.verbose:
+        return out + ["-v", "--color=" + ("yes" if colour_enabled() else "no")]
+    return out + ["-p", "no:terminal", "-p", "no:warnings", "--capture=sys"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,7 +147,6 @@ def run(args: argparse.Namespace) -> int:
 
     from ..errors import ConfigError
     from ..profile import load
-    from ..results import unreachable
 
     try:
         if args.profile:
@@ -178,22 +197,49 @@ def run(args: argparse.Namespace) -> int:
     results_path = Path(argv[argv.index("--conformance-results") + 1])
     results_path.unlink(missing_ok=True)
     results_path.with_name(results_path.name + ".sig").unlink(missing_ok=True)
-    code = pytest.main(argv)
+    console = None if args.quiet or args.verbose else make_console()
+    plugins = [] if console is None else [Progress(console, levels(args))]
+    code = pytest.main(argv, plugins=plugins)
     if not results_path.exists():
         print(
-            f"conformance: error: the run did not complete (pytest exit {int(code)})",
+            f"conformance: error: the run did not complete (pytest exit {int(code)}); "
+            "run again with -v to see pytest's report",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    results = json.loads(results_path.read_text(encoding="utf-8"))
+    # Written by this run's plugin from the typed document.
+    results = cast(Results, json.loads(results_path.read_text(encoding="utf-8")))
     if key is not None:
         from ..report.integrity import signature_document
 
         results_path.with_name(results_path.name + ".sig").write_bytes(
             signature_document(results_path.read_bytes(), key)
         )
+    if console is not None:
+        show(console, results)
     verdict = paint(results["verdict"], GREEN if results["verdict"] == "CERTIFIED" else RED)
-    print(f"{verdict}: report {args.report}, results {results_path}")
+    print(f"{verdict}: report {args.report}, results {results_path}", flush=True)
+    return exit_code(results)
+
+
+def exit_code(results: Results) -> int:
+    """The documented exit code of a run's results (conformance/exitcodes.py)."""
+    from ..results import unreachable
+
     if results["verdict"] == "CERTIFIED":
         return EXIT_CERTIFIED
-    return EXIT_UNREACHABLE if unreachable(results) else EXIT_NOT_CERTIFIED
+    if unreachable(results):
+        return EXIT_UNREACHABLE
+    passed = results["preflight"]["passed"] if "preflight" in results else True
+    return EXIT_NOT_CERTIFIED if passed else EXIT_PREFLIGHT
+
+
+def levels(args: argparse.Namespace) -> Mapping[str, str]:
+    """Requirement -> level, as the profile sets them."""
+    from ..catalogue import catalogue
+    from ..profile import load
+
+    cat = catalogue()
+    if args.profile:
+        cat = cat.with_levels(load(args.profile, cat).levels)
+    return {r.id: r.level for r in cat}

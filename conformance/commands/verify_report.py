@@ -79,7 +79,7 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
             results_file, rsig.read_bytes() if rsig.exists() else None, results_path.name, key
         )
     if results is not None and (meta := results.get("transcript")):
-        transcript = results_path.with_name(meta["file"])
+        transcript = results_path.parent / meta["file"]
         checks += check_transcript(
             results, transcript.read_bytes() if transcript.exists() else None
         )

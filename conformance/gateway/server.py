@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import h11
 from starlette.applications import Starlette
 from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..model import Case, Exchange, Expect, Request
 from ..model import Response as Answer
@@ -37,6 +39,40 @@ class _QuietDrop(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietDrop())
+
+
+RAW_HEADERS = "conformance.raw_headers"
+
+
+class _Spy:
+    """An h11 connection that hands each request's header names, in their case, to the scope."""
+
+    def __init__(self, conn: h11.Connection, protocol: H11Protocol) -> None:
+        self._conn, self._protocol, self._state = conn, protocol, protocol.app_state
+
+    def next_event(self) -> Any:
+        event = self._conn.next_event()
+        if isinstance(event, h11.Request):  # uvicorn copies app_state into the scope next
+            self._protocol.app_state = {**self._state, RAW_HEADERS: event.headers.raw_items()}
+        return event
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class HeaderCaseH11(H11Protocol):
+    """uvicorn's h11 protocol keeping header names as received (ASGI lower-cases them)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = _Spy(self.conn, self)  # type: ignore[assignment]
+
+
+def _received(request: HttpRequest) -> tuple[tuple[str, str], ...]:
+    raw = request.scope.get("state", {}).get(RAW_HEADERS)
+    if raw is None:
+        return tuple(request.headers.items())
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
 
 
 class Dropped(Response):
@@ -132,7 +168,7 @@ class Gateway:
         uri = raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
         headers = {k.lower(): v for k, v in request.headers.items()}
         sent = Request(
-            headers=tuple(request.headers.items()),
+            headers=_received(request),
             body=body,
             method=request.method,
             url=str(request.url),

@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..model import Outcome
 from ..reference.server import serve
 from .scenarios import API, SCENARIOS, Scenario, auth_url, new_nonce, redirect_url
-from .server import UNATTRIBUTED, Gateway
+from .server import UNATTRIBUTED, Gateway, HeaderCaseH11
 from .settings import GatewaySettings
 from .trigger import FlowResult, Trigger
 from .verdicts import Flow, judge_flow
@@ -144,7 +144,9 @@ def open_gateway(engine: Engine, default: Scenario = SCENARIOS["success"]) -> It
     gateway = Gateway(settings, settings.psp_id, default)
     _bindable(settings.host, settings.port)
     with ExitStack() as stack:
-        url = stack.enter_context(serve(gateway.app(), settings.host, settings.port))
+        url = stack.enter_context(
+            serve(gateway.app(), settings.host, settings.port, http=HeaderCaseH11)
+        )
         endpoint = url + settings.path
         client = getattr(engine.wallet, "prepare_client", None)
         if client is not None:

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..document import Results
 
 
-def summary(r: Results) -> list[str]:
-    """Failures, warnings and waivers with their evidence line, the waiver notices, then the
-    counts."""
-    lines = []
+@dataclass(frozen=True)
+class Finding:
+    """A failed, warned or waived requirement as the console shows it."""
+
+    rid: str
+    level: str
+    status: str
+    text: str
+    found: str  # what the evidence shows, or the requirement's text when there is none
+    reproduce: str
+    rule: str
+
+
+def findings(r: Results) -> list[Finding]:
+    """Failed, warned and waived requirements, in catalogue order."""
+    out = []
     for row in r["requirements"]:
         if row["status"] not in ("failed", "warned", "waived"):
             continue
-        lines.append(f"{row['status'].upper():7} {row['id']} ({row['level']}): {row['text']}")
-        if (w := row["waiver"]) is not None:
-            lines.append(
-                f"        waived ({w['was']}) by {w['owner']} until {w['expires']}: {w['reason']}"
-            )
+        found, reproduce = row["text"], ""
         for ev in row["evidence"][:1]:
-            lines.append(
-                f"        {ev['message']}; expected {ev['expected']}, got {ev['received']}"
-            )
-            lines.append(f"        rule: {row['rule']} ({row['source']})")
-            lines.append(f"        reproduce: {ev.get('reproduce', '')}")
+            found = f"{ev['message']}; expected {ev['expected']}, got {ev['received']}"
+            reproduce = ev.get("reproduce", "")
+        rule = f"{row['rule']} ({row['source']})"
+        out.append(
+            Finding(row["id"], row["level"], row["status"], row["text"], found, reproduce, rule)
+        )
+    return out
+
+
+def notes(r: Results, every_reason: bool = False) -> list[str]:
+    """Waiver notices, levels the profile changed, reasons of the verdict and tests not run.
+
+    Reasons that name a failed requirement or the preflight are left out unless every_reason:
+    the console shows those on their own."""
+    lines = []
     for entry in r["waivers"]["entries"]:
         if entry["state"] != "applied" or entry["level"] == "MUST":
             lines.append(f"waiver {entry['requirement']} {entry['state']}: {entry['note']}")
@@ -31,11 +51,32 @@ def summary(r: Results) -> list[str]:
             lines.append(
                 f"level of {row['id']} set to {row['level']} by the profile (documented: {default})"
             )
-    # An observation certifies nothing; the failures above already say what its traffic broke.
+    shown = ("preflight", "(run) could not complete")  # the preflight and NOT RUN lines
+    # An observation certifies nothing; the failures already say what its traffic broke.
     for reason in [] if "observation" in r else r["reasons"]:
-        lines.append(f"not certified: {reason}")
+        if every_reason or not (reason.endswith("(MUST) failed") or reason.startswith(shown)):
+            lines.append(f"not certified: {reason}")
     if not_run := r["run"].get("not_run"):
         lines.append(f"NOT RUN {len(not_run)} tests: {not_run[0]['reason']}")
+    return lines
+
+
+def summary(r: Results) -> list[str]:
+    """Failures, warnings and waivers with their evidence line, the waiver notices, then the
+    counts."""
+    lines = []
+    rows = {row["id"]: row for row in r["requirements"]}
+    for f in findings(r):
+        lines.append(f"{f.status.upper():7} {f.rid} ({f.level}): {f.text}")
+        if (w := rows[f.rid]["waiver"]) is not None:
+            lines.append(
+                f"        waived ({w['was']}) by {w['owner']} until {w['expires']}: {w['reason']}"
+            )
+        if rows[f.rid]["evidence"]:
+            lines.append(f"        {f.found}")
+            lines.append(f"        rule: {f.rule}")
+            lines.append(f"        reproduce: {f.reproduce}")
+    lines += notes(r, every_reason=True)
     counts = ", ".join(f"{n} {s}" for s, n in r["counts"].items())
     lines.append(f"{counts} requirements; {r['run']['requests']} requests")
     return lines

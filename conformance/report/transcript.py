@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,13 @@ def dumps(entries: Sequence[Mapping[str, Any]]) -> bytes:
     )
 
 
-def write(entries: Sequence[Mapping[str, Any]], path: Path) -> dict[str, Any]:
-    """Write the transcript; return what the results document says of it."""
+def write(
+    entries: Sequence[Mapping[str, Any]], path: Path, results: Path | None = None
+) -> dict[str, Any]:
+    """Write the transcript; return what the results document says of it (its path relative to
+    the results document's folder)."""
     data = dumps(entries)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    return {"file": path.name, "sha256": digest(data), "exchanges": len(entries)}
+    where = os.path.relpath(path, results.parent) if results is not None else path.name
+    return {"file": Path(where).as_posix(), "sha256": digest(data), "exchanges": len(entries)}

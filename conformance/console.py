@@ -1,0 +1,172 @@
+"""The console of `conformance run`: live progress while the suite runs, then the verdict and
+the failed and warned requirements. Rich on a terminal; plain lines elsewhere (CI logs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+
+import pytest
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from .document import Results
+from .report.text import Finding, findings, notes
+
+STYLE = {"failed": "bold red", "warned": "yellow", "waived": "cyan"}
+
+
+class Progress:
+    """A pytest plugin following the run: API and family, tests done, requests, failures, rate."""
+
+    def __init__(self, console: Console, levels: Mapping[str, str]) -> None:
+        self.console, self.levels = console, levels
+        self.total = self.done = 0
+        self.api = self.family = ""
+        self.failed: set[str] = set()
+        self.warned: set[str] = set()
+        self.started = time.monotonic()
+        self.sent: Callable[[], int] = lambda: 0
+
+    # -- pytest hooks ---------------------------------------------------------------------
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.total = len(session.items)
+        collector = session.config.pluginmanager.get_plugin("conformance-collector")
+        if collector is not None:  # the live count of requests the suite has sent
+            self.sent = lambda: int(collector.state.live())
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Iterator[None]:
+        self.started = time.monotonic()
+        if not self.console.is_terminal:
+            yield
+            return
+        # pytest captures sys.stdout around each test; the console writes to the stream it was
+        # given, before that (run.py asks pytest to capture at the sys level only).
+        with Live(
+            self,
+            console=self.console,
+            refresh_per_second=4,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        ):
+            yield
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        api = next((str(m.args[0]) for m in item.iter_markers("api")), "")
+        family = next((str(m.args[0]) for m in item.iter_markers("family") if m.args), "")
+        if (api, family) != (self.api, self.family):
+            self.api, self.family = api, family
+            if not self.console.is_terminal:
+                print(self.line(), file=self.console.file, flush=True)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        if "conformance" in props:
+            for rid, rec in json.loads(str(props["conformance"])).items():
+                if rec["failures"]:
+                    failing = self.failed if self.levels.get(rid) == "MUST" else self.warned
+                    failing.add(rid)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.done += 1
+
+    # -- rendering --------------------------------------------------------------------------
+    def rate(self) -> float:
+        return self.sent() / max(time.monotonic() - self.started, 1e-3)
+
+    def line(self) -> str:
+        """The progress as one plain line."""
+        return (
+            f"{self.api} · {self.family}: test {self.done + 1} of {self.total}; "
+            f"{self.sent()} requests ({self.rate():.0f}/s); "
+            f"{len(self.failed)} failed, {len(self.warned)} warned"
+        )
+
+    def __rich__(self) -> RenderableType:
+        """Two lines: where the run is and how far; what it sent and what failed so far."""
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True, overflow="ellipsis")
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_row(
+            Text(f"{self.api} · {self.family}" if self.api else "starting", style="bold"),
+            ProgressBar(total=max(self.total, 1), completed=self.done, width=20),
+            Text(f"{self.done}/{self.total} tests"),
+        )
+        state = "red" if self.failed else ("yellow" if self.warned else "green")
+        sent = Text.assemble(
+            f"{self.sent():,} requests · {self.rate():.0f}/s · ",
+            (f"{len(self.failed)} failed, {len(self.warned)} warned", state),
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        return Group(grid, sent)
+
+
+def make_console() -> Console:
+    """Standard output as it is now; colour and live display only on a terminal (NO_COLOR
+    respected)."""
+    # NO_COLOR (no-color.org): rich would drop colours but keep bold; the suite drops both.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(file=sys.stdout, highlight=False, color_system=None if plain else "auto")
+
+
+def counts(results: Results) -> str:
+    run = results["run"]
+    tally = ", ".join(f"{n} {s}" for s, n in results["counts"].items())
+    return f"{tally} requirements; {run['requests']} requests in {run['duration']:g} s"
+
+
+def preflight_lines(results: Results) -> list[tuple[str, str, str]]:
+    """(role and where, problem, fix) of every role the preflight found set up wrong."""
+    roles = results["preflight"]["roles"] if "preflight" in results else []
+    return [(f"{r['role']} at {r['where']}", r["problem"], r["fix"]) for r in roles if r["problem"]]
+
+
+def show(console: Console, results: Results) -> None:
+    """The end of a run: preflight diagnosis, failed and warned requirements, notes, counts."""
+    rows, out = findings(results), console.file
+    if not console.is_terminal:
+        for where, problem, fix in preflight_lines(results):
+            print(f"PREFLIGHT {where}: {problem}\n          fix: {fix}", file=out)
+        for f in rows:
+            print(f"{f.status.upper():7} {f.rid} ({f.level}): {f.found}", file=out)
+            print(f"        reproduce: {f.reproduce}", file=out)
+        for line in notes(results):
+            print(line, file=out)
+        print(counts(results), file=out, flush=True)
+        return
+    for where, problem, fix in preflight_lines(results):
+        console.print(
+            Group(
+                Text.assemble(("preflight ", "bold red"), (where, "bold")),
+                Text(f"  {problem}"),
+                Text.assemble(("  fix: ", "bold"), fix),
+            )
+        )
+    if rows:
+        console.print(_table(rows))
+        console.print(Text("reproduce:", style="bold"))
+        for f in rows:
+            console.print(Text.assemble(f"  {f.rid}  ", (f.reproduce, "dim")), soft_wrap=True)
+    for line in notes(results):
+        console.print(line, markup=False)
+    console.print(counts(results), markup=False)
+
+
+def _table(rows: list[Finding]) -> Table:
+    table = Table(show_lines=False, header_style="bold", expand=False)
+    table.add_column("Requirement", no_wrap=True)
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Found", overflow="fold")
+    for f in rows:
+        table.add_row(Text(f.rid, style=STYLE.get(f.status, "")), f"{f.level} {f.status}", f.found)
+    return table

@@ -1,0 +1,233 @@
+"""The preflight: one valid request per role before the suite, so a wrong set-up is named in
+seconds rather than certified for a minute."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..document import PreflightDoc, PreflightRole, Results
+from ..engine import Engine, Recorder, RunSettings, open_engine
+from ..errors import ConfigError, ConformanceFailure
+from ..model import Case, Expect
+from ..profile import Profile
+from ..results import NOT_CERTIFIED
+from ..strategies import base_body, compact, success_expectation
+from . import diagnose
+from .diagnose import Setup
+
+PREFLIGHT = "(preflight)"
+# The fixture a suite test takes -> the role it needs set up.
+ROLES = {"conformance": "wallet", "provider": "provider", "gateway": "gateway"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One role: what came back, and when the set-up is wrong, what is wrong and the fix."""
+
+    role: str
+    where: str
+    found: str
+    problem: str = ""
+    fix: str = ""
+    answered: bool = True  # an HTTP answer came back (False: the target is unreachable)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+    def line(self) -> str:
+        if self.ok:
+            return f"{self.role} at {self.where}: {self.found}"
+        return f"{self.role} at {self.where}: {self.problem}; fix: {self.fix}"
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """Every role's finding; the judged exchange of each role found wrong, as a test records it."""
+
+    findings: tuple[Finding, ...] = ()
+    records: tuple[tuple[str, dict[str, Any]], ...] = ()
+    transcript: tuple[Mapping[str, Any], ...] = ()
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.findings)
+
+    @property
+    def answered(self) -> bool:
+        return all(f.answered for f in self.findings)
+
+    def reasons(self) -> list[str]:
+        return [f"preflight: {f.line()}" for f in self.findings if not f.ok]
+
+    def document(self) -> PreflightDoc:
+        """The results document's `preflight` member."""
+        roles: list[PreflightRole] = [
+            {"role": f.role, "where": f.where, "found": f.found, "problem": f.problem, "fix": f.fix}
+            for f in self.findings
+        ]
+        return {"passed": self.ok, "requests": self.requests, "roles": roles}
+
+    def __add__(self, other: Preflight) -> Preflight:
+        return Preflight(
+            self.findings + other.findings,
+            self.records + other.records,
+            self.transcript + other.transcript,
+            self.requests + other.requests,
+        )
+
+
+def configured(profile: Profile) -> set[str]:
+    """The roles a profile sets up: the wallet (with a valid token), the provider, the gateway."""
+    found = {"wallet"} if any(t.state == "valid" for t in profile.tokens) else set()
+    return found | {r for r in ("provider", "gateway") if getattr(profile, r) is not None}
+
+
+def roles(fixturenames: Iterable[str]) -> set[str]:
+    """The roles a suite test needs, from the fixtures it takes."""
+    return {ROLES[name] for name in fixturenames if name in ROLES}
+
+
+def run(
+    profile: Profile, wanted: Iterable[str], reference: str | None = None, listen: bool = False
+) -> Preflight:
+    """Check each wanted role the profile configures; the embedded wallet when reference is set."""
+    wanted, found = set(wanted) & configured(profile), Preflight()
+    with open_engine(profile, RunSettings(examples=1), reference) as engine:
+        if "wallet" in wanted:
+            found += _wallet(engine)
+        if "provider" in wanted:
+            from ..provider import open_provider
+
+            with open_provider(engine, reference) as served:
+                found += _provider(served, profile)
+        if "gateway" in wanted:
+            found += _gateway(engine.profile, listen)
+    return found
+
+
+def annotate(results: Results, preflight: Preflight) -> None:
+    """Record the preflight in a results document; a failed one makes the verdict and comes first
+    among its reasons."""
+    results["preflight"] = preflight.document()
+    if not preflight.ok:
+        results["verdict"] = NOT_CERTIFIED
+        results["reasons"] = preflight.reasons() + list(results["reasons"])
+
+
+def _server(engine: Engine, setup: Setup, case: Case) -> Preflight:
+    """Send one valid, signed request and diagnose the answer."""
+    rec = Recorder(engine, PREFLIGHT)
+    try:
+        ex = rec.send(case)
+    except ConformanceFailure:
+        ex = rec.answers[case]
+    wrong = diagnose.answer(ex, setup)
+    problem, fix = wrong or ("", "")
+    finding = Finding(
+        setup.role, setup.url, diagnose.summary(ex), problem, fix, ex.response is not None
+    )
+    if finding.ok:
+        return Preflight((finding,), requests=rec.requests)
+    # What went wrong, and whether an answer came: one exchange certifies nothing else.
+    judged = json.loads(rec.serialise()).items()
+    failed = {rid: r for rid, r in judged if r["failures"] or rid.endswith("TRANSPORT-ANSWER")}
+    records = ((PREFLIGHT, failed),)
+    return Preflight((finding,), records, tuple(rec.transcript), rec.requests)
+
+
+def _wallet(engine: Engine) -> Preflight:
+    p = engine.profile
+    assert p.suite_private_key is not None and p.wallet_public_key is not None  # [target] is set
+    token = next(t for t in p.tokens if t.state == "valid")
+    api = engine.contract.apis["inquiryUserInfo"]
+    case = Case(
+        api.name,
+        "valid",
+        compact(base_body(api, p, token.access_token)),
+        success_expectation(token),
+        token=token.access_token,
+        note="preflight",
+    )
+    setup = Setup(
+        role="wallet (inquiryUserInfo)",
+        api=api.name,
+        server="the wallet",
+        table="[target]",
+        base_url=p.base_url,
+        path=p.path(api.name),
+        path_field=f"[target.paths] {api.name}",
+        client_id=p.client_id,
+        client_field="[target] client_id",
+        signing_key=p.suite_private_key,
+        key_field="[keys] suite_private_key",
+        key_version=p.key_version,
+        version_field="[keys] key_version",
+        peer_key=p.wallet_public_key,
+        peer_field="[keys] wallet_public_key",
+        public_hint="`conformance init` wrote it to keys/suite-public.pem",
+    )
+    return _server(engine, setup, case)
+
+
+def _provider(engine: Engine, profile: Profile) -> Preflight:
+    from ..provider import API
+
+    settings = profile.provider
+    assert settings is not None
+    api = engine.contract.apis[API]
+    case = Case(
+        API,
+        "valid",
+        compact(base_body(api, profile, settings.auth_urls[0])),
+        Expect("success", "VALID-SUCCESS"),
+        note="preflight",
+    )
+    setup = Setup(
+        role="Alipay+ server (prepareAuthInfo)",
+        api=API,
+        server="the Alipay+ server",
+        table="[provider]",
+        base_url=engine.profile.base_url,
+        path=settings.path,
+        path_field="[provider] path",
+        client_id=settings.client_id,
+        client_field="[provider] client_id",
+        signing_key=settings.signing_key,
+        key_field="[provider] signing_key",
+        key_version=settings.key_version,
+        version_field="[provider] key_version",
+        peer_key=settings.public_key,
+        peer_field="[provider] public_key",
+        public_hint="the wallet's public key, as registered for its Client-Id",
+    )
+    return _server(engine, setup, case)
+
+
+def _gateway(profile: Profile, listen: bool) -> Preflight:
+    """The gateway's port can be served and, unless listening, the wallet's trigger answers."""
+    from ..gateway.session import _bindable
+
+    gw, trigger = profile.gateway, profile.trigger
+    assert gw is not None
+    where = f"{gw.host}:{gw.port}"
+    try:
+        _bindable(gw.host, gw.port)
+        findings = [Finding("gateway (prepareAuthInfo)", where, "the port can be served")]
+    except ConfigError as exc:
+        problem = f"{exc.where}: {exc.problem}"
+        findings = [Finding("gateway (prepareAuthInfo)", where, "", problem, exc.fix)]
+    if trigger is not None and not listen:
+        if trigger.command:
+            where = " ".join(trigger.command)
+            found, wrong = diagnose.trigger_command(trigger.command)
+        else:
+            where = trigger.url or profile.base_url + (trigger.path or "")
+            field = "[trigger] url" if trigger.url else "[target] base_url or [trigger] path"
+            found, wrong = diagnose.trigger_url(where, field, min(trigger.timeout, 10.0))
+        findings.append(Finding("trigger", where, found, *(wrong or ("", ""))))
+    return Preflight(tuple(findings))
