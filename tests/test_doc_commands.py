@@ -206,6 +206,9 @@ def test_documented_commands_run_from_the_installed_wheel(shell: Shell) -> None:
     plugin = shell.run(block(GUIDE, "pytest --conformance-profile")[2], expect=1)
     assert "IUI-SCOPE-NO-EXTRA" in plugin
     shell.run("conformance listen --profile staging.toml --duration 1", expect=1)  # none arrived
+    assert "ok     wallet (inquiryUserInfo)" in shell.run(
+        "conformance doctor --profile staging.toml"
+    )
     # README: the observing proxy in front of the running wallet, for a moment with no traffic.
     (observe,) = [
         line
