@@ -62,7 +62,7 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
         # serve both.
         sender = copy.copy(engine.sender)
         sender.base_url, sender.auth, sender.timeout = base_url, auth, settings.timeout
-        yield replace(engine, profile=profile, sender=sender, wallet=None, requests=0)
+        yield replace(engine, profile=profile, sender=sender, wallet=None)
 
 
 def base_body(auth_url: str) -> dict[str, Any]:
