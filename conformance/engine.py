@@ -13,12 +13,13 @@ import httpx
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from . import casefile, signing
+from . import casefile, loopback, signing
 from .budget import bounded
 from .catalogue import Catalogue, catalogue
 from .checks import Context, judge
 from .client import Answer, Sender, open_sender
 from .errors import ConformanceFailure
+from .loopback import Loopback
 from .model import Case, Exchange, Outcome
 from .profile import Profile
 from .redact import Redactor
@@ -58,6 +59,7 @@ class Engine:
     redactor: Redactor
     foreign_key: Any = None
     wallet: Any = None  # the embedded reference wallet, when it is the target
+    loopback: Loopback | None = None  # the embedded servers, reached without sockets (tests)
 
     def context(self, api: str) -> Context:
         return Context(
@@ -87,14 +89,19 @@ def open_engine(
     from .reference import data
 
     with ExitStack() as stack:
-        wallet = None
+        wallet, loop = None, None
         if reference is not None:
             from .reference.faults import make_wallet
             from .reference.server import serve
 
             wallet = make_wallet(reference)
-            url = stack.enter_context(serve(wallet.app()))
+            app = wallet.app()
+            url = stack.enter_context(serve(app))
             profile = replace(profile, base_url=url)
+            loop = loopback.transport() if transport is None else None
+            if loop is not None:
+                loop.add(url, app)
+                transport = loop
         foreign = data.private_key("stranger")
 
         def auth(tamper: signing.Tamper) -> httpx.Auth:
@@ -119,6 +126,7 @@ def open_engine(
             Redactor(profile.secrets),
             foreign,
             wallet=wallet,
+            loopback=loop,
         )
 
 

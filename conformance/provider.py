@@ -36,7 +36,10 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
             from .reference.alipayplus import make_server
             from .reference.server import serve
 
-            base_url = stack.enter_context(serve(make_server(reference).app()))
+            app = make_server(reference).app()
+            base_url = stack.enter_context(serve(app))
+            if engine.loopback is not None:
+                engine.loopback.add(base_url, app)
         # The suite plays the wallet: it signs with the wallet's key and verifies with Alipay+'s.
         profile = replace(
             engine.profile,
