@@ -241,6 +241,7 @@ class Recorder:
 
     def send(self, case: Case) -> Exchange:
         """Send one case, judge it with every applicable check, fail on a MUST violation."""
+        __tracebackhide__ = True  # a failure shows the test and the exchange, not the engine
         exchange = self.answers.get(case)
         if exchange is None:
             exchange = self.answers[case] = self.prefetch.take(case)
@@ -253,6 +254,7 @@ class Recorder:
         return exchange
 
     def record(self, outcomes: list[Outcome]) -> None:
+        __tracebackhide__ = True
         cat, failed = self.engine.catalogue, []
         seen: set[str] = set()
         for o in outcomes:
@@ -299,6 +301,7 @@ class Recorder:
         answered and judged from memory, and what it tries anew is sent live, so the minimal
         failing example and its evidence are those of `--workers 1`.
         """
+        __tracebackhide__ = True
         drawn: list[T] = []
         bounded_test = bounded(test)  # each shrink step is a request: keep their number fixed
 
@@ -307,6 +310,7 @@ class Recorder:
             self.prefetch.start(_cases(value), self.answers)
 
         def probe(value: T) -> None:
+            __tracebackhide__ = True
             try:
                 bounded_test(value)
             except Exhausted as exc:
@@ -324,6 +328,7 @@ class Recorder:
 
     def _given(self, strategy: st.SearchStrategy[T], body: Callable[[T], None]) -> None:
         """Run body under hypothesis with the run's settings."""
+        __tracebackhide__ = True
         s = self.engine.settings
         run = settings(
             max_examples=s.examples,
