@@ -36,7 +36,9 @@ class Timed:
         return self.requests / self.wall
 
 
-def child(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+def child(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None, codes: tuple[int, ...] = (0,)
+) -> tuple[float, float]:
     """Run a command to its end: (wall seconds, its own peak resident memory in MiB)."""
     wall = time.perf_counter()
     proc = subprocess.Popen(
@@ -44,12 +46,16 @@ def child(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tupl
     )
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in codes:
+        raise RuntimeError(f"{' '.join(argv[1:4])} exited {proc.returncode}")
     return time.perf_counter() - wall, usage.ru_maxrss / 1024
 
 
-def counted(calls: Callable[[], int], argv: list[str], cwd: Path, **env: str) -> Timed:
+def counted(
+    calls: Callable[[], int], argv: list[str], cwd: Path, codes: tuple[int, ...] = (0,), **env: str
+) -> Timed:
     before = calls()
-    wall, peak = child(argv, cwd, {**os.environ, **env} if env else None)
+    wall, peak = child(argv, cwd, {**os.environ, **env} if env else None, codes)
     return Timed(calls() - before, wall, peak)
 
 
@@ -86,4 +92,5 @@ def schemathesis(url: str, calls: Callable[[], int], tmp: Path, examples: int) -
     argv = [sys.executable, "-m", "schemathesis.cli", "run", str(document), "--url", url]
     argv += ["--include-operation-id", "inquiryUserInfo", "--phases", "fuzzing"]
     argv += ["-n", str(examples), "--workers", "1", "--seed", "1", "--continue-on-failure"]
-    return counted(calls, argv, tmp, SCHEMATHESIS_HOOKS=str(HOOKS))
+    # Exit 1: it reports the failures described above.
+    return counted(calls, argv, tmp, (0, 1), SCHEMATHESIS_HOOKS=str(HOOKS))

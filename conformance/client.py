@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import random
+import ssl
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import httpx
@@ -36,6 +38,12 @@ if importlib.util.find_spec("sniffio") is None:
     # sniffio each ask is a failed import that searches sys.path (5 % of a run's time). None
     # makes that import fail at once, and httpcore and anyio then assume asyncio, as is the case.
     sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+@cache
+def default_tls() -> ssl.SSLContext:
+    """httpx's default verification, made once: loading the CA bundle takes tens of ms a client."""
+    return httpx.create_ssl_context()
 
 
 class Answer:
@@ -215,6 +223,8 @@ def open_sender(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Iterator[Sender]:
     """A Sender with its event loop and connection pool, closed on exit."""
+    if verify is True:
+        verify = default_tls()
     loop = asyncio.new_event_loop()
     pool = httpx.Limits(max_connections=limits.workers, max_keepalive_connections=limits.workers)
     http = httpx.AsyncClient(

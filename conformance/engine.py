@@ -317,10 +317,9 @@ class Recorder:
                 self.stopped = exc  # the examples left pass untried, so hypothesis ends quickly
 
         try:
-            if self.engine.sender.limits.workers == 1 or not self._ahead(
-                strategy, draw, drawn, test
-            ):
-                self._given(strategy, probe)
+            ahead = self.engine.sender.limits.workers > 1
+            if not (ahead and self._ahead(strategy, draw, drawn, test)):
+                self._given(strategy, probe)  # one worker, or shrinking a failure found ahead
         finally:
             self.prefetch.drain()
         if self.stopped is not None:
@@ -359,8 +358,7 @@ class Recorder:
             try:
                 test(value)
             except Exhausted as exc:
-                self.stopped = exc
-                return True
+                self.stopped = exc  # the answers that came before the budget ran out still count
             except AssertionError:  # ConformanceFailure, or an assertion of the test itself
                 self.records = before
                 return False
