@@ -31,6 +31,7 @@ def bounded(test: Callable[[T], Any], budget: int = SHRINK_REQUESTS) -> Callable
     spent: list[int] = []  # empty until the first failure
 
     def run(value: T) -> None:
+        __tracebackhide__ = True
         key = _key(value)
         if spent and spent[0] >= budget:
             if key in failures:

@@ -1,24 +1,27 @@
 """Send Cases over httpx and record Exchanges: the only module that does I/O to a target.
 
-Requests run in an event loop on a thread of their own (an anyio blocking portal), so every
-request has a total deadline (a target trickling a byte a second never trips a read timeout),
-several may be in flight at once, and all share one rate limit, budget and back-off.
+Requests run as tasks of an event loop that the calling thread drives itself, only while it
+waits for an answer (or briefly after starting a request): no second thread, so no hand-off of
+each request and answer between threads and no contest for the interpreter lock. Every request
+has a total deadline (a target trickling a byte a second never trips a read timeout), several may
+be in flight at once, and all share one rate limit, budget and back-off.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import random
+import ssl
+import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
-import anyio
 import httpx
-from anyio.from_thread import start_blocking_portal
 
 from .model import Case, Exchange, Request, Response
 from .signing import Tamper, request_uri
@@ -26,7 +29,40 @@ from .throttle import Exhausted, Limits, Throttle
 
 MAX_RESPONSE_BYTES = 1 << 20
 RETRY_HTTP = frozenset({429, 503})
+# Loop iterations one spin may run: enough for a new request to reach the socket.
+SPIN_ROUNDS = 8
 Auth = Callable[[Tamper], httpx.Auth]
+
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore asks sniffio which async library runs for every lock and event it makes; without
+    # sniffio each ask is a failed import that searches sys.path (5 % of a run's time). None
+    # makes that import fail at once, and httpcore and anyio then assume asyncio, as is the case.
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+@cache
+def default_tls() -> ssl.SSLContext:
+    """httpx's default verification, made once: loading the CA bundle takes tens of ms a client."""
+    return httpx.create_ssl_context()
+
+
+class Answer:
+    """A request under way; result() drives the client's loop until it is answered."""
+
+    __slots__ = ("sender", "task")
+
+    def __init__(self, sender: Sender, task: asyncio.Task[Exchange]) -> None:
+        self.sender, self.task = sender, task
+
+    def done(self) -> bool:
+        return self.task.done()
+
+    def result(self) -> Exchange:
+        """The exchange (raises Exhausted when the run may send no more)."""
+        if self.task.done():
+            self.sender.spin()  # answers that arrived meanwhile free slots for the next requests
+            return self.task.result()
+        return self.sender.loop.run_until_complete(self.task)
 
 
 class Sender:
@@ -57,13 +93,35 @@ class Sender:
     def send(self, case: Case, path: str) -> Exchange:
         """Send one case (re-sending it after a back-off while the answer asks for that)."""
         self.throttle.check()
-        return self.submit(case, path).result()
+        return self.loop.run_until_complete(self._send(case, path))
 
-    def submit(self, case: Case, path: str) -> Future[Exchange]:
-        """Start sending a case now (at most `workers` are in flight); the Future may raise
+    def submit(self, case: Case, path: str) -> Answer:
+        """Start sending a case (at most `workers` are in flight); its result may raise
         Exhausted."""
-        # Not the portal's start_task_soon, which waits for the loop: drawing goes on meanwhile.
-        return asyncio.run_coroutine_threadsafe(self._send(case, path), self.loop)
+        answer = Answer(self, self.loop.create_task(self._send(case, path)))
+        self.spin()  # on the wire now, so the target works while the caller draws the next case
+        return answer
+
+    def spin(self) -> None:
+        """Run what is ready in the loop, without waiting: requests started, answers read."""
+        loop = self.loop
+        for _ in range(SPIN_ROUNDS):
+            loop.call_soon(loop.stop)
+            loop.run_forever()  # one iteration: the ready callbacks and the I/O polled at once
+            if not getattr(loop, "_ready", True):  # CPython's queue of ready callbacks
+                return
+
+    def drain(self, answers: Iterable[Answer]) -> None:
+        """Let started requests finish, their results unused.
+
+        Cancelling a request mid-exchange can leave its pooled connection half-used, and the
+        next request on it would stall or read another's answer; the total deadline bounds this.
+        """
+        for answer in answers:
+            if not answer.done():
+                self.loop.run_until_complete(asyncio.wait((answer.task,)))
+            if not answer.task.cancelled():
+                answer.task.exception()  # retrieved: a run that stopped raised Exhausted already
 
     async def _send(self, case: Case, path: str) -> Exchange:
         attempt = 0
@@ -76,7 +134,7 @@ class Sender:
                 attempt += 1
                 if exchange.code == "REQUEST_TRAFFIC_EXCEED_LIMIT":
                     self.throttle.pause(delay)
-                await anyio.sleep(delay)
+                await asyncio.sleep(delay)
                 try:
                     self.throttle.check()
                 except Exhausted:
@@ -100,7 +158,7 @@ class Sender:
         await self.throttle.acquire()
         started = time.monotonic()
         try:
-            with anyio.fail_after(self.timeout):
+            async with asyncio.timeout(self.timeout):
                 answer = await self.http.send(request, stream=True, follow_redirects=False)
                 try:
                     body, truncated = await self._read(answer)
@@ -169,23 +227,28 @@ def open_sender(
     verify: Any = True,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Iterator[Sender]:
-    """A Sender with its event loop thread and connection pool, closed on exit."""
-    with ExitStack() as stack:
-        portal = stack.enter_context(start_blocking_portal(name="conformance-client"))
-        pool = httpx.Limits(
-            max_connections=limits.workers, max_keepalive_connections=limits.workers
-        )
-        http = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            verify=verify,
-            limits=pool,
-            transport=transport,
-            follow_redirects=False,
-        )
-        stack.callback(portal.call, http.aclose)
-        loop, throttle = portal.call(_in_loop, limits)
-        yield Sender(loop, http, base_url, auth, throttle, timeout)
-
-
-async def _in_loop(limits: Limits) -> tuple[asyncio.AbstractEventLoop, Throttle]:
-    return asyncio.get_running_loop(), Throttle(limits)  # the throttle waits in this loop
+    """A Sender with its event loop and connection pool, closed on exit."""
+    if verify is True:
+        verify = default_tls()
+    loop = asyncio.new_event_loop()
+    pool = httpx.Limits(max_connections=limits.workers, max_keepalive_connections=limits.workers)
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        verify=verify,
+        limits=pool,
+        transport=transport,
+        follow_redirects=False,
+    )
+    try:
+        yield Sender(loop, http, base_url, auth, Throttle(limits), timeout)
+    finally:
+        try:
+            left = asyncio.all_tasks(loop)  # under way when the run was interrupted
+            for task in left:
+                task.cancel()
+            if left:
+                loop.run_until_complete(asyncio.wait(left))
+            loop.run_until_complete(http.aclose())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -15,12 +13,13 @@ import httpx
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from . import casefile, signing
+from . import casefile, loopback, signing
 from .budget import bounded
 from .catalogue import Catalogue, catalogue
 from .checks import Context, judge
-from .client import MAX_RESPONSE_BYTES, Sender, open_sender
+from .client import MAX_RESPONSE_BYTES, Answer, Sender, open_sender
 from .errors import ConformanceFailure
+from .loopback import Loopback
 from .model import Case, Exchange, Outcome
 from .profile import Profile
 from .redact import Redactor
@@ -32,6 +31,13 @@ T = TypeVar("T")
 # gateway/.
 PREFIXES = {"inquiryUserInfo": "IUI", "prepareAuthInfo": "PAS"}
 EVIDENCE_BODY_LIMIT = MAX_RESPONSE_BYTES  # bodies are kept whole up to the read bound
+# The seed of a derandomized run. Hypothesis would derive one from the source of the function it
+# runs, so any edit of the engine would change every example; this is the one it derived before
+# the engine fixed it, so runs still send what they sent then.
+DERANDOMIZED = int(
+    "26617767985069381701330029306857970192456698223610735081545762792572751654747779341249032687"
+    "235270518070897521632901"
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,8 @@ class Engine:
     settings: RunSettings
     redactor: Redactor
     foreign_key: Any = None
-    requests: int = 0
     wallet: Any = None  # the embedded reference wallet, when it is the target
+    loopback: Loopback | None = None  # the embedded servers, reached without sockets (tests)
 
     def context(self, api: str) -> Context:
         key = self.profile.wallet_public_key
@@ -61,12 +67,10 @@ class Engine:
         return Context(self.contract.apis[api], self.contract, self.catalogue, PREFIXES[api], key)
 
     def exchange(self, case: Case) -> Exchange:
-        self.requests += 1
         return self.sender.send(case, self.profile.path(case.api))
 
-    def submit(self, case: Case) -> Future[Exchange]:
-        """Start sending a case in the background; up to the workers limit are in flight at once."""
-        self.requests += 1
+    def submit(self, case: Case) -> Answer:
+        """Start sending a case; up to the workers limit are in flight at once."""
         return self.sender.submit(case, self.profile.path(case.api))
 
 
@@ -81,14 +85,19 @@ def open_engine(
     from .reference import data
 
     with ExitStack() as stack:
-        wallet = None
+        wallet, loop = None, None
         if reference is not None:
             from .reference.faults import make_wallet
             from .reference.server import serve
 
             wallet = make_wallet(reference)
-            url = stack.enter_context(serve(wallet.app()))
+            app = wallet.app()
+            url = stack.enter_context(serve(app))
             profile = replace(profile, base_url=url)
+            loop = loopback.transport() if transport is None else None
+            if loop is not None:
+                loop.add(url, app)
+                transport = loop
         foreign = data.private_key("stranger")
 
         def auth(tamper: signing.Tamper) -> httpx.Auth:
@@ -114,6 +123,7 @@ def open_engine(
             Redactor.for_profile(profile),
             foreign,
             wallet=wallet,
+            loopback=loop,
         )
 
 
@@ -173,6 +183,30 @@ class Record:
     evidence: dict[str, Any] | None = None
 
 
+class Prefetch:
+    """Cases sent ahead of their test: every drawn example is started at once, and each answer
+    is taken when the test reaches its case."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.pending: dict[Case, Answer] = {}
+
+    def start(self, cases: list[Case], known: Mapping[Case, Exchange]) -> None:
+        for case in cases:
+            if case not in known and case not in self.pending:
+                self.pending[case] = self.engine.submit(case)
+
+    def take(self, case: Case) -> Exchange:
+        """The answer to a case: the prefetched one, or sent now."""
+        ahead = self.pending.pop(case, None)
+        return ahead.result() if ahead is not None else self.engine.exchange(case)
+
+    def drain(self) -> None:
+        """Drawn, but the test took another path (it failed, and shrinking tried others)."""
+        self.engine.sender.drain(self.pending.values())
+        self.pending.clear()
+
+
 @dataclass
 class Recorder:
     """Per-test: sends cases, judges them and keeps the outcomes for the report."""
@@ -180,16 +214,18 @@ class Recorder:
     engine: Engine
     nodeid: str = ""
     records: dict[str, Record] = field(default_factory=dict)
-    sent: int = 0
-    # Answers by case: prefetched ones, and replays of a case hypothesis already tried agree.
+    # Answers by case, and their outcomes: a case hypothesis tries again gets the same answer
+    # (so it never looks flaky) and is judged once.
     answers: dict[Case, Exchange] = field(default_factory=dict, repr=False)
-    pending: dict[Case, Future[Exchange]] = field(default_factory=dict, repr=False)
+    judged: dict[Case, list[Outcome]] = field(default_factory=dict, repr=False)
     stopped: Exhausted | None = None
     first: int = field(init=False, default=0)
     transcript: list[dict[str, Any]] = field(default_factory=list)
+    prefetch: Prefetch = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.first = self.engine.sender.requests
+        self.prefetch = Prefetch(self.engine)
 
     @property
     def requests(self) -> int:
@@ -205,19 +241,20 @@ class Recorder:
 
     def send(self, case: Case) -> Exchange:
         """Send one case, judge it with every applicable check, fail on a MUST violation."""
+        __tracebackhide__ = True  # a failure shows the test and the exchange, not the engine
         exchange = self.answers.get(case)
-        fresh = exchange is None  # a replayed case was sent once, so it is logged once
         if exchange is None:
-            ahead = self.pending.pop(case, None)
-            exchange = self.answers[case] = ahead.result() if ahead else self.engine.exchange(case)
-            self.sent += 1
-        outcomes = judge(exchange, self.engine.context(case.api))
-        if fresh:
+            exchange = self.answers[case] = self.prefetch.take(case)
+            outcomes = self.judged[case] = judge(exchange, self.engine.context(case.api))
+            # A replayed case was sent once, so it is logged once.
             self.transcript.append(transcript_entry(exchange, outcomes, self.engine.redactor))
+        else:
+            outcomes = self.judged[case]
         self.record(outcomes)
         return exchange
 
     def record(self, outcomes: list[Outcome]) -> None:
+        __tracebackhide__ = True
         cat, failed = self.engine.catalogue, []
         # Counted in distinct exchanges: a flow judges each request, and one exchange may hold
         # several violations of one requirement.
@@ -260,68 +297,74 @@ class Recorder:
         }
 
     def run(self, strategy: st.SearchStrategy[T], test: Callable[[T], Any]) -> None:
-        """Run test over the strategy with the run's budget, seed and shrinking."""
-        s = self.engine.settings
-        drawn: list[T] | None = [] if self.engine.sender.limits.workers > 1 else None
+        """Run test over the strategy with the run's budget, seed and shrinking.
+
+        With more than one worker, every example is drawn first and sent at once (generation is
+        seeded and does not depend on the results, so hypothesis draws these same examples when
+        it runs the test); each answer is judged as it arrives, in order. Only when one fails
+        does hypothesis run the test for real, to shrink it: the examples it already drew are
+        answered and judged from memory, and what it tries anew is sent live, so the minimal
+        failing example and its evidence are those of `--workers 1`.
+        """
+        __tracebackhide__ = True
+        drawn: list[T] = []
         bounded_test = bounded(test)  # each shrink step is a request: keep their number fixed
 
-        @settings(
-            max_examples=s.examples,
-            deadline=None,
-            database=None,
-            derandomize=s.seed is None and s.derandomize,
-            suppress_health_check=list(HealthCheck),
-            print_blob=False,
-            report_multiple_bugs=False,
-            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
-        )
-        @given(strategy)
+        def draw(value: T) -> None:
+            drawn.append(value)
+            self.prefetch.start(_cases(value), self.answers)
+
         def probe(value: T) -> None:
-            if drawn is not None:
-                drawn.append(value)
-                for case in _cases(value):
-                    if case not in self.answers and case not in self.pending:
-                        self.pending[case] = self.engine.submit(case)
-                return
+            __tracebackhide__ = True
             try:
                 bounded_test(value)
             except Exhausted as exc:
                 self.stopped = exc  # the examples left pass untried, so hypothesis ends quickly
 
-        if s.seed is not None:
-            probe = seed(s.seed)(probe)
         try:
-            if drawn is not None:
-                # Draw every example first (generation is seeded, so hypothesis draws these same
-                # ones again) and start sending them, `workers` at a time; then judge each answer
-                # as it arrives. Only when one fails does hypothesis run for real, to shrink it:
-                # what it tries anew is sent live, so the minimal failing example is kept.
-                probe()
-                values, drawn = drawn, None
-                if not self._judge_in_order(values, test):
-                    probe()
-            else:
-                probe()
+            ahead = self.engine.sender.limits.workers > 1
+            if not (ahead and self._ahead(strategy, draw, drawn, test)):
+                self._given(strategy, probe)  # one worker, or shrinking a failure found ahead
         finally:
-            # Drawn, but shrinking took another path. Let each finish (the client bounds it by the
-            # total deadline): cancelling a request mid-exchange can leave its pooled connection
-            # half-used, and the next request on it would stall or read another's answer.
-            for unused in self.pending.values():
-                with contextlib.suppress(Exception):
-                    unused.result()
-            self.pending.clear()
+            self.prefetch.drain()
         if self.stopped is not None:
             raise self.stopped
 
-    def _judge_in_order(self, values: list[T], test: Callable[[T], Any]) -> bool:
-        """Test drawn values as hypothesis would; False (records untouched) when one fails."""
+    def _given(self, strategy: st.SearchStrategy[T], body: Callable[[T], None]) -> None:
+        """Run body under hypothesis with the run's settings."""
+        __tracebackhide__ = True
+        s = self.engine.settings
+        run = settings(
+            max_examples=s.examples,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+            report_multiple_bugs=False,
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        )(given(strategy)(body))
+        chosen = s.seed if s.seed is not None else DERANDOMIZED if s.derandomize else None
+        if chosen is not None:
+            run = seed(chosen)(run)
+        run()
+
+    def _ahead(
+        self,
+        strategy: st.SearchStrategy[T],
+        draw: Callable[[T], None],
+        drawn: list[T],
+        test: Callable[[T], Any],
+    ) -> bool:
+        """Draw every example and send them all, then test each in order; False (records
+        untouched) when one fails, for hypothesis to shrink."""
+        self._given(strategy, draw)
         before = copy.deepcopy(self.records)
-        for value in values:
+        for value in drawn:
             try:
                 test(value)
             except Exhausted as exc:
-                self.stopped = exc
-            except Exception:  # noqa: BLE001 (a test may raise anything; hypothesis reruns it)
+                self.stopped = exc  # the answers that came before the budget ran out still count
+            except AssertionError:  # ConformanceFailure, or an assertion of the test itself
                 self.records = before
                 return False
         return True

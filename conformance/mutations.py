@@ -7,6 +7,7 @@ import json
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -30,15 +31,24 @@ STANDALONE = ASCII + BMP_MULTIBYTE + ASTRAL
 
 def encode(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
     """Any key order, either separator style, escaped or raw non-ASCII: all equally valid JSON."""
-    keys = list(body)
     return st.builds(
         lambda order, sep, ascii_only: json.dumps(
             {k: body[k] for k in order}, separators=sep, ensure_ascii=ascii_only
         ).encode("utf-8"),
-        st.permutations(keys),
-        st.sampled_from(SEPARATORS),
-        st.booleans(),
+        _orders(tuple(body)),
+        _SEPARATOR_STYLES,
+        _ASCII_ONLY,
     )
+
+
+# Made once: a flatmap calls encode for every example, and hypothesis validates each new strategy.
+_SEPARATOR_STYLES = st.sampled_from(SEPARATORS)
+_ASCII_ONLY = st.booleans()
+
+
+@cache
+def _orders(keys: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    return st.permutations(keys)
 
 
 def compact(body: Mapping[str, Any]) -> bytes:

@@ -34,7 +34,10 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
             from .reference.alipayplus import make_server
             from .reference.server import serve
 
-            base_url = stack.enter_context(serve(make_server(reference).app()))
+            app = make_server(reference).app()
+            base_url = stack.enter_context(serve(app))
+            if engine.loopback is not None:
+                engine.loopback.add(base_url, app)
         # The suite plays the wallet: it signs with the wallet's key and verifies with Alipay+'s.
         profile = replace(
             engine.profile,
@@ -60,7 +63,7 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
         # serve both.
         sender = copy.copy(engine.sender)
         sender.base_url, sender.auth, sender.timeout = base_url, auth, settings.timeout
-        yield replace(engine, profile=profile, sender=sender, wallet=None, requests=0)
+        yield replace(engine, profile=profile, sender=sender, wallet=None)
 
 
 def keys(engine: Engine) -> tuple[Token, ...]:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
 from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 import httpx
@@ -184,6 +185,7 @@ def _pem_or_der(data: bytes) -> tuple[bytes, bool]:
         raise ValueError("neither PEM nor base64 DER") from exc
 
 
+@cache  # loading checks the key, tens of ms; a run loads the same keys for several roles
 def load_private_key(data: bytes) -> rsa.RSAPrivateKey:
     """PKCS#1 or PKCS#8, PEM or bare base64 DER."""
     raw, pem = _pem_or_der(data)
@@ -194,6 +196,7 @@ def load_private_key(data: bytes) -> rsa.RSAPrivateKey:
     return key
 
 
+@cache
 def load_public_key(data: bytes) -> rsa.RSAPublicKey:
     """X.509 SubjectPublicKeyInfo (or PKCS#1), PEM or bare base64 DER."""
     raw, pem = _pem_or_der(data)

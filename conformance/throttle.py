@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-import anyio
 from aiolimiter import AsyncLimiter
 
 from .errors import ProfileError
@@ -84,12 +84,12 @@ def parse_limits(raw: Any) -> Limits:
 
 
 class Throttle:
-    """Lives in the client's event loop: every request passes through `slot()` before it is sent."""
+    """Lives in the client's event loop: each request passes `acquire()` before it is sent."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.rate = AsyncLimiter(1, 1 / limits.rate) if limits.rate > 0 else None
-        self.inflight = anyio.Semaphore(limits.workers)
+        self.inflight = asyncio.Semaphore(limits.workers)
         self.sent = 0
         self.silent = 0  # consecutive requests without an HTTP answer
         self.paused_until = 0.0
@@ -109,7 +109,7 @@ class Throttle:
     async def acquire(self) -> None:
         """Wait for a pause to end and for the rate; then count the request against the budget."""
         while (wait := self.paused_until - time.monotonic()) > 0:
-            await anyio.sleep(wait)
+            await asyncio.sleep(wait)
         if self.rate is not None:
             await self.rate.acquire()
         self.check()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance import loopback
 from conformance.cli import main
 
 from .reporting import faulty_run, reference_run  # noqa: F401  (session runs shared by the report tests)
@@ -16,6 +17,28 @@ from .reporting import faulty_run, reference_run  # noqa: F401  (session runs sh
 pytest_plugins = ["pytester"]  # the plugin is tested as a wallet team uses it
 
 Certify = Callable[..., tuple[int, dict[str, Any]]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sockets: certify the embedded servers over loopback sockets, not in-process"
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _in_process() -> Iterator[None]:
+    """Runs of the embedded servers hand requests straight to their apps (conformance/loopback.py);
+    the run's session-wide results (reference_run, faulty_run) too."""
+    loopback.ENABLED = True
+    yield
+    loopback.ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _over_sockets(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test marked `sockets` is about the HTTP framing: it certifies over real sockets."""
+    if request.node.get_closest_marker("sockets") is not None:
+        monkeypatch.setattr(loopback, "ENABLED", False)
 
 
 @pytest.fixture

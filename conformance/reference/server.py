@@ -14,6 +14,9 @@ import uvicorn
 @contextmanager
 def serve(app: Any, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
     """Yield the base URL while the app is served; port 0 picks a free one."""
+    # A pooled connection closed by the server's idle timeout just as the suite reuses it reads
+    # as a dropped answer; the suite may pause for seconds between tests on a loaded machine.
+    options.setdefault("timeout_keep_alive", 60)
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", lifespan="off", access_log=False, **options
     )
