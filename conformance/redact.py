@@ -51,12 +51,13 @@ _AGAIN: tuple[Callable[[str], str], ...] = (
     lambda w: html.escape(w.replace("\\", "\\\\")),
 )
 # JSON lets any character be written \uXXXX (and / as \/) one by one, so a secret may be spelt
-# in a mix of forms no single form above matches; such escapes, at either level, are undone
-# into a view of the text that is scanned as well.
+# in a mix of forms no single form above matches: the text is also scanned with its JSON escapes
+# undone, once and twice.
 _JSON_ESCAPE = re.compile(
-    r"(\\{1,2})u([dD][89abAB][0-9a-fA-F]{2})\1u([dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|(\\{1,2})u([0-9a-fA-F]{4})|(\\{1,2})/"
+    r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|\\u([0-9a-fA-F]{4})|\\([\"\\/bfnrt])"
 )
+_SHORT_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 def token_tag(secret: str) -> str:
@@ -131,11 +132,11 @@ class Redactor:
 
     def pieces(self, text: str) -> str:
         """Replace every run that holds PIECE or more characters of a secret, in any form."""
-        view, starts = _unescaped(text)
-        if not (self.forms and len(text) >= PIECE) and not starts:
+        views = _views(text)
+        if not (self.forms and len(text) >= PIECE) and not views:
             return text
         spans = self._spans(text)
-        if starts:  # a secret found in the view covers the escapes it was spelt with
+        for view, starts in views:  # a secret found in a view covers the escapes spelling it
             found = self._spans(view) + [
                 (i, i + len(form), tag)
                 for form, tag in self.whole
@@ -210,8 +211,8 @@ def _compiled(tokens: tuple[str, ...], keys: tuple[str, ...]) -> Compiled:
 
 
 def _unescaped(text: str) -> tuple[str, list[int]]:
-    """text with its JSON escapes undone, and where each character of that view starts in text
-    (then len(text)); no starts when text has no such escape."""
+    """text with one level of JSON escapes undone, and where each character of that view starts
+    in text (then len(text)); no starts when text has no such escape."""
     if "\\" not in text:
         return text, []
     view: list[str] = []
@@ -220,11 +221,11 @@ def _unescaped(text: str) -> tuple[str, list[int]]:
     for m in _JSON_ESCAPE.finditer(text):
         view.append(text[at : m.start()])
         starts.extend(range(at, m.start()))
-        if m[2]:
-            high, low = int(m[2], 16), int(m[3], 16)
+        if m[1]:
+            high, low = int(m[1], 16), int(m[2], 16)
             view.append(chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)))
         else:
-            view.append(chr(int(m[5], 16)) if m[5] else "/")
+            view.append(chr(int(m[3], 16)) if m[3] else _SHORT_ESCAPES.get(m[4], m[4]))
         starts.append(m.start())
         at = m.end()
     if not starts:
@@ -232,6 +233,16 @@ def _unescaped(text: str) -> tuple[str, list[int]]:
     view.append(text[at:])
     starts.extend(range(at, len(text) + 1))
     return "".join(view), starts
+
+
+def _views(text: str) -> list[tuple[str, list[int]]]:
+    """text with its JSON escapes undone once and twice (when there are any), each with where its
+    characters start in text."""
+    once, starts = _unescaped(text)
+    if not starts:
+        return []
+    twice, again = _unescaped(once)
+    return [(once, starts)] + ([(twice, [starts[i] for i in again])] if again else [])
 
 
 def _occurrences(text: str, part: str) -> list[int]:
