@@ -50,6 +50,14 @@ _AGAIN: tuple[Callable[[str], str], ...] = (
     html.escape,
     lambda w: html.escape(w.replace("\\", "\\\\")),
 )
+# JSON lets any character be written \uXXXX (and / as \/) one by one, so a secret may be spelt
+# in a mix of forms no single form above matches: the text is also scanned with its JSON escapes
+# undone, once and twice.
+_JSON_ESCAPE = re.compile(
+    r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|\\u([0-9a-fA-F]{4})|\\([\"\\/bfnrt])"
+)
+_SHORT_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 def token_tag(secret: str) -> str:
@@ -124,8 +132,25 @@ class Redactor:
 
     def pieces(self, text: str) -> str:
         """Replace every run that holds PIECE or more characters of a secret, in any form."""
-        if not self.forms or len(text) < PIECE:
+        views = _views(text)
+        if not (self.forms and len(text) >= PIECE) and not views:
             return text
+        spans = self._spans(text)
+        for view, starts in views:  # a secret found in a view covers the escapes spelling it
+            found = self._spans(view) + [
+                (i, i + len(form), tag)
+                for form, tag in self.whole
+                for i in _occurrences(view, form)
+            ]
+            spans += [(starts[b], starts[e], tag) for b, e, tag in found]
+        if not spans:
+            return text
+        for begin, end, tag in _merged(spans)[::-1]:
+            text = text[:begin] + tag + text[end:]
+        return text
+
+    def _spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Where text holds runs of PIECE or more characters of a secret, and their tags."""
         spans: list[tuple[int, int, str]] = []
         for gram, index in self.index.items():
             covered, lookup = 0, index.get
@@ -138,11 +163,7 @@ class Redactor:
                 if end > begin:
                     spans.append((begin, end, tag))
                     covered = max(covered, end)
-        if not spans:
-            return text
-        for begin, end, tag in _merged(spans)[::-1]:
-            text = text[:begin] + tag + text[end:]
-        return text
+        return spans
 
     def _extend(
         self, text: str, at: int, gram: int, which: int, offset: int
@@ -187,6 +208,49 @@ def _compiled(tokens: tuple[str, ...], keys: tuple[str, ...]) -> Compiled:
         for offset in range(len(form.text) - gram + 1):
             grams.setdefault(form.text[offset : offset + gram], []).append((i, offset))
     return whole, found, index
+
+
+def _unescaped(text: str) -> tuple[str, list[int]]:
+    """text with one level of JSON escapes undone, and where each character of that view starts
+    in text (then len(text)); no starts when text has no such escape."""
+    if "\\" not in text:
+        return text, []
+    view: list[str] = []
+    starts: list[int] = []
+    at = 0
+    for m in _JSON_ESCAPE.finditer(text):
+        view.append(text[at : m.start()])
+        starts.extend(range(at, m.start()))
+        if m[1]:
+            high, low = int(m[1], 16), int(m[2], 16)
+            view.append(chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)))
+        else:
+            view.append(chr(int(m[3], 16)) if m[3] else _SHORT_ESCAPES.get(m[4], m[4]))
+        starts.append(m.start())
+        at = m.end()
+    if not starts:
+        return text, []
+    view.append(text[at:])
+    starts.extend(range(at, len(text) + 1))
+    return "".join(view), starts
+
+
+def _views(text: str) -> list[tuple[str, list[int]]]:
+    """text with its JSON escapes undone once and twice (when there are any), each with where its
+    characters start in text."""
+    once, starts = _unescaped(text)
+    if not starts:
+        return []
+    twice, again = _unescaped(once)
+    return [(once, starts)] + ([(twice, [starts[i] for i in again])] if again else [])
+
+
+def _occurrences(text: str, part: str) -> list[int]:
+    found, at = [], text.find(part)
+    while at >= 0:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from urllib.parse import quote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import signing
+from conformance.bodies import LAYOUTS
 from conformance.redact import PIECE, Redactor, forms, token_tag
 from conformance.reference import data
 
@@ -122,3 +124,54 @@ def test_no_piece_survives_any_cut_wrap_or_escape(
     redacted = Redactor([secret])(text)
     # Any run the redaction left must come from the text around the secret, not from it.
     assert all(p in around for p in leaks(redacted, secret)), (secret, text, redacted)
+
+
+def _json_unescaped(text: str) -> str:
+    """text decoded as the content of a JSON string, twice (where it decodes)."""
+    for _ in range(2):
+        text = re.sub(
+            r'\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\["\\/]',
+            lambda m: json.loads(f'"{m[0]}"'),
+            text,
+        )
+    return text
+
+
+def _spelt(c: str) -> str:
+    """One character escaped as JSON allows: \\/ or \\uXXXX (a surrogate pair beyond the BMP)."""
+    if c == "/":
+        return "\\/"
+    units = c.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(units[i : i + 2]):04x}" for i in range(0, len(units), 2))
+
+
+def test_a_token_in_the_escaped_characters_layout_is_caught() -> None:
+    """The layout writes = and / as escapes among plain characters, as PHP and Gson do."""
+    token = "HLxDsCxqj=BLd3qbJskH53rGTD-2U3OpSH5r44=wLzw+TGV6Hj/aqNp0MIj8+UeaOQt.=+8CALeW_usH"
+    body = LAYOUTS["escaped-characters"]({"pspId": "2160120000000001", "accessToken": token})
+    shown = body.decode()
+    assert leaks(_json_unescaped(shown), token)
+    for text in (shown, repr(body), json.dumps(shown)):
+        assert not leaks(_json_unescaped(Redactor([token])(text)), token), text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    secret=SECRET,
+    escaped=st.lists(st.booleans(), min_size=128, max_size=128),
+    twice=st.booleans(),
+    start=st.integers(0, 40),
+    length=st.integers(PIECE, 400),
+)
+def test_no_piece_survives_a_mix_of_json_escapes(
+    secret: str, escaped: list[bool], twice: bool, start: int, length: int
+) -> None:
+    """JSON lets each character be written \\uXXXX or not: any mix is caught, cut anywhere."""
+    chars = [
+        _spelt(c) if e else json.dumps(c, ensure_ascii=False)[1:-1]
+        for c, e in zip(secret, escaped, strict=False)
+    ]
+    written = json.dumps("".join(chars))[1:-1] if twice else "".join(chars)
+    text = "<" + written[start : start + length] + ">"
+    redacted = Redactor([secret])(text)
+    assert not leaks(_json_unescaped(redacted), secret), (secret, text, redacted)
