@@ -11,8 +11,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from . import signing, tomlfile
 from .catalogue import LEVELS, Catalogue
 from .errors import ProfileError
@@ -51,8 +49,8 @@ class Profile:
     psp_id: str = ""
     acquirer_id: str = "1022088000000000001"
     paths: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    suite_private_key: rsa.RSAPrivateKey | None = None
-    wallet_public_key: rsa.RSAPublicKey | None = None
+    suite_private_key: signing.PrivateKey | None = None
+    wallet_public_key: signing.PublicKey | None = None
     key_version: str = "1"
     tokens: tuple[Token, ...] = ()
     timeout: float = 10.0

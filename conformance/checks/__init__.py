@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
+from .. import signing
 from ..catalogue import Catalogue
 from ..model import Exchange, Outcome
 from ..spec import Api, Contract
@@ -27,7 +26,7 @@ class Context:
     contract: Contract
     catalogue: Catalogue
     prefix: str
-    peer_public_key: rsa.RSAPublicKey
+    peer_public_key: signing.PublicKey
 
     def rid(self, suffix: str) -> str:
         return f"{self.prefix}-{suffix}"

@@ -160,42 +160,48 @@ def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
         req.header("client-id"),
         req.header("request-time"),
     )
-    if value is None:
+    found = signing.verify_message(
+        value,
+        ctx.peer_public_key,
+        method=req.method,
+        uri=req.uri,
+        client_ids=(client_id,) if client_id else (),
+        time=time or "",
+        body=req.body,
+    )
+    if found.verdict is signing.Verdict.ABSENT:
         return {
             "REQ-SIGNED": [
                 ("the request has no Signature header", "a Signature header", "(absent)")
             ]
         }
-    try:
-        sig = signing.parse_signature_header(value)
-    except ValueError as exc:
+    if found.header is None:
         return {
             "REQ-SIGNED": [
                 (
-                    f"the Signature header is malformed: {exc}",
+                    f"the Signature header is malformed: {found.reason}",
                     "algorithm=RSA256,keyVersion=..,signature=..",
                     "(malformed)",
                 )
             ]
         }
-    found: dict[str, list[Violation]] = {"REQ-SIG-ENCODED": _encoding(sig.signature)}
+    out: dict[str, list[Violation]] = {"REQ-SIG-ENCODED": _encoding(found.header.signature)}
     if not client_id or not time:
-        return found  # REQ-HEADERS reports what is missing; nothing to verify against
-    if sig.algorithm != signing.ALGORITHM:
-        found["REQ-SIGNED"] = [("the signature algorithm is not RSA256", "RSA256", sig.algorithm)]
-        return found
-    content = signing.content_to_sign(req.method, req.uri, client_id, time, req.body)
-    key = ctx.peer_public_key
-    found["REQ-SIGNED"] = (
+        return out  # REQ-HEADERS reports what is missing; nothing to verify against
+    if found.verdict is signing.Verdict.ALGORITHM:
+        algorithm = found.header.algorithm
+        out["REQ-SIGNED"] = [("the signature algorithm is not RSA256", "RSA256", algorithm)]
+        return out
+    out["REQ-SIGNED"] = (
         []
-        if signing.verify(content, sig.signature, key)
+        if found.ok
         else [
             (
                 "the request signature does not verify with the client's public key: "
-                + signing.why_not_verified(content, sig.signature, key),
+                + found.reason,
                 "RSA256 over POST <uri>\\n<Client-Id>.<Request-Time>.<body>, URL-encoded",
                 "a signature that does not verify",
             )
         ]
     )
-    return found
+    return out

@@ -183,19 +183,27 @@ def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violatio
         return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
     if resp.header("client-id") is None:
         headers.append(("a signed response lacks Client-Id", "Client-Id header", "(absent)"))
-    try:
-        sig = signing.parse_signature_header(sig_header)
-    except ValueError as exc:
+    ids = (resp.header("client-id"), ex.request.header("client-id"))
+    found = signing.verify_message(
+        sig_header,
+        ctx.peer_public_key,
+        uri=ex.request.uri,
+        client_ids=tuple(dict.fromkeys(i for i in ids if i)),
+        time=time or "",
+        body=resp.body,
+    )
+    if found.verdict is signing.Verdict.MALFORMED:
         signed.append(
             (
-                f"the Signature header is malformed: {exc}",
+                f"the Signature header is malformed: {found.reason}",
                 "algorithm=RSA256,keyVersion=..,signature=..",
                 "(malformed)",
             )
         )
-        return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
-    if sig.algorithm != signing.ALGORITHM:
-        signed.append(("the response signature algorithm is not RSA256", "RSA256", sig.algorithm))
+    elif found.verdict is signing.Verdict.ALGORITHM:
+        assert found.header is not None
+        algorithm = found.header.algorithm
+        signed.append(("the response signature algorithm is not RSA256", "RSA256", algorithm))
     elif time is None:
         signed.append(
             (
@@ -204,20 +212,13 @@ def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violatio
                 "(absent)",
             )
         )
-    else:
-        ids = {i for i in (resp.header("client-id"), ex.request.header("client-id")) if i}
-        contents = [
-            signing.content_to_sign("POST", ex.request.uri, i, time, resp.body) for i in ids
-        ]
-        key = ctx.peer_public_key
-        if not any(signing.verify(c, sig.signature, key) for c in contents):
-            why = signing.why_not_verified(contents[0], sig.signature, key) if contents else ""
-            signed.append(
-                (
-                    "the response signature does not verify with the signer's public key"
-                    + (f": {why}" if why else ""),
-                    "a valid RSA256 signature over POST <uri>\\n<Client-Id>.<Response-Time>.<body>",
-                    "a signature that does not verify",
-                )
+    elif not found.ok:
+        signed.append(
+            (
+                "the response signature does not verify with the signer's public key"
+                + (f": {found.reason}" if found.reason else ""),
+                "a valid RSA256 signature over POST <uri>\\n<Client-Id>.<Response-Time>.<body>",
+                "a signature that does not verify",
             )
+        )
     return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}

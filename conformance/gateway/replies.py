@@ -54,17 +54,16 @@ def signed_headers(
 ) -> dict[str, str]:
     """Response headers signed over POST <uri>\\n<Client-Id>.<Response-Time>.<body> with the
     suite's key."""
-    time = signing.now()
-    content = signing.content_to_sign(
-        "POST", uri, client_id, time, body if signed_body is None else signed_body
+    signed = signing.signed_headers(
+        settings.suite_private_key,
+        "response",
+        uri,
+        client_id,
+        body,
+        key_version=settings.key_version,
+        signed_body=signed_body,
     )
-    value = signing.sign(content, settings.suite_private_key)
-    return {
-        "Content-Type": JSON_TYPE,
-        "Client-Id": client_id,
-        "Response-Time": time,
-        "Signature": signing.format_signature_header(value, settings.key_version),
-    }
+    return {"Content-Type": JSON_TYPE, **signed}
 
 
 def build(

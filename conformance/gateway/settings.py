@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from .. import signing
 from ..errors import ProfileError
 
@@ -25,8 +23,8 @@ DEFAULT_PSP_ID = "2160120000000001"
 class GatewaySettings:
     """Where the suite serves prepareAuthInfo and how it judges the wallet's timing."""
 
-    wallet_public_key: rsa.RSAPublicKey
-    suite_private_key: rsa.RSAPrivateKey
+    wallet_public_key: signing.PublicKey
+    suite_private_key: signing.PrivateKey
     host: str = "127.0.0.1"
     port: int = 8471
     path: str = DEFAULT_PATH
@@ -60,8 +58,8 @@ class ProviderSettings:
 
     base_url: str
     client_id: str
-    signing_key: rsa.RSAPrivateKey
-    public_key: rsa.RSAPublicKey
+    signing_key: signing.PrivateKey
+    public_key: signing.PublicKey
     auth_urls: tuple[str, ...]
     path: str = DEFAULT_PATH
     key_version: str = "1"

@@ -9,8 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from .. import signing
 
 if TYPE_CHECKING:
@@ -71,12 +69,12 @@ def testdata(name: str) -> Path:
 
 
 @cache
-def private_key(name: str) -> rsa.RSAPrivateKey:
+def private_key(name: str) -> signing.PrivateKey:
     return signing.load_private_key(testdata(f"{name}-private.pem").read_bytes())
 
 
 @cache
-def public_key(name: str) -> rsa.RSAPublicKey:
+def public_key(name: str) -> signing.PublicKey:
     return signing.load_public_key(testdata(f"{name}-public.pem").read_bytes())
 
 

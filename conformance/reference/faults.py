@@ -6,8 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
+from .. import signing
 from .wallet import Crash, Refusal, Wallet
 
 
@@ -100,7 +99,7 @@ class StatusMismatch(Wallet):
 
 @fault("accepts-bad-signature", "IUI-SIG-VERIFY", summary="Never checks the request signature.")
 class AcceptsBadSignature(Wallet):
-    def verify(self, content: bytes, signature: str, key: rsa.RSAPublicKey) -> None:
+    def verify(self, found: signing.Verification) -> None:
         return None
 
 

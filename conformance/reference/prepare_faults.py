@@ -141,9 +141,8 @@ class UnboundedRetries(PrepareClient):
 
 def _resign(headers: dict[str, str], encode: Callable[[str], str]) -> dict[str, str]:
     """The headers with the signature value re-encoded from its plain base64."""
-    sig = signing.parse_signature_header(headers["Signature"])
-    value = encode(unquote(sig.signature))
-    return {**headers, "Signature": signing.format_signature_header(value, sig.key_version)}
+    value = signing.rewrite_signature(headers["Signature"], lambda v: encode(unquote(v)))
+    return {**headers, "Signature": value}
 
 
 @client_fault(
