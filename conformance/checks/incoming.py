@@ -7,8 +7,7 @@ from collections.abc import Mapping
 
 from .. import signing
 from ..model import Exchange
-from . import Context, Violation, check
-from .response import _leaves, _path
+from . import Context, Violation, check, payload
 
 
 def incoming(ex: Exchange) -> bool:
@@ -48,37 +47,14 @@ def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
 
 @check("REQ-SCHEMA", "REQ-LIMIT", applies=_json)
 def schema(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    found: dict[str, list[Violation]] = {"REQ-SCHEMA": [], "REQ-LIMIT": []}
-    for err in ctx.contract.validator(ctx.api.request).iter_errors(ex.request.json()):
-        where = _path(err.absolute_path)
-        if err.validator == "type" and isinstance(err.instance, (bool, int, float)):
-            continue  # REQ-STRING reports non-string scalars
-        if err.validator == "minLength":
-            continue  # REQ-NO-EMPTY reports ""
-        if err.validator == "maxLength":
-            found["REQ-LIMIT"].append(
-                (
-                    f"{where} is {len(err.instance)} characters, over its limit",
-                    f"at most {err.validator_value} characters",
-                    str(len(err.instance)),
-                )
-            )
-            continue
-        found["REQ-SCHEMA"].append((f"{where}: {err.message}", "the request schema", where))
-    return found
+    return payload.schema(
+        payload.REQUEST, ctx.contract.validator(ctx.api.request), ex.request.json()
+    )
 
 
 @check("REQ-STRING", "REQ-NO-EMPTY", applies=_json)
 def scalars(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    found: dict[str, list[Violation]] = {"REQ-STRING": [], "REQ-NO-EMPTY": []}
-    for path, value in _leaves(ex.request.json()):
-        if isinstance(value, (bool, int, float)):
-            found["REQ-STRING"].append(
-                (f"{_path(path)} is a JSON {type(value).__name__}", "a JSON string", repr(value))
-            )
-        elif value == "":
-            found["REQ-NO-EMPTY"].append((f'{_path(path)} is ""', "omitted or null", '""'))
-    return found
+    return payload.scalars(payload.REQUEST, ex.request.json())
 
 
 @check("REQ-ACQUIRER", "REQ-AUTHURL", applies=_json)

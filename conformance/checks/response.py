@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from .. import signing
 from ..model import Exchange
-from . import Context, Violation, check
+from . import Context, Violation, check, payload
 
 
 def answered(ex: Exchange) -> bool:
@@ -16,21 +15,6 @@ def answered(ex: Exchange) -> bool:
 
 def has_result(ex: Exchange) -> bool:
     return answered(ex) and bool(ex.result)
-
-
-def _path(parts: Any) -> str:
-    return ".".join(str(p) for p in parts) or "(body)"
-
-
-def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _leaves(v, (*path, i))
-    else:
-        yield path, value
 
 
 @check("TRANSPORT-ANSWER", applies=lambda ex: True)
@@ -89,39 +73,12 @@ def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     applies=lambda ex: answered(ex) and ex.body is not None,
 )
 def response_schema(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    found: dict[str, list[Violation]] = {"RESP-SCHEMA": [], "RESP-LIMIT": [], "RESP-LIMIT-SOFT": []}
-    for err in ctx.contract.validator(ctx.api.response).iter_errors(ex.body):
-        where = _path(err.absolute_path)
-        if err.validator == "type" and isinstance(err.instance, (bool, int, float)):
-            continue  # RESP-STRING reports non-string scalars
-        if err.validator in ("minLength", "enum"):
-            continue  # RESP-NO-EMPTY and RESULT-STATUS report these
-        if err.validator == "maxLength":
-            limit, size = err.validator_value, len(err.instance)
-            soft = err.schema.get("x-label", "D") != "D" if isinstance(err.schema, dict) else False
-            found["RESP-LIMIT-SOFT" if soft else "RESP-LIMIT"].append(
-                (
-                    f"{where} is {size} characters, over its limit",
-                    f"at most {limit} characters",
-                    str(size),
-                )
-            )
-            continue
-        found["RESP-SCHEMA"].append((f"{where}: {err.message}", "the response schema", where))
-    return found
+    return payload.schema(payload.RESPONSE, ctx.contract.validator(ctx.api.response), ex.body)
 
 
 @check("RESP-STRING", "RESP-NO-EMPTY", applies=lambda ex: answered(ex) and ex.body is not None)
 def response_scalars(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    found: dict[str, list[Violation]] = {"RESP-STRING": [], "RESP-NO-EMPTY": []}
-    for path, value in _leaves(ex.body):
-        if isinstance(value, (bool, int, float)):
-            found["RESP-STRING"].append(
-                (f"{_path(path)} is a JSON {type(value).__name__}", "a JSON string", repr(value))
-            )
-        elif value == "":
-            found["RESP-NO-EMPTY"].append((f'{_path(path)} is ""', "omitted or null", '""'))
-    return found
+    return payload.scalars(payload.RESPONSE, ex.body)
 
 
 @check("RESULT-STATUS", "RESULT-CODE", applies=has_result)
