@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from . import signing, tomlfile
 from .catalogue import LEVELS, Catalogue
 from .errors import ProfileError
+from .spec import alipaycn_acquirer_id
 from .throttle import Limits, parse_limits
 from .tls import Tls, parse_tls
 
@@ -47,7 +48,7 @@ class Profile:
     base_url: str = ""
     client_id: str = ""
     psp_id: str = ""
-    acquirer_id: str = "1022088000000000001"
+    acquirer_id: str = field(default_factory=alipaycn_acquirer_id)
     paths: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     suite_private_key: signing.PrivateKey | None = None
     wallet_public_key: signing.PublicKey | None = None
@@ -252,7 +253,7 @@ def _target(target: Any, keys: Any, base: Path) -> dict[str, Any]:
         "base_url": base_url.rstrip("/"),
         "client_id": _text(target, "client_id", "[target]"),
         "psp_id": _text(target, "psp_id", "[target]"),
-        "acquirer_id": _text(target, "acquirer_id", "[target]", default="1022088000000000001"),
+        "acquirer_id": _text(target, "acquirer_id", "[target]", default=alipaycn_acquirer_id()),
         "paths": MappingProxyType(dict(paths)),
         "timeout": float(timeout),
     }

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import signing
-from ..spec import contract
+from ..spec import alipaycn_acquirer_id, contract
 from .scenarios import API, BAD_SIGNATURE, DROP, LATE, MALFORMED, SUCCESS, UNSIGNED
 from .settings import GatewaySettings
 
-ACQUIRER_ALIPAYCN = "1022088000000000001"
 AUTH_CLIENT_ID = "2021000000000001"
 JSON_TYPE = "application/json; charset=UTF-8"
 FALLBACK_CLIENT_ID = "ALIPAYPLUS_GATEWAY"
@@ -37,7 +36,7 @@ def result(code: str) -> dict[str, str]:
 def success_payload(psp_id: str, redirect: str) -> dict[str, Any]:
     return {
         "result": result("SUCCESS"),
-        "acquirerId": ACQUIRER_ALIPAYCN,
+        "acquirerId": alipaycn_acquirer_id(),
         "pspId": psp_id,
         "authClientId": AUTH_CLIENT_ID,
         "authRedirectUrl": redirect,

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import signing
+from ..spec import alipaycn_acquirer_id
 
 if TYPE_CHECKING:
     from ..profile import Profile
 
 PSP_ID = "2160120000000001"
-ACQUIRER_ID = "1022088000000000001"
+ACQUIRER_ID = alipaycn_acquirer_id()
 ALIPAYPLUS_CLIENT_ID = "SANDBOX_5YC47N2ZQHJ004124"
 WALLET_CLIENT_ID = "MPP_REFERENCE_WALLET_01"
 KEY_VERSION = "1"

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
 from .. import signing
+from . import data
 from .client import PrepareClient
 from .faults import Fault
 from .wallet import Wallet
@@ -36,7 +37,7 @@ def client_fault(
 @client_fault("pai-acquirer-number", "PAI-REQ-STRING", summary="Sends acquirerId as a JSON number.")
 class AcquirerNumber(PrepareClient):
     def payload(self, auth_url: str, attempt: int) -> dict[str, Any]:
-        return {**super().payload(auth_url, attempt), "acquirerId": 1022088000000000001}
+        return {**super().payload(auth_url, attempt), "acquirerId": int(data.ACQUIRER_ID)}
 
 
 @client_fault(
