@@ -17,7 +17,7 @@ import pytest
 from conformance.reference import data
 from conformance.reference.alipayplus import AlipayPlus
 from conformance.reference.faults import make_wallet
-from conformance.reference.prepare_faults import PREPARE_FAULTS, PROVIDERS
+from conformance.reference.faults_client import PREPARE_FAULTS, PROVIDERS
 from conformance.reference.server import serve
 from conformance.reference.wallet import Refusal
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..model import Exchange, Outcome
-from . import Context
+from .registry import Context
 
 GroupFn = Callable[[Sequence[Exchange], Context], list[Outcome]]
 GROUPS: dict[str, GroupFn] = {}

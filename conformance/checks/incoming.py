@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from .. import signing
 from ..model import Exchange
-from . import Context, Violation, check, payload
+from . import payload
+from .registry import Context, Violation, check
 
 
 def incoming(ex: Exchange) -> bool:

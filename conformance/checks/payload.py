@@ -8,7 +8,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from . import Violation
+from .registry import Violation
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import signing
+from ..profile.sections import GatewaySettings
 from ..spec import alipaycn_acquirer_id, contract
 from .scenarios import API, BAD_SIGNATURE, DROP, LATE, MALFORMED, SUCCESS, UNSIGNED
-from .settings import GatewaySettings
 
 AUTH_CLIENT_ID = "2021000000000001"
 JSON_TYPE = "application/json; charset=UTF-8"

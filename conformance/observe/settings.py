@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from .. import signing, tomlfile
 from ..catalogue import Catalogue
 from ..errors import ProfileError
-from ..gateway.settings import DEFAULT_PATH, _key, _number, _table, _text, _url
 from ..profile import Token, _levels, _refuse_placeholders, _tokens
+from ..profile.sections import DEFAULT_PATH, _key, _number, _table, _text, _url
 from ..tls import Tls, parse_tls
 
 ROLES = ("wallet", "alipayplus")

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import signing
 from ..spec import Field
 from . import data
-from .faults import fault
+from .registry import fault
 from .wallet import Crash, Refusal, Wallet
 
 # -- body ---------------------------------------------------------------------------------

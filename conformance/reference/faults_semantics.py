@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import data
-from .faults import fault
+from .registry import fault
 from .wallet import Refusal, Wallet
 
 

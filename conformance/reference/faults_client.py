@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 from .. import signing
 from . import data
 from .client import PrepareClient
-from .faults import Fault
+from .registry import Fault
 from .wallet import Wallet
 
 PREPARE_FAULTS: dict[str, Fault] = {}

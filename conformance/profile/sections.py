@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 
 from .. import signing
 from ..errors import ProfileError
+from .fields import _key_bytes, _value
 
 if TYPE_CHECKING:
-    from ..profile import Profile
+    from . import Profile
 
 DEFAULT_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
 # The pspId of the gateway's SUCCESS replies when neither [gateway] nor [target] names one.
@@ -76,8 +77,6 @@ def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
 
 
 def _text(table: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str | None:
-    from ..profile import _value
-
     raw = _value(table.get(key, default), f"[{where}] {key}")
     if raw is None:
         return None
@@ -120,8 +119,6 @@ def _url(value: str, where: str) -> str:
 def _key(
     table: Mapping[str, Any], key: str, where: str, base: Path, private: bool, default: Any
 ) -> Any:
-    from ..profile import _key_bytes
-
     raw = _text(table, key, where)
     if raw is None:
         return default

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,21 +9,22 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import signing, tomlfile
-from .catalogue import LEVELS, Catalogue
-from .errors import ProfileError
-from .spec import alipaycn_acquirer_id
-from .throttle import Limits, parse_limits
-from .tls import Tls, parse_tls
+from .. import signing, tomlfile
+from ..catalogue import LEVELS, Catalogue
+from ..errors import ProfileError
+from ..spec import alipaycn_acquirer_id
+from ..throttle import Limits, parse_limits
+from ..tls import Tls, parse_tls
+from .fields import _key_bytes, _value
+from .sections import attach
 
 if TYPE_CHECKING:
-    from .gateway.settings import GatewaySettings, ProviderSettings, TriggerSettings
+    from .sections import GatewaySettings, ProviderSettings, TriggerSettings
 
 TOKEN_STATES = ("valid", "expired", "revoked")
 PLACEHOLDER = "<fill in: "  # how `conformance init` marks a value only the wallet team knows
 # The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path
 # looks like it.
-_BASE64_KEY = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
 
 
 @dataclass(frozen=True)
@@ -79,20 +78,6 @@ class Profile:
         return tuple(t.access_token for t in self.tokens)
 
 
-def _value(raw: Any, where: str) -> Any:
-    """A plain value, or `{ env = "NAME" }` read from the environment."""
-    if isinstance(raw, dict) and set(raw) == {"env"}:
-        name = raw["env"]
-        if name not in os.environ:
-            raise ProfileError(
-                where,
-                f"names environment variable {name} which is not set",
-                f"export {name}=... before the run",
-            )
-        return os.environ[name]
-    return raw
-
-
 def _text(
     table: Mapping[str, Any], key: str, where: str, default: str | None = None, hint: str = '"..."'
 ) -> str:
@@ -102,17 +87,6 @@ def _text(
     if not isinstance(raw, str) or not raw:
         raise ProfileError(f"{where}.{key}", "must be a non-empty string", f"write {key} = {hint}")
     return raw
-
-
-def _key_bytes(raw: str, base: Path) -> bytes:
-    if raw.lstrip().startswith("-----BEGIN") or _BASE64_KEY.fullmatch(raw.strip()):
-        return raw.encode()
-    path = Path(raw)
-    path = path if path.is_absolute() else base / path
-    try:
-        return path.read_bytes()
-    except OSError:
-        raise ProfileError("", f"file {path} cannot be read", "")
 
 
 def _key(table: Mapping[str, Any], key: str, base: Path, private: bool) -> Any:
@@ -297,8 +271,6 @@ def parse(
                 'has no token with state = "valid"',
                 "add one the wallet issued for a test user",
             )
-    from .gateway.settings import attach
-
     return attach(
         Profile(
             **fields,
