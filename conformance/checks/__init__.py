@@ -25,7 +25,7 @@ __all__ = [
 
 def registry() -> list[Check]:
     """Every registered check (importing the modules that register them)."""
-    from . import behaviour, incoming, prepare, response  # noqa: F401  (registration)
+    from . import annotations, behaviour, incoming, response  # noqa: F401  (registration)
 
     return REGISTRY
 

@@ -85,7 +85,7 @@ def response_scalars(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]
 @check("RESULT-STATUS", "RESULT-CODE", applies=has_result)
 def result_semantics(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     found: dict[str, list[Violation]] = {"RESULT-STATUS": [], "RESULT-CODE": []}
-    code, status = ex.code, ex.status
+    code, status = ex.code, ex.result_status
     row = ctx.api.codes.get(code) if code else None
     if code is not None and row is None:
         found["RESULT-CODE"].append(
@@ -130,12 +130,12 @@ def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violatio
             ("Response-Time is not ISO 8601 with an offset", "e.g. 2019-05-28T12:12:12+08:00", time)
         )
     if sig_header is None:
-        if time is not None or ex.status == "S":
+        if time is not None or ex.result_status == "S":
             signed.append(
                 (
                     "the response is not signed",
                     "a Signature header",
-                    f"status {ex.status}, Response-Time {'present' if time else 'absent'}",
+                    f"status {ex.result_status}, Response-Time {'present' if time else 'absent'}",
                 )
             )
         return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}

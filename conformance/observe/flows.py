@@ -32,7 +32,7 @@ def step(ex: Exchange, delivered: bool, trusted: bool) -> str:
     if code == "SUCCESS":
         return SUCCESS
     # A status that contradicts the code's row leaves the wallet's right reaction open.
-    return code if status(code) is not None and status(code) == ex.status else MALFORMED
+    return code if status(code) is not None and status(code) == ex.result_status else MALFORMED
 
 
 def key(ex: Exchange) -> str:

@@ -124,7 +124,7 @@ class Wallet:
         if f.max_length is not None and self.length(value) > f.max_length:
             raise Refusal("PARAM_ILLEGAL", f"{f.name} exceeds {f.max_length} characters")
 
-    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
         if body["pspId"] != data.PSP_ID:
             raise Refusal("ACCESS_DENIED", "the token belongs to another MPP")
         seed = self.tokens.get(body["accessToken"])
@@ -132,7 +132,7 @@ class Wallet:
             raise Refusal("INVALID_TOKEN")
         return seed
 
-    def user_info(self, seed: data.Seed) -> dict[str, Any]:
+    def user_info(self, seed: data.IssuedToken) -> dict[str, Any]:
         return {data.SCOPE_FIELD[s]: data.USER[data.SCOPE_FIELD[s]] for s in sorted(seed.scopes)}
 
     # -- response steps -----------------------------------------------------
