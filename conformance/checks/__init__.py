@@ -8,13 +8,13 @@ which checks run where.
 from __future__ import annotations
 
 from ..model import Exchange, Outcome
-from .registry import REGISTRY, Check, CheckFn, Context, Violation, check, outcomes
+from .registry import REGISTRY, CheckFn, Context, RegisteredCheck, Violation, check, outcomes
 
 __all__ = [
     "REGISTRY",
-    "Check",
     "CheckFn",
     "Context",
+    "RegisteredCheck",
     "Violation",
     "check",
     "judge",
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-def registry() -> list[Check]:
+def registry() -> list[RegisteredCheck]:
     """Every registered check (importing the modules that register them)."""
     from . import annotations, behaviour, incoming, response  # noqa: F401  (registration)
 

@@ -34,7 +34,9 @@ CheckFn = Callable[[Exchange, Context], Mapping[str, Iterable[Violation]]]
 
 
 @dataclass(frozen=True)
-class Check:
+class RegisteredCheck:
+    """A check function as registered: the suffixes it judges and the exchanges it applies to."""
+
     suffixes: tuple[str, ...]
     fn: CheckFn
     applies: Callable[[Exchange], bool]
@@ -43,7 +45,7 @@ class Check:
     chosen: bool = False
 
 
-REGISTRY: list[Check] = []
+REGISTRY: list[RegisteredCheck] = []
 
 
 def check(
@@ -52,7 +54,7 @@ def check(
     """Register a check judging the given requirement suffixes."""
 
     def register(fn: CheckFn) -> CheckFn:
-        REGISTRY.append(Check(suffixes, fn, applies, chosen))
+        REGISTRY.append(RegisteredCheck(suffixes, fn, applies, chosen))
         return fn
 
     return register
