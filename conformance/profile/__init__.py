@@ -15,7 +15,7 @@ from ..errors import ProfileError
 from ..spec import alipaycn_acquirer_id
 from ..throttle import Limits, parse_limits
 from ..tls import Tls, parse_tls
-from .fields import _key_bytes, _value
+from .fields import _value, load_key
 from .sections import attach
 
 if TYPE_CHECKING:
@@ -90,21 +90,8 @@ def _text(
 
 
 def _key(table: Mapping[str, Any], key: str, base: Path, private: bool) -> Any:
-    where = f"[keys] {key}"
     raw = _text(table, key, "[keys]", hint='"keys/name.pem"')
-    try:
-        data = _key_bytes(raw, base)
-    except ProfileError as exc:
-        raise ProfileError(where, exc.problem, "give a path relative to the profile, or PEM text")
-    try:
-        return signing.load_private_key(data) if private else signing.load_public_key(data)
-    except (ValueError, TypeError) as exc:
-        kind = (
-            "an RSA private key (PKCS#1 or PKCS#8)"
-            if private
-            else "an RSA public key (X.509 SubjectPublicKeyInfo)"
-        )
-        raise ProfileError(where, f"is not {kind}: {exc}", "export the key as unencrypted PEM")
+    return load_key(raw, base, private, f"[keys] {key}")
 
 
 def _tokens(rows: Any) -> tuple[Token, ...]:

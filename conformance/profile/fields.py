@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import signing
 from ..errors import ProfileError
 
 _BASE64_KEY = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
@@ -35,3 +36,20 @@ def _key_bytes(raw: str, base: Path) -> bytes:
         return path.read_bytes()
     except OSError:
         raise ProfileError("", f"file {path} cannot be read", "")
+
+
+def load_key(raw: str, base: Path, private: bool, where: str) -> Any:
+    """The RSA key a profile value names (a path relative to the profile, or PEM text)."""
+    try:
+        data = _key_bytes(raw, base)
+    except ProfileError as exc:
+        raise ProfileError(where, exc.problem, "give a path relative to the profile, or PEM text")
+    try:
+        return signing.load_private_key(data) if private else signing.load_public_key(data)
+    except (ValueError, TypeError) as exc:
+        kind = (
+            "an RSA private key (PKCS#1 or PKCS#8)"
+            if private
+            else "an RSA public key (X.509 SubjectPublicKeyInfo)"
+        )
+        raise ProfileError(where, f"is not {kind}: {exc}", "export the key as unencrypted PEM")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from .. import signing
 from ..errors import ProfileError
-from .fields import _key_bytes, _value
+from .fields import _value, load_key
 
 if TYPE_CHECKING:
     from . import Profile
@@ -122,18 +122,7 @@ def _key(
     raw = _text(table, key, where)
     if raw is None:
         return default
-    try:
-        data = _key_bytes(raw, base)
-        return signing.load_private_key(data) if private else signing.load_public_key(data)
-    except ProfileError as exc:
-        raise ProfileError(
-            f"[{where}] {key}", exc.problem, "give a path relative to the profile, or PEM text"
-        )
-    except (ValueError, TypeError) as exc:
-        kind = "an RSA private key" if private else "an RSA public key"
-        raise ProfileError(
-            f"[{where}] {key}", f"is not {kind}: {exc}", "export the key as unencrypted PEM"
-        )
+    return load_key(raw, base, private, f"[{where}] {key}")
 
 
 def _required(key: Any, name: str, file: str) -> Any:
