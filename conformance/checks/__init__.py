@@ -25,7 +25,7 @@ __all__ = [
 
 def registry() -> list[RegisteredCheck]:
     """Every registered check (importing the modules that register them)."""
-    from . import annotations, behaviour, incoming, response  # noqa: F401  (registration)
+    from . import annotated, behaviour, incoming, response  # noqa: F401  (registration)
 
     return REGISTRY
 
