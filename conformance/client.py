@@ -143,7 +143,9 @@ class Sender:
     def _backoff(self, ex: Exchange, attempt: int) -> float | None:
         """Seconds to wait before re-sending, or None to keep this answer."""
         limits = self.limits
-        unknown = ex.status == "U" or (ex.response is not None and ex.response.status in RETRY_HTTP)
+        unknown = ex.result_status == "U" or (
+            ex.response is not None and ex.response.status in RETRY_HTTP
+        )
         if not unknown or attempt >= limits.retries:
             return None
         # Full jitter: workers backing off together must not come back together.

@@ -120,7 +120,8 @@ class Exchange:
         return code if isinstance(code, str) else None
 
     @property
-    def status(self) -> str | None:
+    def result_status(self) -> str | None:
+        """resultStatus of the answer (S, F or U), beside the HTTP status of `response`."""
         status = self.result.get("resultStatus")
         return status if isinstance(status, str) else None
 

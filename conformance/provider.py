@@ -31,7 +31,7 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
     with ExitStack() as stack:
         base_url = settings.base_url
         if reference is not None:
-            from .reference.alipayplus import make_server
+            from .reference.faults import make_server
             from .reference.server import serve
 
             app = make_server(reference).app()

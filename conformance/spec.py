@@ -195,3 +195,9 @@ def _load_api(
 def contract() -> Contract:
     """The contract shipped with the suite, loaded once."""
     return load_contract()
+
+
+def alipaycn_acquirer_id() -> str:
+    """AlipayCN's acquirerId, which the prepareAuthInfo page fixes (the schema's `x-fixed`)."""
+    fields = contract().apis["prepareAuthInfo"].request["properties"]
+    return str(fields["acquirerId"]["x-fixed"])

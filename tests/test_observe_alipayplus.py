@@ -17,7 +17,8 @@ import pytest
 from conformance.reference import data
 from conformance.reference.alipayplus import AlipayPlus
 from conformance.reference.faults import make_wallet
-from conformance.reference.prepare_faults import PREPARE_FAULTS, PROVIDERS
+from conformance.reference.faults_client import PREPARE_FAULTS
+from conformance.reference.faults_provider import PROVIDERS
 from conformance.reference.server import serve
 from conformance.reference.wallet import Refusal
 

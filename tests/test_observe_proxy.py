@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from conformance import checks
-from conformance.checks import Check
+from conformance.checks import RegisteredCheck
 from conformance.observe.session import BACKLOG, Paths, Session
 from conformance.observe.wire import KEEP, Kept, forwarded
 from conformance.reference.chaos import Chaos
@@ -228,7 +228,7 @@ def test_a_judge_error_is_recorded_and_never_breaks_the_traffic(
         return {}
 
     monkeypatch.setattr(
-        checks, "REGISTRY", [*checks.registry(), Check((), broken, lambda ex: True)]
+        checks, "REGISTRY", [*checks.registry(), RegisteredCheck((), broken, lambda ex: True)]
     )
     with (
         serve(make_wallet(None).app()) as url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.gateway.scenarios import SCENARIOS
-from conformance.reference.prepare_faults import PREPARE_FAULTS
+from conformance.reference.faults_client import PREPARE_FAULTS
 
 from .conftest import Certify, statuses
 

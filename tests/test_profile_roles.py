@@ -12,10 +12,9 @@ import pytest
 from conformance.cli import main
 from conformance.gateway.scenarios import SCENARIOS
 from conformance.reference import data
-from conformance.reference.alipayplus import make_server
 from conformance.reference.client import PrepareClient
 from conformance.reference.client_variants import VARIANTS
-from conformance.reference.faults import make_wallet
+from conformance.reference.faults import make_server, make_wallet
 from conformance.reference.server import serve
 from conformance.reference.wallet import Wallet
 

@@ -7,10 +7,10 @@ import pytest
 
 from conformance.gateway.scenarios import SCENARIOS, redirect_url
 from conformance.gateway.server import Arrival
-from conformance.gateway.settings import GatewaySettings
 from conformance.gateway.trigger import FlowResult
 from conformance.gateway.verdicts import Flow, judge_flow
 from conformance.model import Case, Exchange, Request
+from conformance.profile.sections import GatewaySettings
 from conformance.reference import data
 
 NONCE = "mppc0123456789abcdef"

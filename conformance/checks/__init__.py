@@ -7,82 +7,25 @@ which checks run where.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from ..catalogue import Catalogue
 from ..model import Exchange, Outcome
-from ..spec import Api, Contract
+from .registry import REGISTRY, CheckFn, Context, RegisteredCheck, Violation, check, outcomes
 
-Violation = str | tuple[str, str, str]  # message, or (message, expected, received)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What checks may know besides the exchange."""
-
-    api: Api
-    contract: Contract
-    catalogue: Catalogue
-    prefix: str
-    peer_public_key: rsa.RSAPublicKey
-
-    def rid(self, suffix: str) -> str:
-        return f"{self.prefix}-{suffix}"
-
-    def has(self, suffix: str) -> bool:
-        return self.rid(suffix) in self.catalogue
+__all__ = [
+    "REGISTRY",
+    "CheckFn",
+    "Context",
+    "RegisteredCheck",
+    "Violation",
+    "check",
+    "judge",
+    "outcomes",
+    "registry",
+]
 
 
-CheckFn = Callable[[Exchange, Context], Mapping[str, Iterable[Violation]]]
-
-
-@dataclass(frozen=True)
-class Check:
-    suffixes: tuple[str, ...]
-    fn: CheckFn
-    applies: Callable[[Exchange], bool]
-    # Judges an answer against what the suite chose its request to provoke (the case's Expect):
-    # traffic the suite did not write (`conformance observe`) is never judged by it.
-    chosen: bool = False
-
-
-REGISTRY: list[Check] = []
-
-
-def check(
-    *suffixes: str, applies: Callable[[Exchange], bool] = lambda ex: True, chosen: bool = False
-) -> Callable[[CheckFn], CheckFn]:
-    """Register a check judging the given requirement suffixes."""
-
-    def register(fn: CheckFn) -> CheckFn:
-        REGISTRY.append(Check(suffixes, fn, applies, chosen))
-        return fn
-
-    return register
-
-
-def outcomes(
-    ctx: Context, exchange: Exchange, found: Mapping[str, Iterable[Violation]]
-) -> Iterator[Outcome]:
-    """One failing Outcome per violation, or one passing Outcome per judged requirement."""
-    for suffix, violations in found.items():
-        if not ctx.has(suffix):
-            continue
-        rid, failed = ctx.rid(suffix), False
-        for v in violations:
-            failed = True
-            message, expected, received = (v, "", "") if isinstance(v, str) else v
-            yield Outcome(rid, False, message, expected, received, (exchange,))
-        if not failed:
-            yield Outcome(rid, True, exchanges=(exchange,))
-
-
-def registry() -> list[Check]:
+def registry() -> list[RegisteredCheck]:
     """Every registered check (importing the modules that register them)."""
-    from . import behaviour, incoming, prepare, response  # noqa: F401  (registration)
+    from . import annotated, behaviour, incoming, response  # noqa: F401  (registration)
 
     return REGISTRY
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model import Exchange
-from . import Context, Violation, check
+from .registry import Context, Violation, check
 from .response import has_result
 
 
@@ -15,7 +15,7 @@ def _got(ex: Exchange) -> str:
         return ex.error or "no response"
     if not ex.result:
         return f"HTTP {ex.response.status} without a result"
-    return f"{ex.status}/{ex.code}"
+    return f"{ex.result_status}/{ex.code}"
 
 
 def _user_info(ex: Exchange) -> Any:
@@ -29,7 +29,7 @@ def expectation(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     assert exp.requirement is not None
     found: dict[str, list[Violation]] = {exp.requirement: []}
     if exp.outcome == "success":
-        if not (ex.code == "SUCCESS" and ex.status == "S"):
+        if not (ex.code == "SUCCESS" and ex.result_status == "S"):
             found[exp.requirement].append(
                 (f"{ex.case.title} did not succeed", "S/SUCCESS", _got(ex))
             )

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..model import Exchange, Outcome
-from . import Context
+from .registry import Context
 
 GroupFn = Callable[[Sequence[Exchange], Context], list[Outcome]]
 GROUPS: dict[str, GroupFn] = {}
@@ -55,8 +55,8 @@ def twins(exchanges: Sequence[Exchange], ctx: Context) -> list[Outcome]:
             if ok
             else f"{field.name} within its limit of {field.max_length} characters "
             f"refused as illegal ({size})",
-            f"the same answer as for 3 such characters ({short.status}/{short.code})",
-            f"{within.status}/{within.code}",
+            f"the same answer as for 3 such characters ({short.result_status}/{short.code})",
+            f"{within.result_status}/{within.code}",
             (within, short),
         )
     ]
@@ -73,12 +73,12 @@ def repeat(exchanges: Sequence[Exchange], ctx: Context) -> list[Outcome]:
     first, second = exchanges
     if (
         not ctx.has("IDEMPOTENT")
-        or first.status not in ("S", "F")
-        or second.status not in ("S", "F")
+        or first.result_status not in ("S", "F")
+        or second.result_status not in ("S", "F")
     ):
         return []  # a U answer or none is to be retried, not compared
-    a = (first.status, first.code, _user_info(first))
-    b = (second.status, second.code, _user_info(second))
+    a = (first.result_status, first.code, _user_info(first))
+    b = (second.result_status, second.code, _user_info(second))
     ok = a == b
     return [
         Outcome(

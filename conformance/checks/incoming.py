@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from .. import signing
 from ..model import Exchange
-from . import Context, Violation, check
-from .response import _leaves, _path
+from . import payload
+from .registry import Context, Violation, check
 
 
 def incoming(ex: Exchange) -> bool:
@@ -48,37 +48,14 @@ def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
 
 @check("REQ-SCHEMA", "REQ-LIMIT", applies=_json)
 def schema(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    found: dict[str, list[Violation]] = {"REQ-SCHEMA": [], "REQ-LIMIT": []}
-    for err in ctx.contract.validator(ctx.api.request).iter_errors(ex.request.json()):
-        where = _path(err.absolute_path)
-        if err.validator == "type" and isinstance(err.instance, (bool, int, float)):
-            continue  # REQ-STRING reports non-string scalars
-        if err.validator == "minLength":
-            continue  # REQ-NO-EMPTY reports ""
-        if err.validator == "maxLength":
-            found["REQ-LIMIT"].append(
-                (
-                    f"{where} is {len(err.instance)} characters, over its limit",
-                    f"at most {err.validator_value} characters",
-                    str(len(err.instance)),
-                )
-            )
-            continue
-        found["REQ-SCHEMA"].append((f"{where}: {err.message}", "the request schema", where))
-    return found
+    return payload.schema(
+        payload.REQUEST, ctx.contract.validator(ctx.api.request), ex.request.json()
+    )
 
 
 @check("REQ-STRING", "REQ-NO-EMPTY", applies=_json)
 def scalars(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    found: dict[str, list[Violation]] = {"REQ-STRING": [], "REQ-NO-EMPTY": []}
-    for path, value in _leaves(ex.request.json()):
-        if isinstance(value, (bool, int, float)):
-            found["REQ-STRING"].append(
-                (f"{_path(path)} is a JSON {type(value).__name__}", "a JSON string", repr(value))
-            )
-        elif value == "":
-            found["REQ-NO-EMPTY"].append((f'{_path(path)} is ""', "omitted or null", '""'))
-    return found
+    return payload.scalars(payload.REQUEST, ex.request.json())
 
 
 @check("REQ-ACQUIRER", "REQ-AUTHURL", applies=_json)
@@ -160,42 +137,48 @@ def signed(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
         req.header("client-id"),
         req.header("request-time"),
     )
-    if value is None:
+    found = signing.verify_message(
+        value,
+        ctx.peer_public_key,
+        method=req.method,
+        uri=req.uri,
+        client_ids=(client_id,) if client_id else (),
+        time=time or "",
+        body=req.body,
+    )
+    if found.verdict is signing.Verdict.ABSENT:
         return {
             "REQ-SIGNED": [
                 ("the request has no Signature header", "a Signature header", "(absent)")
             ]
         }
-    try:
-        sig = signing.parse_signature_header(value)
-    except ValueError as exc:
+    if found.header is None:
         return {
             "REQ-SIGNED": [
                 (
-                    f"the Signature header is malformed: {exc}",
+                    f"the Signature header is malformed: {found.reason}",
                     "algorithm=RSA256,keyVersion=..,signature=..",
                     "(malformed)",
                 )
             ]
         }
-    found: dict[str, list[Violation]] = {"REQ-SIG-ENCODED": _encoding(sig.signature)}
+    out: dict[str, list[Violation]] = {"REQ-SIG-ENCODED": _encoding(found.header.signature)}
     if not client_id or not time:
-        return found  # REQ-HEADERS reports what is missing; nothing to verify against
-    if sig.algorithm != signing.ALGORITHM:
-        found["REQ-SIGNED"] = [("the signature algorithm is not RSA256", "RSA256", sig.algorithm)]
-        return found
-    content = signing.content_to_sign(req.method, req.uri, client_id, time, req.body)
-    key = ctx.peer_public_key
-    found["REQ-SIGNED"] = (
+        return out  # REQ-HEADERS reports what is missing; nothing to verify against
+    if found.verdict is signing.Verdict.ALGORITHM:
+        algorithm = found.header.algorithm
+        out["REQ-SIGNED"] = [("the signature algorithm is not RSA256", "RSA256", algorithm)]
+        return out
+    out["REQ-SIGNED"] = (
         []
-        if signing.verify(content, sig.signature, key)
+        if found.ok
         else [
             (
                 "the request signature does not verify with the client's public key: "
-                + signing.why_not_verified(content, sig.signature, key),
+                + found.reason,
                 "RSA256 over POST <uri>\\n<Client-Id>.<Request-Time>.<body>, URL-encoded",
                 "a signature that does not verify",
             )
         ]
     )
-    return found
+    return out

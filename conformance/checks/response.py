@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from .. import signing
 from ..model import Exchange
-from . import Context, Violation, check
+from . import payload
+from .registry import Context, Violation, check
 
 
 def answered(ex: Exchange) -> bool:
@@ -16,21 +16,6 @@ def answered(ex: Exchange) -> bool:
 
 def has_result(ex: Exchange) -> bool:
     return answered(ex) and bool(ex.result)
-
-
-def _path(parts: Any) -> str:
-    return ".".join(str(p) for p in parts) or "(body)"
-
-
-def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _leaves(v, (*path, i))
-    else:
-        yield path, value
 
 
 @check("TRANSPORT-ANSWER", applies=lambda ex: True)
@@ -89,45 +74,18 @@ def transport(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     applies=lambda ex: answered(ex) and ex.body is not None,
 )
 def response_schema(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    found: dict[str, list[Violation]] = {"RESP-SCHEMA": [], "RESP-LIMIT": [], "RESP-LIMIT-SOFT": []}
-    for err in ctx.contract.validator(ctx.api.response).iter_errors(ex.body):
-        where = _path(err.absolute_path)
-        if err.validator == "type" and isinstance(err.instance, (bool, int, float)):
-            continue  # RESP-STRING reports non-string scalars
-        if err.validator in ("minLength", "enum"):
-            continue  # RESP-NO-EMPTY and RESULT-STATUS report these
-        if err.validator == "maxLength":
-            limit, size = err.validator_value, len(err.instance)
-            soft = err.schema.get("x-label", "D") != "D" if isinstance(err.schema, dict) else False
-            found["RESP-LIMIT-SOFT" if soft else "RESP-LIMIT"].append(
-                (
-                    f"{where} is {size} characters, over its limit",
-                    f"at most {limit} characters",
-                    str(size),
-                )
-            )
-            continue
-        found["RESP-SCHEMA"].append((f"{where}: {err.message}", "the response schema", where))
-    return found
+    return payload.schema(payload.RESPONSE, ctx.contract.validator(ctx.api.response), ex.body)
 
 
 @check("RESP-STRING", "RESP-NO-EMPTY", applies=lambda ex: answered(ex) and ex.body is not None)
 def response_scalars(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
-    found: dict[str, list[Violation]] = {"RESP-STRING": [], "RESP-NO-EMPTY": []}
-    for path, value in _leaves(ex.body):
-        if isinstance(value, (bool, int, float)):
-            found["RESP-STRING"].append(
-                (f"{_path(path)} is a JSON {type(value).__name__}", "a JSON string", repr(value))
-            )
-        elif value == "":
-            found["RESP-NO-EMPTY"].append((f'{_path(path)} is ""', "omitted or null", '""'))
-    return found
+    return payload.scalars(payload.RESPONSE, ex.body)
 
 
 @check("RESULT-STATUS", "RESULT-CODE", applies=has_result)
 def result_semantics(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     found: dict[str, list[Violation]] = {"RESULT-STATUS": [], "RESULT-CODE": []}
-    code, status = ex.code, ex.status
+    code, status = ex.code, ex.result_status
     row = ctx.api.codes.get(code) if code else None
     if code is not None and row is None:
         found["RESULT-CODE"].append(
@@ -172,30 +130,38 @@ def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violatio
             ("Response-Time is not ISO 8601 with an offset", "e.g. 2019-05-28T12:12:12+08:00", time)
         )
     if sig_header is None:
-        if time is not None or ex.status == "S":
+        if time is not None or ex.result_status == "S":
             signed.append(
                 (
                     "the response is not signed",
                     "a Signature header",
-                    f"status {ex.status}, Response-Time {'present' if time else 'absent'}",
+                    f"status {ex.result_status}, Response-Time {'present' if time else 'absent'}",
                 )
             )
         return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
     if resp.header("client-id") is None:
         headers.append(("a signed response lacks Client-Id", "Client-Id header", "(absent)"))
-    try:
-        sig = signing.parse_signature_header(sig_header)
-    except ValueError as exc:
+    ids = (resp.header("client-id"), ex.request.header("client-id"))
+    found = signing.verify_message(
+        sig_header,
+        ctx.peer_public_key,
+        uri=ex.request.uri,
+        client_ids=tuple(dict.fromkeys(i for i in ids if i)),
+        time=time or "",
+        body=resp.body,
+    )
+    if found.verdict is signing.Verdict.MALFORMED:
         signed.append(
             (
-                f"the Signature header is malformed: {exc}",
+                f"the Signature header is malformed: {found.reason}",
                 "algorithm=RSA256,keyVersion=..,signature=..",
                 "(malformed)",
             )
         )
-        return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
-    if sig.algorithm != signing.ALGORITHM:
-        signed.append(("the response signature algorithm is not RSA256", "RSA256", sig.algorithm))
+    elif found.verdict is signing.Verdict.ALGORITHM:
+        assert found.header is not None
+        algorithm = found.header.algorithm
+        signed.append(("the response signature algorithm is not RSA256", "RSA256", algorithm))
     elif time is None:
         signed.append(
             (
@@ -204,20 +170,13 @@ def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violatio
                 "(absent)",
             )
         )
-    else:
-        ids = {i for i in (resp.header("client-id"), ex.request.header("client-id")) if i}
-        contents = [
-            signing.content_to_sign("POST", ex.request.uri, i, time, resp.body) for i in ids
-        ]
-        key = ctx.peer_public_key
-        if not any(signing.verify(c, sig.signature, key) for c in contents):
-            why = signing.why_not_verified(contents[0], sig.signature, key) if contents else ""
-            signed.append(
-                (
-                    "the response signature does not verify with the signer's public key"
-                    + (f": {why}" if why else ""),
-                    "a valid RSA256 signature over POST <uri>\\n<Client-Id>.<Response-Time>.<body>",
-                    "a signature that does not verify",
-                )
+    elif not found.ok:
+        signed.append(
+            (
+                "the response signature does not verify with the signer's public key"
+                + (f": {found.reason}" if found.reason else ""),
+                "a valid RSA256 signature over POST <uri>\\n<Client-Id>.<Response-Time>.<body>",
+                "a signature that does not verify",
             )
+        )
     return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from ..exitcodes import EXIT_OK, EXIT_USAGE
 from ..profile import PLACEHOLDER
+from ..spec import alipaycn_acquirer_id
 from .term import error
 
-DEFAULT_ACQUIRER = "1022088000000000001"  # AlipayCN's fixed acquirerId (prepareAuthInfo.txt)
+DEFAULT_ACQUIRER = alipaycn_acquirer_id()  # AlipayCN's, fixed by the page
 TOKEN_ENV = "MPP_TOKEN_BASE"
 SDK_FORMATS = """\
 Key formats the official Alipay+ SDKs take:

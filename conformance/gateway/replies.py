@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import signing
-from ..spec import contract
+from ..profile.sections import GatewaySettings
+from ..spec import alipaycn_acquirer_id, contract
 from .scenarios import API, BAD_SIGNATURE, DROP, LATE, MALFORMED, SUCCESS, UNSIGNED
-from .settings import GatewaySettings
 
-ACQUIRER_ALIPAYCN = "1022088000000000001"
 AUTH_CLIENT_ID = "2021000000000001"
 JSON_TYPE = "application/json; charset=UTF-8"
 FALLBACK_CLIENT_ID = "ALIPAYPLUS_GATEWAY"
@@ -37,7 +36,7 @@ def result(code: str) -> dict[str, str]:
 def success_payload(psp_id: str, redirect: str) -> dict[str, Any]:
     return {
         "result": result("SUCCESS"),
-        "acquirerId": ACQUIRER_ALIPAYCN,
+        "acquirerId": alipaycn_acquirer_id(),
         "pspId": psp_id,
         "authClientId": AUTH_CLIENT_ID,
         "authRedirectUrl": redirect,
@@ -54,17 +53,16 @@ def signed_headers(
 ) -> dict[str, str]:
     """Response headers signed over POST <uri>\\n<Client-Id>.<Response-Time>.<body> with the
     suite's key."""
-    time = signing.now()
-    content = signing.content_to_sign(
-        "POST", uri, client_id, time, body if signed_body is None else signed_body
+    signed = signing.signed_headers(
+        settings.suite_private_key,
+        "response",
+        uri,
+        client_id,
+        body,
+        key_version=settings.key_version,
+        signed_body=signed_body,
     )
-    value = signing.sign(content, settings.suite_private_key)
-    return {
-        "Content-Type": JSON_TYPE,
-        "Client-Id": client_id,
-        "Response-Time": time,
-        "Signature": signing.format_signature_header(value, settings.key_version),
-    }
+    return {"Content-Type": JSON_TYPE, **signed}
 
 
 def build(

@@ -22,9 +22,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..model import Case, Exchange, Expect, Request
 from ..model import Response as Answer
+from ..profile.sections import GatewaySettings
 from . import replies
 from .scenarios import DROP, LATE, NONCE_PREFIX, Scenario, redirect_url
-from .settings import GatewaySettings
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 NONCE = re.compile(rb"mppc[0-9a-f]{16}")

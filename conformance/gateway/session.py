@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from ..checks import Context, judge
 from ..errors import ConfigError
 from ..model import Outcome
+from ..profile.sections import GatewaySettings
 from ..reference.server import serve
 from .scenarios import API, SCENARIOS, Scenario, auth_url, new_nonce, redirect_url
 from .server import UNATTRIBUTED, Gateway, HeaderCaseH11
-from .settings import GatewaySettings
 from .trigger import FlowResult, Trigger
 from .verdicts import Flow, judge_flow
 

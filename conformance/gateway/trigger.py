@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from ..model import Case, Exchange, Request, Response
-from .settings import TriggerSettings
+from ..profile.sections import TriggerSettings
 
 OUTCOMES = ("redirect", "error")
 

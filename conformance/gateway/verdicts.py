@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from ..model import Exchange, Outcome
+from ..profile.sections import GatewaySettings
 from .scenarios import (
     BAD_SIGNATURE,
     DROP,
@@ -19,7 +20,6 @@ from .scenarios import (
     status,
 )
 from .server import Arrival
-from .settings import GatewaySettings
 from .trigger import FlowResult
 
 SHOWN = 12  # requests kept as evidence per flow: more than the default max_attempts

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 
 from ..gateway.scenarios import BAD_SIGNATURE, DROP, MALFORMED, SUCCESS, Scenario, status
 from ..gateway.server import Arrival
-from ..gateway.settings import GatewaySettings
 from ..gateway.verdicts import Flow, judge_flow
 from ..model import Exchange, Outcome
+from ..profile.sections import GatewaySettings
 
 # The flow verdicts traffic alone can settle: no trigger tells the outcome the wallet showed.
 PASSIVE = frozenset({"F-NO-RETRY", "RETRY-U", "RETRY-SILENCE", "RETRY-SAME"})
@@ -32,7 +32,7 @@ def step(ex: Exchange, delivered: bool, trusted: bool) -> str:
     if code == "SUCCESS":
         return SUCCESS
     # A status that contradicts the code's row leaves the wallet's right reaction open.
-    return code if status(code) is not None and status(code) == ex.status else MALFORMED
+    return code if status(code) is not None and status(code) == ex.result_status else MALFORMED
 
 
 def key(ex: Exchange) -> str:

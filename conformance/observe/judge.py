@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from .. import signing
 from ..catalogue import Catalogue
 from ..checks import Context, judge, registry
@@ -37,7 +35,7 @@ NO_ALIPAYPLUS_KEY = (
 
 
 @cache
-def stand_in() -> rsa.RSAPrivateKey:
+def stand_in() -> signing.PrivateKey:
     """A key nobody holds, where the profile gives none; what needs the real one is dropped."""
     return signing.generate_private_key()
 

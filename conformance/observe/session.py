@@ -19,7 +19,7 @@ from .. import __version__
 from ..catalogue import catalogue
 from ..document import Meta, Observation, Results, SuiteError, TranscriptRef
 from ..engine import transcript_entry
-from ..gateway.settings import GatewaySettings
+from ..profile.sections import GatewaySettings
 from ..redact import Redactor
 from ..report import junit
 from ..report.html import page

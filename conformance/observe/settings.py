@@ -10,13 +10,11 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from .. import tomlfile
+from .. import signing, tomlfile
 from ..catalogue import Catalogue
 from ..errors import ProfileError
-from ..gateway.settings import DEFAULT_PATH, _key, _number, _table, _text, _url
 from ..profile import Token, _levels, _refuse_placeholders, _tokens
+from ..profile.sections import DEFAULT_PATH, _key, _number, _table, _text, _url
 from ..tls import Tls, parse_tls
 
 ROLES = ("wallet", "alipayplus")
@@ -38,8 +36,8 @@ class ObserveSettings:
     # Only requests to this path are judged (others pass through, counted); None: every request.
     path: str | None = None
     role_paths: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    wallet_public_key: rsa.RSAPublicKey | None = None
-    alipayplus_public_key: rsa.RSAPublicKey | None = None
+    wallet_public_key: signing.PublicKey | None = None
+    alipayplus_public_key: signing.PublicKey | None = None
     wallet_client_id: str | None = None  # the wallet's Client-Id, for PAI-REQ-CLIENT-ID
     alipayplus_client_id: str | None = None  # Alipay+'s Client-Id at the wallet ([target])
     psp_id: str = ""

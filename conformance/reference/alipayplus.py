@@ -73,11 +73,3 @@ class AlipayPlus(Wallet):
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route(data.GATEWAY_PATH, self.endpoint(), methods=ALL_METHODS)])
-
-
-def make_server(name: str | None) -> AlipayPlus:
-    """The reference server, or the variant (faulty or correct) a name selects."""
-    from .correct import SERVERS
-    from .faults_provider import PROVIDERS
-
-    return {**PROVIDERS, **SERVERS}.get(name or "", AlipayPlus)()

@@ -7,7 +7,6 @@ on every n-th one (the others get the reference wallet's answer), `/ok` never.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -224,7 +223,5 @@ def profile_toml(
 ) -> str:
     """A reference-wallet profile aimed at one chaos path, with a short timeout and extra TOML
     appended."""
-    text = data.profile_toml(base_url).replace(
-        json.dumps(data.PATHS["inquiryUserInfo"]), json.dumps(f"/{behaviour}")
-    )
-    return text.replace("timeout = 10", f"timeout = {timeout}") + extra
+    paths = {**data.PATHS, "inquiryUserInfo": f"/{behaviour}"}
+    return data.profile_toml(base_url, paths=paths, timeout=timeout) + extra

@@ -46,16 +46,16 @@ class PrepareClient:
         return signing.now()
 
     def headers(self, uri: str, body: bytes) -> dict[str, str]:
-        time = self.request_time()
-        content = signing.content_to_sign("POST", uri, data.WALLET_CLIENT_ID, time, body)
-        return {
-            "Content-Type": JSON_TYPE,
-            "Client-Id": data.WALLET_CLIENT_ID,
-            "Request-Time": time,
-            "Signature": signing.format_signature_header(
-                signing.sign(content, self.key), data.KEY_VERSION
-            ),
-        }
+        signed = signing.signed_headers(
+            self.key,
+            "request",
+            uri,
+            data.WALLET_CLIENT_ID,
+            body,
+            time=self.request_time(),
+            key_version=data.KEY_VERSION,
+        )
+        return {"Content-Type": JSON_TYPE, **signed}
 
     # -- response steps -----------------------------------------------------
     def trusted(self, uri: str, answer: httpx.Response, status: str | None) -> bool:
@@ -64,14 +64,14 @@ class PrepareClient:
         if value is None:
             return time is None and status in ("F", "U")
         client_id = answer.headers.get("client-id") or data.WALLET_CLIENT_ID
-        try:
-            sig = signing.parse_signature_header(value)
-        except ValueError:
-            return False
-        content = signing.content_to_sign("POST", uri, client_id, time or "", answer.content)
-        return sig.algorithm == signing.ALGORITHM and signing.verify(
-            content, sig.signature, self.alipayplus
-        )
+        return signing.verify_message(
+            value,
+            self.alipayplus,
+            uri=uri,
+            client_ids=(client_id,),
+            time=time or "",
+            body=answer.content,
+        ).ok
 
     def retries(self, status: str | None) -> bool:
         """U, or no result at all (None): retry with the same parameters; S and F (and distrust)

@@ -37,9 +37,11 @@ class LowerCaseSpaced(PrepareClient):
 
     def headers(self, uri: str, body: bytes) -> dict[str, str]:
         found = super().headers(uri, body)
-        sig = signing.parse_signature_header(found["Signature"])
-        value = re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), sig.signature)
-        found["Signature"] = signing.format_signature_header(value, sig.key_version, space=True)
+        found["Signature"] = signing.rewrite_signature(
+            found["Signature"],
+            lambda v: re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), v),
+            space=True,
+        )
         return {k.lower(): v for k, v in found.items()}
 
 

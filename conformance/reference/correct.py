@@ -82,7 +82,7 @@ class OtherCodes(Wallet):
                 raise
             raise Refusal("INVALID_SIGNATURE", refusal.message)
 
-    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
         if body["pspId"] != data.PSP_ID:
             raise Refusal("INVALID_TOKEN", "the token was not issued for this pspId")
         return super().authorize(body)

@@ -1,23 +1,22 @@
-"""Seed data and keys of the reference wallet."""
+"""Data and keys of the reference wallet: its clients, tokens, user and test keys."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from cryptography.hazmat.primitives.asymmetric import rsa
+from types import MappingProxyType
 
 from .. import signing
-
-if TYPE_CHECKING:
-    from ..profile import Profile
+from ..profile import Profile, Token
+from ..spec import alipaycn_acquirer_id
 
 PSP_ID = "2160120000000001"
-ACQUIRER_ID = "1022088000000000001"
+ACQUIRER_ID = alipaycn_acquirer_id()
 ALIPAYPLUS_CLIENT_ID = "SANDBOX_5YC47N2ZQHJ004124"
 WALLET_CLIENT_ID = "MPP_REFERENCE_WALLET_01"
 KEY_VERSION = "1"
@@ -50,19 +49,19 @@ SCOPE_FIELD = {
 
 
 @dataclass(frozen=True)
-class Seed:
+class IssuedToken:
     token: str
     scopes: frozenset[str]
     state: str = "valid"
 
 
 SEEDS = (
-    Seed("RefTok.base.7f3a9c1e5b2d4f60", frozenset({"BASE_USER_INFO"})),
-    Seed("RefTok.login.2b8e6d0a4c1f9e37", frozenset({"USER_LOGIN_ID"})),
-    Seed("RefTok.hash.9d4c2a7e1f6b3058", frozenset({"HASH_LOGIN_ID"})),
-    Seed("RefTok.all.5e1b8f3c9a2d7064", frozenset(SCOPE_FIELD)),
-    Seed("RefTok.expired.0c6f2e9b4a7d1385", frozenset({"BASE_USER_INFO"}), "expired"),
-    Seed("RefTok.revoked.8a3d5f1c7e2b9046", frozenset({"BASE_USER_INFO"}), "revoked"),
+    IssuedToken("RefTok.base.7f3a9c1e5b2d4f60", frozenset({"BASE_USER_INFO"})),
+    IssuedToken("RefTok.login.2b8e6d0a4c1f9e37", frozenset({"USER_LOGIN_ID"})),
+    IssuedToken("RefTok.hash.9d4c2a7e1f6b3058", frozenset({"HASH_LOGIN_ID"})),
+    IssuedToken("RefTok.all.5e1b8f3c9a2d7064", frozenset(SCOPE_FIELD)),
+    IssuedToken("RefTok.expired.0c6f2e9b4a7d1385", frozenset({"BASE_USER_INFO"}), "expired"),
+    IssuedToken("RefTok.revoked.8a3d5f1c7e2b9046", frozenset({"BASE_USER_INFO"}), "revoked"),
 )
 
 
@@ -71,16 +70,22 @@ def testdata(name: str) -> Path:
 
 
 @cache
-def private_key(name: str) -> rsa.RSAPrivateKey:
+def private_key(name: str) -> signing.PrivateKey:
     return signing.load_private_key(testdata(f"{name}-private.pem").read_bytes())
 
 
 @cache
-def public_key(name: str) -> rsa.RSAPublicKey:
+def public_key(name: str) -> signing.PublicKey:
     return signing.load_public_key(testdata(f"{name}-public.pem").read_bytes())
 
 
-def profile_toml(base_url: str, gateway_port: int | None = None, provider: bool = False) -> str:
+def profile_toml(
+    base_url: str,
+    gateway_port: int | None = None,
+    provider: bool = False,
+    paths: Mapping[str, str] = PATHS,
+    timeout: float = 10,
+) -> str:
     """A ready-to-use profile for the reference wallet at base_url (prepareAuthInfo sections on
     request)."""
     lines = [
@@ -90,10 +95,10 @@ def profile_toml(base_url: str, gateway_port: int | None = None, provider: bool 
         f'client_id = "{ALIPAYPLUS_CLIENT_ID}"',
         f'psp_id = "{PSP_ID}"',
         f'acquirer_id = "{ACQUIRER_ID}"',
-        "timeout = 10",
+        f"timeout = {timeout}",
         "",
         "[target.paths]",
-        *(f'{api} = "{path}"' for api, path in PATHS.items()),
+        *(f"{api} = {json.dumps(path)}" for api, path in paths.items()),
         "",
         "[keys]",
         f'suite_private_key = "{testdata("alipayplus-private.pem")}"',
@@ -154,16 +159,28 @@ EMBEDDED_TIMEOUT = 30.0
 
 
 def reference_profile() -> Profile:
-    """The parsed profile of the embedded reference wallet (its URL is set when it is served)."""
-    import tomllib
-
-    from ..catalogue import catalogue
-    from ..profile import parse
-
-    profile = parse(
-        tomllib.loads(profile_toml("http://127.0.0.1:1")),
-        Path("."),
-        catalogue(),
+    """The profile of the embedded reference wallet (its URL is set when it is served)."""
+    tokens = tuple(
+        Token(
+            seed.token,
+            seed.scopes,
+            seed.state,
+            tuple(sorted((SCOPE_FIELD[s], USER[SCOPE_FIELD[s]]) for s in seed.scopes))
+            if seed.state == "valid"
+            else (),
+        )
+        for seed in SEEDS
+    )
+    return Profile(
+        base_url="http://127.0.0.1:1",  # replaced by the served address
+        client_id=ALIPAYPLUS_CLIENT_ID,
+        psp_id=PSP_ID,
+        acquirer_id=ACQUIRER_ID,
+        paths=MappingProxyType(dict(PATHS)),
+        suite_private_key=private_key("alipayplus"),
+        wallet_public_key=public_key("wallet"),
+        key_version=KEY_VERSION,
+        tokens=tokens,
+        timeout=EMBEDDED_TIMEOUT,
         source="(embedded reference wallet)",
     )
-    return replace(profile, timeout=EMBEDDED_TIMEOUT)

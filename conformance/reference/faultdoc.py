@@ -11,7 +11,7 @@ from .faults import Fault, all_faults
 
 HEADER = """# Faulty implementations and the requirements that catch them
 
-Generated from `conformance/reference/faults*.py`, `prepare_faults.py`, `correct.py` and the
+Generated from `conformance/reference/faults*.py`, `correct.py` and the
 requirement catalogue by `conformance faults --markdown`; `tests/test_faults_doc.py` keeps it
 current.
 

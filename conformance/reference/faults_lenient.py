@@ -9,7 +9,7 @@ from typing import Any
 
 from ..spec import Field
 from . import data
-from .faults import fault
+from .registry import fault
 from .wallet import Refusal, Wallet
 
 

@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 
 from ..catalogue import catalogue
 from ..spec import Field
-from . import data
+from . import (
+    data,
+    faults_wallet,  # noqa: F401  (registers the wallet faults it mirrors)
+)
 from .alipayplus import AlipayPlus
-from .faults import FAULTS, Fault
+from .registry import FAULTS, Fault
 from .wallet import Refusal, Wallet
 
 PROVIDER_FAULTS: dict[str, Fault] = {}

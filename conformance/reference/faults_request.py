@@ -7,12 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .. import signing
 from ..spec import Field
 from . import data
-from .faults import fault
+from .registry import fault
 from .wallet import Crash, Refusal, Wallet
 
 # -- body ---------------------------------------------------------------------------------
@@ -249,9 +249,9 @@ class IgnoresAlgorithm(Wallet):
     summary="Answers PARAM_ILLEGAL when a signature does not verify.",
 )
 class BadSignatureWrongCode(Wallet):
-    def verify(self, content: bytes, signature: str, key: rsa.RSAPublicKey) -> None:
+    def verify(self, found: signing.Verification) -> None:
         try:
-            super().verify(content, signature, key)
+            super().verify(found)
         except Refusal:
             raise Refusal("PARAM_ILLEGAL", "signature check failed")
 
@@ -262,7 +262,7 @@ class BadSignatureWrongCode(Wallet):
     summary="Uses key version 1 for any unknown keyVersion.",
 )
 class UnknownKeyFallsBack(Wallet):
-    def client_key(self, client_id: str, key_version: str) -> rsa.RSAPublicKey | None:
+    def client_key(self, client_id: str, key_version: str) -> signing.PublicKey | None:
         return super().client_key(client_id, key_version) or super().client_key(
             client_id, data.KEY_VERSION
         )

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import signing
-from .faults import fault
+from .registry import fault
 from .wallet import Wallet
 
 

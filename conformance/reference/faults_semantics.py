@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import data
-from .faults import fault
+from .registry import fault
 from .wallet import Refusal, Wallet
 
 
 @fault("accepts-expired-token", "IUI-TOKEN-REFUSED", summary="Serves expired and revoked tokens.")
 class AcceptsExpiredToken(Wallet):
-    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
         seed = self.tokens.get(body["accessToken"])
         if seed is not None and body["pspId"] == data.PSP_ID:
             return seed
@@ -26,7 +26,7 @@ class AcceptsExpiredToken(Wallet):
     summary="Answers ACCESS_DENIED to an unknown or inactive token.",
 )
 class TokenWrongCode(Wallet):
-    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
         try:
             return super().authorize(body)
         except Refusal as refusal:
@@ -40,7 +40,7 @@ class TokenWrongCode(Wallet):
     summary="Answers TOKEN_EXPIRED, a code not in the page's table, to expired tokens.",
 )
 class UndocumentedCode(Wallet):
-    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
         seed = self.tokens.get(body["accessToken"])
         if seed is not None and seed.state == "expired":
             raise Refusal("TOKEN_EXPIRED", "the access token has expired")
@@ -53,7 +53,7 @@ class UndocumentedCode(Wallet):
     summary="Serves a token whatever pspId the request names.",
 )
 class IgnoresPspId(Wallet):
-    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
         return super().authorize({**body, "pspId": data.PSP_ID})
 
 
@@ -63,7 +63,7 @@ class IgnoresPspId(Wallet):
     summary="Returns only the first granted scope's field.",
 )
 class DropsScopeField(Wallet):
-    def user_info(self, seed: data.Seed) -> dict[str, Any]:
+    def user_info(self, seed: data.IssuedToken) -> dict[str, Any]:
         info = super().user_info(seed)
         return dict(list(info.items())[:1])
 
@@ -88,7 +88,7 @@ class UserInfoOnFailure(Wallet):
     summary="Issues a fresh opaque userId on every inquiry.",
 )
 class PairwiseUserId(Wallet):
-    def user_info(self, seed: data.Seed) -> dict[str, Any]:
+    def user_info(self, seed: data.IssuedToken) -> dict[str, Any]:
         info = super().user_info(seed)
         if "userId" in info:
             info["userId"] = secrets.token_hex(8)
@@ -97,7 +97,7 @@ class PairwiseUserId(Wallet):
 
 @fault("wrong-user", "IUI-USERINFO-EXPECTED", summary="Resolves every token to the same test user.")
 class WrongUser(Wallet):
-    def user_info(self, seed: data.Seed) -> dict[str, Any]:
+    def user_info(self, seed: data.IssuedToken) -> dict[str, Any]:
         info = super().user_info(seed)
         if "userId" in info:
             info["userId"] = "2160120099999999"
@@ -110,7 +110,7 @@ class WrongUser(Wallet):
     summary="Fails a token granted more than one scope.",
 )
 class RejectsMultiScopeToken(Wallet):
-    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
         seed = super().authorize(body)
         if len(seed.scopes) > 1:
             raise Refusal("PROCESS_FAIL", "one scope per token")

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,7 +49,7 @@ class Wallet:
 
     def __init__(self) -> None:
         self.api: Api = contract().apis["inquiryUserInfo"]
-        self.clients: Mapping[str, Mapping[str, rsa.RSAPublicKey]] = {
+        self.clients: Mapping[str, Mapping[str, signing.PublicKey]] = {
             data.ALIPAYPLUS_CLIENT_ID: {data.KEY_VERSION: data.public_key("alipayplus")}
         }
         self.key = data.private_key("wallet")
@@ -84,19 +83,22 @@ class Wallet:
         if not time:
             raise Refusal("PARAM_ILLEGAL", "missing Request-Time")
         self.check_time(time)
-        if sig.algorithm != signing.ALGORITHM:
+        found = signing.verify_message(
+            sig, key, method=method, uri=uri, client_ids=(client_id,), time=time, body=body
+        )
+        if found.verdict is signing.Verdict.ALGORITHM:
             raise Refusal("INVALID_SIGNATURE", "unsupported algorithm")
-        self.verify(signing.content_to_sign(method, uri, client_id, time, body), sig.signature, key)
+        self.verify(found)
 
-    def client_key(self, client_id: str, key_version: str) -> rsa.RSAPublicKey | None:
+    def client_key(self, client_id: str, key_version: str) -> signing.PublicKey | None:
         return self.clients[client_id].get(key_version)
 
     def check_time(self, time: str) -> None:
         if not signing.is_valid_time(time):
             raise Refusal("PARAM_ILLEGAL", "malformed Request-Time")
 
-    def verify(self, content: bytes, signature: str, key: rsa.RSAPublicKey) -> None:
-        if not signing.verify(content, signature, key):
+    def verify(self, found: signing.Verification) -> None:
+        if not found.ok:
             raise Refusal("INVALID_SIGNATURE")
 
     def parse(self, body: bytes) -> dict[str, Any]:
@@ -122,7 +124,7 @@ class Wallet:
         if f.max_length is not None and self.length(value) > f.max_length:
             raise Refusal("PARAM_ILLEGAL", f"{f.name} exceeds {f.max_length} characters")
 
-    def authorize(self, body: Mapping[str, Any]) -> data.Seed:
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
         if body["pspId"] != data.PSP_ID:
             raise Refusal("ACCESS_DENIED", "the token belongs to another MPP")
         seed = self.tokens.get(body["accessToken"])
@@ -130,7 +132,7 @@ class Wallet:
             raise Refusal("INVALID_TOKEN")
         return seed
 
-    def user_info(self, seed: data.Seed) -> dict[str, Any]:
+    def user_info(self, seed: data.IssuedToken) -> dict[str, Any]:
         return {data.SCOPE_FIELD[s]: data.USER[data.SCOPE_FIELD[s]] for s in sorted(seed.scopes)}
 
     # -- response steps -----------------------------------------------------
@@ -173,10 +175,15 @@ class Wallet:
 
     def signed(self, uri: str, client_id: str, body: bytes) -> dict[str, str]:
         """Client-Id, Response-Time and a Signature over them, the request URI and the body."""
-        time = self.response_time()
-        content = signing.content_to_sign("POST", uri, client_id, time, body)
-        signature = self.signature_header(signing.sign(content, self.key))
-        return {"Client-Id": client_id, "Response-Time": time, "Signature": signature}
+        return signing.signed_headers(
+            self.key,
+            "response",
+            uri,
+            client_id,
+            body,
+            time=self.response_time(),
+            header=self.signature_header,
+        )
 
     def response_time(self) -> str:
         return signing.now()

@@ -8,8 +8,6 @@ import json
 import zipfile
 from collections.abc import Mapping
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from .. import signing
 from ..document import Results
 from ..results import digest
@@ -29,7 +27,7 @@ CONTENT = (REPORT, RESULTS, JUNIT, TRANSCRIPT)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def manifest(files: Mapping[str, bytes], results: Results, key: rsa.RSAPrivateKey | None) -> bytes:
+def manifest(files: Mapping[str, bytes], results: Results, key: signing.PrivateKey | None) -> bytes:
     doc = {
         "schema": PACKAGE_SCHEMA,
         "verdict": results["verdict"],
@@ -45,7 +43,7 @@ def manifest(files: Mapping[str, bytes], results: Results, key: rsa.RSAPrivateKe
 
 
 def build(
-    files: Mapping[str, bytes], results: Results, key: rsa.RSAPrivateKey | None = None
+    files: Mapping[str, bytes], results: Results, key: signing.PrivateKey | None = None
 ) -> bytes:
     """The archive's bytes: the four report files, the manifest, and (with a key) its signature."""
     entries = {n: files[n] for n in CONTENT}
@@ -60,7 +58,7 @@ def build(
     return out.getvalue()
 
 
-def verify(data: bytes, key: rsa.RSAPublicKey | None) -> list[Verification]:
+def verify(data: bytes, key: signing.PublicKey | None) -> list[Verification]:
     """Every file against the manifest, the manifest's signature, then the report inside."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:

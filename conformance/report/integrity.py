@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from .. import __version__, signing
 from ..document import Results
 from ..errors import ConfigError
@@ -52,12 +50,12 @@ def _key(path: Path, option: str, load: Callable[[bytes], T], kind: str, fix: st
         raise ConfigError(f"{option} {path}", f"is not an RSA {kind} key", fix)
 
 
-def load_private(path: Path, option: str = "--sign-key") -> rsa.RSAPrivateKey:
+def load_private(path: Path, option: str = "--sign-key") -> signing.PrivateKey:
     """The certifier's signing key."""
     return _key(path, option, signing.load_private_key, "private", "export it as unencrypted PEM")
 
 
-def load_public(path: Path, option: str = "--public-key") -> rsa.RSAPublicKey:
+def load_public(path: Path, option: str = "--public-key") -> signing.PublicKey:
     return _key(
         path,
         option,
@@ -67,7 +65,7 @@ def load_public(path: Path, option: str = "--public-key") -> rsa.RSAPublicKey:
     )
 
 
-def signature_document(data: bytes, key: rsa.RSAPrivateKey) -> bytes:
+def signature_document(data: bytes, key: signing.PrivateKey) -> bytes:
     """A detached signature file over data's exact bytes, naming the key by fingerprint."""
     doc = {
         "algorithm": SIGNATURE_ALGORITHM,
@@ -79,7 +77,7 @@ def signature_document(data: bytes, key: rsa.RSAPrivateKey) -> bytes:
 
 
 def check_signature(
-    data: bytes, sig: bytes | None, name: str, key: rsa.RSAPublicKey | None
+    data: bytes, sig: bytes | None, name: str, key: signing.PublicKey | None
 ) -> list[Verification]:
     """Verify a detached signature when a key is given; say who signed when none is."""
     if sig is None:

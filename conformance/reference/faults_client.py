@@ -10,8 +10,9 @@ from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
 from .. import signing
+from . import data
 from .client import PrepareClient
-from .faults import Fault
+from .registry import Fault
 from .wallet import Wallet
 
 PREPARE_FAULTS: dict[str, Fault] = {}
@@ -36,7 +37,7 @@ def client_fault(
 @client_fault("pai-acquirer-number", "PAI-REQ-STRING", summary="Sends acquirerId as a JSON number.")
 class AcquirerNumber(PrepareClient):
     def payload(self, auth_url: str, attempt: int) -> dict[str, Any]:
-        return {**super().payload(auth_url, attempt), "acquirerId": 1022088000000000001}
+        return {**super().payload(auth_url, attempt), "acquirerId": int(data.ACQUIRER_ID)}
 
 
 @client_fault(
@@ -141,9 +142,8 @@ class UnboundedRetries(PrepareClient):
 
 def _resign(headers: dict[str, str], encode: Callable[[str], str]) -> dict[str, str]:
     """The headers with the signature value re-encoded from its plain base64."""
-    sig = signing.parse_signature_header(headers["Signature"])
-    value = encode(unquote(sig.signature))
-    return {**headers, "Signature": signing.format_signature_header(value, sig.key_version)}
+    value = signing.rewrite_signature(headers["Signature"], lambda v: encode(unquote(v)))
+    return {**headers, "Signature": value}
 
 
 @client_fault(

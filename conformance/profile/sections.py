@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from .. import signing
 from ..errors import ProfileError
+from .fields import _value, load_key
 
 if TYPE_CHECKING:
-    from ..profile import Profile
+    from . import Profile
 
 DEFAULT_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
 # The pspId of the gateway's SUCCESS replies when neither [gateway] nor [target] names one.
@@ -25,8 +24,8 @@ DEFAULT_PSP_ID = "2160120000000001"
 class GatewaySettings:
     """Where the suite serves prepareAuthInfo and how it judges the wallet's timing."""
 
-    wallet_public_key: rsa.RSAPublicKey
-    suite_private_key: rsa.RSAPrivateKey
+    wallet_public_key: signing.PublicKey
+    suite_private_key: signing.PrivateKey
     host: str = "127.0.0.1"
     port: int = 8471
     path: str = DEFAULT_PATH
@@ -60,8 +59,8 @@ class ProviderSettings:
 
     base_url: str
     client_id: str
-    signing_key: rsa.RSAPrivateKey
-    public_key: rsa.RSAPublicKey
+    signing_key: signing.PrivateKey
+    public_key: signing.PublicKey
     auth_urls: tuple[str, ...]
     path: str = DEFAULT_PATH
     key_version: str = "1"
@@ -78,8 +77,6 @@ def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
 
 
 def _text(table: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str | None:
-    from ..profile import _value
-
     raw = _value(table.get(key, default), f"[{where}] {key}")
     if raw is None:
         return None
@@ -122,23 +119,10 @@ def _url(value: str, where: str) -> str:
 def _key(
     table: Mapping[str, Any], key: str, where: str, base: Path, private: bool, default: Any
 ) -> Any:
-    from ..profile import _key_bytes
-
     raw = _text(table, key, where)
     if raw is None:
         return default
-    try:
-        data = _key_bytes(raw, base)
-        return signing.load_private_key(data) if private else signing.load_public_key(data)
-    except ProfileError as exc:
-        raise ProfileError(
-            f"[{where}] {key}", exc.problem, "give a path relative to the profile, or PEM text"
-        )
-    except (ValueError, TypeError) as exc:
-        kind = "an RSA private key" if private else "an RSA public key"
-        raise ProfileError(
-            f"[{where}] {key}", f"is not {kind}: {exc}", "export the key as unencrypted PEM"
-        )
+    return load_key(raw, base, private, f"[{where}] {key}")
 
 
 def _required(key: Any, name: str, file: str) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,22 +9,22 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from . import signing, tomlfile
-from .catalogue import LEVELS, Catalogue
-from .errors import ProfileError
-from .throttle import Limits, parse_limits
-from .tls import Tls, parse_tls
+from .. import signing, tomlfile
+from ..catalogue import LEVELS, Catalogue
+from ..errors import ProfileError
+from ..spec import alipaycn_acquirer_id
+from ..throttle import Limits, parse_limits
+from ..tls import Tls, parse_tls
+from .fields import _value, load_key
+from .sections import attach
 
 if TYPE_CHECKING:
-    from .gateway.settings import GatewaySettings, ProviderSettings, TriggerSettings
+    from .sections import GatewaySettings, ProviderSettings, TriggerSettings
 
 TOKEN_STATES = ("valid", "expired", "revoked")
 PLACEHOLDER = "<fill in: "  # how `conformance init` marks a value only the wallet team knows
 # The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path
 # looks like it.
-_BASE64_KEY = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
 
 
 @dataclass(frozen=True)
@@ -49,10 +47,10 @@ class Profile:
     base_url: str = ""
     client_id: str = ""
     psp_id: str = ""
-    acquirer_id: str = "1022088000000000001"
+    acquirer_id: str = field(default_factory=alipaycn_acquirer_id)
     paths: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    suite_private_key: rsa.RSAPrivateKey | None = None
-    wallet_public_key: rsa.RSAPublicKey | None = None
+    suite_private_key: signing.PrivateKey | None = None
+    wallet_public_key: signing.PublicKey | None = None
     key_version: str = "1"
     tokens: tuple[Token, ...] = ()
     timeout: float = 10.0
@@ -80,20 +78,6 @@ class Profile:
         return tuple(t.access_token for t in self.tokens)
 
 
-def _value(raw: Any, where: str) -> Any:
-    """A plain value, or `{ env = "NAME" }` read from the environment."""
-    if isinstance(raw, dict) and set(raw) == {"env"}:
-        name = raw["env"]
-        if name not in os.environ:
-            raise ProfileError(
-                where,
-                f"names environment variable {name} which is not set",
-                f"export {name}=... before the run",
-            )
-        return os.environ[name]
-    return raw
-
-
 def _text(
     table: Mapping[str, Any], key: str, where: str, default: str | None = None, hint: str = '"..."'
 ) -> str:
@@ -105,33 +89,9 @@ def _text(
     return raw
 
 
-def _key_bytes(raw: str, base: Path) -> bytes:
-    if raw.lstrip().startswith("-----BEGIN") or _BASE64_KEY.fullmatch(raw.strip()):
-        return raw.encode()
-    path = Path(raw)
-    path = path if path.is_absolute() else base / path
-    try:
-        return path.read_bytes()
-    except OSError:
-        raise ProfileError("", f"file {path} cannot be read", "")
-
-
 def _key(table: Mapping[str, Any], key: str, base: Path, private: bool) -> Any:
-    where = f"[keys] {key}"
     raw = _text(table, key, "[keys]", hint='"keys/name.pem"')
-    try:
-        data = _key_bytes(raw, base)
-    except ProfileError as exc:
-        raise ProfileError(where, exc.problem, "give a path relative to the profile, or PEM text")
-    try:
-        return signing.load_private_key(data) if private else signing.load_public_key(data)
-    except (ValueError, TypeError) as exc:
-        kind = (
-            "an RSA private key (PKCS#1 or PKCS#8)"
-            if private
-            else "an RSA public key (X.509 SubjectPublicKeyInfo)"
-        )
-        raise ProfileError(where, f"is not {kind}: {exc}", "export the key as unencrypted PEM")
+    return load_key(raw, base, private, f"[keys] {key}")
 
 
 def _tokens(rows: Any) -> tuple[Token, ...]:
@@ -254,7 +214,7 @@ def _target(target: Any, keys: Any, base: Path) -> dict[str, Any]:
         "base_url": base_url.rstrip("/"),
         "client_id": _text(target, "client_id", "[target]"),
         "psp_id": _text(target, "psp_id", "[target]"),
-        "acquirer_id": _text(target, "acquirer_id", "[target]", default="1022088000000000001"),
+        "acquirer_id": _text(target, "acquirer_id", "[target]", default=alipaycn_acquirer_id()),
         "paths": MappingProxyType(dict(paths)),
         "timeout": float(timeout),
     }
@@ -298,8 +258,6 @@ def parse(
                 'has no token with state = "valid"',
                 "add one the wallet issued for a test user",
             )
-    from .gateway.settings import attach
-
     return attach(
         Profile(
             **fields,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model import Exchange
-from . import Context, Violation, check
+from .registry import Context, Violation, check
 from .response import has_result
 
 

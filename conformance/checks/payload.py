@@ -1,0 +1,84 @@
+"""The schema and scalar checks of a JSON body, one implementation for either direction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .registry import Violation
+
+
+@dataclass(frozen=True)
+class Side:
+    """How a body of one direction is judged: its requirement prefix and what others report."""
+
+    prefix: str  # "RESP" or "REQ"
+    noun: str  # "response" or "request"
+    others: frozenset[str]  # validator keywords another requirement reports
+    soft_limits: bool  # a maxLength whose x-label is not D is a SHOULD (<prefix>-LIMIT-SOFT)
+
+
+# minLength is <prefix>-NO-EMPTY's; enum on resultStatus is RESULT-STATUS'.
+RESPONSE = Side("RESP", "response", frozenset({"minLength", "enum"}), soft_limits=True)
+REQUEST = Side("REQ", "request", frozenset({"minLength"}), soft_limits=False)
+
+
+def path(parts: Any) -> str:
+    return ".".join(str(p) for p in parts) or "(body)"
+
+
+def leaves(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from leaves(v, (*at, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from leaves(v, (*at, i))
+    else:
+        yield at, value
+
+
+def schema(side: Side, validator: Draft202012Validator, body: Any) -> dict[str, list[Violation]]:
+    """<prefix>-SCHEMA and the length limits; non-string scalars are <prefix>-STRING's."""
+    p = side.prefix
+    hard, soft_key = f"{p}-LIMIT", f"{p}-LIMIT-SOFT"
+    found: dict[str, list[Violation]] = {f"{p}-SCHEMA": [], hard: []}
+    if side.soft_limits:
+        found[soft_key] = []
+    for err in validator.iter_errors(body):
+        where = path(err.absolute_path)
+        if err.validator == "type" and isinstance(err.instance, (bool, int, float)):
+            continue
+        if err.validator in side.others:
+            continue
+        if err.validator == "maxLength":
+            size = len(err.instance)
+            labelled = err.schema.get("x-label", "D") if isinstance(err.schema, dict) else "D"
+            soft = side.soft_limits and labelled != "D"
+            found[soft_key if soft else hard].append(
+                (
+                    f"{where} is {size} characters, over its limit",
+                    f"at most {err.validator_value} characters",
+                    str(size),
+                )
+            )
+            continue
+        found[f"{p}-SCHEMA"].append((f"{where}: {err.message}", f"the {side.noun} schema", where))
+    return found
+
+
+def scalars(side: Side, body: Any) -> dict[str, list[Violation]]:
+    """<prefix>-STRING for a non-string scalar, <prefix>-NO-EMPTY for ""."""
+    text, empty = f"{side.prefix}-STRING", f"{side.prefix}-NO-EMPTY"
+    found: dict[str, list[Violation]] = {text: [], empty: []}
+    for at, value in leaves(body):
+        if isinstance(value, (bool, int, float)):
+            found[text].append(
+                (f"{path(at)} is a JSON {type(value).__name__}", "a JSON string", repr(value))
+            )
+        elif value == "":
+            found[empty].append((f'{path(at)} is ""', "omitted or null", '""'))
+    return found

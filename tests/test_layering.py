@@ -1,0 +1,103 @@
+"""The package's import graph, function-level imports included, has no cycle."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import conformance
+
+ROOT = Path(conformance.__file__).parent
+ENTRY_POINTS = {"conformance.cli", "conformance.__main__", "conformance.commands"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported(path: Path, modules: set[str]) -> Iterator[str]:
+    """Every conformance module the file imports, at any depth of the file, TYPE_CHECKING aside."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for child in node.body
+        for n in ast.walk(child)
+    }
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name in modules)
+        elif isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(node.level - 1):
+                base = base.rpartition(".")[0]
+            source = f"{base}.{node.module}" if node.level and node.module else node.module or base
+            for alias in node.names:
+                full = f"{source}.{alias.name}"
+                yield full if full in modules else source
+
+
+def graph() -> dict[str, set[str]]:
+    paths = {module_name(p): p for p in ROOT.rglob("*.py")}
+    modules = set(paths)
+    return {
+        name: {m for m in imported(path, modules) if m in modules and m != name}
+        for name, path in paths.items()
+    }
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle per strongly connected component of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle() -> None:
+    assert cycles(graph()) == []
+
+
+def test_nothing_imports_the_plugin_or_the_cli() -> None:
+    edges = graph()
+    importers = {
+        name: sorted(m for m in targets if m in ("conformance.plugin", "conformance.cli"))
+        for name, targets in edges.items()
+        if not any(name == e or name.startswith(e + ".") for e in ENTRY_POINTS)
+    }
+    assert {k: v for k, v in importers.items() if v} == {}
+
+
+def test_a_cycle_is_found() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
