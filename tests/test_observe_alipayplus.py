@@ -148,6 +148,9 @@ def test_reference_wallet_and_alipayplus_show_no_violation(tmp_path: Path) -> No
         assert rows[rid]["status"] == "passed", rid
     for rid in ("PAI-REQ-SIGNED", "PAI-REQ-CLIENT-ID", "PAS-RESP-SIGNED", "PAS-SUCCESS-FIELDS"):
         assert rows[rid]["status"] == "passed", rid
+    # A response judged against its own request: passive, so judged on every answer.
+    assert rows["PAS-CLIENT-ID-ECHO"]["status"] == "passed"
+    assert rows["PAS-CLIENT-ID-ECHO"]["exchanges"] == 6
     assert rows["PAI-REQ-AUTHURL"]["status"] == "not applicable"
     assert rows["PAI-S-REDIRECT"]["status"] == "not applicable"  # the wallet's outcome is unseen
 
