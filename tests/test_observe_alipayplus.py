@@ -78,7 +78,9 @@ class Hold:
         await self.app(scope, replay, send)
 
 
-def observed(tmp_path: Path, fault: str | None, wallet_class: type[Wallet] | None = None) -> Any:
+def observed(
+    tmp_path: Path, fault: str | None, wallet_class: type[Wallet] | None = None
+) -> dict[str, Any]:
     server = sandbox({**PROVIDERS, **SERVERS}.get(fault or "", AlipayPlus))
     wallet = wallet_class() if wallet_class else make_wallet(fault if fault in FAULTS else None)
     app = wallet.app()
