@@ -64,6 +64,7 @@ def test_reference_wallet_shows_no_violation_even_on_invalid_calls(tmp_path: Pat
         "IUI-SCOPE-NO-EXTRA",
         "IUI-USERINFO-EXPECTED",
         "IUI-RESULT-CODE",
+        "IUI-CLIENT-ID-ECHO",  # a response judged against its own request, so passively
     ):
         assert rows[rid]["status"] == "passed" and rows[rid]["exchanges"] > 0, rid
     # What only a request the suite chose can settle is never judged from traffic.
@@ -92,7 +93,7 @@ def test_what_traffic_can_show_is_declared_not_guessed() -> None:
         "long-result-message", "empty-result-message", "message-as-list", "long-result-code",
         "text-plain-response", "http-400-on-refusal", "response-time-no-offset",
         "unsigned-with-response-time", "undocumented-code", "drops-scope-field",
-        "userinfo-on-failure", "pairwise-user-id", "wrong-user",
+        "userinfo-on-failure", "pairwise-user-id", "wrong-user", "client-id-not-echoed",
     }  # fmt: skip
     # The behaviour checks judge an answer against the case the suite chose: declared, skipped.
     assert [c.fn.__name__ for c in registry() if c.chosen] == ["expectation"]
