@@ -19,8 +19,7 @@ from conformance.exitcodes import EXIT_OK, EXIT_PREFLIGHT, EXIT_UNREACHABLE
 from conformance.model import Case, Exchange, Request, Response
 from conformance.preflight import diagnose
 from conformance.reference import data
-from conformance.reference.alipayplus import make_server
-from conformance.reference.faults import make_wallet
+from conformance.reference.faults import make_server, make_wallet
 from conformance.reference.server import serve
 from conformance.report.schema import problems
 
