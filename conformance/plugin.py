@@ -18,8 +18,9 @@ from . import __version__, strategies
 from . import profile as profiles
 from .catalogue import catalogue
 from .document import Meta, NotRun, Results, SuiteError, TranscriptRef
-from .engine import Engine, Recorder, RunSettings, open_engine
+from .engine import Engine, RunSettings, open_engine
 from .errors import ConfigError, ConformanceFailure
+from .recorder import Recorder
 from .redact import Redactor
 from .results import build, digest, dumps, fold
 from .spec import contract
