@@ -34,9 +34,10 @@ from hypothesis import strategies as st
 from conformance import signing
 from conformance import strategies as S
 from conformance.catalogue import catalogue
-from conformance.engine import Engine, Recorder, RunSettings, open_engine
+from conformance.engine import Engine, RunSettings, open_engine
 from conformance.model import Case
 from conformance.profile import Profile, parse
+from conformance.recorder import Recorder
 from conformance.reference import data
 from conformance.spec import contract
 from conformance.throttle import DEFAULT_WORKERS, Limits

@@ -37,9 +37,9 @@ class Progress:
     # -- pytest hooks ---------------------------------------------------------------------
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.total = len(session.items)
-        collector = session.config.pluginmanager.get_plugin("conformance-collector")
-        if collector is not None:  # the live count of requests the suite has sent
-            self.sent = lambda: int(collector.state.live())
+        assembly = session.config.pluginmanager.get_plugin("conformance-results")
+        if assembly is not None:  # the live count of requests the suite has sent
+            self.sent = lambda: int(assembly.state.live())
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[None]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from conformance.cli import main
 from conformance.client import MAX_RESPONSE_BYTES
-from conformance.engine import exchange_evidence
+from conformance.evidence import exchange_evidence
 from conformance.model import Case, Exchange, Request
 from conformance.redact import PIECE, Redactor
 from conformance.reference import data

@@ -14,7 +14,7 @@ from conformance import strategies as S
 from conformance.bodies import BODY_MUTATIONS
 from conformance.model import Case
 from conformance.mutations import MISSING, MUTATIONS, OVERSIZED_CHARS, applicable, mutated
-from conformance.plugin import reference_profile
+from conformance.options import reference_profile
 from conformance.reference import data
 from conformance.reference.alipayplus import AlipayPlus
 from conformance.reference.wallet import Wallet

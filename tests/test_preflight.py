@@ -235,7 +235,7 @@ def _signed_answer(key_name: str) -> Exchange:
 
 
 def test_a_response_signed_with_another_key_is_a_setup_problem_and_wrong_content_is_not() -> None:
-    from conformance.plugin import reference_profile
+    from conformance.options import reference_profile
 
     p = reference_profile()
     setup = diagnose.Setup(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from conformance import strategies as S
 from conformance.model import Case
 from conformance.mutations import CHAR_CLASSES
-from conformance.plugin import reference_profile
+from conformance.options import reference_profile
 from conformance.profile import Token
 from conformance.shapes import char_shape, shape_of
 from conformance.spec import Api, Field, contract

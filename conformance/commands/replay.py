@@ -163,7 +163,8 @@ def _print_exchange(ev: Mapping[str, Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import casefile
     from ..catalogue import catalogue
-    from ..engine import RunSettings, exchange_evidence, open_engine
+    from ..engine import RunSettings, open_engine
+    from ..evidence import exchange_evidence
 
     try:
         results = load_results(args.results)

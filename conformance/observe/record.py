@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from ..document import Evidence, ExchangeRecord
-from ..engine import exchange_evidence
+from ..evidence import exchange_evidence
 from ..model import Outcome
 from ..redact import Redactor
 from ..results import Tally

@@ -18,7 +18,7 @@ from typing import Any
 from .. import __version__
 from ..catalogue import catalogue
 from ..document import Meta, Observation, Results, SuiteError, TranscriptRef
-from ..engine import transcript_entry
+from ..evidence import transcript_entry
 from ..profile.sections import GatewaySettings
 from ..redact import Redactor
 from ..report import junit

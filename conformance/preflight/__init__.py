@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..document import PreflightDoc, PreflightRole, Results
-from ..engine import Engine, Recorder, RunSettings, open_engine
+from ..engine import Engine, RunSettings, open_engine
 from ..errors import ConfigError, ConformanceFailure
 from ..model import Case, Expect
 from ..profile import Profile
+from ..recorder import Recorder
 from ..results import NOT_CERTIFIED
 from ..strategies import base_body, compact, success_expectation
 from . import diagnose
@@ -125,7 +126,7 @@ def _server(engine: Engine, setup: Setup, case: Case) -> Preflight:
     try:
         ex = rec.send(case)
     except ConformanceFailure:
-        ex = rec.answers[case]
+        ex = rec.answer(case)
     wrong = diagnose.answer(ex, setup)
     problem, fix = wrong or ("", "")
     finding = Finding(

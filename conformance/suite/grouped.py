@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from conformance.checks.groups import GROUPS
-from conformance.engine import Recorder
 from conformance.errors import ConformanceFailure
 from conformance.model import Case
+from conformance.recorder import Recorder
 
 
 def grouped(recorder: Recorder, api: str, suffix: str) -> Callable[[Sequence[Case]], None]:
@@ -23,7 +23,7 @@ def grouped(recorder: Recorder, api: str, suffix: str) -> Callable[[Sequence[Cas
                 exchanges.append(recorder.send(case))
             except ConformanceFailure as exc:
                 failure = failure or exc
-                exchanges.append(recorder.answers[case])
+                exchanges.append(recorder.answer(case))
         recorder.record(judge(exchanges, ctx))
         if failure is not None:
             raise failure

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conformance import strategies as S
-from conformance.engine import Recorder
 from conformance.profile import Token
+from conformance.recorder import Recorder
 from conformance.spec import Api, Field, contract
 from conformance.suite.grouped import grouped
 

@@ -7,8 +7,8 @@ import pytest
 
 from conformance import provider as P
 from conformance import strategies as S
-from conformance.engine import Recorder
 from conformance.profile import Token
+from conformance.recorder import Recorder
 from conformance.spec import Api, Field, contract
 from conformance.suite.grouped import grouped
 

@@ -1,0 +1,188 @@
+"""Results assembly: the records of every test gathered (also from xdist workers), folded into the
+results document at session end and written as JSON, JUnit, the terminal summary and HTML."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import pytest
+
+from . import __version__
+from .catalogue import catalogue
+from .document import Meta, TranscriptRef
+from .profile import Profile
+from .results import build, digest, dumps, fold
+from .spec import APIS, contract
+from .state import State
+
+
+def _target(state: State) -> str:
+    if state.reference is None:
+        return f"--profile {state.profile.source if state.profile else ''} "
+    return "" if state.reference == "reference" else f"--fault {state.reference} "
+
+
+def _reproduce(state: State, test: str) -> str:
+    if test == "(preflight)":
+        return f"conformance doctor {_target(state)}".rstrip()
+    seed = f"--seed {state.run.seed} " if state.run.seed is not None else ""
+    return f"conformance run {_target(state)}--examples {state.run.examples} {seed}--only '{test}'"
+
+
+def _replay(state: State, rid: str) -> str:
+    """Re-send the recorded minimal case of rid, re-signed now (conformance/commands/replay.py)."""
+    results = f"--results {state.results_path} " if state.results_path else ""
+    return f"conformance replay {_target(state)}{results}--requirement {rid}"
+
+
+def _meta(state: State, prof: Profile) -> Meta:
+    """What was certified, with what, and how the run went."""
+    finished = time.time()
+    if state.reference:
+        where = "embedded reference wallet" + (
+            "" if state.reference == "reference" else f", fault {state.reference}"
+        )
+    else:
+        where = prof.base_url or "(no [target]: prepareAuthInfo roles only)"
+    return {
+        "suite": {"name": "mpp-conformance", "version": __version__},
+        "contract": {"digest": contract().digest},
+        "target": {
+            "base_url": where,
+            "psp_id": prof.psp_id,
+            "client_id": prof.client_id,
+            # which wallet answered, so a replay goes to the same one
+            "embedded": state.reference,
+        },
+        "profile": {"source": prof.source, "digest": prof.digest},
+        "run": {
+            "started": datetime.fromtimestamp(state.started, UTC).isoformat(timespec="seconds"),
+            "finished": datetime.fromtimestamp(finished, UTC).isoformat(timespec="seconds"),
+            "duration": round(finished - state.started, 2),
+            "seed": state.run.seed if state.run.seed is not None else "derandomized",
+            "examples": state.run.examples,
+            "requests": state.requests,
+            "limits": {
+                "rate": prof.limits.rate or None,
+                "workers": prof.limits.workers,
+                "max_requests": prof.limits.max_requests or None,
+            },
+            "not_run": state.not_run,
+        },
+    }
+
+
+class ResultsAssembly:
+    """Gathers the records of every test and writes the results.
+
+    Named for what it does, and not `Collector`, which in pytest is a node that collects tests.
+    """
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props, state = dict(report.user_properties), self.state
+        if "conformance" in props:
+            state.records.append(
+                (report.head_line or report.nodeid, json.loads(str(props["conformance"])))
+            )
+            state.requests += int(str(props.get("conformance-requests", 0)))
+            test = report.head_line or report.nodeid
+            state.transcript += [
+                {"test": test, **ex}
+                for ex in json.loads(str(props.get("conformance-transcript", "[]")))
+            ]
+        if "conformance-not-run" in props:
+            state.not_run.append(
+                {"test": report.nodeid, "reason": str(props["conformance-not-run"])}
+            )
+        if "conformance-error" in props:
+            state.errors.append({"test": report.nodeid, "message": str(props["conformance-error"])})
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        state, prof = self.state, self.state.profile
+        if prof is None or hasattr(session.config, "workerinput"):
+            return
+        tallies = fold(state.records)
+        for rid, tally in tallies.items():
+            for ev in tally.evidence:
+                ev["reproduce"] = _reproduce(state, ev["test"])
+                ev["replay"] = _replay(state, rid)
+        meta = _meta(state, prof)
+        if state.transcript_path:
+            from .report.transcript import write as write_transcript
+
+            meta["transcript"] = cast(
+                TranscriptRef,
+                write_transcript(state.transcript, state.transcript_path, state.results_path),
+            )
+        cat = catalogue().with_levels(prof.levels)
+        errors = list(state.errors)
+        if state.not_run:  # an incomplete run is never certified
+            reasons = sorted({n["reason"] for n in state.not_run})
+            errors.append(
+                {
+                    "test": "(run)",
+                    "message": f"{len(state.not_run)} tests not run: {'; '.join(reasons)}",
+                }
+            )
+        today = datetime.fromtimestamp(state.started, UTC).date()
+        from .gateway.applicability import inapplicable
+        from .gateway.scenarios import SCENARIOS
+
+        listen = (
+            SCENARIOS[session.config.getoption("conformance_scenario")]
+            if session.config.getoption("conformance_listen") is not None
+            else None
+        )
+        state.results = build(
+            tallies, cat, APIS, errors, meta, state.waivers, today, inapplicable(cat, prof, listen)
+        )
+        if state.preflight is not None:
+            from .preflight import annotate
+
+            annotate(state.results, state.preflight)
+        state.results_data = dumps(state.results)
+        if state.results_path:
+            state.results_path.parent.mkdir(parents=True, exist_ok=True)
+            state.results_path.write_bytes(state.results_data)
+        if state.junit_path:
+            from .report import junit
+
+            junit.write(state.results, state.junit_path)
+
+    def pytest_terminal_summary(
+        self, terminalreporter: Any, exitstatus: int, config: pytest.Config
+    ) -> None:
+        r = self.state.results
+        if r is None:
+            return
+        from .report.text import summary
+
+        terminalreporter.write_sep("=", f"conformance: {r['verdict']}")
+        for line in summary(r):
+            terminalreporter.write_line(line)
+
+
+class HtmlHooks:
+    """pytest-html hooks, registered only when pytest-html is present."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = "mpp-conformance certification report"
+
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        if self.state.results is not None:
+            from .report.html import sections
+
+            data = self.state.results_data
+            prefix.append(sections(self.state.results, digest(data), data))

@@ -1,0 +1,56 @@
+"""The run's state, kept in pytest's stash: what the options chose and what the tests recorded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .document import NotRun, Results, SuiteError
+from .engine import RunSettings
+from .profile import Profile
+from .recorder import Recorder
+from .redact import Redactor
+from .waivers import Waivers
+
+if TYPE_CHECKING:
+    from .preflight import Preflight
+
+RECORDER = pytest.StashKey[Recorder]()  # on a test item: the recorder of its exchanges
+NOT_RUN = pytest.StashKey[str]()  # on a test item: why it was not run (budget spent, set-up wrong)
+
+
+@dataclass
+class State:
+    """One run: the target and settings the options chose, then the records of every test."""
+
+    profile: Profile | None = None
+    reference: str | None = None
+    run: RunSettings = field(default_factory=RunSettings)
+    results_path: Path | None = None
+    junit_path: Path | None = None
+    transcript_path: Path | None = None
+    waivers: Waivers = field(default_factory=Waivers)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    results_data: bytes = b""
+    only: tuple[str, ...] = ()
+    records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    errors: list[SuiteError] = field(default_factory=list)
+    not_run: list[NotRun] = field(default_factory=list)
+    requests: int = 0
+    started: float = field(default_factory=time.time)
+    results: Results | None = None
+    redactor: Redactor = field(default_factory=Redactor)
+    preflight: Preflight | None = None
+    live: Callable[[], int] = lambda: 0  # requests sent so far, while the suite runs
+
+    @property
+    def active(self) -> bool:
+        return self.profile is not None
+
+
+STATE = pytest.StashKey[State]()  # on the config: the run's State
