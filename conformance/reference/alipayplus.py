@@ -1,18 +1,17 @@
-"""The reference Alipay+ server for prepareAuthInfo: what the provider mode verifies, in
-overridable steps."""
+"""The reference Alipay+ server for prepareAuthInfo: what the provider mode verifies, its business
+(the acquirer, the authUrl) in overridable steps on the shared protocol pipeline."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from ..spec import contract
 from . import data
-from .wallet import ALL_METHODS, Refusal, Wallet
+from .pipeline import ALL_METHODS, Refusal
+from .service import Service
 
 AUTH_CLIENT_ID = "2021000000000001"
 REDIRECT = "https://merchant.example/oauth/return?shop=ref-1"
@@ -23,17 +22,15 @@ def _parts(url: str) -> tuple[tuple[str, str, str], dict[str, str]]:
     return (parts.scheme, parts.netloc, parts.path), dict(parse_qsl(parts.query))
 
 
-class AlipayPlus(Wallet):
-    """The request steps of the reference wallet (they are the gateway's too), answering
-    prepareAuthInfo."""
-
-    name: ClassVar[str] = "reference"
+class AlipayPlus(Service):
+    """prepareAuthInfo: check the acquirer, resolve the authUrl to the merchant's details."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.api = contract().apis["prepareAuthInfo"]
-        self.clients = {data.WALLET_CLIENT_ID: {data.KEY_VERSION: data.public_key("wallet")}}
-        self.key = data.private_key("alipayplus")
+        super().__init__(
+            "prepareAuthInfo",
+            {data.WALLET_CLIENT_ID: {data.KEY_VERSION: data.public_key("wallet")}},
+            data.private_key("alipayplus"),
+        )
 
     def check_acquirer(self, acquirer_id: str) -> None:
         if acquirer_id != data.ACQUIRER_ID:
@@ -61,15 +58,12 @@ class AlipayPlus(Wallet):
             "scopes": ["BASE_USER_INFO"],
         }
 
+    def succeed(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return self.resolve(payload)
+
     def refused(self, code: str) -> dict[str, Any]:
         """Fields added to a refusal: none, the SUCCESS fields come only with SUCCESS."""
         return {}
 
-    def succeed(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        return {"result": self.result("SUCCESS"), **self.resolve(payload)}
-
-    def refuse(self, code: str, message: str) -> dict[str, Any]:
-        return {"result": self.result(code, message), **self.refused(code)}
-
-    def app(self) -> Starlette:
-        return Starlette(routes=[Route(data.GATEWAY_PATH, self.endpoint(), methods=ALL_METHODS)])
+    def routes(self) -> list[BaseRoute]:
+        return [Route(data.GATEWAY_PATH, self.endpoint(), methods=ALL_METHODS)]

@@ -132,7 +132,7 @@ class Chaos:
         )
 
     async def trickle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = self.wallet.encode({"result": self.wallet.result("SUCCESS")})
+        body = self.wallet.pipeline.encode({"result": self.wallet.pipeline.result("SUCCESS")})
 
         async def stream() -> None:
             await send(
@@ -163,7 +163,8 @@ class Chaos:
 
     async def traffic_limit(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A correct, signed U answer: the suite must back off and send the same case again."""
-        w, uri = self.wallet, scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+        w = self.wallet.pipeline
+        uri = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
         client_id = next(
             (v.decode() for k, v in scope["headers"] if k.lower() == b"client-id"), None
         )

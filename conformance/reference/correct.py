@@ -12,9 +12,11 @@ from .. import signing
 from ..spec import Field
 from . import data
 from .alipayplus import AlipayPlus
-from .wallet import Refusal, Wallet
+from .pipeline import Pipeline, Refusal
+from .wallet import Wallet
 
-T = TypeVar("T", bound=type[Wallet])
+# A wallet, an Alipay+ server, or a pipeline (composed with the wallet's business).
+T = TypeVar("T", type[Wallet], type[AlipayPlus], type[Pipeline])
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,14 @@ def correct(name: str, summary: str) -> Callable[[T], T]:
     """Register a correct variant: a wallet, or an Alipay+ server beside the reference wallet."""
 
     def register(cls: T) -> T:
-        cls.name = name
         if issubclass(cls, AlipayPlus):
+            cls.name = name
             CORRECT[name] = Variant(name, summary, Wallet, cls)
             SERVERS[name] = cls
         else:
-            CORRECT[name] = Variant(name, summary, cls)
+            wallet = cls if issubclass(cls, Wallet) else Wallet.with_pipeline(cls)
+            wallet.name = name
+            CORRECT[name] = Variant(name, summary, wallet)
         return cls
 
     return register
@@ -56,7 +60,7 @@ def _reversed(value: Any) -> Any:
     "Response-Time in Z with fractional seconds, and a Signature header spaced as the docs write "
     "it.",
 )
-class OtherLayout(Wallet):
+class OtherLayout(Pipeline):
     def encode(self, payload: Mapping[str, Any]) -> bytes:
         return json.dumps(_reversed(dict(payload)), indent=2).encode("utf-8")
 
@@ -67,13 +71,9 @@ class OtherLayout(Wallet):
         return signing.format_signature_header(signature, data.KEY_VERSION, space=True)
 
 
-@correct(
-    "correct-other-codes",
-    summary="Picks other documented codes where the documents leave the choice open "
-    "(INVALID_SIGNATURE for a missing or unreadable Request-Time, INVALID_TOKEN for another "
-    "MPP's pspId) and leaves its F answers unsigned, as the official SDKs accept.",
-)
-class OtherCodes(Wallet):
+class OtherSignatureCodes(Pipeline):
+    """INVALID_SIGNATURE for a missing or unreadable Request-Time; F answers unsigned."""
+
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         try:
             super().authenticate(method, uri, headers, body)
@@ -82,11 +82,6 @@ class OtherCodes(Wallet):
                 raise
             raise Refusal("INVALID_SIGNATURE", refusal.message)
 
-    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
-        if body["pspId"] != data.PSP_ID:
-            raise Refusal("INVALID_TOKEN", "the token was not issued for this pspId")
-        return super().authorize(body)
-
     def sign_response(
         self, uri: str, client_id: str | None, body: bytes, status: str
     ) -> dict[str, str]:
@@ -94,20 +89,35 @@ class OtherCodes(Wallet):
 
 
 @correct(
+    "correct-other-codes",
+    summary="Picks other documented codes where the documents leave the choice open "
+    "(INVALID_SIGNATURE for a missing or unreadable Request-Time, INVALID_TOKEN for another "
+    "MPP's pspId) and leaves its F answers unsigned, as the official SDKs accept.",
+)
+class OtherCodes(Wallet):
+    pipeline_class = OtherSignatureCodes
+
+    def authorize(self, body: Mapping[str, Any]) -> data.IssuedToken:
+        if body["pspId"] != data.PSP_ID:
+            raise Refusal("INVALID_TOKEN", "the token was not issued for this pspId")
+        return super().authorize(body)
+
+
+@correct(
     "correct-digit-ids",
     summary="Refuses a pspId or acquirerId that is not digits, which Alipay+ never sends: stricter "
     "than the page, on a point it leaves open.",
 )
-class DigitIds(Wallet):
+class DigitIds(Pipeline):
     def check_field(self, f: Field, value: Any) -> None:
         super().check_field(f, value)
         if f.name in ("pspId", "acquirerId") and not value.isdigit():
             raise Refusal("PARAM_ILLEGAL", f"{f.name} must be digits")
 
 
-@correct("pas-correct-layout", summary=CORRECT["correct-layout"].summary)
-class ProviderOtherLayout(OtherLayout, AlipayPlus):
-    pass
+correct("pas-correct-layout", summary=CORRECT["correct-layout"].summary)(
+    AlipayPlus.with_pipeline(OtherLayout)
+)
 
 
 @correct(
@@ -116,7 +126,9 @@ class ProviderOtherLayout(OtherLayout, AlipayPlus):
     "for another acquirer, PARAM_ILLEGAL for an authUrl it cannot resolve, INVALID_SIGNATURE for "
     "a missing or unreadable Request-Time) and leaves its F answers unsigned.",
 )
-class ProviderOtherCodes(OtherCodes, AlipayPlus):
+class ProviderOtherCodes(AlipayPlus):
+    pipeline_class = OtherSignatureCodes
+
     def check_acquirer(self, acquirer_id: str) -> None:
         if acquirer_id != data.ACQUIRER_ID:
             raise Refusal("ACCESS_DENIED", "only AlipayCN's acquirer is served")

@@ -16,8 +16,10 @@ requirement catalogue by `conformance faults --markdown`; `tests/test_faults_doc
 current.
 
 Each fault is a small variation of the reference wallet, or of the reference Alipay+ server for
-provider mode (`pas-*`), selected with `conformance run --fault NAME`. Most `pas-*` faults break
-the same step of the server as the wallet fault of the same name does of the wallet.
+provider mode (`pas-*`), selected with `conformance run --fault NAME`: a variant of one step of
+the protocol pipeline both share, or of its business. Most `pas-*` faults are the wallet fault of
+the same name, its pipeline composed with the Alipay+ business: they break the same step of the
+server as it does of the wallet.
 `tests/test_fault_matrix.py` (the server roles) and `tests/test_prepare_faults.py` (the wallet as
 client) certify every one and assert that it is caught by exactly the requirements listed (and by
 nothing else except those under "also breaks"), that a fault caught by a MUST requirement is NOT

@@ -8,8 +8,9 @@ from .alipayplus import AlipayPlus
 from .correct import CORRECT, SERVERS
 from .faults_client import PREPARE_FAULTS
 from .faults_provider import PROVIDER_FAULTS, PROVIDERS
+from .pipeline import Crash, Refusal
 from .registry import FAULTS, Fault, fault
-from .wallet import Crash, Refusal, Wallet
+from .wallet import Wallet
 
 
 def all_faults() -> dict[str, Fault]:

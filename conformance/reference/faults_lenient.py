@@ -9,8 +9,8 @@ from typing import Any
 
 from ..spec import Field
 from . import data
+from .pipeline import Pipeline, Refusal
 from .registry import fault
-from .wallet import Refusal, Wallet
 
 
 @fault(
@@ -20,7 +20,7 @@ from .wallet import Refusal, Wallet
     "over-long value of letters was refused for being letters.",
     also=("IUI-INVALID-PARAM-ILLEGAL",),
 )  # an over-long pspId then fails later, on its value
-class DigitsCheckedNoLength(Wallet):
+class DigitsCheckedNoLength(Pipeline):
     def check_field(self, f: Field, value: Any) -> None:
         if f.name in ("pspId", "acquirerId") and isinstance(value, str) and value:
             if not value.isdigit():
@@ -35,7 +35,7 @@ class DigitsCheckedNoLength(Wallet):
     summary="Binds JSON numbers to its string fields (a common JSON-binding default): "
     '2160120000000001 passes as "2160120000000001".',
 )
-class CoercesNumbers(Wallet):
+class CoercesNumbers(Pipeline):
     def parse(self, body: bytes) -> dict[str, Any]:
         return {
             k: str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
@@ -49,7 +49,7 @@ class CoercesNumbers(Wallet):
     summary="Reads a one-element array as its element (Jackson's UNWRAP_SINGLE_VALUE_ARRAYS): "
     '["x"] passes as "x".',
 )
-class UnwrapsSingleArrays(Wallet):
+class UnwrapsSingleArrays(Pipeline):
     def parse(self, body: bytes) -> dict[str, Any]:
         return {
             k: v[0] if isinstance(v, list) and len(v) == 1 else v
@@ -62,7 +62,7 @@ class UnwrapsSingleArrays(Wallet):
     "IUI-JSON-FORMS",
     summary="Treats a line break in the body as an injection attempt, so indented JSON is refused.",
 )
-class RefusesMultilineBody(Wallet):
+class RefusesMultilineBody(Pipeline):
     def parse(self, body: bytes) -> dict[str, Any]:
         if b"\n" in body:
             raise Refusal("PARAM_ILLEGAL", "line break in the body")
@@ -83,7 +83,7 @@ class RefusesMultilineBody(Wallet):
         "IUI-SIG-VERIFY",
     ),
 )
-class VerifiesReserialisedBody(Wallet):
+class VerifiesReserialisedBody(Pipeline):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         try:
             parsed = json.loads(body)
@@ -99,7 +99,7 @@ class VerifiesReserialisedBody(Wallet):
     "IUI-CLIENT-ID-ECHO",
     summary="Answers with its own Client-Id (and signs over it) instead of the caller's.",
 )
-class ClientIdNotEchoed(Wallet):
+class ClientIdNotEchoed(Pipeline):
     def sign_response(
         self, uri: str, client_id: str | None, body: bytes, status: str
     ) -> dict[str, str]:

@@ -1,11 +1,12 @@
 """Faulty Alipay+ servers for provider mode (PAS): each breaks one rule of prepareAuthInfo as
-served; the wallet of the run stays the reference one."""
+served, in a protocol step (a `Pipeline` subclass) or in the server's business (an `AlipayPlus`
+subclass); the wallet of the run stays the reference one."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..catalogue import catalogue
@@ -15,22 +16,26 @@ from . import (
     faults_wallet,  # noqa: F401  (registers the wallet faults it mirrors)
 )
 from .alipayplus import AlipayPlus
+from .pipeline import Pipeline, Refusal
 from .registry import FAULTS, Fault
-from .wallet import Refusal, Wallet
+from .wallet import Wallet
 
 PROVIDER_FAULTS: dict[str, Fault] = {}
 PROVIDERS: dict[str, type[AlipayPlus]] = {}
+# A faulty Alipay+ business, or a faulty protocol pipeline (composed with Alipay+'s business).
+V = TypeVar("V", type[AlipayPlus], type[Pipeline])
 
 
 def provider_fault(
     name: str, *catches: str, summary: str, also: tuple[str, ...] = ()
-) -> Callable[[type[AlipayPlus]], type[AlipayPlus]]:
+) -> Callable[[V], V]:
     """Register a faulty Alipay+ server and the requirement(s) that must catch it."""
 
-    def register(cls: type[AlipayPlus]) -> type[AlipayPlus]:
-        cls.name = name
+    def register(cls: V) -> V:
+        server = cls if issubclass(cls, AlipayPlus) else AlipayPlus.with_pipeline(cls)
+        server.name = name
         PROVIDER_FAULTS[name] = Fault(name, catches, summary, Wallet, also)
-        PROVIDERS[name] = cls
+        PROVIDERS[name] = server
         return cls
 
     return register
@@ -38,8 +43,9 @@ def provider_fault(
 
 # -- the wallet's faults, in the steps the server shares with it ----------------------------
 
-# Each breaks the same step of the server as of the wallet, so the same rule catches it in this
-# role: IUI-<rule> there, PAS-<rule> here.
+# Each is the wallet fault's pipeline composed with Alipay+'s business: it breaks the same protocol
+# step of the server as of the wallet, so the same rule catches it in this role: IUI-<rule> there,
+# PAS-<rule> here.
 MIRRORED = (
     "accepts-bad-signature",
     "bad-signature-wrong-code",
@@ -84,10 +90,12 @@ def _here(ids: Iterable[str]) -> tuple[str, ...]:
 
 def _mirror(name: str) -> None:
     fault = FAULTS[name]
-    cls = type(f"Provider{fault.wallet.__name__}", (fault.wallet, AlipayPlus), {})
+    pipeline = fault.wallet.pipeline_class
+    if pipeline is Pipeline:
+        raise TypeError(f"{name} breaks the wallet's business, which Alipay+ does not share")
     # Collateral of a rule this role does not have (tokens, repeats) cannot happen here.
     also = tuple(rid for rid in _here(fault.also) if rid in catalogue())
-    provider_fault(f"pas-{name}", *_here(fault.catches), summary=fault.summary, also=also)(cls)
+    provider_fault(f"pas-{name}", *_here(fault.catches), summary=fault.summary, also=also)(pipeline)
 
 
 for _name in MIRRORED:
@@ -154,7 +162,7 @@ class NumberNotString(AlipayPlus):
     summary="Refuses an authUrl that is not an https URL of the AlipayCN authorization host, and "
     "enforces no length limit: over-long filler text was refused for not being a URL.",
 )
-class UrlParsedNoLength(AlipayPlus):
+class UrlParsedNoLength(Pipeline):
     def check_field(self, f: Field, value: Any) -> None:
         if f.name == "authUrl" and isinstance(value, str) and value:
             parts, host = urlsplit(value), urlsplit(data.AUTH_URLS[0]).netloc
@@ -169,7 +177,7 @@ class UrlParsedNoLength(AlipayPlus):
     "PAS-METHOD-CODE",
     summary="Answers INVALID_API to a non-POST request.",
 )
-class MethodWrongCode(AlipayPlus):
+class MethodWrongCode(Pipeline):
     def check_method(self, method: str) -> None:
         if method != "POST":
             raise Refusal("INVALID_API")
@@ -207,7 +215,7 @@ _RAW_AUTH_URL = re.compile(rb'"authUrl"\s*:\s*"([^"]*)"')
     "https:\\/\\/... is not resolved.",
     also=("PAS-LIMIT-WITHIN", "PAS-LIMIT-CHARS", "PAS-INVALID-REFUSED"),
 )  # escaped characters within the limit become over-long text; {"authUrl": {"authUrl": ...}} passes
-class RawUrlRegex(AlipayPlus):
+class RawUrlRegex(Pipeline):
     def parse(self, body: bytes) -> dict[str, Any]:
         payload, found = super().parse(body), _RAW_AUTH_URL.search(body)
         if found:

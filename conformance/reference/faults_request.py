@@ -12,8 +12,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import signing
 from ..spec import Field
 from . import data
+from .pipeline import Crash, Pipeline, Refusal
 from .registry import fault
-from .wallet import Crash, Refusal, Wallet
 
 # -- body ---------------------------------------------------------------------------------
 
@@ -24,7 +24,7 @@ from .wallet import Crash, Refusal, Wallet
     summary="Never validates acquirerId, which it does not use: any type, length or absence "
     "passes.",
 )
-class UnvalidatedAcquirerId(Wallet):
+class UnvalidatedAcquirerId(Pipeline):
     def check_field(self, f: Field, value: Any) -> None:
         if f.name != "acquirerId":
             super().check_field(f, value)
@@ -36,7 +36,7 @@ class UnvalidatedAcquirerId(Wallet):
     summary='Treats "" as a valid value.',
     also=("IUI-INVALID-PARAM-ILLEGAL",),
 )  # an empty pspId or token then fails later, with another code
-class AcceptsEmptyString(Wallet):
+class AcceptsEmptyString(Pipeline):
     def check_field(self, f: Field, value: Any) -> None:
         if value != "":
             super().check_field(f, value)
@@ -48,7 +48,7 @@ class AcceptsEmptyString(Wallet):
     summary="Enforces no maximum length.",
     also=("IUI-INVALID-PARAM-ILLEGAL",),
 )  # an over-long pspId or token then fails later, with another code
-class NoLengthLimit(Wallet):
+class NoLengthLimit(Pipeline):
     def length(self, value: str) -> int:
         return 0
 
@@ -56,7 +56,7 @@ class NoLengthLimit(Wallet):
 @fault(
     "limit-off-by-one", "IUI-LIMIT-WITHIN", summary="Refuses a value of exactly its maximum length."
 )
-class LimitOffByOne(Wallet):
+class LimitOffByOne(Pipeline):
     def length(self, value: str) -> int:
         return len(value) + 1
 
@@ -67,7 +67,7 @@ class LimitOffByOne(Wallet):
     summary="Fails with an HTML error page on characters outside the BMP (a 3-byte UTF-8 column).",
     also=("IUI-TRANSPORT-HTTP-200", "IUI-TRANSPORT-CONTENT-TYPE", "IUI-INVALID-PARAM-ILLEGAL"),
 )
-class CrashesOnAstral(Wallet):
+class CrashesOnAstral(Pipeline):
     def check_field(self, f: Field, value: Any) -> None:
         if isinstance(value, str) and any(ord(c) > 0xFFFF for c in value):
             raise Crash(f.name)
@@ -80,7 +80,7 @@ class CrashesOnAstral(Wallet):
     summary="Fails with an HTML error page when a JSON key is repeated.",
     also=("IUI-TRANSPORT-HTTP-200", "IUI-TRANSPORT-CONTENT-TYPE"),
 )
-class CrashesOnDuplicateKeys(Wallet):
+class CrashesOnDuplicateKeys(Pipeline):
     def parse(self, body: bytes) -> dict[str, Any]:
         def strict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             if len({k for k, _ in pairs}) != len(pairs):
@@ -99,9 +99,9 @@ class CrashesOnDuplicateKeys(Wallet):
     "IUI-TRANSPORT-ANSWER",
     summary="Closes the connection without an answer when the body is empty.",
 )
-class DropsConnectionOnEmptyBody(Wallet):
-    def app(self) -> Any:
-        inner: ASGIApp = super().app()
+class DropsConnectionOnEmptyBody(Pipeline):
+    def transport(self, app: ASGIApp) -> ASGIApp:
+        inner = super().transport(app)
 
         async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
             headers = dict(scope.get("headers", []))
@@ -124,7 +124,7 @@ class DropsConnectionOnEmptyBody(Wallet):
     "IUI-UNKNOWN-FIELDS",
     summary="Refuses a request carrying an undocumented field.",
 )
-class RejectsUnknownFields(Wallet):
+class RejectsUnknownFields(Pipeline):
     def validate(self, body: Mapping[str, Any]) -> None:
         known = {f.name for f in self.api.request_fields()}
         if set(body) - known:
@@ -137,7 +137,7 @@ class RejectsUnknownFields(Wallet):
     "IUI-INVALID-PARAM-ILLEGAL",
     summary="Answers PROCESS_FAIL to an invalid request.",
 )
-class GenericProcessFail(Wallet):
+class GenericProcessFail(Pipeline):
     def parse(self, body: bytes) -> dict[str, Any]:
         try:
             return super().parse(body)
@@ -159,7 +159,7 @@ class GenericProcessFail(Wallet):
     "IUI-TIME-FORMS",
     summary="Refuses a Request-Time with fractional seconds.",
 )
-class RejectsFractionalTime(Wallet):
+class RejectsFractionalTime(Pipeline):
     def check_time(self, time: str) -> None:
         if "." in time:
             raise Refusal("PARAM_ILLEGAL", "malformed Request-Time")
@@ -171,7 +171,7 @@ class RejectsFractionalTime(Wallet):
     "IUI-TIME-MALFORMED",
     summary="Uses Request-Time in the signature but never parses it.",
 )
-class AcceptsMalformedTime(Wallet):
+class AcceptsMalformedTime(Pipeline):
     def check_time(self, time: str) -> None:
         return None
 
@@ -182,7 +182,7 @@ class AcceptsMalformedTime(Wallet):
     summary="Splits the Signature header on ',' without trimming, so the documented spaced form "
     "fails.",
 )
-class StrictSignatureSplit(Wallet):
+class StrictSignatureSplit(Pipeline):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         if ", " in (headers.get("signature") or ""):
             raise Refusal("INVALID_SIGNATURE", "malformed Signature header")
@@ -195,7 +195,7 @@ class StrictSignatureSplit(Wallet):
     summary="Assumes its only client when Client-Id is missing.",
     also=("IUI-RESP-SIGNED",),
 )  # with no Client-Id to sign for, its SUCCESS goes out unsigned
-class DefaultsMissingClientId(Wallet):
+class DefaultsMissingClientId(Pipeline):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         only = next(iter(self.clients))
         filled = {**headers, "client-id": headers.get("client-id") or only}
@@ -207,13 +207,13 @@ class DefaultsMissingClientId(Wallet):
     "IUI-MEDIA-TYPE",
     summary="Parses the body as JSON whatever its Content-Type.",
 )
-class IgnoresMediaType(Wallet):
+class IgnoresMediaType(Pipeline):
     def check_media_type(self, content_type: str | None) -> None:
         return None
 
 
 @fault("any-method", "IUI-METHOD", summary="Serves the API on every HTTP method.")
-class AnyMethod(Wallet):
+class AnyMethod(Pipeline):
     def check_method(self, method: str) -> None:
         return None
 
@@ -223,7 +223,7 @@ class AnyMethod(Wallet):
     "IUI-METHOD-CODE",
     summary="Answers NO_INTERFACE_DEF to a non-POST request.",
 )
-class MethodWrongCode(Wallet):
+class MethodWrongCode(Pipeline):
     def check_method(self, method: str) -> None:
         if method != "POST":
             raise Refusal("NO_INTERFACE_DEF")
@@ -237,7 +237,7 @@ class MethodWrongCode(Wallet):
     "IUI-SIG-VERIFY",
     summary="Never reads the algorithm named in the Signature header.",
 )
-class IgnoresAlgorithm(Wallet):
+class IgnoresAlgorithm(Pipeline):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         sig = re.sub(r"algorithm=[^,]*", "algorithm=RSA256", headers.get("signature") or "")
         super().authenticate(method, uri, {**headers, "signature": sig}, body)
@@ -248,7 +248,7 @@ class IgnoresAlgorithm(Wallet):
     "IUI-SIG-VERIFY",
     summary="Answers PARAM_ILLEGAL when a signature does not verify.",
 )
-class BadSignatureWrongCode(Wallet):
+class BadSignatureWrongCode(Pipeline):
     def verify(self, found: signing.Verification) -> None:
         try:
             super().verify(found)
@@ -261,7 +261,7 @@ class BadSignatureWrongCode(Wallet):
     "IUI-KEY-UNKNOWN",
     summary="Uses key version 1 for any unknown keyVersion.",
 )
-class UnknownKeyFallsBack(Wallet):
+class UnknownKeyFallsBack(Pipeline):
     def client_key(self, client_id: str, key_version: str) -> signing.PublicKey | None:
         return super().client_key(client_id, key_version) or super().client_key(
             client_id, data.KEY_VERSION
@@ -273,7 +273,7 @@ class UnknownKeyFallsBack(Wallet):
     "IUI-CLIENT-UNKNOWN",
     summary="Answers INVALID_SIGNATURE to an unknown Client-Id.",
 )
-class UnknownClientWrongCode(Wallet):
+class UnknownClientWrongCode(Pipeline):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         if headers.get("client-id") not in self.clients:
             raise Refusal("INVALID_SIGNATURE", "no key for this client")

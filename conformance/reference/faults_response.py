@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from .. import signing
+from .pipeline import Pipeline
 from .registry import fault
-from .wallet import Wallet
 
 
 @fault(
@@ -15,7 +15,7 @@ from .wallet import Wallet
     "IUI-RESP-LIMIT-SOFT",
     summary="Appends a 300-character trace to failure messages.",
 )
-class LongResultMessage(Wallet):
+class LongResultMessage(Pipeline):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
         if code != "SUCCESS":
@@ -26,7 +26,7 @@ class LongResultMessage(Wallet):
 
 
 @fault("empty-result-message", "IUI-RESP-NO-EMPTY", summary='Sends resultMessage "" on SUCCESS.')
-class EmptyResultMessage(Wallet):
+class EmptyResultMessage(Pipeline):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
         if code == "SUCCESS":
@@ -39,7 +39,7 @@ class EmptyResultMessage(Wallet):
     "IUI-RESP-SCHEMA",
     summary="Sends PARAM_ILLEGAL's resultMessage as a list of errors.",
 )
-class MessageAsList(Wallet):
+class MessageAsList(Pipeline):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
         if code == "PARAM_ILLEGAL":
@@ -54,7 +54,7 @@ class MessageAsList(Wallet):
     summary="Appends the failing field to PARAM_ILLEGAL, past 64 characters and out of the table.",
     also=("IUI-INVALID-PARAM-ILLEGAL",),
 )
-class LongResultCode(Wallet):
+class LongResultCode(Pipeline):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         out = super().result(code, message)
         if code == "PARAM_ILLEGAL":
@@ -68,7 +68,7 @@ class LongResultCode(Wallet):
     "IUI-TRANSPORT-CONTENT-TYPE",
     summary="Labels its JSON answers text/plain.",
 )
-class TextPlainResponse(Wallet):
+class TextPlainResponse(Pipeline):
     def content_type(self) -> str:
         return "text/plain; charset=UTF-8"
 
@@ -78,7 +78,7 @@ class TextPlainResponse(Wallet):
     "IUI-TRANSPORT-HTTP-200",
     summary="Answers refusals with HTTP 400 (same JSON body).",
 )
-class Http400OnRefusal(Wallet):
+class Http400OnRefusal(Pipeline):
     def http_status(self, code: str) -> int:
         return 200 if code == "SUCCESS" else 400
 
@@ -86,7 +86,7 @@ class Http400OnRefusal(Wallet):
 @fault(
     "response-time-no-offset", "IUI-RESP-HEADERS", summary="Writes Response-Time without an offset."
 )
-class ResponseTimeNoOffset(Wallet):
+class ResponseTimeNoOffset(Pipeline):
     def response_time(self) -> str:
         return datetime.now().strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -96,7 +96,7 @@ class ResponseTimeNoOffset(Wallet):
     "IUI-RESP-SIGNED",
     summary="Leaves failures unsigned but still sends Response-Time, which the SDKs refuse.",
 )
-class UnsignedWithResponseTime(Wallet):
+class UnsignedWithResponseTime(Pipeline):
     def sign_response(
         self, uri: str, client_id: str | None, body: bytes, status: str
     ) -> dict[str, str]:

@@ -75,10 +75,10 @@ class DropsScopeField(Wallet):
     summary="Serialises the user it looked up even when refusing an inactive token.",
 )
 class UserInfoOnFailure(Wallet):
-    def answer(self, code: str, message: str, user: dict[str, Any] | None) -> dict[str, Any]:
+    def refused(self, code: str) -> dict[str, Any]:
         if code == "INVALID_TOKEN":
-            user = {"userId": data.USER["userId"]}
-        return super().answer(code, message, user)
+            return {**super().refused(code), "userInfo": {"userId": data.USER["userId"]}}
+        return super().refused(code)
 
 
 @fault(

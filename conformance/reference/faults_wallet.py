@@ -1,4 +1,5 @@
-"""Faulty variants of the reference wallet, each breaking one requirement; the families of
+"""Faulty variants of the reference wallet, each breaking one requirement: a variant of a protocol
+step (a `Pipeline` subclass) or of the wallet's business (a `Wallet` subclass); the families of
 further ones are registered by importing their modules."""
 
 from __future__ import annotations
@@ -6,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import signing
+from .pipeline import Pipeline
 from .registry import fault
 from .wallet import Wallet
 
 
 @fault("bytes-not-chars", "IUI-LIMIT-CHARS", summary="Counts request limits in UTF-8 bytes.")
-class BytesNotChars(Wallet):
+class BytesNotChars(Pipeline):
     def length(self, value: str) -> int:
         return len(value.encode("utf-8"))
 
@@ -41,19 +43,19 @@ class NumberNotString(Wallet):
     summary="Answers S with failure codes.",
     also=("IUI-RESP-SIGNED",),
 )  # its S answers to requests without Client-Id go unsigned
-class StatusMismatch(Wallet):
+class StatusMismatch(Pipeline):
     def result(self, code: str, message: str = "") -> dict[str, Any]:
         return {**super().result(code, message), "resultStatus": "S"}
 
 
 @fault("accepts-bad-signature", "IUI-SIG-VERIFY", summary="Never checks the request signature.")
-class AcceptsBadSignature(Wallet):
+class AcceptsBadSignature(Pipeline):
     def verify(self, found: signing.Verification) -> None:
         return None
 
 
 @fault("unsigned-success", "IUI-RESP-SIGNED", summary="Sends SUCCESS answers without a signature.")
-class UnsignedSuccess(Wallet):
+class UnsignedSuccess(Pipeline):
     def sign_response(
         self, uri: str, client_id: str | None, body: bytes, status: str
     ) -> dict[str, str]:

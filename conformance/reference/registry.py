@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from .pipeline import Pipeline
 from .wallet import Wallet
+
+# A faulty wallet business, or a faulty protocol pipeline (composed with the wallet's business).
+V = TypeVar("V", type[Wallet], type[Pipeline])
 
 
 @dataclass(frozen=True)
@@ -21,14 +26,13 @@ class Fault:
 FAULTS: dict[str, Fault] = {}
 
 
-def fault(
-    name: str, *catches: str, summary: str, also: tuple[str, ...] = ()
-) -> Callable[[type[Wallet]], type[Wallet]]:
+def fault(name: str, *catches: str, summary: str, also: tuple[str, ...] = ()) -> Callable[[V], V]:
     """Register a faulty wallet and the requirement(s) that must catch it."""
 
-    def register(cls: type[Wallet]) -> type[Wallet]:
-        cls.name = name
-        FAULTS[name] = Fault(name, catches, summary, cls, also)
+    def register(cls: V) -> V:
+        wallet = cls if issubclass(cls, Wallet) else Wallet.with_pipeline(cls)
+        wallet.name = name
+        FAULTS[name] = Fault(name, catches, summary, wallet, also)
         return cls
 
     return register
