@@ -69,7 +69,7 @@ def limits(root: Table) -> Limits:
             low, high, hint = _BOUNDS[f.name]
             default = getattr(Limits, f.name)
             values[f.name] = (
-                table.number(f.name, default, low, high, integer=True, hint=hint)
+                table.integer(f.name, default, int(low), int(high), hint=hint)
                 if isinstance(default, int)
                 else table.number(f.name, default, low, high, hint=hint)
             )

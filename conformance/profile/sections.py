@@ -102,7 +102,7 @@ def gateway(root: Table, profile: Profile) -> GatewaySettings | None:
         ),
         psp_id=table.text("psp_id", profile.psp_id or DEFAULT_PSP_ID),
         host=table.text("host", "127.0.0.1"),
-        port=table.number("port", 8471, 0, 65535, integer=True, noun="a port number"),
+        port=table.integer("port", 8471, 0, 65535, noun="a port number"),
         path=_path(table),
         client_id=table.text("client_id", None),
         key_version=table.text("key_version", "1"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar, overload
+from typing import Any, NoReturn, TypeVar, overload
 from urllib.parse import urlsplit
 
 from .. import signing
@@ -24,18 +24,20 @@ def located(where: str, key: str) -> str:
     return f"{where} {key}" if where and key else where or key
 
 
-def http_url(value: str, where: str, fix: str) -> str:
-    """An http(s) URL without its trailing slash."""
+def http_url(value: str, where: str, fix: str, error: type[ConfigError] = ProfileError) -> str:
+    """An http(s) URL without its trailing slash (a profile's value or a command-line option)."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ProfileError(where, f"{value!r} is not an http(s) URL", fix)
+        raise error(where, f"{value!r} is not an http(s) URL", fix)
     return value.rstrip("/")
 
 
-def one_of(value: Any, options: Sequence[str], where: str) -> str:
-    """A value that must be one of a few names."""
+def one_of(
+    value: Any, options: Sequence[str], where: str, error: type[ConfigError] = ProfileError
+) -> str:
+    """One of a few names (a profile's value or a command-line option)."""
     if value not in options:
-        raise ProfileError(where, f"is {value!r}", f"use one of {', '.join(options)}")
+        raise error(where, f"is {value!r}", f"use one of {', '.join(options)}")
     return str(value)
 
 
@@ -90,7 +92,8 @@ class Table:
 
     def url(self, key: str, hint: str) -> str:
         """An http(s) URL, without its trailing slash."""
-        return http_url(self.text(key, hint=hint), self.at(key), f"write {key} = {hint}")
+        fix = f"write {key} = {hint}"
+        return http_url(self.text(key, hint=hint), self.at(key), fix, self.error)
 
     def url_path(self, key: str, default: str = "/", example: str = "/...") -> str:
         """The path part of a URL: it starts with /."""
@@ -102,9 +105,8 @@ class Table:
     def choice(self, key: str, options: Sequence[str], default: str | None = None) -> str:
         """One of a few names."""
         raw = self.need(key, self.raw(key, default), f'"{options[0]}"')
-        return one_of(raw, options, self.at(key))
+        return one_of(raw, options, self.at(key), self.error)
 
-    @overload
     def number(
         self,
         key: str,
@@ -112,49 +114,47 @@ class Table:
         low: float,
         high: float,
         *,
-        integer: Literal[False] = ...,
-        above: bool = ...,
-        noun: str = ...,
-        hint: str = ...,
-    ) -> float: ...
-    @overload
-    def number(
+        above: bool = False,
+        noun: str = "a number",
+        hint: str = "",
+    ) -> float:
+        """A number in [low, high], or in (low, high] when `above`."""
+        return float(self._number(key, default, (low, high), False, above, noun, hint))
+
+    def integer(
         self,
         key: str,
         default: int,
-        low: float,
-        high: float,
+        low: int,
+        high: int,
         *,
-        integer: Literal[True],
-        above: bool = ...,
-        noun: str = ...,
-        hint: str = ...,
-    ) -> int: ...
-    def number(
+        noun: str = "an integer",
+        hint: str = "",
+    ) -> int:
+        """An integer in [low, high]."""
+        return int(self._number(key, default, (low, high), True, False, noun, hint))
+
+    def _number(
         self,
         key: str,
         default: float,
-        low: float,
-        high: float,
-        *,
-        integer: bool = False,
-        above: bool = False,
-        noun: str = "",
-        hint: str = "",
+        bounds: tuple[float, float],
+        integer: bool,
+        above: bool,
+        noun: str,
+        hint: str,
     ) -> float:
-        """A number in [low, high] (in (low, high] when `above`); an int when `integer`."""
-        raw = self.raw(key, default)
-        kind = int if integer else (int, float)
+        raw, (low, high) = self.raw(key, default), bounds
         if (
             isinstance(raw, bool)
-            or not isinstance(raw, kind)
+            or not isinstance(raw, int if integer else (int, float))
             or not (low < raw if above else low <= raw)
             or raw > high
         ):
-            noun = noun or ("an integer" if integer else "a number")
             within = f"{'(' if above else '['}{low:g}, {high:g}]"
             self.fail(key, f"must be {noun} in {within}", f"write {key} = {hint or f'{default:g}'}")
-        return raw if integer else float(raw)
+        value: float = raw
+        return value
 
     def strings(
         self, key: str, problem: str, example: str, *, least: int = 0, longest: int = 0
