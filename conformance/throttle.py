@@ -4,83 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
 
 from aiolimiter import AsyncLimiter
 
-from .errors import ProfileError
+from .profile.limits import Limits, parse_limits
 
-# A staging wallet is shared with other teams; 20 requests a second is gentle on any of them.
-DEFAULT_RATE = 20.0
-DEFAULT_WORKERS = 8
+__all__ = ["Exhausted", "Limits", "Throttle", "parse_limits"]
 
 
 class Exhausted(Exception):
     """The run may send no more requests (budget spent, or the target stopped answering)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How hard the suite may press the target; the profile's [limits] table, CLI options
-    override."""
-
-    rate: float = DEFAULT_RATE  # requests per second over all workers; 0 means unlimited
-    workers: int = DEFAULT_WORKERS  # requests in flight at once
-    max_requests: int = 0  # total requests of the run, retries included; 0 means no budget
-    retries: int = 3  # re-sends of one case answered with resultStatus U or HTTP 429/503
-    backoff: float = 0.25  # seconds; the n-th re-send waits up to backoff * 2**n, jittered
-    backoff_max: float = 8.0
-    give_up_after: int = 20  # consecutive requests without an HTTP answer before the run stops
-
-    def override(self, **values: Any) -> Limits:
-        """These limits with every value that is not None replaced."""
-        return replace(self, **{k: v for k, v in values.items() if v is not None})
-
-    def split(self, parts: int) -> Limits:
-        """One share of these limits, for one of `parts` processes sharing the target."""
-        if parts <= 1:
-            return self
-        return replace(
-            self,
-            rate=self.rate / parts,
-            max_requests=-(-self.max_requests // parts) if self.max_requests else 0,
-        )
-
-
-_BOUNDS: Mapping[str, tuple[type, float, float, str]] = {
-    "rate": (float, 0, 10_000, "rate = 20  # requests per second, 0 for unlimited"),
-    "workers": (int, 1, 256, "workers = 8"),
-    "max_requests": (int, 0, 10**9, "max_requests = 5000  # 0 for no budget"),
-    "retries": (int, 0, 10, "retries = 3"),
-    "backoff": (float, 0, 60, "backoff = 0.25"),
-    "backoff_max": (float, 0, 600, "backoff_max = 8"),
-    "give_up_after": (int, 1, 10**6, "give_up_after = 20"),
-}
-
-
-def parse_limits(raw: Any) -> Limits:
-    """The profile's optional [limits] table; every problem is one ProfileError line."""
-    if not isinstance(raw, dict):
-        raise ProfileError("[limits]", "must be a table", "write [limits] with rate = 20")
-    known = {f.name for f in fields(Limits)}
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in known:
-            raise ProfileError(
-                f"[limits].{key}", "is not a known limit", f"use one of {', '.join(sorted(known))}"
-            )
-        kind, low, high, hint = _BOUNDS[key]
-        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not numeric or (kind is int and not isinstance(value, int)) or not low <= value <= high:
-            raise ProfileError(
-                f"[limits].{key}",
-                f"must be {'an integer' if kind is int else 'a number'} in [{low:g}, {high:g}]",
-                f"write {hint}",
-            )
-        values[key] = kind(value)
-    return Limits(**values)
 
 
 class Throttle:

@@ -11,6 +11,7 @@ from typing import Any
 from . import tomlfile
 from .document import RequirementRow, RowWaiver, WaiverEntry
 from .errors import ConfigError
+from .profile.table import Table
 
 FIELDS = ("requirement", "reason", "owner", "expires")
 EXAMPLE = {
@@ -55,23 +56,10 @@ class Waivers:
 NONE = Waivers()
 
 
-def _text(row: Mapping[str, Any], key: str, where: str) -> str:
-    value = row.get(key)
+def _expires(row: Table) -> date:
+    value = row.raw("expires")
     if value is None:
-        raise WaiverError(f"{where} {key}", "is missing", f"add {key} = {EXAMPLE[key]}")
-    if not isinstance(value, str) or not value.strip():
-        raise WaiverError(
-            f"{where} {key}", "must be a non-empty string", f"write {key} = {EXAMPLE[key]}"
-        )
-    return value.strip()
-
-
-def _expires(row: Mapping[str, Any], where: str) -> date:
-    value = row.get("expires")
-    if value is None:
-        raise WaiverError(
-            f"{where} expires", "is missing", "add expires = 2027-03-31 (a TOML date, no quotes)"
-        )
+        row.fail("expires", "is missing", "add expires = 2027-03-31 (a TOML date, no quotes)")
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -81,9 +69,7 @@ def _expires(row: Mapping[str, Any], where: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise WaiverError(
-        f"{where} expires", f"{value!r} is not a date", "write expires = 2027-03-31 (YYYY-MM-DD)"
-    )
+    row.fail("expires", f"{value!r} is not a date", "write expires = 2027-03-31 (YYYY-MM-DD)")
 
 
 def parse(
@@ -91,40 +77,22 @@ def parse(
 ) -> tuple[Waiver, ...]:
     """Waivers from parsed TOML; every problem is one WaiverError line naming the field and the
     fix."""
-    unknown_top = sorted(set(data) - {"waiver"})
-    if unknown_top:
-        raise WaiverError(
-            f"{source} {unknown_top[0]}", "is not a waiver table", "write each waiver as [[waiver]]"
-        )
-    rows = data.get("waiver", [])
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise WaiverError(
-            f"{source} waiver", "must be an array of tables", "write each waiver as [[waiver]]"
-        )
+    table = Table(data, source, error=WaiverError, env=False, source=source)
+    fix = "write each waiver as [[waiver]]"
+    table.only(("waiver",), "waiver table", fix)
     out: list[Waiver] = []
-    for i, row in enumerate(rows):
-        where = f"{source} [[waiver]] #{i + 1}"
-        extra = sorted(set(row) - set(FIELDS))
-        if extra:
-            raise WaiverError(
-                f"{where} {extra[0]}", "is not a waiver field", f"use only {', '.join(FIELDS)}"
-            )
-        rid = _text(row, "requirement", where)
+    for row in table.tables("waiver", fix):
+        row.only(FIELDS, "waiver field")
+        rid, reason, owner = (row.text(k, hint=EXAMPLE[k], strip=True) for k in FIELDS[:3])
         if rid not in known:
-            raise WaiverError(
-                f"{where} requirement",
+            row.fail(
+                "requirement",
                 f"{rid!r} is not a known requirement ID",
                 "see `conformance requirements` for the list",
             )
         if any(w.requirement == rid for w in out):
-            raise WaiverError(
-                f"{where} requirement", f"{rid} is waived twice", "keep one waiver per requirement"
-            )
-        out.append(
-            Waiver(
-                rid, _text(row, "reason", where), _text(row, "owner", where), _expires(row, where)
-            )
-        )
+            row.fail("requirement", f"{rid} is waived twice", "keep one waiver per requirement")
+        out.append(Waiver(rid, reason, owner, _expires(row)))
     return tuple(out)
 
 

@@ -83,10 +83,10 @@ def test_limits_come_from_the_profile_and_options_override(
 @pytest.mark.parametrize(
     "table, field",
     [
-        ({"rate": "fast"}, "[limits].rate"),
-        ({"workers": 0}, "[limits].workers"),
-        ({"max_requests": 1.5}, "[limits].max_requests"),
-        ({"speed": 1}, "[limits].speed"),
+        ({"rate": "fast"}, "[limits] rate"),
+        ({"workers": 0}, "[limits] workers"),
+        ({"max_requests": 1.5}, "[limits] max_requests"),
+        ({"speed": 1}, "[limits] speed"),
     ],
 )
 def test_bad_limits_name_the_field(table: dict[str, Any], field: str) -> None:
@@ -124,7 +124,7 @@ def test_workers_keep_the_minimal_failing_example(certify: Certify) -> None:
     [
         (("--workers", "0"), "--workers 0 is below 1"),
         (("--rate", "-1"), "--rate -1 is below 0"),
-        (("--ca-bundle", "/nonexistent/ca.pem"), "--ca-bundle / [tls].ca_bundle: cannot be used"),
+        (("--ca-bundle", "/nonexistent/ca.pem"), "--ca-bundle / [tls] ca_bundle: cannot be used"),
     ],
 )
 def test_bad_run_options_are_one_line(

@@ -37,10 +37,10 @@ def test_reference_profile_parses() -> None:
             lambda d: d.update(tokens=[t for t in d["tokens"] if t["state"] != "valid"]),
             "[[tokens]]",
         ),
-        (lambda d: d["target"].pop("base_url"), "[target].base_url"),
-        (lambda d: d["target"].update(base_url="ftp://x"), "[target].base_url"),
-        (lambda d: d["target"].update(client_id=""), "[target].client_id"),
-        (lambda d: d["target"].update(timeout=-1), "[target].timeout"),
+        (lambda d: d["target"].pop("base_url"), "[target] base_url"),
+        (lambda d: d["target"].update(base_url="ftp://x"), "[target] base_url"),
+        (lambda d: d["target"].update(client_id=""), "[target] client_id"),
+        (lambda d: d["target"].update(timeout=-1), "[target] timeout"),
         (lambda d: d["target"]["paths"].update(inquiryUserInfo="no-slash"), "[target.paths]"),
         (lambda d: d["target"]["paths"].pop("inquiryUserInfo"), "[target.paths] inquiryUserInfo"),
         (lambda d: d["keys"].update(suite_private_key="missing.pem"), "[keys] suite_private_key"),
@@ -58,7 +58,7 @@ def test_reference_profile_parses() -> None:
         ),
         (
             lambda d: d["tokens"][0].update(access_token={"env": "MPP_CONFORMANCE_UNSET_VAR"}),
-            "[[tokens]] #1.access_token",
+            "[[tokens]] #1 access_token",
         ),
     ],
 )

@@ -73,7 +73,7 @@ def test_unset_variable_is_one_line_naming_field_and_variable(
     with pytest.raises(ProfileError) as caught:
         profile.load(with_env(tmp_path, suite_private_key="MPP_SUITE_PRIVATE_KEY"))
     assert str(caught.value).startswith(
-        "[keys].suite_private_key: names environment variable MPP_SUITE_PRIVATE_KEY"
+        "[keys] suite_private_key: names environment variable MPP_SUITE_PRIVATE_KEY"
     )
     assert "\n" not in str(caught.value)
 

@@ -93,6 +93,6 @@ def test_a_missing_tls_file_is_one_line_naming_the_field(
     err = capsys.readouterr().err.strip()
     assert (
         code == 2
-        and err.startswith("conformance: error: [tls].client_cert: file ")
+        and err.startswith("conformance: error: [tls] client_cert: file ")
         and "\n" not in err
     )

@@ -7,15 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 from urllib.parse import urlsplit
 
-from .. import signing, tomlfile
+from .. import signing
 from ..catalogue import Catalogue
 from ..errors import ProfileError
-from ..profile import Token, _levels, _refuse_placeholders, _tokens
-from ..profile.sections import DEFAULT_PATH, _key, _number, _table, _text, _url
-from ..tls import Tls, parse_tls
+from ..profile import Reader, Token, levels, tokens
+from ..profile.limits import parse_tls
+from ..profile.sections import DEFAULT_PATH
+from ..profile.table import Table, http_url, one_of
+from ..tls import Tls
 
 ROLES = ("wallet", "alipayplus")
 DEFAULT_LISTEN = ("127.0.0.1", 8470)
@@ -87,126 +88,98 @@ def parse_listen(value: str, where: str = "--listen") -> tuple[str, int]:
 
 def parse_upstream(value: str, where: str = "--upstream") -> str:
     """scheme://host[:port]: the request-target goes through unchanged, as signatures cover it."""
-    url = _url(value, where)
-    parts = urlsplit(url)
+    fix = 'write "https://host[:port]"'
+    parts = urlsplit(http_url(value, where, fix))
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ProfileError(
             where,
             f"{value!r} has a path; a signed request's URI must reach the upstream unchanged",
-            'write "https://host[:port]"',
+            fix,
         )
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _role(value: Any, where: str) -> str:
-    if value not in ROLES:
-        raise ProfileError(where, f"is {value!r}", f"use one of {', '.join(ROLES)}")
-    return str(value)
-
-
-def _path(table: Mapping[str, Any], key: str, base: Path) -> Path | None:
-    raw = _text(table, key, "observe")
-    if raw is None:
-        return None
-    path = Path(raw) if Path(raw).is_absolute() else base / raw
-    if not path.is_file():
-        raise ProfileError(f"[observe] {key}", f"file {path} does not exist", "give a PEM file")
-    return path
-
-
-def _public(data: Mapping[str, Any], base: Path, *places: tuple[str, str]) -> Any:
+def _public(root: Table, *places: tuple[str, str]) -> signing.PublicKey | None:
     """The first public key found at (section, key), in order of preference."""
     for section, key in places:
-        table = _table(data, section)
-        if table is not None and table.get(key) is not None:
-            return _key(table, key, section, base, False, None)
+        table = root.table(section)
+        if key in table:
+            return table.public_key(key)
     return None
 
 
-def _first_text(data: Mapping[str, Any], *places: tuple[str, str]) -> str | None:
+def _first_text(root: Table, *places: tuple[str, str]) -> str | None:
     for section, key in places:
-        table = _table(data, section)
-        value = _text(table, key, section) if table is not None else None
+        value = root.table(section).text(key, None)
         if value is not None:
             return value
     return None
 
 
-def parse(
-    data: Mapping[str, Any],
-    base: Path,
-    catalogue: Catalogue | None = None,
-    source: str = "(built in)",
-    digest: str = "",
-) -> ObserveSettings:
-    """Read [observe] and what an observation uses of the other sections; no private key needed."""
-    _refuse_placeholders(data)
-    table = _table(data, "observe") or {}
-    listen = _text(table, "listen", "observe")
-    host, port = parse_listen(listen, "[observe] listen") if listen else DEFAULT_LISTEN
-    upstream = _text(table, "upstream", "observe")
-    role = table.get("role")
-    target = _table(data, "target") or {}
-    cert = _path(table, "tls_cert", base)
-    path = _text(table, "path", "observe")
-    if path is not None and not path.startswith("/"):
-        raise ProfileError(
-            "[observe] path", f"{path!r} does not start with /", 'write path = "/..."'
-        )
-    paths = target.get("paths")
-    paths = paths if isinstance(paths, dict) else {}
-    provider = _table(data, "provider")
-    defaults = {
-        role: value
-        for role, value in (
-            ("wallet", paths.get("inquiryUserInfo")),
-            ("alipayplus", provider.get("path", DEFAULT_PATH) if provider is not None else None),
-        )
-        if isinstance(value, str) and value.startswith("/")
-    }
+def _role_paths(root: Table) -> Mapping[str, str]:
+    """The path each role's section of the profile names: the one an observation judges."""
+    paths = root.table("target").data.get("paths")
+    provider = root.table("provider").data.get("path", DEFAULT_PATH) if "provider" in root else None
+    found = (
+        ("wallet", paths.get("inquiryUserInfo") if isinstance(paths, dict) else None),
+        ("alipayplus", provider),
+    )
+    return MappingProxyType(
+        {role: p for role, p in found if isinstance(p, str) and p.startswith("/")}
+    )
+
+
+def _build(root: Table, catalogue: Catalogue | None, source: str, digest: str) -> ObserveSettings:
+    """[observe] and what an observation uses of the other sections; no private key needed."""
+    table = root.table("observe")
+    listen = table.text("listen", None)
+    host, port = parse_listen(listen, table.at("listen")) if listen else DEFAULT_LISTEN
+    upstream = table.text("upstream", None)
+    cert = table.file("tls_cert", '"tls/proxy.pem"')
+    psp_id = root.table("target").data.get("psp_id")
     return ObserveSettings(
-        role=_role(role, "[observe] role") if role is not None else None,
-        upstream=parse_upstream(upstream, "[observe] upstream") if upstream else None,
+        role=table.choice("role", ROLES) if "role" in table else None,
+        upstream=parse_upstream(upstream, table.at("upstream")) if upstream else None,
         host=host,
         port=port,
-        timeout=_number(table, "timeout", "observe", 60.0, 0.05, 3600),
-        retry_window=_number(table, "retry_window", "observe", 10.0, 0.01, 3600),
-        path=path,
-        role_paths=MappingProxyType(defaults),
+        timeout=table.number("timeout", 60.0, 0.05, 3600),
+        retry_window=table.number("retry_window", 10.0, 0.01, 3600),
+        path=table.url_path("path") if "path" in table else None,
+        role_paths=_role_paths(root),
         wallet_public_key=_public(
-            data,
-            base,
+            root,
             ("observe", "wallet_public_key"),
             ("gateway", "wallet_public_key"),
             ("keys", "wallet_public_key"),
         ),
         alipayplus_public_key=_public(
-            data, base, ("observe", "alipayplus_public_key"), ("provider", "public_key")
+            root, ("observe", "alipayplus_public_key"), ("provider", "public_key")
         ),
         wallet_client_id=_first_text(
-            data,
+            root,
             ("observe", "wallet_client_id"),
             ("gateway", "client_id"),
             ("provider", "client_id"),
         ),
-        alipayplus_client_id=_first_text(data, ("target", "client_id")),
-        psp_id=str(target.get("psp_id", "")) if isinstance(target.get("psp_id"), str) else "",
-        tokens=_tokens(data.get("tokens", [])),
-        levels=_levels(data.get("requirements", {}), catalogue),
-        tls=parse_tls(data.get("tls", {}), base),
+        alipayplus_client_id=_first_text(root, ("target", "client_id")),
+        psp_id=psp_id if isinstance(psp_id, str) else "",
+        tokens=tokens(root),
+        levels=levels(root, catalogue),
+        tls=parse_tls(root),
         listen_cert=cert,
-        listen_key=_path(table, "tls_key", base) if cert else None,
+        listen_key=table.file("tls_key", '"tls/proxy-key.pem"') if cert else None,
         source=source,
         digest=digest,
     )
 
 
+OBSERVE = Reader(_build)
+parse = OBSERVE.parse
+
+
 def load(path: Path | None, catalogue: Catalogue | None = None) -> ObserveSettings:
     """The profile's observation settings; without a profile, only the defaults."""
-    if path is None:
-        return ObserveSettings()
-    data, digest = tomlfile.read(path, ProfileError, "--profile")
-    return parse(data, path.resolve().parent, catalogue, str(path), digest)
+    return ObserveSettings() if path is None else OBSERVE.load(path, catalogue)
 
 
 def override(
@@ -227,7 +200,7 @@ def override(
         host=host,
         port=port,
         upstream=parse_upstream(upstream) if upstream else settings.upstream,
-        role=_role(role, "--role") if role else settings.role,
+        role=one_of(role, ROLES, "--role") if role else settings.role,
         tls=settings.tls.with_ca_bundle(ca_bundle.resolve() if ca_bundle else None),
         listen_cert=tls_cert or settings.listen_cert,
         listen_key=tls_key if tls_cert else settings.listen_key,

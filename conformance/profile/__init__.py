@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .. import signing, tomlfile
 from ..catalogue import LEVELS, Catalogue
 from ..errors import ProfileError
 from ..spec import alipaycn_acquirer_id
-from ..throttle import Limits, parse_limits
-from ..tls import Tls, parse_tls
-from .fields import _value, load_key
+from ..tls import Tls
+from .limits import Limits, limits, parse_tls
 from .sections import attach
+from .table import Table
 
 if TYPE_CHECKING:
     from .sections import GatewaySettings, ProviderSettings, TriggerSettings
 
 TOKEN_STATES = ("valid", "expired", "revoked")
 PLACEHOLDER = "<fill in: "  # how `conformance init` marks a value only the wallet team knows
-# The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path
-# looks like it.
+PATHS_FIX = 'write inquiryUserInfo = "/v1/inquiryUserInfo"'
 
 
 @dataclass(frozen=True)
@@ -78,202 +76,171 @@ class Profile:
         return tuple(t.access_token for t in self.tokens)
 
 
-def _text(
-    table: Mapping[str, Any], key: str, where: str, default: str | None = None, hint: str = '"..."'
-) -> str:
-    raw = _value(table.get(key, default), f"{where}.{key}")
-    if raw is None:
-        raise ProfileError(f"{where}.{key}", "is missing", f"add {key} = {hint}")
-    if not isinstance(raw, str) or not raw:
-        raise ProfileError(f"{where}.{key}", "must be a non-empty string", f"write {key} = {hint}")
-    return raw
-
-
-def _key(table: Mapping[str, Any], key: str, base: Path, private: bool) -> Any:
-    raw = _text(table, key, "[keys]", hint='"keys/name.pem"')
-    return load_key(raw, base, private, f"[keys] {key}")
-
-
-def _tokens(rows: Any) -> tuple[Token, ...]:
-    if not isinstance(rows, list):
-        raise ProfileError("[[tokens]]", "must be an array of tables", "write [[tokens]] sections")
+def tokens(root: Table) -> tuple[Token, ...]:
+    """[[tokens]]: the access tokens the wallet issued, each with its state and scopes."""
     out = []
-    for i, row in enumerate(rows):
-        where = f"[[tokens]] #{i + 1}"
-        token = _text(row, "access_token", where)
+    for row in root.tables("tokens"):
+        token = row.text("access_token")
         if len(token) > 128:
-            raise ProfileError(
-                f"{where} access_token",
+            row.fail(
+                "access_token",
                 "is longer than 128 characters",
                 "use a token the wallet issued (at most 128 characters)",
             )
-        scopes = row.get("scopes", [])
-        if not isinstance(scopes, list) or not all(isinstance(s, str) and s for s in scopes):
-            raise ProfileError(
-                f"{where} scopes",
-                "must be a list of scope names",
-                'write scopes = ["BASE_USER_INFO"]',
-            )
-        state = row.get("state", "valid")
-        if state not in TOKEN_STATES:
-            raise ProfileError(
-                f"{where} state", f"is {state!r}", f"use one of {', '.join(TOKEN_STATES)}"
-            )
-        expect = row.get("expect", {})
-        if not isinstance(expect, dict) or not all(isinstance(v, str) for v in expect.values()):
-            raise ProfileError(
-                f"{where} expect",
+        scopes = row.strings("scopes", "must be a list of scope names", '["BASE_USER_INFO"]')
+        expect = row.table("expect")
+        if not all(isinstance(v, str) for v in expect.data.values()):
+            row.fail(
+                "expect",
                 "must map userInfo field names to strings",
                 'write [tokens.expect] userId = "..."',
             )
-        out.append(Token(token, frozenset(scopes), state, tuple(sorted(expect.items()))))
+        state = row.choice("state", TOKEN_STATES, "valid")
+        out.append(Token(token, frozenset(scopes or ()), state, tuple(sorted(expect.data.items()))))
     return tuple(out)
 
 
-def _levels(raw: Any, catalogue: Catalogue | None) -> Mapping[str, str]:
-    if not isinstance(raw, dict):
-        raise ProfileError("[requirements]", "must be a table", 'write "ID" = "MUST"')
-    for rid, level in raw.items():
+def levels(root: Table, catalogue: Catalogue | None) -> Mapping[str, str]:
+    """[requirements]: the level the wallet team sets for a requirement ID."""
+    table = root.table("requirements", 'write "ID" = "MUST"')
+    for rid in table.data:
         if catalogue is not None and rid not in catalogue:
-            raise ProfileError(
-                f"[requirements] {rid}",
-                "is not a known requirement ID",
-                "see `conformance requirements` for the list",
+            table.fail(
+                rid, "is not a known requirement ID", "see `conformance requirements` for the list"
             )
-        if level not in LEVELS:
-            raise ProfileError(
-                f"[requirements] {rid}", f"level {level!r} is unknown", "use MUST or SHOULD"
-            )
-    return MappingProxyType(dict(raw))
+        table.choice(rid, LEVELS)
+    return MappingProxyType(dict(table.data))
 
 
-def _refuse_placeholders(node: Any, table: str = "", key: str = "") -> None:
+def _placeholder(value: Any) -> str | None:
+    """What `conformance init` asks for in a value it left for the wallet team."""
+    if isinstance(value, dict) and set(value) == {"env"}:
+        value = value["env"]
+    if isinstance(value, list):
+        return next(filter(None, map(_placeholder, value)), None)
+    if isinstance(value, str) and value.startswith(PLACEHOLDER):
+        return value[len(PLACEHOLDER) :].rstrip(">")
+    return None
+
+
+def refuse_placeholders(table: Table) -> None:
     """A value `conformance init` left for the wallet team is named with what to write instead."""
-    if isinstance(node, str) and node.startswith(PLACEHOLDER):
-        where = f"[{table}].{key}" if table else key
-        raise ProfileError(
-            where,
-            "is still the placeholder written by conformance init",
-            f"replace it with {node[len(PLACEHOLDER) :].rstrip('>')}",
-        )
-    if isinstance(node, dict):
-        for name, value in node.items():
-            nested = isinstance(value, dict) and set(value) != {"env"}
-            inner = f"{table}.{name}" if table else name
-            _refuse_placeholders(value, inner if nested else table, "" if nested else name)
-    elif isinstance(node, list):
-        for i, row in enumerate(node):
-            if isinstance(row, dict):
-                for name, value in row.items():
-                    _refuse_placeholders(value, "", f"[[{key}]] #{i + 1} {name}")
-            else:
-                _refuse_placeholders(row, table, key)
+    for key, value in table.data.items():
+        if isinstance(value, dict) and set(value) != {"env"}:
+            refuse_placeholders(table.table(key))
+        elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            for row in table.tables(key):
+                refuse_placeholders(row)
+        elif (wanted := _placeholder(value)) is not None:
+            table.fail(
+                key,
+                "is still the placeholder written by conformance init",
+                f"replace it with {wanted}",
+            )
 
 
 ROLES = ("target", "gateway", "provider")
 
 
-def _target(target: Any, keys: Any, base: Path) -> dict[str, Any]:
-    """The [target] fields of a Profile: the wallet's inquiryUserInfo server, its keys and
-    tokens."""
-    if not isinstance(target, dict):
-        raise ProfileError("[target]", "must be a table", 'write [target] with base_url = "..."')
-    base_url = _text(target, "base_url", "[target]", hint='"https://staging.wallet.example"')
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ProfileError(
-            "[target].base_url",
-            f"{base_url!r} is not an http(s) URL",
-            'write base_url = "https://host[:port]"',
-        )
-    paths = target.get("paths", {})
-    if not isinstance(paths, dict) or not all(
-        isinstance(p, str) and p.startswith("/") for p in paths.values()
-    ):
-        raise ProfileError(
-            "[target.paths]",
-            "must map API names to paths starting with /",
-            'write inquiryUserInfo = "/v1/inquiryUserInfo"',
-        )
+def _target(target: Table) -> dict[str, Any]:
+    """The [target] fields of a Profile: the wallet's inquiryUserInfo server."""
+    base_url = target.url("base_url", '"https://staging.wallet.example"')
+    paths = target.table("paths", PATHS_FIX)
+    if not all(isinstance(p, str) and p.startswith("/") for p in paths.data.values()):
+        paths.fail("", "must map API names to paths starting with /", PATHS_FIX)
     if "inquiryUserInfo" not in paths:
-        raise ProfileError(
-            "[target.paths] inquiryUserInfo",
+        paths.fail(
+            "inquiryUserInfo",
             "is missing",
-            'add the path your wallet registered, e.g. inquiryUserInfo = "/v1/inquiryUserInfo"',
+            "add the path your wallet registered, e.g. " + PATHS_FIX.removeprefix("write "),
         )
-    timeout = target.get("timeout", 10.0)
-    if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
-        raise ProfileError(
-            "[target].timeout", "must be a number of seconds in (0, 300]", "write timeout = 10"
-        )
-    if keys is None:
-        raise ProfileError(
-            "[keys]", "is missing", "add [keys] with suite_private_key and wallet_public_key"
-        )
+    timeout = target.number(
+        "timeout", 10.0, 0, 300, above=True, noun="a number of seconds", hint="10"
+    )
     return {
-        "base_url": base_url.rstrip("/"),
-        "client_id": _text(target, "client_id", "[target]"),
-        "psp_id": _text(target, "psp_id", "[target]"),
-        "acquirer_id": _text(target, "acquirer_id", "[target]", default=alipaycn_acquirer_id()),
-        "paths": MappingProxyType(dict(paths)),
-        "timeout": float(timeout),
+        "base_url": base_url,
+        "client_id": target.text("client_id"),
+        "psp_id": target.text("psp_id"),
+        "acquirer_id": target.text("acquirer_id", alipaycn_acquirer_id()),
+        "paths": MappingProxyType(dict(paths.data)),
+        "timeout": timeout,
     }
 
 
-def _keys(keys: Any, base: Path) -> dict[str, Any]:
-    if keys is None:
-        return {}
-    if not isinstance(keys, dict):
-        raise ProfileError("[keys]", "must be a table", "write [keys] with the key file paths")
+def _keys(keys: Table) -> dict[str, Any]:
+    """[keys]: the suite's private key, the wallet's public key and the key version."""
+    hint = '"keys/name.pem"'
     return {
-        "suite_private_key": _key(keys, "suite_private_key", base, private=True),
-        "wallet_public_key": _key(keys, "wallet_public_key", base, private=False),
-        "key_version": _text(keys, "key_version", "[keys]", default="1", hint='"1"'),
+        "suite_private_key": keys.need(
+            "suite_private_key", keys.private_key("suite_private_key"), hint
+        ),
+        "wallet_public_key": keys.need(
+            "wallet_public_key", keys.public_key("wallet_public_key"), hint
+        ),
+        "key_version": keys.text("key_version", "1", hint='"1"'),
     }
 
 
-def parse(
-    data: Mapping[str, Any],
-    base: Path,
-    catalogue: Catalogue | None = None,
-    source: str = "(built in)",
-    digest: str = "",
-) -> Profile:
-    """Build a Profile from parsed TOML; every problem is one ProfileError line."""
-    _refuse_placeholders(data)
-    if not any(role in data for role in ROLES):
-        raise ProfileError(
+def _build(root: Table, catalogue: Catalogue | None, source: str, digest: str) -> Profile:
+    if not any(role in root for role in ROLES):
+        root.fail(
             "profile",
             "names no role to certify",
             "add [target] (the wallet's inquiryUserInfo), [gateway] (the wallet as a "
             "prepareAuthInfo client) or [provider] (an Alipay+-side prepareAuthInfo server)",
         )
-    fields = _keys(data.get("keys"), base)
-    tokens = _tokens(data.get("tokens", []))
-    if "target" in data:
-        fields |= _target(data["target"], data.get("keys"), base)
-        if not any(t.state == "valid" for t in tokens):
-            raise ProfileError(
+    keys = root.table("keys", "write [keys] with the key file paths")
+    fields = _keys(keys) if "keys" in root else {}
+    found = tokens(root)
+    if "target" in root:
+        if "keys" not in root:
+            keys.fail("", "is missing", "add [keys] with suite_private_key and wallet_public_key")
+        fields |= _target(root.table("target", 'write [target] with base_url = "..."'))
+        if not any(t.state == "valid" for t in found):
+            root.fail(
                 "[[tokens]]",
                 'has no token with state = "valid"',
                 "add one the wallet issued for a test user",
             )
-    return attach(
-        Profile(
-            **fields,
-            tokens=tokens,
-            levels=_levels(data.get("requirements", {}), catalogue),
-            source=source,
-            digest=digest,
-            limits=parse_limits(data.get("limits", {})),
-            tls=parse_tls(data.get("tls", {}), base),
-        ),
-        data,
-        base,
+    profile = Profile(
+        **fields,
+        tokens=found,
+        levels=levels(root, catalogue),
+        source=source,
+        digest=digest,
+        limits=limits(root),
+        tls=parse_tls(root),
     )
+    return attach(profile, root)
 
 
-def load(path: Path, catalogue: Catalogue | None = None) -> Profile:
-    """Read a profile file; relative key paths resolve against its folder."""
-    data, digest = tomlfile.read(path, ProfileError, "--profile")
-    return parse(data, path.resolve().parent, catalogue, str(path), digest)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Reader(Generic[T]):
+    """Reads a profile into T, from parsed TOML (`parse`) or from its file (`load`)."""
+
+    build: Callable[[Table, Catalogue | None, str, str], T]
+
+    def parse(
+        self,
+        data: Mapping[str, Any],
+        base: Path,
+        catalogue: Catalogue | None = None,
+        source: str = "(built in)",
+        digest: str = "",
+    ) -> T:
+        """T from parsed TOML; every problem is one ProfileError line."""
+        root = Table(data, base=base)
+        refuse_placeholders(root)
+        return self.build(root, catalogue, source, digest)
+
+    def load(self, path: Path, catalogue: Catalogue | None = None) -> T:
+        """T from a profile file; relative key paths resolve against its folder."""
+        data, digest = tomlfile.read(path, ProfileError, "--profile")
+        return self.parse(data, path.resolve().parent, catalogue, str(path), digest)
+
+
+PROFILE = Reader(_build)
+parse, load = PROFILE.parse, PROFILE.load

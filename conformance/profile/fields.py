@@ -7,13 +7,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import signing
 from ..errors import ProfileError
 
+# The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path
+# looks like it.
 _BASE64_KEY = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
+KEY_FIX = "give a path relative to the profile, or PEM text"
 
 
-def _value(raw: Any, where: str) -> Any:
+def from_env(raw: Any, where: str) -> Any:
     """A plain value, or `{ env = "NAME" }` read from the environment."""
     if isinstance(raw, dict) and set(raw) == {"env"}:
         name = raw["env"]
@@ -27,7 +29,8 @@ def _value(raw: Any, where: str) -> Any:
     return raw
 
 
-def _key_bytes(raw: str, base: Path) -> bytes:
+def key_bytes(raw: str, base: Path, where: str) -> bytes:
+    """The bytes of a key given as PEM or base64 text, or as a path relative to the profile."""
     if raw.lstrip().startswith("-----BEGIN") or _BASE64_KEY.fullmatch(raw.strip()):
         return raw.encode()
     path = Path(raw)
@@ -35,21 +38,4 @@ def _key_bytes(raw: str, base: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError:
-        raise ProfileError("", f"file {path} cannot be read", "")
-
-
-def load_key(raw: str, base: Path, private: bool, where: str) -> Any:
-    """The RSA key a profile value names (a path relative to the profile, or PEM text)."""
-    try:
-        data = _key_bytes(raw, base)
-    except ProfileError as exc:
-        raise ProfileError(where, exc.problem, "give a path relative to the profile, or PEM text")
-    try:
-        return signing.load_private_key(data) if private else signing.load_public_key(data)
-    except (ValueError, TypeError) as exc:
-        kind = (
-            "an RSA private key (PKCS#1 or PKCS#8)"
-            if private
-            else "an RSA public key (X.509 SubjectPublicKeyInfo)"
-        )
-        raise ProfileError(where, f"is not {kind}: {exc}", "export the key as unencrypted PEM")
+        raise ProfileError(where, f"file {path} cannot be read", KEY_FIX) from None
