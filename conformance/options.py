@@ -12,9 +12,8 @@ from . import profile as profiles
 from .catalogue import catalogue
 from .engine import RunSettings
 from .errors import ConfigError
-from .profile.sections import GatewaySettings, ProviderSettings, TriggerSettings
 from .redact import Redactor
-from .reference import data
+from .reference.data import embedded_profile as reference_profile
 from .spec import contract
 from .state import State
 from .waivers import load as load_waivers
@@ -99,37 +98,6 @@ def add(parser: pytest.Parser) -> None:
         default="success",
         metavar="NAME",
         help="with --conformance-listen: how the gateway replies (default success)",
-    )
-
-
-def reference_profile() -> profiles.Profile:
-    """The embedded reference wallet's profile, with the prepareAuthInfo roles it also plays: its
-    client against the suite's gateway (on a free port), and the reference Alipay+ server."""
-    wallet = data.reference_profile()
-    assert wallet.wallet_public_key is not None and wallet.suite_private_key is not None
-    return replace(
-        wallet,
-        gateway=GatewaySettings(
-            wallet_public_key=wallet.wallet_public_key,
-            suite_private_key=wallet.suite_private_key,
-            port=0,
-            path=data.GATEWAY_PATH,
-            client_id=data.WALLET_CLIENT_ID,
-            wallet_timeout=data.CLIENT_TIMEOUT,
-            min_backoff=0.025,
-            settle=0.02,
-            psp_id=wallet.psp_id,
-        ),
-        trigger=TriggerSettings(path=data.HARNESS_PATH, timeout=10.0),
-        provider=ProviderSettings(
-            base_url=data.PROVIDER_PLACEHOLDER,  # replaced by the served address
-            client_id=data.WALLET_CLIENT_ID,
-            signing_key=data.private_key("wallet"),
-            public_key=data.public_key("alipayplus"),
-            auth_urls=data.AUTH_URLS,
-            path=data.GATEWAY_PATH,
-            timeout=10.0,
-        ),
     )
 
 

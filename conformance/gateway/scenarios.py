@@ -31,6 +31,12 @@ class Scenario:
         return self.steps[min(attempt, len(self.steps)) - 1]
 
     @property
+    def timed(self) -> bool:
+        """Its verdict measures the wallet's back-off: played alone, so no other flow's load
+        stretches the gaps."""
+        return TRAFFIC in self.steps
+
+    @property
     def persistent(self) -> bool:
         return len(self.steps) == 1 and status(self.steps[0]) == "U"
 

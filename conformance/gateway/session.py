@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..checks import Context, judge
@@ -29,6 +29,18 @@ POLL = 0.02
 
 
 @dataclass
+class Underway:
+    """A flow started through the trigger and not judged yet."""
+
+    scenario: Scenario
+    nonce: str
+    url: str
+    worker: threading.Thread
+    box: list[FlowResult]
+    deadline: float
+
+
+@dataclass
 class Player:
     """Plays scenarios against the wallet; every method returns Outcomes for the Recorder."""
 
@@ -36,6 +48,10 @@ class Player:
     endpoint: str
     trigger: Trigger | None
     context: Context
+    # Flows started ahead of their test, and the scenarios still to come, when the trigger takes
+    # several flows at once.
+    underway: dict[str, Underway] = field(default_factory=dict)
+    upcoming: list[str] = field(default_factory=list)
 
     @property
     def settings(self) -> GatewaySettings:
@@ -45,8 +61,31 @@ class Player:
         found = [o for a in flow.arrivals for o in judge(a.exchange, self.context)]
         return found + judge_flow(flow, PREFIX)
 
+    def plan(self, names: list[str]) -> None:
+        """The scenarios this run will play, in order: with a trigger that takes several flows at
+        once, the next ones start while the first is played."""
+        if not self.upcoming and not self.underway:
+            self.upcoming = [n for n in names if n in SCENARIOS and not SCENARIOS[n].timed]
+
     def play(self, scenario: Scenario) -> list[Outcome]:
-        """Start one flow through the trigger, wait for it to end, and judge it."""
+        """Run one flow through the trigger (or take the one started ahead), wait for it to end,
+        and judge it."""
+        assert self.trigger is not None
+        if scenario.name in self.upcoming:
+            self.upcoming.remove(scenario.name)
+        flow = self.underway.pop(scenario.name, None)
+        if flow is None:
+            if scenario.timed:
+                for other in self.underway.values():  # the harness is idle before a timed flow
+                    other.worker.join(max(0.0, other.deadline - time.monotonic()))
+            flow = self._start(scenario)
+        side_by_side = 1 if scenario.timed else max(1, self.trigger.settings.parallel)
+        while self.upcoming and len(self.underway) + 1 < side_by_side:
+            name = self.upcoming.pop(0)
+            self.underway[name] = self._start(SCENARIOS[name])
+        return self._finish(flow)
+
+    def _start(self, scenario: Scenario) -> Underway:
         assert self.trigger is not None
         trigger, nonce = self.trigger, new_nonce()
         url = auth_url(nonce, scenario.long_url)
@@ -59,13 +98,18 @@ class Player:
         )
         worker.start()
         deadline = time.monotonic() + trigger.settings.timeout + 5
-        while worker.is_alive() and time.monotonic() < deadline:
-            worker.join(POLL)
+        return Underway(scenario, nonce, url, worker, box, deadline)
+
+    def _finish(self, underway: Underway) -> list[Outcome]:
+        assert self.trigger is not None
+        nonce = underway.nonce
+        while underway.worker.is_alive() and time.monotonic() < underway.deadline:
+            underway.worker.join(POLL)
             if len(self.gateway.arrivals_for(nonce)) > self.settings.max_attempts:
                 break  # the wallet would retry forever; its flow is judged as it stands
         result = (
-            box[0]
-            if box
+            underway.box[0]
+            if underway.box
             else FlowResult(
                 None,
                 problem=f"the suite stopped waiting after more than {self.settings.max_attempts} "
@@ -85,14 +129,14 @@ class Player:
             else ""
         )
         flow = Flow(
-            scenario,
-            url,
+            underway.scenario,
+            underway.url,
             redirect_url(nonce),
             self.gateway.arrivals_for(nonce),
             result,
             self.settings,
             where,
-            trigger.where,
+            self.trigger.where,
         )
         return self._judge(flow)
 

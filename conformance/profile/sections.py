@@ -49,6 +49,7 @@ class TriggerSettings:
     path: str | None = None
     command: tuple[str, ...] = ()
     timeout: float = 60.0
+    parallel: int = 1  # flows the harness takes at once (the scenarios are independent)
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +129,7 @@ def trigger(root: Table) -> TriggerSettings | None:
         table.strings("command", "must be a list of strings", '["./harness", "--json"]', least=1)
         or (),
         table.number("timeout", 60.0, 0.1, 3600),
+        table.integer("parallel", 1, 1, 64),
     )
 
 

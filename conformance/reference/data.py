@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from .. import signing
 from ..profile import Profile, Token
+from ..profile.sections import GatewaySettings, ProviderSettings, TriggerSettings
 from ..spec import alipaycn_acquirer_id
 
 PSP_ID = "2160120000000001"
@@ -25,6 +26,9 @@ PATHS = {"inquiryUserInfo": "/mpp/v1/alipayplus/inquiryUserInfo"}
 # path.
 HARNESS_PATH = "/harness/prepareAuthInfo"
 CLIENT_TIMEOUT = 1.0  # generous: a timeout under load would make an F flow retry
+# How the suite plays the reference's prepareAuthInfo roles: a short back-off and settle keep
+# runs quick; its harness takes every flow at once.
+MIN_BACKOFF, SETTLE, HARNESS_TIMEOUT, PARALLEL_FLOWS = 0.025, 0.02, 10.0, 32
 GATEWAY_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
 # authUrls the reference Alipay+ server resolves (the suite's provider mode asks for them).
 AUTH_URLS = (
@@ -132,12 +136,13 @@ def prepare_toml(gateway_port: int, provider: bool) -> list[str]:
         f'path = "{GATEWAY_PATH}"',
         f'client_id = "{WALLET_CLIENT_ID}"',
         f"wallet_timeout = {CLIENT_TIMEOUT}",
-        "min_backoff = 0.025",
-        "settle = 0.02",
+        f"min_backoff = {MIN_BACKOFF}",
+        f"settle = {SETTLE}",
         "",
         "[trigger]",
         f'path = "{HARNESS_PATH}"',
-        "timeout = 10",
+        f"timeout = {HARNESS_TIMEOUT}",
+        f"parallel = {PARALLEL_FLOWS}",
     ]
     if provider:
         lines += [
@@ -183,4 +188,37 @@ def reference_profile() -> Profile:
         tokens=tokens,
         timeout=EMBEDDED_TIMEOUT,
         source="(embedded reference wallet)",
+    )
+
+
+def embedded_profile() -> Profile:
+    """The embedded reference wallet's profile, with the prepareAuthInfo roles it also plays: its
+    client against the suite's gateway (on a free port), and the reference Alipay+ server."""
+    wallet = reference_profile()
+    assert wallet.wallet_public_key is not None and wallet.suite_private_key is not None
+    return replace(
+        wallet,
+        gateway=GatewaySettings(
+            wallet_public_key=wallet.wallet_public_key,
+            suite_private_key=wallet.suite_private_key,
+            port=0,
+            path=GATEWAY_PATH,
+            client_id=WALLET_CLIENT_ID,
+            wallet_timeout=CLIENT_TIMEOUT,
+            min_backoff=MIN_BACKOFF,
+            settle=SETTLE,
+            psp_id=wallet.psp_id,
+        ),
+        trigger=TriggerSettings(
+            path=HARNESS_PATH, timeout=HARNESS_TIMEOUT, parallel=PARALLEL_FLOWS
+        ),
+        provider=ProviderSettings(
+            base_url=PROVIDER_PLACEHOLDER,  # replaced by the served address
+            client_id=WALLET_CLIENT_ID,
+            signing_key=private_key("wallet"),
+            public_key=public_key("alipayplus"),
+            auth_urls=AUTH_URLS,
+            path=GATEWAY_PATH,
+            timeout=10.0,
+        ),
     )
