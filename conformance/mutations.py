@@ -29,26 +29,49 @@ CONTROL = ("\x00", "\x01", "\x1f", "\x7f", "\t", "a", "b")  # NUL and other cont
 STANDALONE = ASCII + BMP_MULTIBYTE + ASTRAL
 
 
-def encode(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
-    """Any key order, either separator style, escaped or raw non-ASCII: all equally valid JSON."""
-    return st.builds(
-        lambda order, sep, ascii_only: json.dumps(
-            {k: body[k] for k in order}, separators=sep, ensure_ascii=ascii_only
-        ).encode("utf-8"),
-        _orders(tuple(body)),
-        _SEPARATOR_STYLES,
-        _ASCII_ONLY,
-    )
+@dataclass(frozen=True)
+class Layout:
+    """How a body is written: its keys in the order of `ranks` (a permutation, one rank for each
+    key position), one separator style, non-ASCII escaped or raw: all equally valid JSON."""
 
+    ranks: tuple[int, ...]
+    separators: tuple[str, str]
+    ascii_only: bool
 
-# Made once: a flatmap calls encode for every example, and hypothesis validates each new strategy.
-_SEPARATOR_STYLES = st.sampled_from(SEPARATORS)
-_ASCII_ONLY = st.booleans()
+    def write(self, body: Mapping[str, Any]) -> bytes:
+        keys = list(body)
+        order = sorted(range(len(keys)), key=lambda i: self.ranks[i])
+        return json.dumps(
+            {keys[i]: body[keys[i]] for i in order},
+            separators=self.separators,
+            ensure_ascii=self.ascii_only,
+        ).encode("utf-8")
 
 
 @cache
-def _orders(keys: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
-    return st.permutations(keys)
+def layouts(width: int) -> st.SearchStrategy[Layout]:
+    """Layouts for bodies of up to `width` keys. Drawn apart from the values they write, so a
+    strategy is built once, not once per example as a flatmap over the values would."""
+    return st.builds(
+        lambda ranks, sep, ascii_only: Layout(tuple(ranks), sep, ascii_only),
+        st.permutations(range(width)),
+        st.sampled_from(SEPARATORS),
+        st.booleans(),
+    )
+
+
+def encode(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
+    """The body in any layout."""
+    return layouts(len(body)).map(lambda layout: layout.write(body))
+
+
+def encode_with(
+    body: Mapping[str, Any], name: str, values: st.SearchStrategy[Any]
+) -> st.SearchStrategy[tuple[Any, bytes]]:
+    """Each value set as field `name` of the body (MISSING removes it), in any layout."""
+    return st.tuples(values, layouts(len(body) + 1)).map(
+        lambda drawn: (drawn[0], drawn[1].write(mutated(body, name, drawn[0])))
+    )
 
 
 def compact(body: Mapping[str, Any]) -> bytes:

@@ -12,7 +12,17 @@ from hypothesis import strategies as st
 from .bodies import BODY_MUTATIONS, LAYOUTS
 from .header_cases import header_cases, method_case, refusal, success_expectation
 from .model import Case, Expect
-from .mutations import CHAR_CLASSES, MUTATIONS, applicable, compact, encode, mutated
+from .mutations import (
+    CHAR_CLASSES,
+    MUTATIONS,
+    Layout,
+    applicable,
+    compact,
+    encode,
+    encode_with,
+    layouts,
+    mutated,
+)
 from .profile import Profile, Token
 from .shapes import shape_of
 from .spec import Api, Field
@@ -76,9 +86,8 @@ def invalid_case(
     """The valid request with one field broken by one mutation kind."""
     body = base_body(api, profile, token.access_token)
     return (
-        MUTATIONS[kind]
-        .values(f, body[f.name])
-        .flatmap(lambda v: encode(mutated(body, f.name, v)))
+        encode_with(body, f.name, MUTATIONS[kind].values(f, body[f.name]))
+        .map(lambda drawn: drawn[1])
         .map(_cases(api, kind, INVALID, token, field=f.name))
     )
 
@@ -116,11 +125,11 @@ def length_twins(
     within = _cases(api, f"within-limit-{char_class}", any_, token, field=f.name)
     short = _cases(api, f"short-{char_class}", any_, token, field=f.name)
 
-    def pair(value: str) -> st.SearchStrategy[tuple[Case, Case]]:
-        twin = short(compact(mutated(base, f.name, cls.short(shape, value))))
-        return encode(mutated(base, f.name, value)).map(lambda raw: (within(raw), twin))
+    def pair(drawn: tuple[str, bytes]) -> tuple[Case, Case]:
+        value, raw = drawn
+        return within(raw), short(compact(mutated(base, f.name, cls.short(shape, value))))
 
-    return cls.values(shape, limit).flatmap(pair)
+    return encode_with(base, f.name, cls.values(shape, limit)).map(pair)
 
 
 def fixed_value_case(api: Api, profile: Profile, token: Token, f: Field) -> st.SearchStrategy[Case]:
@@ -128,9 +137,8 @@ def fixed_value_case(api: Api, profile: Profile, token: Token, f: Field) -> st.S
     body = base_body(api, profile, token.access_token)
     expect = refusal("FIXED-VALUE", None)
     return (
-        shape_of(f, body[f.name])
-        .other()
-        .flatmap(lambda v: encode(mutated(body, f.name, v)))
+        encode_with(body, f.name, shape_of(f, body[f.name]).other())
+        .map(lambda drawn: drawn[1])
         .map(_cases(api, "other-fixed-value", expect, token, field=f.name))
     )
 
@@ -154,11 +162,14 @@ def token_cases(api: Api, profile: Profile) -> st.SearchStrategy[Case]:
     )
     inactive = [t for t in profile.tokens if t.state != "valid"]
     tokens = st.one_of(st.sampled_from(inactive), unknown) if inactive else unknown
-    return tokens.flatmap(
-        lambda t: encode(base_body(api, profile, t.access_token)).map(
-            lambda raw: Case(api.name, f"token-{t.state}", raw, expect, token=t.access_token)
-        )
-    )
+    width = len(base_body(api, profile, first_token(api, profile).access_token))
+
+    def case(drawn: tuple[Token, Layout]) -> Case:
+        t, layout = drawn
+        raw = layout.write(base_body(api, profile, t.access_token))
+        return Case(api.name, f"token-{t.state}", raw, expect, token=t.access_token)
+
+    return st.tuples(tokens, layouts(width)).map(case)
 
 
 def other_psp(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[Case]:
@@ -167,9 +178,8 @@ def other_psp(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[Cas
     body = base_body(api, profile, token.access_token)
     field = next(f for f in api.request_fields() if f.name == "pspId")
     return (
-        shape_of(field, profile.psp_id)
-        .other()
-        .flatmap(lambda p: encode(mutated(body, "pspId", p)))
+        encode_with(body, "pspId", shape_of(field, profile.psp_id).other())
+        .map(lambda drawn: drawn[1])
         .map(_cases(api, "other-psp-id", expect, token, field="pspId"))
     )
 

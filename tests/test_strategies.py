@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conformance import strategies as S
 from conformance.model import Case
-from conformance.mutations import CHAR_CLASSES
+from conformance.mutations import CHAR_CLASSES, MISSING, encode, encode_with, mutated
 from conformance.options import reference_profile
 from conformance.profile import Token
 from conformance.shapes import char_shape, shape_of
@@ -136,3 +136,33 @@ def test_header_cases_keep_a_valid_body() -> None:
     unknown = S.header_cases(IUI, PROFILE, TOKEN)["unknown-client-id"](body).tamper.client_id
     assert unknown is not None and unknown != PROFILE.client_id
     assert len(unknown) == len(PROFILE.client_id)
+
+
+def test_a_body_is_written_in_every_layout_and_reads_back_the_same() -> None:
+    body = {"a": "é", "b": "x", "c": "y"}
+    firsts, spaced, escaped = set(), set(), set()
+
+    @settings(max_examples=200, derandomize=True, database=None)
+    @given(encode(body))
+    def each(raw: bytes) -> None:
+        assert json.loads(raw) == body
+        text = raw.decode("utf-8")
+        firsts.add(next(iter(json.loads(raw))))
+        spaced.add(", " in text)
+        escaped.add("\\u00e9" in text)
+
+    each()
+    assert firsts == set(body) and spaced == {True, False} and escaped == {True, False}
+
+
+@settings(max_examples=50, derandomize=True, database=None)
+@given(encode_with({"a": "1", "b": "2"}, "b", st.sampled_from([MISSING, "3", 4])))
+def test_one_field_set_or_removed_and_the_rest_kept(drawn: tuple[Any, bytes]) -> None:
+    value, raw = drawn
+    assert json.loads(raw) == mutated({"a": "1", "b": "2"}, "b", value)
+
+
+@settings(max_examples=30, derandomize=True, database=None)
+@given(encode_with({"a": "1"}, "z", st.just("new")))
+def test_a_field_the_body_lacks_is_added_in_any_place(drawn: tuple[Any, bytes]) -> None:
+    assert json.loads(drawn[1]) == {"a": "1", "z": "new"}

@@ -104,16 +104,7 @@ class Chaos:
         chunk, size = b" " * 65536, 10 << 20
 
         async def stream() -> None:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(size + 2).encode()),
-                    ],
-                }
-            )
+            await _json_head(send, size + 2)
             await send({"type": "http.response.body", "body": b"{", "more_body": True})
             for _ in range(size // len(chunk)):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -135,16 +126,7 @@ class Chaos:
         body = self.wallet.pipeline.encode({"result": self.wallet.pipeline.result("SUCCESS")})
 
         async def stream() -> None:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
+            await _json_head(send, len(body))
             for i in range(len(body)):
                 await send(
                     {
@@ -201,6 +183,12 @@ async def _respond(send: Send, status: int, headers: list[tuple[str, str]], body
     raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _json_head(send: Send, length: int) -> None:
+    """The start of a 200 JSON answer whose body follows in pieces."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(length).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
 
 
 async def _until_disconnect(receive: Receive, work: Awaitable[None]) -> None:
