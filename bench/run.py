@@ -37,10 +37,10 @@ from conformance.catalogue import catalogue
 from conformance.engine import Engine, RunSettings, open_engine
 from conformance.model import Case
 from conformance.profile import Profile, parse
+from conformance.profile.limits import DEFAULT_WORKERS, Limits
 from conformance.recorder import Recorder
 from conformance.reference import data
 from conformance.spec import contract
-from conformance.throttle import DEFAULT_WORKERS, Limits
 
 HERE = Path(__file__).resolve().parent
 API = "inquiryUserInfo"
@@ -86,12 +86,8 @@ def strategies(prof: Profile) -> list[st.SearchStrategy[Case]]:
     api = contract().apis[API]
     tokens = [t for t in prof.tokens if t.state == "valid"]
     parts = [S.valid_case(api, prof, t) for t in tokens]
-    parts += [
-        S.invalid_case(api, prof, tokens[0], f, k)
-        for f in api.request_fields()
-        for k in S.MUTATIONS
-        if S.applicable(k, f)
-    ]
+    body = S.base_body(api, prof, tokens[0].access_token)
+    parts += [S.invalid_case(api, prof, tokens[0], f, k) for f, k in S.field_mutations(api, body)]
     return parts
 
 
@@ -117,6 +113,7 @@ def pipeline(url: str, workers: int, requests: int) -> tuple[float, float]:
 def raw_loop(url: str, requests: int) -> float:
     """Requests per second of a plain httpx loop posting pre-signed valid requests."""
     prof = profile(url, 1)
+    assert prof.suite_private_key is not None
     auth = signing.RSA256Auth(
         prof.client_id, prof.suite_private_key, prof.key_version, signing.Tamper()
     )

@@ -25,6 +25,7 @@ class Sign(requests.auth.AuthBase):
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         body = r.body or b""
         raw = body.encode() if isinstance(body, str) else body
+        assert isinstance(raw, bytes), "the hook signs bodies sent whole"
         for name in ("Client-Id", "Request-Time", "Signature"):
             r.headers.pop(name, None)
         r.headers.update(

@@ -8,13 +8,14 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
 from .shapes import Shape, shape_of
 from .spec import Field
 
+T = TypeVar("T")
 MISSING: Any = object()  # a field value that removes the field
 SEPARATORS = ((",", ":"), (", ", ": "))
 OVERSIZED_CHARS = 16 * 1024  # 8 times the longest limit, yet under any front end's body limit
@@ -49,29 +50,48 @@ class Layout:
 
 
 @cache
-def layouts(width: int) -> st.SearchStrategy[Layout]:
-    """Layouts for bodies of up to `width` keys. Drawn apart from the values they write, so a
-    strategy is built once, not once per example as a flatmap over the values would."""
+def layouts(width: int, escapable: bool) -> st.SearchStrategy[Layout]:
+    """Layouts for bodies of `width` keys; whether non-ASCII is escaped is drawn only when the
+    body has some (`escapable`). No two choices write the same bytes, so hypothesis sees a small
+    space whole and stops rather than draw the same request again."""
     return st.builds(
         lambda ranks, sep, ascii_only: Layout(tuple(ranks), sep, ascii_only),
         st.permutations(range(width)),
         st.sampled_from(SEPARATORS),
-        st.booleans(),
+        st.booleans() if escapable else st.just(False),
     )
+
+
+def layouts_for(body: Mapping[str, Any]) -> st.SearchStrategy[Layout]:
+    text = json.dumps(dict(body), ensure_ascii=False)
+    return layouts(len(body), not text.isascii())
 
 
 def encode(body: Mapping[str, Any]) -> st.SearchStrategy[bytes]:
     """The body in any layout."""
-    return layouts(len(body)).map(lambda layout: layout.write(body))
+    return layouts_for(body).map(lambda layout: layout.write(body))
+
+
+def encode_each(
+    values: st.SearchStrategy[T], body_of: Callable[[T], Mapping[str, Any]]
+) -> st.SearchStrategy[tuple[T, bytes]]:
+    """Each drawn value's body, in any layout. The layout is drawn from a strategy made once per
+    kind of body, not built anew for every example as a flatmap would."""
+
+    @st.composite
+    def written(draw: st.DrawFn) -> tuple[T, bytes]:
+        value = draw(values)
+        body = body_of(value)
+        return value, draw(layouts_for(body)).write(body)
+
+    return written()
 
 
 def encode_with(
     body: Mapping[str, Any], name: str, values: st.SearchStrategy[Any]
 ) -> st.SearchStrategy[tuple[Any, bytes]]:
     """Each value set as field `name` of the body (MISSING removes it), in any layout."""
-    return st.tuples(values, layouts(len(body) + 1)).map(
-        lambda drawn: (drawn[0], drawn[1].write(mutated(body, name, drawn[0])))
-    )
+    return encode_each(values, lambda value: mutated(body, name, value))
 
 
 def compact(body: Mapping[str, Any]) -> bytes:

@@ -15,12 +15,11 @@ from .model import Case, Expect
 from .mutations import (
     CHAR_CLASSES,
     MUTATIONS,
-    Layout,
     applicable,
     compact,
     encode,
+    encode_each,
     encode_with,
-    layouts,
     mutated,
 )
 from .profile import Profile, Token
@@ -162,14 +161,11 @@ def token_cases(api: Api, profile: Profile) -> st.SearchStrategy[Case]:
     )
     inactive = [t for t in profile.tokens if t.state != "valid"]
     tokens = st.one_of(st.sampled_from(inactive), unknown) if inactive else unknown
-    width = len(base_body(api, profile, first_token(api, profile).access_token))
-
-    def case(drawn: tuple[Token, Layout]) -> Case:
-        t, layout = drawn
-        raw = layout.write(base_body(api, profile, t.access_token))
-        return Case(api.name, f"token-{t.state}", raw, expect, token=t.access_token)
-
-    return st.tuples(tokens, layouts(width)).map(case)
+    return encode_each(tokens, lambda t: base_body(api, profile, t.access_token)).map(
+        lambda drawn: Case(
+            api.name, f"token-{drawn[0].state}", drawn[1], expect, token=drawn[0].access_token
+        )
+    )
 
 
 def other_psp(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[Case]:
