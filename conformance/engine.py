@@ -73,16 +73,20 @@ def open_engine(
         wallet, loop = None, None
         if reference is not None:
             from .reference.faults import make_wallet
-            from .reference.server import serve
 
             wallet = make_wallet(reference)
-            app = wallet.app()
-            url = stack.enter_context(serve(app))
-            profile = replace(profile, base_url=url)
             loop = loopback.transport() if transport is None else None
-            if loop is not None:
-                loop.add(url, app)
-                transport = loop
+            if loop is None and transport is None:
+                profile = stack.enter_context(_apart(profile, wallet, reference))
+            else:
+                from .reference.server import serve
+
+                app = wallet.app()
+                url = stack.enter_context(serve(app))
+                profile = replace(profile, base_url=url)
+                if loop is not None:
+                    loop.add(url, app)
+                    transport = loop
         foreign = data.private_key("stranger")
 
         def auth(tamper: signing.Tamper) -> httpx.Auth:
@@ -110,3 +114,19 @@ def open_engine(
             wallet=wallet,
             loopback=loop,
         )
+
+
+@contextmanager
+def _apart(profile: Profile, wallet: Any, variant: str) -> Iterator[Profile]:
+    """The embedded wallet served by a process of its own; its prepareAuthInfo client and
+    trigger stay here, where the suite's gateway tells the client where to send."""
+    from .reference import data
+    from .reference.apart import serve_apart
+    from .reference.client import harness_app
+    from .reference.server import serve
+
+    with serve_apart("wallet", variant) as url, serve(harness_app(wallet)) as harness:
+        trigger = profile.trigger and replace(
+            profile.trigger, url=harness + data.HARNESS_PATH, path=None
+        )
+        yield replace(profile, base_url=url, trigger=trigger)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from . import options, strategies
+from . import loopback, options, strategies
 from . import profile as profiles
 from .assembly import HtmlHooks, ResultsAssembly
 from .catalogue import catalogue
@@ -74,9 +74,22 @@ def pytest_configure(config: pytest.Config) -> None:
     if not state.active:
         return
     _collect_suite(config)
+    _prestart(config, state)
     config.pluginmanager.register(ResultsAssembly(state), "conformance-results")
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(HtmlHooks(state), "conformance-html")
+
+
+def _prestart(config: pytest.Config, state: State) -> None:
+    """The embedded servers start in processes of their own while the suite is collected."""
+    runs_tests = not config.pluginmanager.hasplugin("dsession") and not config.option.collectonly
+    if state.reference is None or loopback.ENABLED or not runs_tests:
+        return
+    from .reference.apart import prestart
+
+    prestart("wallet", state.reference)
+    if state.profile is not None and state.profile.provider is not None:
+        prestart("alipayplus", state.reference)
 
 
 def _mark_suite_item(item: pytest.Item) -> None:

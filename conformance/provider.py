@@ -30,14 +30,17 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
     assert settings is not None
     with ExitStack() as stack:
         base_url = settings.base_url
-        if reference is not None:
+        if reference is not None and engine.loopback is None:
+            from .reference.apart import serve_apart
+
+            base_url = stack.enter_context(serve_apart("alipayplus", reference))
+        elif reference is not None and engine.loopback is not None:
             from .reference.faults import make_server
             from .reference.server import serve
 
             app = make_server(reference).app()
             base_url = stack.enter_context(serve(app))
-            if engine.loopback is not None:
-                engine.loopback.add(base_url, app)
+            engine.loopback.add(base_url, app)
         # The suite plays the wallet: it signs with the wallet's key and verifies with Alipay+'s.
         profile = replace(
             engine.profile,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -145,3 +146,8 @@ def harness_routes(wallet: Any) -> list[Route]:
         return JSONResponse(await client.start(str(auth_url)))
 
     return [Route(data.HARNESS_PATH, trigger, methods=["POST"])]
+
+
+def harness_app(wallet: Any) -> Starlette:
+    """The wallet's trigger endpoint alone (its client runs where this app is served)."""
+    return Starlette(routes=harness_routes(wallet))
