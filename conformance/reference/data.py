@@ -158,8 +158,9 @@ def prepare_toml(gateway_port: int, provider: bool) -> list[str]:
     return lines
 
 
-# The embedded wallet never stalls on purpose, but it shares the suite's process: on a loaded
-# machine give it room, rather than report a stall of the machine as a silent wallet.
+# The embedded wallet never stalls on purpose, but it shares the suite's machine (and, in the
+# project's tests, its process): on a loaded machine give it room, rather than report a stall
+# of the machine as a silent wallet.
 EMBEDDED_TIMEOUT = 30.0
 
 
