@@ -52,6 +52,7 @@ class Player:
     # several flows at once.
     underway: dict[str, Underway] = field(default_factory=dict)
     upcoming: list[str] = field(default_factory=list)
+    planned: bool = False
 
     @property
     def settings(self) -> GatewaySettings:
@@ -64,7 +65,8 @@ class Player:
     def plan(self, names: list[str]) -> None:
         """The scenarios this run will play, in order: with a trigger that takes several flows at
         once, the next ones start while the first is played."""
-        if not self.upcoming and not self.underway:
+        if not self.planned:
+            self.planned = True
             self.upcoming = [n for n in names if n in SCENARIOS and not SCENARIOS[n].timed]
 
     def play(self, scenario: Scenario) -> list[Outcome]:
