@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
-from .shapes import Shape, shape_of
+from .shapes import Shape, runs, shape_of
 from .spec import Field
 
 T = TypeVar("T")
@@ -190,11 +190,7 @@ class CharClass:
         """Values of the shape whose content is of this class, within limit in every count."""
         units = self.units or tuple(shape.alphabet)
         lo, hi = self.sizes(shape.room(limit))
-        # One string draw over unit indices: far cheaper to generate and shrink than a list.
-        index = "".join(chr(0x41 + i) for i in range(len(units)))
-        return st.text(index, min_size=max(lo, 1), max_size=max(hi, lo, 1)).map(
-            lambda s: shape.wrap("".join(units[ord(c) - 0x41] for c in s))
-        )
+        return runs(units, max(lo, 1), max(hi, lo, 1)).map(shape.wrap)
 
     def short(self, shape: Shape, value: str) -> str:
         """The shape with three units of the same kind: the same characters, far from any limit."""

@@ -4,6 +4,7 @@ changes a value's length or content keeps every other property of it."""
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -13,9 +14,27 @@ from .spec import Field
 CATEGORIES = (string.digits, string.ascii_lowercase, string.ascii_uppercase)
 URL_SAFE = string.ascii_letters + string.digits + "-._~"  # RFC 3986 unreserved: no escaping
 PAD_PARAM = "pad"
-# Past this many characters a pad repeats one drawn character: as much in shape, far cheaper to
-# draw and shrink.
-LONG_PAD = 4096
+# The longest run of drawn units a long value repeats.
+MOTIF = 8
+
+
+def runs(units: Sequence[str], lo: int, hi: int) -> st.SearchStrategy[str]:
+    """Strings of lo to hi units: a short drawn motif repeated to a drawn length.
+
+    Limits run to thousands of characters, and hypothesis checks and records every character it
+    draws, so a value drawn unit by unit costs milliseconds. A motif holds the same classes of
+    characters at the same lengths for a few draws, and shrinks to the shortest run of the first
+    unit.
+    """
+    motif = st.lists(st.sampled_from(tuple(units)), min_size=1, max_size=MOTIF)
+    if lo == hi:
+        return motif.map(lambda m: _repeat(m, lo))
+    return st.builds(_repeat, motif, st.integers(lo, hi))
+
+
+def _repeat(motif: list[str], size: int) -> str:
+    whole, part = divmod(size, len(motif))
+    return "".join(motif) * whole + "".join(motif[:part])
 
 
 def _category(c: str) -> str | None:
@@ -41,9 +60,7 @@ class Shape:
     def pad(self, size: int) -> st.SearchStrategy[str]:
         """Values of exactly size characters, in this shape."""
         n = max(self.room(size), 0)
-        if n > LONG_PAD:
-            return st.sampled_from(self.alphabet).map(lambda c: self.wrap(c * n))
-        return st.text(self.alphabet, min_size=n, max_size=n).map(self.wrap)
+        return runs(self.alphabet, n, n).map(self.wrap)
 
     def keeps(self, value: str) -> bool:
         """Whether value is this valid value grown in its own shape."""

@@ -115,6 +115,9 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         str(args.examples),
         "-p",
         "no:cacheprovider",
+        # Its end-of-run garbage collection costs a quarter of a second and only ever warns.
+        "-p",
+        "no:unraisableexception",
         # Only the plugins a certification needs: another one installed beside the tool (one that
         # reorders tests, say) must not change a run, and loading them all costs start-up time.
         "--disable-plugin-autoload",

@@ -26,11 +26,19 @@ def _pem_or_der(data: bytes) -> tuple[bytes, bool]:
 
 
 @cache  # loading checks the key, tens of ms; a run loads the same keys for several roles
-def load_private_key(data: bytes) -> rsa.RSAPrivateKey:
-    """PKCS#1 or PKCS#8, PEM or bare base64 DER."""
+def load_private_key(data: bytes, checked: bool = True) -> rsa.RSAPrivateKey:
+    """PKCS#1 or PKCS#8, PEM or bare base64 DER; `checked=False` skips the consistency check of
+    the key's numbers, for the embedded keys only (known good, and loaded by every run)."""
     raw, pem = _pem_or_der(data)
-    loader = serialization.load_pem_private_key if pem else serialization.load_der_private_key
-    key = loader(raw, password=None)
+    key: object
+    if pem:
+        key = serialization.load_pem_private_key(
+            raw, password=None, unsafe_skip_rsa_key_validation=not checked
+        )
+    else:
+        key = serialization.load_der_private_key(
+            raw, password=None, unsafe_skip_rsa_key_validation=not checked
+        )
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("not an RSA private key")  # noqa: TRY004 (callers take ValueError)
     return key
