@@ -1,4 +1,4 @@
-"""Send Cases over httpx and record Exchanges: the only module that does I/O to a target.
+"""Send Cases and record Exchanges: the only module that sends requests to a target.
 
 Requests run as tasks of an event loop that the calling thread drives itself, only while it
 waits for an answer (or briefly after starting a request): no second thread, so no hand-off of
@@ -20,18 +20,28 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from . import __version__, wire
 from .model import Case, Exchange, Request, Response
-from .signing import Tamper, request_uri
+from .signing import RSA256Auth, Tamper, request_uri
 from .throttle import Exhausted, Limits, Throttle
 
 MAX_RESPONSE_BYTES = 1 << 20
 RETRY_HTTP = frozenset({429, 503})
 # Loop iterations one spin may run: enough for a new request to reach the socket.
 SPIN_ROUNDS = 8
-Auth = Callable[[Tamper], httpx.Auth]
+Auth = Callable[[Tamper], RSA256Auth]
+# Headers every request carries before its own. The answer is judged as the bytes the wallet sent
+# and signed, so no content coding is accepted.
+COMMON = (
+    ("Accept", "*/*"),
+    ("Accept-Encoding", "identity"),
+    ("Connection", "keep-alive"),
+    ("User-Agent", f"mpp-conformance/{__version__}"),
+)
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore asks sniffio which async library runs for every lock and event it makes; without
@@ -71,7 +81,7 @@ class Sender:
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
-        http: httpx.AsyncClient,
+        http: wire.Transport,
         base_url: str,
         auth: Auth,
         throttle: Throttle,
@@ -156,31 +166,29 @@ class Sender:
         return delay
 
     async def _once(self, case: Case, path: str) -> Exchange:
-        request, sent = self._sign(case, path)
+        sent = self._sign(case, path)
         await self.throttle.acquire()
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.timeout):
-                answer = await self.http.send(request, stream=True, follow_redirects=False)
-                try:
-                    body, truncated = await self._read(answer)
-                finally:
-                    await answer.aclose()
+                answer = await self.http.exchange(
+                    sent.method, sent.url, list(sent.headers), sent.body, self.max_bytes
+                )
         except TimeoutError:
             return self._failed(
                 case, sent, f"timeout: no complete answer within {self.timeout:g} s"
             )
-        except httpx.TimeoutException as exc:
-            return self._failed(case, sent, f"timeout: {type(exc).__name__}")
-        except httpx.HTTPError as exc:
-            return self._failed(case, sent, f"{type(exc).__name__}: {exc}")
+        except wire.Timeout as exc:
+            return self._failed(case, sent, f"timeout: {exc.name}")
+        except wire.Failure as exc:
+            return self._failed(case, sent, f"{exc.name}: {exc}")
         self.throttle.answered(True)
         received = Response(
-            headers=_as_sent(answer.headers),
-            body=body,
-            status=answer.status_code,
+            headers=answer.headers,
+            body=answer.body,
+            status=answer.status,
             elapsed=time.monotonic() - started,
-            truncated=truncated,
+            truncated=answer.truncated,
         )
         return Exchange(case, sent, received)
 
@@ -188,36 +196,21 @@ class Sender:
         self.throttle.answered(False)
         return Exchange(case, sent, None, error)
 
-    def _sign(self, case: Case, path: str) -> tuple[httpx.Request, Request]:
-        headers = {"Content-Type": case.content_type} if case.content_type is not None else {}
-        request = self.http.build_request(
-            case.method, self.base_url + path, content=case.body, headers=headers
-        )
-        if case.content_type is None:
-            request.headers.pop("Content-Type", None)
-        signed = next(self.auth(case.tamper).sync_auth_flow(request))
-        sent = Request(
-            headers=_as_sent(signed.headers),
-            body=case.body,
-            method=case.method,
-            url=str(signed.url),
-            uri=request_uri(signed.url),
-        )
-        return signed, sent
-
-    async def _read(self, answer: httpx.Response) -> tuple[bytes, bool]:
-        chunks, size = [], 0
-        async for chunk in answer.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self.max_bytes:
-                return b"".join(chunks)[: self.max_bytes], True
-        return b"".join(chunks), False
+    def _sign(self, case: Case, path: str) -> Request:
+        """The request exactly as it will cross the wire: framing headers, then the signature."""
+        url = self.base_url + path
+        uri = request_uri(url)
+        headers = [("Host", _host(self.base_url)), *COMMON]
+        if case.content_type is not None:
+            headers.append(("Content-Type", case.content_type))
+        headers.append(("Content-Length", str(len(case.body))))
+        headers += self.auth(case.tamper).headers_for(case.method, uri, case.body).items()
+        return Request(headers=tuple(headers), body=case.body, method=case.method, url=url, uri=uri)
 
 
-def _as_sent(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
-    """Header names in the case they crossed the wire (httpx's items are lower-cased)."""
-    return tuple((k.decode("latin-1"), v.decode(headers.encoding)) for k, v in headers.raw)
+@cache
+def _host(base_url: str) -> str:
+    return urlsplit(base_url).netloc.rpartition("@")[2]
 
 
 @contextmanager
@@ -229,18 +222,11 @@ def open_sender(
     verify: Any = True,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Iterator[Sender]:
-    """A Sender with its event loop and connection pool, closed on exit."""
+    """A Sender with its event loop and connections, closed on exit."""
     if verify is True:
         verify = default_tls()
     loop = asyncio.new_event_loop()
-    pool = httpx.Limits(max_connections=limits.workers, max_keepalive_connections=limits.workers)
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-        verify=verify,
-        limits=pool,
-        transport=transport,
-        follow_redirects=False,
-    )
+    http = wire.open_transport(verify, limits.workers, timeout, min(timeout, 5.0), transport)
     try:
         yield Sender(loop, http, base_url, auth, Throttle(limits), timeout)
     finally:

@@ -89,7 +89,7 @@ def open_engine(
                     transport = loop
         foreign = data.private_key("stranger")
 
-        def auth(tamper: signing.Tamper) -> httpx.Auth:
+        def auth(tamper: signing.Tamper) -> signing.RSA256Auth:
             assert profile.suite_private_key is not None, "no [target]: nothing to sign for"
             return signing.RSA256Auth(
                 profile.client_id,

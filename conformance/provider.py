@@ -9,7 +9,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from types import MappingProxyType
 
-import httpx
 from hypothesis import strategies as st
 
 from . import signing
@@ -53,7 +52,7 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
             timeout=settings.timeout,
         )
 
-        def auth(tamper: signing.Tamper) -> httpx.Auth:
+        def auth(tamper: signing.Tamper) -> signing.RSA256Auth:
             return signing.RSA256Auth(
                 settings.client_id,
                 settings.signing_key,
