@@ -15,7 +15,7 @@ from conformance.model import Case
 from conformance.mutations import CHAR_CLASSES, MISSING, encode, encode_with, mutated
 from conformance.options import reference_profile
 from conformance.profile import Token
-from conformance.shapes import char_shape, shape_of
+from conformance.shapes import char_shape, runs, shape_of
 from conformance.spec import Api, Field, contract
 
 APIS = [contract().apis[name] for name in ("inquiryUserInfo", "prepareAuthInfo")]
@@ -166,3 +166,24 @@ def test_one_field_set_or_removed_and_the_rest_kept(drawn: tuple[Any, bytes]) ->
 @given(encode_with({"a": "1"}, "z", st.just("new")))
 def test_a_field_the_body_lacks_is_added_in_any_place(drawn: tuple[Any, bytes]) -> None:
     assert json.loads(drawn[1]) == {"a": "1", "z": "new"}
+
+
+UNITS = ("a", "e\u0301", "\U0001f600")  # one, two and one code points: a unit is not a character
+
+
+def _units(value: str) -> int:
+    """How many units of UNITS a value is, each read off its front; fails on another character."""
+    count = 0
+    while value:
+        unit = next(u for u in UNITS if value.startswith(u))
+        value, count = value[len(unit) :], count + 1
+    return count
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.data(), st.integers(1, 5000), st.integers(0, 3000))
+def test_a_run_has_a_drawn_number_of_units_all_of_the_class(
+    data: st.DataObject, lo: int, extra: int
+) -> None:
+    assert lo <= _units(data.draw(runs(UNITS, lo, lo + extra))) <= lo + extra
+    assert _units(data.draw(runs(UNITS, lo, lo))) == lo
