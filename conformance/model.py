@@ -72,12 +72,19 @@ class Message:
         return next((v for k, v in self.headers if k.lower() == name), None)
 
     def json(self) -> Any:
-        """The parsed body, or None when it is not a JSON object."""
+        """The parsed body, or None when it is not a JSON object (parsed once: every check reads
+        it, and none may change it)."""
+        try:
+            return self.__dict__["_parsed"]
+        except KeyError:
+            pass
         try:
             value = json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            return None
-        return value if isinstance(value, dict) else None
+            value = None
+        parsed = value if isinstance(value, dict) else None
+        object.__setattr__(self, "_parsed", parsed)
+        return parsed
 
 
 @dataclass(frozen=True)

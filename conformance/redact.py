@@ -101,6 +101,9 @@ def forms(secret: str) -> tuple[Form, ...]:
     return tuple(out.values())
 
 
+MEMO_TEXT, MEMO_SIZE = 4096, 2048  # at most 8 MiB of redacted texts kept
+
+
 class Redactor:
     """Replaces every form of every secret, whole or any piece of PIECE characters."""
 
@@ -108,6 +111,7 @@ class Redactor:
         tokens = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
         self.secrets = tokens
         self.whole, self.forms, self.index = _compiled(tuple(tokens), tuple(keys))
+        self.memo: dict[str, str] = {}
 
     @classmethod
     def for_profile(cls, profile: Profile) -> Redactor:
@@ -124,6 +128,17 @@ class Redactor:
         return cls(profile.secrets, texts)
 
     def __call__(self, text: str) -> str:
+        # Most of a run's texts repeat (answers, header values): each short one is redacted once.
+        if len(text) > MEMO_TEXT:
+            return self._redacted(text)
+        done = self.memo.get(text)
+        if done is None:
+            if len(self.memo) >= MEMO_SIZE:
+                self.memo.clear()
+            done = self.memo[text] = self._redacted(text)
+        return done
+
+    def _redacted(self, text: str) -> str:
         for form, tag in self.whole:
             if form in text:
                 text = text.replace(form, tag)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,30 @@ def leaves(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ..
         yield at, value
 
 
-def schema(side: Side, validator: Draft202012Validator, body: Any) -> dict[str, list[Violation]]:
+Found = dict[str, list[Violation]]
+# Bodies judged so far, by direction and text: most answers of a run repeat a few bodies.
+_SEEN: dict[tuple[str, Side, int, str], tuple[object, Found]] = {}
+SEEN_MAX = 1024
+
+
+def _once(kind: str, side: Side, by: object, body: Any, judge: Callable[[], Found]) -> Found:
+    """judge()'s violations of a body, worked out once for each distinct body (key order and
+    JSON types included) and each validator."""
+    key = (kind, side, id(by), json.dumps(body, ensure_ascii=False))
+    held = _SEEN.get(key)
+    if held is None or held[0] is not by:
+        if len(_SEEN) >= SEEN_MAX:
+            _SEEN.clear()
+        held = _SEEN[key] = (by, judge())
+    return {rid: list(found) for rid, found in held[1].items()}
+
+
+def schema(side: Side, validator: Draft202012Validator, body: Any) -> Found:
     """<prefix>-SCHEMA and the length limits; non-string scalars are <prefix>-STRING's."""
+    return _once("schema", side, validator, body, lambda: _schema(side, validator, body))
+
+
+def _schema(side: Side, validator: Draft202012Validator, body: Any) -> Found:
     p = side.prefix
     hard, soft_key = f"{p}-LIMIT", f"{p}-LIMIT-SOFT"
     found: dict[str, list[Violation]] = {f"{p}-SCHEMA": [], hard: []}
@@ -70,8 +93,12 @@ def schema(side: Side, validator: Draft202012Validator, body: Any) -> dict[str, 
     return found
 
 
-def scalars(side: Side, body: Any) -> dict[str, list[Violation]]:
+def scalars(side: Side, body: Any) -> Found:
     """<prefix>-STRING for a non-string scalar, <prefix>-NO-EMPTY for ""."""
+    return _once("scalars", side, None, body, lambda: _scalars(side, body))
+
+
+def _scalars(side: Side, body: Any) -> Found:
     text, empty = f"{side.prefix}-STRING", f"{side.prefix}-NO-EMPTY"
     found: dict[str, list[Violation]] = {text: [], empty: []}
     for at, value in leaves(body):
