@@ -23,18 +23,27 @@ def runs(units: Sequence[str], lo: int, hi: int) -> st.SearchStrategy[str]:
 
     Limits run to thousands of characters, and hypothesis checks and records every character it
     draws, so a value drawn unit by unit costs milliseconds. A motif holds the same classes of
-    characters at the same lengths for a few draws, and shrinks to the shortest run of the first
+    characters at the same lengths for two choices: the motif numbered by one integer (its units
+    are its digits in base len(units)) and the length. It shrinks to the shortest run of the first
     unit.
     """
-    motif = st.lists(st.sampled_from(tuple(units)), min_size=1, max_size=MOTIF)
+    units = tuple(units)
+    motifs = st.integers(0, len(units) ** MOTIF - 1).map(lambda n: _motif(units, n))
     if lo == hi:
-        return motif.map(lambda m: _repeat(m, lo))
-    return st.builds(_repeat, motif, st.integers(lo, hi))
+        return motifs.map(lambda m: _repeat(m, lo))
+    return st.builds(_repeat, motifs, st.integers(lo, hi))
 
 
 def _repeat(motif: list[str], size: int) -> str:
     whole, part = divmod(size, len(motif))
     return "".join(motif) * whole + "".join(motif[:part])
+
+
+def _motif(units: tuple[str, ...], n: int) -> list[str]:
+    digits = [units[n % len(units)]]
+    while n := n // len(units):
+        digits.append(units[n % len(units)])
+    return digits
 
 
 def _category(c: str) -> str | None:
