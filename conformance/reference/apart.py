@@ -87,6 +87,9 @@ def main(argv: list[str]) -> None:
     with serve(service.app()) as url:
         print(url, flush=True)
         sys.stdin.read()
+        # Every exchange is over once the run closes stdin: end now, with no graceful shutdown
+        # for the run to wait on (half a second).
+        os._exit(0)
 
 
 if __name__ == "__main__":
