@@ -15,6 +15,8 @@ import pytest
 
 from conformance import profile as profiles
 from conformance.errors import ProfileError
+from conformance.gateway.scenarios import SCENARIOS
+from conformance.gateway.session import Underway, settle_left
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
@@ -87,6 +89,8 @@ def _run(certify: Certify, tmp_path: Path, parallel: int | None) -> tuple[Watche
 def test_by_default_flows_are_played_one_at_a_time(certify: Certify, tmp_path: Path) -> None:
     watched, _ = _run(certify, tmp_path, None)
     assert all(running == {name} for name, running in watched.starts)
+    # The flow that times the wallet starts before the first test, while other tests would work.
+    assert watched.starts[0] == ("u-persistent", {"u-persistent"})
 
 
 def test_parallel_flows_overlap_but_a_timed_flow_runs_alone(
@@ -94,6 +98,7 @@ def test_parallel_flows_overlap_but_a_timed_flow_runs_alone(
 ) -> None:
     watched, _ = _run(certify, tmp_path, 4)
     assert max(len(running) for _, running in watched.starts) > 1
+    assert watched.starts[0] == ("u-persistent", {"u-persistent"})
     for name, running in watched.starts:
         if name in TIMED:
             assert running == {name}, f"{name} started beside {sorted(running - {name})}"
@@ -109,3 +114,13 @@ def test_parallel_is_a_whole_number_of_flows(value: object, tmp_path: Path) -> N
     with pytest.raises(ProfileError) as info:
         profiles.parse(tomllib.loads(text), tmp_path)
     assert str(info.value).startswith("[trigger] parallel") and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("ended", "left"),
+    [([], 1.0), ([100.0], 0.75), ([99.0], 0.0), ([98.0], 0.0)],
+    ids=["never-reported", "just-reported", "window-passed", "long-ago"],
+)
+def test_the_settle_window_runs_from_the_flows_report(ended: list[float], left: float) -> None:
+    underway = Underway(SCENARIOS["success"], "n", "u", None, [], 0.0, ended)  # type: ignore[arg-type]
+    assert settle_left(underway, 1.0, now=100.25) == left

@@ -38,6 +38,7 @@ class Underway:
     worker: threading.Thread
     box: list[FlowResult]
     deadline: float
+    ended: list[float] = field(default_factory=list)  # when the trigger reported the outcome
 
 
 @dataclass
@@ -49,9 +50,10 @@ class Player:
     trigger: Trigger | None
     context: Context
     # Flows started ahead of their test, and the scenarios still to come, when the trigger takes
-    # several flows at once.
+    # several flows at once; the flows that time the wallet, each played alone.
     underway: dict[str, Underway] = field(default_factory=dict)
     upcoming: list[str] = field(default_factory=list)
+    timed: list[str] = field(default_factory=list)
     planned: bool = False
 
     @property
@@ -68,18 +70,29 @@ class Player:
         if not self.planned:
             self.planned = True
             self.upcoming = [n for n in names if n in SCENARIOS and not SCENARIOS[n].timed]
+            self.timed = [n for n in names if n in SCENARIOS and SCENARIOS[n].timed]
+
+    def ahead(self) -> None:
+        """Start the first flow that times the wallet now, alone, to be judged when its test
+        comes: its waits pass while the run's other tests work."""
+        if self.trigger is not None and self.timed and not self.underway:
+            name = self.timed.pop(0)
+            self.underway[name] = self._start(SCENARIOS[name])
 
     def play(self, scenario: Scenario) -> list[Outcome]:
         """Run one flow through the trigger (or take the one started ahead), wait for it to end,
         and judge it."""
         assert self.trigger is not None
-        if scenario.name in self.upcoming:
-            self.upcoming.remove(scenario.name)
+        for planned in (self.upcoming, self.timed):
+            if scenario.name in planned:
+                planned.remove(scenario.name)
         flow = self.underway.pop(scenario.name, None)
+        # A flow that times the wallet has the harness to itself: it starts once the flows under
+        # way have ended, and no other starts while it is under way.
+        for other in list(self.underway.values()):
+            if (scenario.timed and flow is None) or other.scenario.timed:
+                self._wait(other)
         if flow is None:
-            if scenario.timed:
-                for other in self.underway.values():  # the harness is idle before a timed flow
-                    other.worker.join(max(0.0, other.deadline - time.monotonic()))
             flow = self._start(scenario)
         side_by_side = 1 if scenario.timed else max(1, self.trigger.settings.parallel)
         while self.upcoming and len(self.underway) + 1 < side_by_side:
@@ -93,22 +106,29 @@ class Player:
         url = auth_url(nonce, scenario.long_url)
         self.gateway.expect(nonce, scenario, url)
         box: list[FlowResult] = []
-        worker = threading.Thread(
-            target=lambda: box.append(trigger.start(url, scenario.name)),
-            name=f"trigger-{scenario.name}",
-            daemon=True,
-        )
+        ended: list[float] = []
+
+        def run() -> None:
+            box.append(trigger.start(url, scenario.name))
+            ended.append(time.monotonic())
+
+        worker = threading.Thread(target=run, name=f"trigger-{scenario.name}", daemon=True)
         worker.start()
         deadline = time.monotonic() + trigger.settings.timeout + 5
-        return Underway(scenario, nonce, url, worker, box, deadline)
+        return Underway(scenario, nonce, url, worker, box, deadline, ended)
+
+    def _wait(self, underway: Underway) -> None:
+        """Until the flow's trigger reports, its deadline passes, or the wallet has retried more
+        than max_attempts times (it would retry forever)."""
+        while underway.worker.is_alive() and time.monotonic() < underway.deadline:
+            underway.worker.join(POLL)
+            if len(self.gateway.arrivals_for(underway.nonce)) > self.settings.max_attempts:
+                return
 
     def _finish(self, underway: Underway) -> list[Outcome]:
         assert self.trigger is not None
         nonce = underway.nonce
-        while underway.worker.is_alive() and time.monotonic() < underway.deadline:
-            underway.worker.join(POLL)
-            if len(self.gateway.arrivals_for(nonce)) > self.settings.max_attempts:
-                break  # the wallet would retry forever; its flow is judged as it stands
+        self._wait(underway)  # a wallet that would retry forever is judged as it stands
         result = (
             underway.box[0]
             if underway.box
@@ -119,7 +139,8 @@ class Player:
                 abandoned=True,
             )
         )
-        time.sleep(self.settings.settle)  # requests the wallet sends after reporting its outcome
+        # Requests the wallet sends after reporting its outcome.
+        time.sleep(settle_left(underway, self.settings.settle, time.monotonic()))
         stray = len(self.gateway.strays) + sum(
             len(found)
             for key, found in self.gateway.all_arrivals().items()
@@ -167,6 +188,13 @@ class Player:
             )
             found += self._judge(Flow(scenario, None, "", arrivals, None, self.settings, where))
         return found
+
+
+def settle_left(underway: Underway, settle: float, now: float) -> float:
+    """What is left of the settle window after a flow's report: none for a flow that ended while
+    others were judged, the whole window for one that never reported."""
+    since = underway.ended[0] if underway.ended else now
+    return max(0.0, since + settle - now)
 
 
 def _bindable(host: str, port: int) -> None:
