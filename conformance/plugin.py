@@ -196,9 +196,9 @@ def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Itera
 
 @pytest.fixture(scope="session", autouse=True)
 def _flows_planned(request: pytest.FixtureRequest) -> None:
-    """The prepareAuthInfo flows of the run planned before its first test, and the first that
-    times the wallet started then, alone: its back-off waits pass while other tests work. A worker
-    process of pytest -n runs only some of the flows, each when its test comes."""
+    """The prepareAuthInfo flows of the run started before its first test, in the background
+    (`Player.ahead`). A worker process of pytest -n runs only some of the flows, each when its
+    test comes."""
     names = [
         str(item.callspec.params["scenario"])
         for item in request.session.items
@@ -210,8 +210,7 @@ def _flows_planned(request: pytest.FixtureRequest) -> None:
         player = request.getfixturevalue("gateway")
     except (Exception, pytest.skip.Exception):  # noqa: BLE001 (pytest keeps it for the flows)
         return  # the flows' own tests report why there is no gateway
-    player.plan(names)
-    player.ahead()
+    player.ahead(names)
 
 
 @pytest.fixture(scope="session")
