@@ -5,9 +5,10 @@ check) and of a raw httpx loop sending pre-signed requests, and their ratio; (b)
 with 50 ms of latency in the wallet at 1 and 16 workers, as ratios to the ideal workers / latency;
 (c) the wall time of a full default certification run; (d) peak memory; (e) `conformance run`
 and `schemathesis run` side by side on the same wallet (bench/peer.py; `pip install -e .[bench]`).
-`--long N` instead sends N requests through the pipeline and prints memory at start, middle, end.
+`--long N` instead sends N requests through the pipeline and prints memory at start, middle, end;
+`--pipeline N` only the pipeline's figure at the default workers over N requests (for a profiler).
 
-Usage: python bench/run.py [--requests 600] [--long 100000]
+Usage: python bench/run.py [--requests 600] [--long 100000] [--pipeline 2000]
 """
 
 from __future__ import annotations
@@ -273,8 +274,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--long", type=int, metavar="N", help="send N requests and report memory instead"
     )
+    parser.add_argument(
+        "--pipeline", type=int, metavar="N", help="only the pipeline at the default workers"
+    )
     args = parser.parse_args(argv)
-    long_run(args.long) if args.long else figures(args.requests)
+    if args.long:
+        long_run(args.long)
+    elif args.pipeline:
+        with wallet() as url:
+            rate, cpu = pipeline(url, DEFAULT_WORKERS, args.pipeline)
+        print(f"pipeline, {DEFAULT_WORKERS} workers: {rate:.1f} req/s, suite {cpu * 1000:.1f} ms")
+    else:
+        figures(args.requests)
 
 
 if __name__ == "__main__":
