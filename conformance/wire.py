@@ -25,6 +25,7 @@ import h11
 import httpx
 
 READ_CHUNK = 64 * 1024
+NO_RESPONSE = "Server disconnected without sending a response."
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,8 @@ class Wire:
                     data = await conn.reader.read(READ_CHUNK)
                 except OSError as exc:
                     raise Failure("ReadError", _reason(exc)) from None
+                if not data and head is None:
+                    raise Failure("RemoteProtocolError", NO_RESPONSE)
                 conn.h11.receive_data(data)
             elif isinstance(event, h11.Response):
                 head = event

@@ -160,7 +160,18 @@ def test_dropped_and_malformed_answers_are_named() -> None:
     (dropped,), _ = run(drop, post())
     (bad,), _ = run(garbage, post())
     assert isinstance(dropped, wire.Failure) and dropped.name == "RemoteProtocolError"
+    assert str(dropped) == "Server disconnected without sending a response."
     assert isinstance(bad, wire.Failure) and bad.name == "RemoteProtocolError"
+
+
+def test_answer_without_length_ends_with_the_connection() -> None:
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{}")
+        await writer.drain()
+
+    (reply, again), connections = run(script, post(), post())
+    assert reply.body == b"{}" and again.body == b"{}" and connections == 2
 
 
 def test_informational_answer_is_read_past() -> None:
