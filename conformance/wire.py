@@ -160,7 +160,7 @@ class Wire:
             out = conn.h11.send(h11.Request(method=method, target=target, headers=headers))
             out += conn.h11.send(h11.Data(data=body)) if body else b""
             out += conn.h11.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:
+        except (h11.LocalProtocolError, UnicodeEncodeError) as exc:  # a header h11 cannot write
             raise Failure("LocalProtocolError", str(exc)) from None
         try:
             conn.writer.write(out)

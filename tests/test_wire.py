@@ -206,6 +206,14 @@ def test_cancelled_exchange_closes_its_connection() -> None:
     assert first == "timeout" and second.status == 200 and connections == 2
 
 
+def test_a_header_that_cannot_be_written_is_a_named_failure() -> None:
+    async def unwritable(transport: wire.Wire, url: str) -> wire.Reply:
+        return await transport.exchange("POST", url, [*HEADERS, ("X-Name", "café")], b"{}", 100)
+
+    (failure,), _ = run(keep_answering, unwritable)
+    assert isinstance(failure, wire.Failure) and failure.name == "LocalProtocolError"
+
+
 def test_refused_connection_names_its_cause() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
