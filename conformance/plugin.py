@@ -194,25 +194,6 @@ def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Itera
         yield player
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _flows_planned(request: pytest.FixtureRequest) -> None:
-    """The prepareAuthInfo flows of the run started before its first test, in the background
-    (`Player.ahead`). A worker process of pytest -n runs only some of the flows, each when its
-    test comes."""
-    names = [
-        str(item.callspec.params["scenario"])
-        for item in request.session.items
-        if isinstance(item, pytest.Function) and item.originalname == "test_wallet_flow"
-    ]
-    if not names or hasattr(request.config, "workerinput"):
-        return
-    try:
-        player = request.getfixturevalue("gateway")
-    except (Exception, pytest.skip.Exception):  # noqa: BLE001 (pytest keeps it for the flows)
-        return  # the flows' own tests report why there is no gateway
-    player.ahead(names)
-
-
 @pytest.fixture(scope="session")
 def provider_engine(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """An engine aimed at the Alipay+-side prepareAuthInfo server, when the profile has

@@ -49,10 +49,13 @@ class Player:
     endpoint: str
     trigger: Trigger | None
     context: Context
-    # Flows the conductor started ahead of their tests, by scenario; each event is set once its
-    # flow is started (or the conductor stopped before it).
+    # Flows started ahead of their test, and the scenarios still to come, when the trigger takes
+    # several flows at once. Flows play only while the suite waits on them or judges one: a flow
+    # played beside the suite's busy tests can wait on the interpreter lock past a short wallet
+    # timeout, and the wallet would then seem to retry after F.
     underway: dict[str, Underway] = field(default_factory=dict)
-    started: dict[str, threading.Event] = field(default_factory=dict)
+    upcoming: list[str] = field(default_factory=list)
+    planned: bool = False
 
     @property
     def settings(self) -> GatewaySettings:
@@ -62,46 +65,30 @@ class Player:
         found = [o for a in flow.arrivals for o in judge(a.exchange, self.context)]
         return found + judge_flow(flow, PREFIX)
 
-    def ahead(self, names: list[str]) -> None:
-        """Start the run's flows now, in the background, each to be judged when its test comes:
-        their waits pass while the run's other tests work. The flows that time the wallet go
-        first, one after another and each alone (no other flow's load stretches the gaps it
-        measures); the others follow, `[trigger] parallel` at a time."""
-        if self.trigger is None or self.started:
-            return
-        names = [n for n in names if n in SCENARIOS]
-        ordered = [n for n in names if SCENARIOS[n].timed] + [
-            n for n in names if not SCENARIOS[n].timed
-        ]
-        self.started = {name: threading.Event() for name in ordered}
-        threading.Thread(target=self._conduct, args=(ordered,), name="flows", daemon=True).start()
-
-    def _conduct(self, names: list[str]) -> None:
-        assert self.trigger is not None
-        side_by_side = max(1, self.trigger.settings.parallel)
-        running: list[Underway] = []
-        try:
-            for name in names:
-                scenario = SCENARIOS[name]
-                limit = 1 if scenario.timed else side_by_side
-                while running and (len(running) >= limit or any(r.scenario.timed for r in running)):
-                    self._wait(running.pop(0))
-                running.append(self._start(scenario))
-                self.underway[name] = running[-1]
-                self.started[name].set()
-        finally:
-            for event in self.started.values():
-                event.set()  # a flow the conductor did not start is started by its test
+    def plan(self, names: list[str]) -> None:
+        """The scenarios this run will play, in order: with a trigger that takes several flows at
+        once, the next ones start while the first is played."""
+        if not self.planned:
+            self.planned = True
+            self.upcoming = [n for n in names if n in SCENARIOS and not SCENARIOS[n].timed]
 
     def play(self, scenario: Scenario) -> list[Outcome]:
-        """Take the flow started ahead (or run it now, when it was not), wait for it to end, and
-        judge it."""
+        """Run one flow through the trigger (or take the one started ahead), wait for it to end,
+        and judge it."""
         assert self.trigger is not None
-        event = self.started.get(scenario.name)
-        if event is not None:
-            event.wait()
+        if scenario.name in self.upcoming:
+            self.upcoming.remove(scenario.name)
         flow = self.underway.pop(scenario.name, None)
-        return self._finish(flow if flow is not None else self._start(scenario))
+        if flow is None:
+            if scenario.timed:
+                for other in self.underway.values():  # the harness is idle before a timed flow
+                    self._wait(other)
+            flow = self._start(scenario)
+        side_by_side = 1 if scenario.timed else max(1, self.trigger.settings.parallel)
+        while self.upcoming and len(self.underway) + 1 < side_by_side:
+            name = self.upcoming.pop(0)
+            self.underway[name] = self._start(SCENARIOS[name])
+        return self._finish(flow)
 
     def _start(self, scenario: Scenario) -> Underway:
         """Start a flow through the trigger."""

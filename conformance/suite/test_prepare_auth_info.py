@@ -15,10 +15,23 @@ pytestmark = pytest.mark.api(API)
 
 @pytest.mark.family("flow", "transport", "schema", "headers", "signature", "behaviour", "retry")
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_wallet_flow(conformance: Recorder, gateway: Player, scenario: str) -> None:
+def test_wallet_flow(
+    conformance: Recorder, gateway: Player, scenario: str, request: pytest.FixtureRequest
+) -> None:
     if gateway.trigger is None:
         pytest.skip("no [trigger] in the profile: flows need `conformance listen` and manual scans")
+    if not hasattr(request.config, "workerinput"):  # a worker process runs only some scenarios
+        gateway.plan(_scenarios(request.session.items))
     conformance.record(gateway.play(SCENARIOS[scenario]))
+
+
+def _scenarios(items: list[pytest.Item]) -> list[str]:
+    """The flows this run plays, in order."""
+    return [
+        str(item.callspec.params["scenario"])
+        for item in items
+        if isinstance(item, pytest.Function) and item.originalname == "test_wallet_flow"
+    ]
 
 
 @pytest.mark.listen
