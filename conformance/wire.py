@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import h11
 import httpx
 
+from .signing import request_uri
+
 READ_CHUNK = 64 * 1024
 NO_RESPONSE = "Server disconnected without sending a response."
 
@@ -154,8 +156,7 @@ class Wire:
         body: bytes,
         max_bytes: int,
     ) -> Reply:
-        parts = urlsplit(url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        target = request_uri(url)  # the same Request-URI the signature covers
         try:
             out = conn.h11.send(h11.Request(method=method, target=target, headers=headers))
             out += conn.h11.send(h11.Data(data=body)) if body else b""
