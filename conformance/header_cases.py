@@ -62,8 +62,9 @@ def _deviations(profile: Profile, api: Api) -> dict[str, Deviation]:
             lambda t: BAD_SIGNATURE,
             {"tamper": Tamper(truncate_signature=True)},
         ),
+        # The label binds the sender; a receiver that ignores it, as both SDKs do, is warned.
         "signature-wrong-algorithm": (
-            lambda t: BAD_SIGNATURE,
+            lambda t: refusal("SIG-ALGORITHM", "INVALID_SIGNATURE"),
             {"tamper": Tamper(algorithm="RSA512")},
         ),
         # A lenient wallet may decode a raw base64 signature: only a well-formed answer is required.

@@ -180,3 +180,55 @@ def test_client_id_echo_is_not_judged_without_one_on_either_side() -> None:
     body = {"result": {"resultCode": "INVALID_SIGNATURE", "resultStatus": "F"}}
     unsigned = answer(body, sign=False, expect=REFUSAL)
     assert "IUI-CLIENT-ID-ECHO" not in {o.requirement for o in judge(unsigned, ctx())}
+
+
+def pas_ctx() -> Context:
+    c = contract()
+    return Context(c.apis["prepareAuthInfo"], c, catalogue(), "PAS", data.public_key("alipayplus"))
+
+
+def pas_answer(
+    status: str, *, sign: bool = True, names: Any = str.lower, client_id: bool = True
+) -> Exchange:
+    """An Alipay+ answer to a request the official Python SDK could have sent."""
+    uri, cid, time = data.GATEWAY_PATH, data.WALLET_CLIENT_ID, "2019-05-28T12:12:12+08:00"
+    code = {"S": "SUCCESS", "F": "ACCESS_DENIED", "U": "UNKNOWN_EXCEPTION"}[status]
+    raw = json.dumps({"result": {"resultCode": code, "resultStatus": status}}).encode()
+    h = {"Content-Type": "application/json; charset=UTF-8"}
+    if sign:
+        content = signing.content_to_sign("POST", uri, cid, time, raw)
+        h["Client-Id"] = cid
+        h["Response-Time"] = time
+        h["Signature"] = signing.format_signature_header(
+            signing.sign(content, data.private_key("alipayplus"))
+        )
+        if not client_id:
+            del h["Client-Id"]
+    expect = Expect("refusal", "INVALID-REFUSED")
+    case = Case("prepareAuthInfo", "invalid", b"{}", expect)
+    req = Request(headers=(("Client-Id", cid),), body=b"{}", uri=uri)
+    sent = tuple((names(k), v) for k, v in h.items())
+    return Exchange(case, req, Response(headers=sent, body=raw, status=200))
+
+
+def sdk_refuses(ex: Exchange) -> bool:
+    return any(o.requirement == "PAS-RESP-SDK" and not o.ok for o in judge(ex, pas_ctx()))
+
+
+@pytest.mark.parametrize("status", ["S", "F", "U"])
+def test_the_python_sdk_reads_a_signed_answer_with_lower_case_names(status: str) -> None:
+    assert not sdk_refuses(pas_answer(status))
+
+
+@pytest.mark.parametrize("status", ["F", "U"])
+def test_an_unsigned_f_or_u_is_allowed_but_warned_as_the_python_sdk_refuses_it(
+    status: str,
+) -> None:
+    outcomes = judge(pas_answer(status, sign=False), pas_ctx())
+    assert {o.requirement for o in outcomes if not o.ok} == {"PAS-RESP-SDK"}
+    assert catalogue().requirements["PAS-RESP-SDK"].level == "SHOULD"
+
+
+def test_the_python_sdk_finds_no_capitalised_name_nor_an_absent_client_id() -> None:
+    assert sdk_refuses(pas_answer("S", names=str))  # Signature, Response-Time, Client-Id
+    assert sdk_refuses(pas_answer("S", client_id=False))

@@ -177,3 +177,13 @@ def test_every_pai_level_records_its_basis() -> None:
     assert rows and all(isinstance(r.get("basis"), str) and len(r["basis"]) > 20 for r in rows)
     # A rule resting only on a sibling gateway or an inference is never a MUST.
     assert [r["id"] for r in rows if r["label"] in ("S", "I") and r["level"] == "MUST"] == []
+
+
+def test_epoch_millis_is_the_java_sdk_warning_other_forms_the_must() -> None:
+    """The official Java SDK's Request-Time is warned under its own SHOULD; other forms fail."""
+    epoch = broken(judge(request(time="1559016732000"), pai()))
+    assert epoch == {"PAI-REQ-TIME-EPOCH"}
+    assert catalogue().requirements["PAI-REQ-TIME-EPOCH"].level == "SHOULD"
+    assert "Java SDK" in catalogue().requirements["PAI-REQ-TIME-EPOCH"].level_basis
+    for bad in ("1559016732", "2019-05-28 12:12:12", "15590167320001"):
+        assert broken(judge(request(time=bad), pai())) == {"PAI-REQ-TIME"}, bad

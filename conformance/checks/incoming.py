@@ -84,7 +84,7 @@ def values(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     return found
 
 
-@check("REQ-HEADERS", "REQ-TIME", "REQ-CLIENT-ID", applies=incoming)
+@check("REQ-HEADERS", "REQ-TIME", "REQ-TIME-EPOCH", "REQ-CLIENT-ID", applies=incoming)
 def headers(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     req = ex.request
     client_id, time = req.header("client-id"), req.header("request-time")
@@ -95,7 +95,18 @@ def headers(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
             if not value
         ]
     }
-    if time:
+    if time and signing.is_epoch_millis(time):
+        # The official Java SDK's client sends this, and Alipay+ serves it: warned, not failed.
+        found["REQ-TIME"] = []
+        found["REQ-TIME-EPOCH"] = [
+            (
+                "Request-Time is epoch milliseconds, as the official Java SDK's client sends it",
+                "ISO 8601 with an offset, e.g. 2019-05-28T12:12:12+08:00",
+                time,
+            )
+        ]
+    elif time:
+        found["REQ-TIME-EPOCH"] = []
         found["REQ-TIME"] = (
             []
             if signing.is_valid_time(time)

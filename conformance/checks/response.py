@@ -180,3 +180,47 @@ def response_signature(ex: Exchange, ctx: Context) -> Mapping[str, list[Violatio
             )
         )
     return {"RESP-SIGNED": signed, "RESP-HEADERS": headers}
+
+
+# What the official Python SDK's client (global-open-sdk-python 1.7.1, DefaultAlipayClient.execute)
+# needs of an answer before it reads the result: it looks the headers up by these exact names.
+SDK_HEADERS = ("signature", "response-time", "client-id")
+
+
+def sdk_could_send(ex: Exchange) -> bool:
+    """An answer to a request the official client could have sent: one that names its Client-Id."""
+    return has_result(ex) and ex.request.header("client-id") is not None
+
+
+@check("RESP-SDK", applies=sdk_could_send)
+def sdk_accepts(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    """Where the official Python SDK's client would refuse an answer the documents allow."""
+    assert ex.response is not None
+    names = {k for k, _ in ex.response.headers}
+    found: list[Violation] = []
+    for name in SDK_HEADERS:
+        if ex.response.header(name) is None:
+            found.append(
+                (
+                    (
+                        f"the official Python SDK's client refuses an answer without {name}, "
+                        "F and U included (its header parsing raises before its unsigned F/U "
+                        "allowance)"
+                    ),
+                    f"a {name} header",
+                    "(absent)",
+                )
+            )
+        elif name not in names:
+            written = next(k for k, _ in ex.response.headers if k.lower() == name)
+            found.append(
+                (
+                    (
+                        f"the official Python SDK's client reads only the lower-case name {name}, "
+                        "though header names are case-insensitive"
+                    ),
+                    name,
+                    written,
+                )
+            )
+    return {"RESP-SDK": found}

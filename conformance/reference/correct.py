@@ -71,8 +71,8 @@ class OtherLayout(Pipeline):
         return signing.format_signature_header(signature, data.KEY_VERSION, space=True)
 
 
-class OtherSignatureCodes(Pipeline):
-    """INVALID_SIGNATURE for a missing or unreadable Request-Time; F answers unsigned."""
+class OtherTimeCodes(Pipeline):
+    """INVALID_SIGNATURE for a missing or unreadable Request-Time."""
 
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
         try:
@@ -81,6 +81,10 @@ class OtherSignatureCodes(Pipeline):
             if refusal.code != "PARAM_ILLEGAL":  # only Request-Time is judged here as a parameter
                 raise
             raise Refusal("INVALID_SIGNATURE", refusal.message)
+
+
+class OtherSignatureCodes(OtherTimeCodes):
+    """Also leaves its F answers unsigned, as the documents allow."""
 
     def sign_response(
         self, uri: str, client_id: str | None, body: bytes, status: str
@@ -92,7 +96,7 @@ class OtherSignatureCodes(Pipeline):
     "correct-other-codes",
     summary="Picks other documented codes where the documents leave the choice open "
     "(INVALID_SIGNATURE for a missing or unreadable Request-Time, INVALID_TOKEN for another "
-    "MPP's pspId) and leaves its F answers unsigned, as the official SDKs accept.",
+    "MPP's pspId) and leaves its F answers unsigned, as the documents allow.",
 )
 class OtherCodes(Wallet):
     pipeline_class = OtherSignatureCodes
@@ -124,10 +128,11 @@ correct("pas-correct-layout", summary=CORRECT["correct-layout"].summary)(
     "pas-correct-other-codes",
     summary="Picks other documented codes where the documents leave the choice open (ACCESS_DENIED "
     "for another acquirer, PARAM_ILLEGAL for an authUrl it cannot resolve, INVALID_SIGNATURE for "
-    "a missing or unreadable Request-Time) and leaves its F answers unsigned.",
+    "a missing or unreadable Request-Time). Its F answers stay signed: the official Python SDK's "
+    "client refuses an unsigned one (pas-unsigned-f).",
 )
 class ProviderOtherCodes(AlipayPlus):
-    pipeline_class = OtherSignatureCodes
+    pipeline_class = OtherTimeCodes
 
     def check_acquirer(self, acquirer_id: str) -> None:
         if acquirer_id != data.ACQUIRER_ID:

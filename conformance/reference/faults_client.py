@@ -69,6 +69,16 @@ class TimeFormat(PrepareClient):
 
 
 @client_fault(
+    "pai-epoch-millis-time",
+    "PAI-REQ-TIME-EPOCH",
+    summary="Sends Request-Time as epoch milliseconds, as the official Java SDK's client does.",
+)
+class EpochMillisTime(PrepareClient):
+    def request_time(self) -> str:
+        return signing.epoch_millis()
+
+
+@client_fault(
     "pai-truncates-auth-url", "PAI-REQ-AUTHURL", summary="Cuts authUrl to 1024 characters."
 )
 class TruncatesAuthUrl(PrepareClient):

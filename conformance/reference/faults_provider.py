@@ -84,6 +84,14 @@ MIRRORED = (
 )
 
 
+# What a wallet fault also breaks in this role only: an answer the official Python SDK's client
+# cannot read (PAS-RESP-SDK) is judged for Alipay+'s answers, which that client reads.
+PROVIDER_ALSO: Mapping[str, tuple[str, ...]] = {
+    "unsigned-success": ("PAS-RESP-SDK",),
+    "unsigned-with-response-time": ("PAS-RESP-SDK",),
+}
+
+
 def _here(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple("PAS-" + i.removeprefix("IUI-") for i in ids)
 
@@ -95,6 +103,7 @@ def _mirror(name: str) -> None:
         raise TypeError(f"{name} breaks the wallet's business, which Alipay+ does not share")
     # Collateral of a rule this role does not have (tokens, repeats) cannot happen here.
     also = tuple(rid for rid in _here(fault.also) if rid in catalogue())
+    also += PROVIDER_ALSO.get(name, ())
     provider_fault(f"pas-{name}", *_here(fault.catches), summary=fault.summary, also=also)(pipeline)
 
 
@@ -103,6 +112,19 @@ for _name in MIRRORED:
 
 
 # -- faults of the server's own steps -------------------------------------------------------
+
+
+@provider_fault(
+    "pas-unsigned-f",
+    "PAS-RESP-SDK",
+    summary="Leaves its F answers unsigned, as the documents allow: the official Python SDK's "
+    "client refuses them.",
+)
+class UnsignedF(Pipeline):
+    def sign_response(
+        self, uri: str, client_id: str | None, body: bytes, status: str
+    ) -> dict[str, str]:
+        return {} if status == "F" else super().sign_response(uri, client_id, body, status)
 
 
 @provider_fault(

@@ -234,7 +234,7 @@ class MethodWrongCode(Pipeline):
 
 @fault(
     "ignores-algorithm",
-    "IUI-SIG-VERIFY",
+    "IUI-SIG-ALGORITHM",
     summary="Never reads the algorithm named in the Signature header.",
 )
 class IgnoresAlgorithm(Pipeline):

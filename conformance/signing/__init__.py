@@ -8,7 +8,16 @@ crypto library themselves.
 from __future__ import annotations
 
 from .auth import RSA256Auth, Tamper
-from .clock import TIME_FORMAT, TIME_FORMS, format_time, is_valid_time, now, now_in
+from .clock import (
+    TIME_FORMAT,
+    TIME_FORMS,
+    epoch_millis,
+    format_time,
+    is_epoch_millis,
+    is_valid_time,
+    now,
+    now_in,
+)
 from .keys import (
     PRIVATE_FORMATS,
     fingerprint,
@@ -66,10 +75,12 @@ __all__ = [
     "Verification",
     "content_to_sign",
     "decode_signature",
+    "epoch_millis",
     "fingerprint",
     "format_signature_header",
     "format_time",
     "generate_private_key",
+    "is_epoch_millis",
     "is_valid_time",
     "load_private_key",
     "load_public_key",

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 TIME_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+# What the official Java SDK's client sends (DateTool.getCurrentTimeMillis): 13 digits.
+EPOCH_MILLIS = re.compile(r"^[1-9]\d{12}$")
 
 
 def format_time(moment: datetime) -> str:
@@ -49,3 +51,13 @@ def is_valid_time(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_epoch_millis(value: str) -> bool:
+    """Epoch milliseconds, as the official Java SDK's client writes Request-Time."""
+    return EPOCH_MILLIS.match(value) is not None
+
+
+def epoch_millis() -> str:
+    """The current time as the official Java SDK's client writes it."""
+    return str(int(datetime.now(UTC).timestamp() * 1000))
