@@ -65,10 +65,15 @@ def test_trigger_failures_name_the_trigger_not_the_gateway() -> None:
 
 
 @pytest.mark.parametrize(
-    "scenario,said",
-    [("unsigned-success", "carries no signature"), ("bad-signature", "does not verify")],
+    "scenario,said,rid",
+    [
+        ("unsigned-success", "carries no signature", "PAI-VERIFY-UNSIGNED"),
+        ("bad-signature", "does not verify", "PAI-VERIFY-RESPONSE"),
+    ],
 )
-def test_trusting_an_untrusted_success_says_which_it_was(scenario: str, said: str) -> None:
+def test_trusting_an_untrusted_success_says_which_it_was(
+    scenario: str, said: str, rid: str
+) -> None:
     f = flow(scenario, FlowResult("redirect", REDIRECT + "&authCode=1"))
-    ok, message = verdicts(f)["PAI-VERIFY-RESPONSE"]
+    ok, message = verdicts(f)[rid]
     assert not ok and said in message

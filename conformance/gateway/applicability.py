@@ -24,6 +24,7 @@ TRIGGERED = frozenset(
         "PAI-RETRY-BOUNDED",
         "PAI-RETRY-BACKOFF",
         "PAI-VERIFY-RESPONSE",
+        "PAI-VERIFY-UNSIGNED",
         "PAI-MALFORMED-SAFE",
     }
 )

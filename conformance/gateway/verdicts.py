@@ -215,18 +215,25 @@ def _opens(flow: Flow) -> bool:
 @verdict
 def untrusted(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
     steps = {a.step for a in flow.arrivals}
-    if flow.ended and steps and steps <= {BAD_SIGNATURE, UNSIGNED}:
-        what = {
-            frozenset({UNSIGNED}): "that carries no signature",
-            frozenset({BAD_SIGNATURE}): "whose signature does not verify",
-        }.get(frozenset(steps), "that is unsigned or whose signature does not verify")
-        yield (
-            "VERIFY-RESPONSE",
-            not _opens(flow),
-            f"the wallet trusted a SUCCESS {what}",
-            "no redirect (an error)",
-            flow.reported(),
+    if not flow.ended or not steps or not steps <= {BAD_SIGNATURE, UNSIGNED}:
+        return
+    if BAD_SIGNATURE in steps:
+        what = (
+            "that is unsigned or whose signature does not verify"
+            if UNSIGNED in steps
+            else ("whose signature does not verify")
         )
+        requirement = "VERIFY-RESPONSE"
+    else:
+        # The official Java SDK's client skips verifying an unsigned answer: warned, not failed.
+        what, requirement = "that carries no signature", "VERIFY-UNSIGNED"
+    yield (
+        requirement,
+        not _opens(flow),
+        f"the wallet trusted a SUCCESS {what}",
+        "no redirect (an error)",
+        flow.reported(),
+    )
 
 
 @verdict

@@ -122,10 +122,24 @@ class RetryChangesParameters(PrepareClient):
     "pai-trusts-bad-signature",
     "PAI-VERIFY-RESPONSE",
     summary="Never verifies the response signature, so it opens untrusted redirect URLs.",
+    also=("PAI-VERIFY-UNSIGNED",),
 )
 class TrustsBadSignature(PrepareClient):
     def trusted(self, uri: str, answer: Any, status: str | None) -> bool:
         return True
+
+
+@client_fault(
+    "pai-trusts-unsigned",
+    "PAI-VERIFY-UNSIGNED",
+    summary="Skips verifying an answer without Signature or Response-Time, as the official Java "
+    "SDK's client does.",
+)
+class TrustsUnsigned(PrepareClient):
+    def trusted(self, uri: str, answer: Any, status: str | None) -> bool:
+        if answer.headers.get("signature") is None or answer.headers.get("response-time") is None:
+            return True
+        return super().trusted(uri, answer, status)
 
 
 @client_fault(
