@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from .auth import RSA256Auth, Tamper
 from .clock import TIME_FORMAT, TIME_FORMS, format_time, is_valid_time, now, now_in
+from .digests import (
+    DIGEST_FORMS,
+    PYTHON_RSA_HASHES,
+    sha256_tail_matches,
+    sign_in_form,
+    verify_any_digest,
+    verify_pss,
+)
 from .keys import (
     PRIVATE_FORMATS,
     fingerprint,
@@ -52,7 +60,9 @@ from .rsa256 import (
 __all__ = [
     "ALGORITHM",
     "BASE64_RESERVED",
+    "DIGEST_FORMS",
     "PRIVATE_FORMATS",
+    "PYTHON_RSA_HASHES",
     "TIME_FORMAT",
     "TIME_FORMS",
     "TIME_HEADER",
@@ -82,13 +92,17 @@ __all__ = [
     "public_pem",
     "request_uri",
     "rewrite_signature",
+    "sha256_tail_matches",
     "sign",
     "sign_file_bytes",
+    "sign_in_form",
     "signed_headers",
     "signed_with",
     "unencoded",
     "verify",
+    "verify_any_digest",
     "verify_file_bytes",
     "verify_message",
+    "verify_pss",
     "why_not_verified",
 ]
