@@ -63,4 +63,10 @@ class UnsignedSuccess(Pipeline):
 
 
 # The families below are registered by importing their modules (each a small subclass per fault).
-from . import faults_lenient, faults_request, faults_response, faults_semantics  # noqa: F401
+from . import (  # noqa: F401
+    faults_digest,
+    faults_lenient,
+    faults_request,
+    faults_response,
+    faults_semantics,
+)
