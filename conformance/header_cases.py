@@ -8,7 +8,7 @@ from typing import Any
 from .model import Case, Expect
 from .profile import Profile, Token
 from .shapes import char_shape
-from .signing import TIME_FORMS, Tamper
+from .signing import DIGEST_FORMS, PYTHON_RSA_HASHES, TIME_FORMS, Tamper
 from .spec import Api
 
 # Clearly not ISO 8601 with an offset, whatever leniency a parser has.
@@ -33,9 +33,16 @@ def refusal(requirement: str, code: str | None, code_requirement: str | None = N
 
 
 BAD_SIGNATURE = refusal("SIG-VERIFY", "INVALID_SIGNATURE")
+# RSA256 is SHA256withRSA, but the official Python SDK (python-rsa) verifies a PKCS#1 v1.5
+# signature of any hash it knows: refusing those is a rule of its own, a warning in a wallet.
+OTHER_DIGEST = refusal("SIG-DIGEST", "INVALID_SIGNATURE")
 
 # name -> (expectation given the token, how the request deviates)
 Deviation = tuple[Callable[[Token], Expect], dict[str, Any]]
+
+
+def _always(expect: Expect) -> Callable[[Token], Expect]:
+    return lambda t: expect
 
 
 def _deviations(profile: Profile, api: Api) -> dict[str, Deviation]:
@@ -106,6 +113,11 @@ def _deviations(profile: Profile, api: Api) -> dict[str, Deviation]:
         table[f"request-time-malformed-{i + 1}"] = (
             lambda t: refusal("TIME-MALFORMED", None),
             {"tamper": Tamper(request_time=bad)},
+        )
+    for form in DIGEST_FORMS:
+        table[f"signature-digest-{form}"] = (
+            _always(OTHER_DIGEST if form in PYTHON_RSA_HASHES else BAD_SIGNATURE),
+            {"tamper": Tamper(digest=form)},
         )
     return table
 

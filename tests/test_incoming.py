@@ -42,12 +42,16 @@ def request(
     names: Callable[[str], str] = str,
     space: bool = False,
     drop: tuple[str, ...] = (),
+    form: str | None = None,
 ) -> Exchange:
     """A request as the wallet sends it; each argument changes one documented or broken form."""
     raw = body if body is not None else json.dumps({"authUrl": URL, "acquirerId": data.ACQUIRER_ID})
     raw = raw if isinstance(raw, bytes) else raw.encode()
     content = signing.content_to_sign("POST", URI, data.WALLET_CLIENT_ID, time, raw)
-    plain = unquote(signing.sign(content, data.private_key("wallet")))
+    key = data.private_key("wallet")
+    plain = unquote(
+        signing.sign_in_form(content, key, form) if form else signing.sign(content, key)
+    )
     headers = {
         "Content-Type": "application/json; charset=UTF-8",
         "Client-Id": data.WALLET_CLIENT_ID,
@@ -117,6 +121,15 @@ def test_one_raw_base64_character(char: str, fails: set[str] | None) -> None:
     if char == "+":
         signed = next(o for o in outcomes if o.requirement == "PAI-REQ-SIGNED")
         assert "raw '+'" in signed.message and "official SDKs" in signed.message
+
+
+@pytest.mark.parametrize("form", sorted(signing.DIGEST_FORMS))
+def test_the_right_content_signed_with_another_digest_does_not_verify(form: str) -> None:
+    # SHA-1 and the like pass the official Python SDK's verifier, but RSA256 is SHA256withRSA.
+    outcomes = judge(request(form=form), pai())
+    assert broken(outcomes) == {"PAI-REQ-SIGNED"}
+    found = next(o for o in outcomes if o.requirement == "PAI-REQ-SIGNED")
+    assert "does not verify" in found.message
 
 
 def test_an_absent_signature_is_reported_absent() -> None:

@@ -194,6 +194,20 @@ class SignaturePathEncoded(PrepareClient):
 
 
 @client_fault(
+    "pai-signs-sha1",
+    "PAI-REQ-SIGNED",
+    summary="Signs the right content with SHA1withRSA, which the official Python SDK's verifier "
+    "would accept, not RSA256's SHA-256.",
+)
+class SignsSha1(PrepareClient):
+    def headers(self, uri: str, body: bytes) -> dict[str, str]:
+        out = super().headers(uri, body)
+        content = signing.content_to_sign("POST", uri, out["Client-Id"], out["Request-Time"], body)
+        value = signing.sign_in_form(content, self.key, "sha1")
+        return {**out, "Signature": signing.rewrite_signature(out["Signature"], lambda v: value)}
+
+
+@client_fault(
     "pai-redirect-drops-auth-code",
     "PAI-S-REDIRECT",
     summary="Opens authRedirectUrl after SUCCESS without appending the authCode.",

@@ -81,6 +81,9 @@ MIRRORED = (
     "unsigned-with-response-time",
     "unwraps-single-arrays",
     "verifies-reserialised-body",
+    "accepts-any-digest",
+    "accepts-pss",
+    "digestinfo-unchecked",
 )
 
 

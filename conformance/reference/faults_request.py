@@ -247,7 +247,8 @@ class IgnoresAlgorithm(Pipeline):
     "bad-signature-wrong-code",
     "IUI-SIG-VERIFY",
     summary="Answers PARAM_ILLEGAL when a signature does not verify.",
-)
+    also=("IUI-SIG-DIGEST",),
+)  # also to a signature with another digest, where INVALID_SIGNATURE is the code
 class BadSignatureWrongCode(Pipeline):
     def verify(self, found: signing.Verification) -> None:
         try:

@@ -48,7 +48,12 @@ class StatusMismatch(Pipeline):
         return {**super().result(code, message), "resultStatus": "S"}
 
 
-@fault("accepts-bad-signature", "IUI-SIG-VERIFY", summary="Never checks the request signature.")
+@fault(
+    "accepts-bad-signature",
+    "IUI-SIG-VERIFY",
+    summary="Never checks the request signature.",
+    also=("IUI-SIG-DIGEST",),
+)  # a signature with another digest passes too
 class AcceptsBadSignature(Pipeline):
     def verify(self, found: signing.Verification) -> None:
         return None
@@ -63,4 +68,10 @@ class UnsignedSuccess(Pipeline):
 
 
 # The families below are registered by importing their modules (each a small subclass per fault).
-from . import faults_lenient, faults_request, faults_response, faults_semantics  # noqa: F401
+from . import (  # noqa: F401
+    faults_digest,
+    faults_lenient,
+    faults_request,
+    faults_response,
+    faults_semantics,
+)

@@ -85,7 +85,14 @@ class Pipeline:
             raise Refusal("PARAM_ILLEGAL", "missing Request-Time")
         self.check_time(time)
         found = signing.verify_message(
-            sig, key, method=method, uri=uri, client_ids=(client_id,), time=time, body=body
+            sig,
+            key,
+            method=method,
+            uri=uri,
+            client_ids=(client_id,),
+            time=time,
+            body=body,
+            verifier=self.verifies,
         )
         if found.verdict is signing.Verdict.ALGORITHM:
             raise Refusal("INVALID_SIGNATURE", "unsupported algorithm")
@@ -97,6 +104,10 @@ class Pipeline:
     def check_time(self, time: str) -> None:
         if not signing.is_valid_time(time):
             raise Refusal("PARAM_ILLEGAL", "malformed Request-Time")
+
+    def verifies(self, content: bytes, signature: str, key: signing.PublicKey) -> bool:
+        """RSA256: SHA256withRSA with PKCS#1 v1.5 padding, the value decoded as the SDKs do."""
+        return signing.verify(content, signature, key)
 
     def verify(self, found: signing.Verification) -> None:
         if not found.ok:

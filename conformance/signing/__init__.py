@@ -18,6 +18,14 @@ from .clock import (
     now,
     now_in,
 )
+from .digests import (
+    DIGEST_FORMS,
+    PYTHON_RSA_HASHES,
+    sha256_tail_matches,
+    sign_in_form,
+    verify_any_digest,
+    verify_pss,
+)
 from .keys import (
     PRIVATE_FORMATS,
     fingerprint,
@@ -61,7 +69,9 @@ from .rsa256 import (
 __all__ = [
     "ALGORITHM",
     "BASE64_RESERVED",
+    "DIGEST_FORMS",
     "PRIVATE_FORMATS",
+    "PYTHON_RSA_HASHES",
     "TIME_FORMAT",
     "TIME_FORMS",
     "TIME_HEADER",
@@ -93,13 +103,17 @@ __all__ = [
     "public_pem",
     "request_uri",
     "rewrite_signature",
+    "sha256_tail_matches",
     "sign",
     "sign_file_bytes",
+    "sign_in_form",
     "signed_headers",
     "signed_with",
     "unencoded",
     "verify",
+    "verify_any_digest",
     "verify_file_bytes",
     "verify_message",
+    "verify_pss",
     "why_not_verified",
 ]

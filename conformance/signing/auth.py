@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import httpx
 
 from .clock import now, now_in
+from .digests import sign_in_form
 from .message import request_uri
 from .rsa256 import ALGORITHM, PrivateKey, content_to_sign, format_signature_header, sign
 
@@ -32,6 +33,7 @@ class Tamper:
     truncate_signature: bool = False
     foreign_key: bool = False
     time_form: str | None = None  # a name in TIME_FORMS: the current time, written that way
+    digest: str | None = None  # a name in DIGEST_FORMS: the right content, signed that way
 
 
 class RSA256Auth(httpx.Auth):
@@ -63,7 +65,7 @@ class RSA256Auth(httpx.Auth):
             t.sign_body if t.sign_body is not None else body,
         )
         key = self.foreign_key if t.foreign_key and self.foreign_key else self.key
-        value = sign(content, key)
+        value = sign_in_form(content, key, t.digest) if t.digest else sign(content, key)
         if not t.url_encode:
             value = unquote(value)
         if t.truncate_signature:

@@ -93,8 +93,12 @@ def verify_message(
     time: str,
     body: bytes,
     method: str = "POST",
+    verifier: Callable[[bytes, str, PublicKey], bool] = verify,
 ) -> Verification:
-    """Judge a message's signature; it verifies when it does over any of the Client-Ids."""
+    """Judge a message's signature; it verifies when it does over any of the Client-Ids.
+
+    `verifier` reads a signature value over content; a faulty server's may be more lenient.
+    """
     if signature is None:
         return Verification(Verdict.ABSENT)
     if isinstance(signature, str):
@@ -105,7 +109,7 @@ def verify_message(
     if signature.algorithm != ALGORITHM:
         return Verification(Verdict.ALGORITHM, signature)
     contents = [content_to_sign(method, uri, i, time, body) for i in client_ids]
-    if any(verify(c, signature.signature, key) for c in contents):
+    if any(verifier(c, signature.signature, key) for c in contents):
         return Verification(Verdict.OK, signature)
     if not contents:
         return Verification(Verdict.FAILS, signature)
