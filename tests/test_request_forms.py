@@ -10,6 +10,8 @@ import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,9 +21,12 @@ from conformance.gateway.scenarios import SCENARIOS, auth_url
 from conformance.gateway.server import Gateway, HeaderCaseH11
 from conformance.profile.sections import GatewaySettings
 from conformance.reference import data
+from conformance.reference.alipayplus import AlipayPlus
 from conformance.reference.client import PrepareClient
 from conformance.reference.server import serve
 from conformance.spec import contract
+
+from .observe_traffic import session, settings
 
 PATH = data.GATEWAY_PATH
 NONCE = "mppc00000000000f0a11"
@@ -137,3 +142,30 @@ def test_the_gateway_routes_records_and_judges_every_form(
     assert [o for o in outcomes if not o.ok] == []
     assert any(o.requirement == "PAI-REQ-SIGNED" for o in outcomes)
     assert found.strays == []
+
+
+def through_observe(tmp_path: Path, form: Form) -> tuple[int, bytes, str, list[Any], Any]:
+    """Send one request through the proxy in front of the reference Alipay+ server: its status and
+    body, the upstream's URL, and the session's transcript entry and results once it ended."""
+    text = data.profile_toml("http://127.0.0.1:1", gateway_port=0, provider=True)
+    body = PrepareClient().encode({"authUrl": data.AUTH_URLS[0], "acquirerId": data.ACQUIRER_ID})
+    with (
+        serve(AlipayPlus().app()) as upstream,
+        session(settings(text, upstream, "alipayplus"), tmp_path, transcript=True) as run,
+    ):
+        status, answer = send(int(run.url.rsplit(":", 1)[1]), form, body)
+    transcript = (tmp_path / "observation.jsonl").read_text(encoding="utf-8")
+    return status, answer, upstream, [json.loads(n) for n in transcript.splitlines()], run.results
+
+
+@pytest.mark.parametrize("form", FORMS.values(), ids=FORMS.keys())
+def test_observe_forwards_and_judges_every_form(tmp_path: Path, form: Form) -> None:
+    status, answer, upstream, entries, results = through_observe(tmp_path, form)
+    assert status == 200, answer  # the upstream routed it: it went on in origin-form
+    assert json.loads(answer)["result"]["resultStatus"] == "S"
+    (entry,) = entries
+    assert entry["request"]["url"] == upstream + form.uri
+    assert entry["broke"] == []
+    assert results["observation"]["judged"] == 1
+    rows = {r["id"]: r["status"] for r in results["requirements"]}
+    assert rows["PAI-REQ-SIGNED"] == "passed"
