@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from conformance import signing
 from conformance.catalogue import catalogue
 from conformance.checks import Context, judge
 from conformance.gateway.scenarios import SCENARIOS, auth_url
@@ -58,6 +59,24 @@ FORMS = {
     "absolute, chunked body": Form(f"https://gw.example{PATH}", framing="chunked"),
     "absolute, Expect: 100-continue": Form(f"http://127.0.0.1:PORT{PATH}", framing="continue"),
 }
+
+
+@pytest.mark.parametrize(
+    "target,origin",
+    [
+        ("https://gw.example/aps/x?a=1&b=%2F", "/aps/x?a=1&b=%2F"),
+        ("http://127.0.0.1:8471/aps/x", "/aps/x"),
+        ("HTTPS://GW.EXAMPLE:443", "/"),
+        ("/aps/x?a=1", "/aps/x?a=1"),
+        ("//aps/x", "//aps/x"),  # an origin-form path, not an authority
+        ("*", "*"),
+        ("gw.example:443", "gw.example:443"),  # authority-form: CONNECT's
+        ("ftp://gw.example/aps/x", "ftp://gw.example/aps/x"),
+        ("http://[::1/aps/x", "http://[::1/aps/x"),  # no URI: left for routing to refuse
+    ],
+)
+def test_an_absolute_form_target_is_routed_as_its_path_and_query(target: str, origin: str) -> None:
+    assert signing.origin_form(target) == origin
 
 
 def signed(uri: str, body: bytes) -> dict[str, str]:
