@@ -20,6 +20,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .. import signing
 from ..model import Case, Exchange, Expect, Request
 from ..model import Response as Answer
 from ..profile.sections import GatewaySettings
@@ -42,10 +43,12 @@ logging.getLogger("uvicorn.error").addFilter(_QuietDrop())
 
 
 RAW_HEADERS = "conformance.raw_headers"
+RAW_TARGET = "conformance.raw_target"
 
 
 class _Spy:
-    """An h11 connection that hands each request's header names, in their case, to the scope."""
+    """An h11 connection that hands each request's header names, in their case, and its target
+    as received to the scope, and gives uvicorn an absolute-form target in origin-form."""
 
     def __init__(self, conn: h11.Connection, protocol: H11Protocol) -> None:
         self._conn, self._protocol, self._state = conn, protocol, protocol.app_state
@@ -53,11 +56,25 @@ class _Spy:
     def next_event(self) -> Any:
         event = self._conn.next_event()
         if isinstance(event, h11.Request):  # uvicorn copies app_state into the scope next
-            self._protocol.app_state = {**self._state, RAW_HEADERS: event.headers.raw_items()}
+            raw = {RAW_HEADERS: event.headers.raw_items(), RAW_TARGET: bytes(event.target)}
+            self._protocol.app_state = {**self._state, **raw}
+            event = _origin_form(event)
         return event
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
+
+
+def _origin_form(event: h11.Request) -> h11.Request:
+    """The request with an absolute-form target in origin-form: uvicorn takes a target as a path,
+    so an absolute one would be routed nowhere."""
+    target = bytes(event.target)
+    origin = signing.origin_form(target.decode("latin-1")).encode("latin-1")
+    if origin == target:
+        return event
+    return h11.Request(
+        method=event.method, headers=event.headers, target=origin, http_version=event.http_version
+    )
 
 
 class HeaderCaseH11(H11Protocol):
@@ -66,6 +83,14 @@ class HeaderCaseH11(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conn = _Spy(self.conn, self)  # type: ignore[assignment]
+
+
+def _url(request: HttpRequest) -> str:
+    """The URI the client asked for: an absolute-form target as sent, else built from Host."""
+    # RFC 9112 §3.3: an absolute-form target is the target URI; a Host beside it is ignored.
+    raw = request.scope.get("state", {}).get(RAW_TARGET)
+    target = raw.decode("latin-1") if isinstance(raw, bytes) else ""
+    return target if signing.origin_form(target) != target else str(request.url)
 
 
 def _received(request: HttpRequest) -> tuple[tuple[str, str], ...]:
@@ -171,7 +196,7 @@ class Gateway:
             headers=_received(request),
             body=body,
             method=request.method,
-            url=str(request.url),
+            url=_url(request),
             uri=uri,
         )
         with self.lock:

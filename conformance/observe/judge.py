@@ -78,7 +78,7 @@ def exchange(obs: Observed, api: str, expect: Expect | None = None) -> Exchange:
         content_type=kind,
         note=f"exchange #{obs.number}",
     )
-    request = Request(sent, obs.request_body, obs.method, obs.url, obs.target)
+    request = Request(sent, obs.request_body, obs.method, obs.url, obs.uri)
     response = (
         None
         if obs.status is None

@@ -2,7 +2,8 @@
 
 The client side is parsed with h11 and the upstream is reached with httpcore, so header names keep
 their case, the request-target and both bodies go through unchanged, and nothing is added but the
-framing HTTP/1.1 needs. Only hop-by-hop headers are dropped, and Host names the upstream.
+framing HTTP/1.1 needs. Only hop-by-hop headers are dropped, Host names the upstream, and an
+absolute-form target goes on in origin-form.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import h11
 import httpcore
 
+from .. import signing
 from .wire import CHUNK, Headers, Kept, Observed, forwarded
 
 
@@ -118,7 +120,11 @@ class Proxy:
         arrived, started, number = time.monotonic(), time.time(), next(self.numbers)
         self.inflight += 1
         raw = tuple(request.headers.raw_items())
-        target = bytes(request.target)
+        received = bytes(request.target).decode("latin-1")
+        # RFC 9112 §3.2: the absolute-form is for a request to a proxy; to an origin server a
+        # client sends the origin-form. Its authority names this proxy, and an origin server takes
+        # the host from an absolute target, ignoring the Host rewritten for it: so the origin-form.
+        target = signing.origin_form(received).encode("latin-1")
         url = httpcore.URL(scheme=self.scheme, host=self.host, port=self.port, target=target)
         sent, body, answer = Kept(), Kept(), _Answer()
         # A request without Content-Length or Transfer-Encoding has no body: none is framed for it.
@@ -163,7 +169,7 @@ class Proxy:
                 Observed(
                     number,
                     request.method.decode("latin-1"),
-                    bytes(request.target).decode("latin-1"),
+                    received,
                     self.base + target.decode("latin-1"),
                     raw,
                     bytes(sent.data),

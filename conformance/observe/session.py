@@ -114,7 +114,7 @@ class Session:
                 self._failed(obs, exc)
 
     def _one(self, obs: Observed) -> None:
-        if obs.aborted or not self._judged_path(obs.target):
+        if obs.aborted or not self._judged_path(obs.uri):
             with self.lock:
                 self.seen, self.changed = self.seen + 1, True
                 self.skipped["aborted" if obs.aborted else "other_path"] += 1
@@ -138,8 +138,8 @@ class Session:
             redact = Redactor(self.settings.secrets + secrets(judged.exchange))
             self.transcript.add(transcript_entry(judged.exchange, list(judged.outcomes), redact))
 
-    def _judged_path(self, target: str) -> bool:
-        return self.settings.path is None or target.split("?", 1)[0] == self.settings.path
+    def _judged_path(self, uri: str) -> bool:
+        return self.settings.path is None or uri.split("?", 1)[0] == self.settings.path
 
     def _flows(self, outcomes: list[Any]) -> None:
         for flow in _by_flow(outcomes):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import signing
+
 HOP_BY_HOP = frozenset(
     {
         b"connection",
@@ -43,7 +45,7 @@ class Observed:
 
     number: int
     method: str
-    target: str
+    target: str  # as received: an absolute-form one too
     url: str
     request_headers: Headers
     request_body: bytes
@@ -59,6 +61,11 @@ class Observed:
     upstream: float = 0.0  # seconds from sending upstream to the upstream's complete answer
     added: float = 0.0  # seconds the proxy itself added before and after the upstream
     aborted: bool = False  # the client left before its request was complete: nothing to judge
+
+    @property
+    def uri(self) -> str:
+        """The Request-URI: the target's path and query, whatever its form."""
+        return signing.origin_form(self.target)
 
 
 def forwarded(headers: Headers, host: bytes | None = None) -> list[tuple[bytes, bytes]]:

@@ -35,6 +35,19 @@ def request_uri(url: httpx.URL | str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+def origin_form(target: str) -> str:
+    """A request-target as an origin server routes it: an absolute-form one reduced to its
+    Request-URI, any other form as it came."""
+    # RFC 9112 §3.2.2: a server MUST accept the absolute-form, and http.client sends it whenever
+    # it is given a full URL, as the Alipay+ SDKs do. Other schemes are no request for this server.
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # an unparsable authority: no absolute-form, left for routing to refuse
+        return target
+    absolute = parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    return request_uri(target) if absolute else target
+
+
 def signed_headers(
     key: PrivateKey,
     direction: Direction,
