@@ -19,6 +19,7 @@ from conformance.reference.server import serve
 from conformance.reference.wallet import Wallet
 
 from .conftest import Certify, statuses
+from .test_fault_matrix import IUI_RUN
 from .official_sdk import (
     GATEWAY,
     IncompatibleSdkWallet,
@@ -56,7 +57,7 @@ def test_a_wallet_on_the_official_sdk_is_certified_in_both_roles(certify: Certif
 
 
 def test_an_sdk_incompatible_wallet_is_not_certified(certify: Certify) -> None:
-    code, results = certify("--fault", "sdk-python-reserialising", examples=3)
+    code, results = certify("--fault", "sdk-python-reserialising", *IUI_RUN, examples=3)
     assert (code, results["verdict"]) == (1, "NOT CERTIFIED")
     assert "IUI-RESP-SIGNED" in statuses(results, "failed")
 
