@@ -19,7 +19,6 @@ from conformance.reference.server import serve
 from conformance.reference.wallet import Wallet
 
 from .conftest import Certify, statuses
-from .test_fault_matrix import IUI_RUN
 from .official_sdk import (
     GATEWAY,
     IncompatibleSdkWallet,
@@ -27,6 +26,7 @@ from .official_sdk import (
     SdkPrepareClient,
     SdkWallet,
 )
+from .test_fault_matrix import IUI_RUN
 
 SDK_WALLETS: dict[str, type[Wallet]] = {w.name: w for w in (SdkWallet, IncompatibleSdkWallet)}
 
