@@ -37,6 +37,7 @@ class PreflightDoc(TypedDict):
     passed: bool
     requests: int
     roles: list[PreflightRole]
+    disturbances: NotRequired[int]  # its attempts the network spoiled, each re-sent
 
 
 class ProfileRef(TypedDict):
