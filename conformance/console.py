@@ -85,11 +85,15 @@ class Progress:
     def rate(self) -> float:
         return self.sent() / max(time.monotonic() - self.started, 1e-3)
 
+    def spoiled(self, before: str = "", after: str = "") -> str:
+        """The disturbances so far, shown once there is one: a steady network adds no noise."""
+        return f"{before}{self.disturbed} disturbed{after}" if self.disturbed else ""
+
     def line(self) -> str:
         """The progress as one plain line."""
         return (
             f"{self.api} · {self.family}: test {self.done + 1} of {self.total}; "
-            f"{self.sent()} requests ({self.rate():.0f}/s), {self.disturbed} disturbed; "
+            f"{self.sent()} requests ({self.rate():.0f}/s){self.spoiled(', ')}; "
             f"{len(self.failed)} failed, {len(self.warned)} warned"
         )
 
@@ -107,7 +111,7 @@ class Progress:
         state = "red" if self.failed else ("yellow" if self.warned else "green")
         sent = Text.assemble(
             f"{self.sent():,} requests · {self.rate():.0f}/s · ",
-            (f"{self.disturbed} disturbed · ", "yellow" if self.disturbed else ""),
+            (self.spoiled(after=" · "), "yellow"),
             (f"{len(self.failed)} failed, {len(self.warned)} warned", state),
             no_wrap=True,
             overflow="ellipsis",
@@ -127,8 +131,10 @@ def counts(results: Results) -> str:
     run = results["run"]
     tally = ", ".join(f"{n} {s}" for s, n in results["counts"].items())
     line = f"{tally} requirements; {run['requests']} requests in {run['duration']:g} s"
-    spoiled = disturbed(results)
-    return line if spoiled is None else f"{line}; network disturbances: {spoiled}"
+    spoiled = results["run"].get("disturbances")
+    if spoiled is None or not spoiled["total"]:
+        return line
+    return f"{line}; network disturbances: {disturbed(results)}"
 
 
 def preflight_lines(results: Results) -> list[tuple[str, str, str]]:
