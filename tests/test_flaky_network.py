@@ -137,7 +137,9 @@ def test_the_plugin_fails_an_inconclusive_run_in_a_teams_own_pytest(
             "--conformance-results",
             str(results),
         )
-    assert json.loads(results.read_text())["verdict"] == "INCONCLUSIVE"
+    doc = json.loads(results.read_text())
+    assert doc["verdict"] == "INCONCLUSIVE"
+    assert doc["preflight"] == {**doc["preflight"], "passed": True, "disturbances": 1}
     outcome.assert_outcomes(passed=1)  # every test passed, and still the run proves nothing
     assert outcome.ret == pytest.ExitCode.TESTS_FAILED
 
