@@ -12,9 +12,10 @@ import pytest
 
 from . import __version__
 from .catalogue import catalogue
+from .disturbance import ordered
 from .document import Meta, TranscriptRef
 from .profile import Profile
-from .results import build, digest, dumps, fold
+from .results import INCONCLUSIVE, build, digest, dumps, fold
 from .spec import APIS, contract
 from .state import State
 
@@ -71,6 +72,11 @@ def _meta(state: State, prof: Profile) -> Meta:
                 "max_requests": prof.limits.max_requests or None,
             },
             "not_run": state.not_run,
+            "disturbances": {
+                "total": state.disturbed.total(),
+                "kinds": ordered(state.disturbed),
+                "budget": prof.limits.disturbance_budget,
+            },
         },
     }
 
@@ -91,6 +97,7 @@ class ResultsAssembly:
                 (report.head_line or report.nodeid, json.loads(str(props["conformance"])))
             )
             state.requests += int(str(props.get("conformance-requests", 0)))
+            state.disturbed.update(json.loads(str(props.get("conformance-disturbances", "{}"))))
             test = report.head_line or report.nodeid
             state.transcript += [
                 {"test": test, **ex}
@@ -147,6 +154,10 @@ class ResultsAssembly:
             from .preflight import annotate
 
             annotate(state.results, state.preflight)
+        if state.results["verdict"] == INCONCLUSIVE and session.exitstatus == pytest.ExitCode.OK:
+            # Every test passed, yet the run proves nothing: pytest must not exit 0. Not 5, which
+            # is pytest's own "no tests collected" that CI jobs often let pass.
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         state.results_data = dumps(state.results)
         if state.results_path:
             state.results_path.parent.mkdir(parents=True, exist_ok=True)

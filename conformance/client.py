@@ -15,6 +15,7 @@ import random
 import ssl
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -25,7 +26,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from . import __version__, wire
-from .model import Case, Exchange, Request, Response
+from .disturbance import disturbance, kind
+from .model import Case, Disturbance, Exchange, Request, Response
 from .signing import RSA256Auth, Tamper, request_uri
 from .throttle import Exhausted, Limits, Throttle
 
@@ -133,14 +135,26 @@ class Sender:
             if not answer.task.cancelled():
                 answer.task.exception()  # retrieved: a run that stopped raised Exhausted already
 
+    @property
+    def disturbed(self) -> Counter[str]:
+        """Attempts the network spoiled so far, per kind (each was re-sent)."""
+        return self.throttle.disturbed
+
     async def _send(self, case: Case, path: str) -> Exchange:
-        attempt = 0
+        attempt, spoiled = 0, list[Disturbance]()
         async with self.throttle.inflight:
             while True:
-                exchange = replace(await self._once(case, path), attempts=attempt + 1)
+                exchange = replace(
+                    await self._once(case, path),
+                    attempts=attempt + 1,
+                    disturbances=tuple(spoiled),
+                )
                 delay = self._backoff(exchange, attempt)
                 if delay is None:
                     return exchange
+                if (found := disturbance(exchange)) is not None:
+                    spoiled.append(found)
+                    self.throttle.disturbed[found.kind] += 1
                 attempt += 1
                 if exchange.code == "REQUEST_TRAFFIC_EXCEED_LIMIT":
                     self.throttle.pause(delay)
@@ -153,10 +167,11 @@ class Sender:
     def _backoff(self, ex: Exchange, attempt: int) -> float | None:
         """Seconds to wait before re-sending, or None to keep this answer."""
         limits = self.limits
+        # The wallet's own "retry with the same parameters", or no answer of the wallet's at all.
         unknown = ex.result_status == "U" or (
             ex.response is not None and ex.response.status in RETRY_HTTP
         )
-        if not unknown or attempt >= limits.retries:
+        if not (unknown or kind(ex) is not None) or attempt >= limits.retries:
             return None
         # Full jitter: workers backing off together must not come back together.
         delay = random.uniform(0, min(limits.backoff_max, limits.backoff * 2**attempt))

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .document import Results
-from .report.text import Finding, findings, notes
+from .report.text import Finding, disturbed, findings, notes
 
 STYLE = {"failed": "bold red", "warned": "yellow", "waived": "cyan"}
 
@@ -31,6 +31,7 @@ class Progress:
         self.api = self.family = ""
         self.failed: set[str] = set()
         self.warned: set[str] = set()
+        self.disturbed = 0  # attempts the network spoiled (each re-sent), in tests done
         self.started = time.monotonic()
         self.sent: Callable[[], int] = lambda: 0
 
@@ -70,6 +71,8 @@ class Progress:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
+        if "conformance-disturbances" in props:
+            self.disturbed += sum(json.loads(str(props["conformance-disturbances"])).values())
         if "conformance" in props:
             for rid, rec in json.loads(str(props["conformance"])).items():
                 if rec["failures"]:
@@ -82,11 +85,15 @@ class Progress:
     def rate(self) -> float:
         return self.sent() / max(time.monotonic() - self.started, 1e-3)
 
+    def spoiled(self, before: str = "", after: str = "") -> str:
+        """The disturbances so far, shown once there is one: a steady network adds no noise."""
+        return f"{before}{self.disturbed} disturbed{after}" if self.disturbed else ""
+
     def line(self) -> str:
         """The progress as one plain line."""
         return (
             f"{self.api} · {self.family}: test {self.done + 1} of {self.total}; "
-            f"{self.sent()} requests ({self.rate():.0f}/s); "
+            f"{self.sent()} requests ({self.rate():.0f}/s){self.spoiled(', ')}; "
             f"{len(self.failed)} failed, {len(self.warned)} warned"
         )
 
@@ -104,6 +111,7 @@ class Progress:
         state = "red" if self.failed else ("yellow" if self.warned else "green")
         sent = Text.assemble(
             f"{self.sent():,} requests · {self.rate():.0f}/s · ",
+            (self.spoiled(after=" · "), "yellow"),
             (f"{len(self.failed)} failed, {len(self.warned)} warned", state),
             no_wrap=True,
             overflow="ellipsis",
@@ -122,7 +130,11 @@ def make_console() -> Console:
 def counts(results: Results) -> str:
     run = results["run"]
     tally = ", ".join(f"{n} {s}" for s, n in results["counts"].items())
-    return f"{tally} requirements; {run['requests']} requests in {run['duration']:g} s"
+    line = f"{tally} requirements; {run['requests']} requests in {run['duration']:g} s"
+    spoiled = results["run"].get("disturbances")
+    if spoiled is None or not spoiled["total"]:
+        return line
+    return f"{line}; network disturbances: {disturbed(results)}"
 
 
 def preflight_lines(results: Results) -> list[tuple[str, str, str]]:

@@ -37,6 +37,7 @@ class PreflightDoc(TypedDict):
     passed: bool
     requests: int
     roles: list[PreflightRole]
+    disturbances: NotRequired[int]  # its attempts the network spoiled, each re-sent
 
 
 class ProfileRef(TypedDict):
@@ -57,6 +58,15 @@ class NotRun(TypedDict):
     reason: str
 
 
+class Disturbances(TypedDict):
+    """Attempts the network spoiled (no answer, or an intermediary's 502/503/504 page), each
+    re-sent; more than `budget` of the run's requests make it INCONCLUSIVE."""
+
+    total: int
+    kinds: dict[str, int]  # reset, timeout, no connection, 502 page, 503 page, 504 page
+    budget: float  # the share of the run's requests allowed ([limits] disturbance_budget)
+
+
 class Run(TypedDict):
     started: str
     finished: str
@@ -66,6 +76,7 @@ class Run(TypedDict):
     requests: int
     limits: NotRequired[Limits]
     not_run: NotRequired[list[NotRun]]
+    disturbances: NotRequired[Disturbances]  # absent from documents older than the count
 
 
 class SuiteError(TypedDict):
@@ -142,6 +153,14 @@ class Answer(TypedDict):
     elapsed: NotRequired[float]
 
 
+class DisturbanceRecord(TypedDict):
+    """An earlier attempt of an exchange that the network spoiled, redacted."""
+
+    attempt: int
+    kind: str
+    what: str
+
+
 class ExchangeRecord(TypedDict):
     """One redacted request and its answer, as evidence keeps it."""
 
@@ -149,6 +168,8 @@ class ExchangeRecord(TypedDict):
     request: SentRequest
     response: Answer | None
     error: str | None
+    attempts: NotRequired[int]  # the answer kept is of this attempt
+    disturbances: NotRequired[list[DisturbanceRecord]]
 
 
 class Evidence(TypedDict):
@@ -221,7 +242,7 @@ class Results(Meta):
     """The results document: the HTML, the JUnit XML and the exit code are derived from it."""
 
     schema: str
-    verdict: str  # CERTIFIED, NOT CERTIFIED, or an observation's "observed: ..."
+    verdict: str  # CERTIFIED, NOT CERTIFIED, INCONCLUSIVE, or an observation's "observed: ..."
     reasons: list[str]
     counts: dict[str, int]
     errors: list[SuiteError]

@@ -37,6 +37,10 @@ def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:
     }
     if ex.attempts > 1:
         out["attempts"] = ex.attempts  # re-sent after a back-off; this is the last answer
+    if ex.disturbances:
+        out["disturbances"] = [
+            {"attempt": d.attempt, "kind": d.kind, "what": redact(d.what)} for d in ex.disturbances
+        ]
     if ex.response is not None:
         r = ex.response
         out["response"] = {

@@ -102,6 +102,16 @@ class Response(Message):
 
 
 @dataclass(frozen=True)
+class Disturbance:
+    """An attempt the network spoiled (no answer, or an intermediary's page); the case was
+    re-sent."""
+
+    attempt: int
+    kind: str  # reset, timeout, no connection, 502 page, 503 page or 504 page
+    what: str  # the transport error, or the page's status and first characters
+
+
+@dataclass(frozen=True)
 class Exchange:
     """A case as sent and what came back (or the transport error instead)."""
 
@@ -109,7 +119,9 @@ class Exchange:
     request: Request
     response: Response | None
     error: str | None = None
-    attempts: int = 1  # more than one when an answer with status U was re-sent after a back-off
+    # More than one when an answer with status U, or a disturbance, was re-sent after a back-off.
+    attempts: int = 1
+    disturbances: tuple[Disturbance, ...] = ()  # the earlier attempts the network spoiled
 
     @property
     def body(self) -> Any:

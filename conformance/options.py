@@ -83,6 +83,13 @@ def add(parser: pytest.Parser) -> None:
         help="request budget of the run; tests left when it is spent are reported as not run",
     )
     group.addoption(
+        "--conformance-disturbance-budget",
+        type=float,
+        metavar="SHARE",
+        help="share of the run's requests the network may disturb (reset, timeout, a 502/503/504 "
+        "page) before the run is INCONCLUSIVE (default: [limits] disturbance_budget, or 0.05)",
+    )
+    group.addoption(
         "--conformance-ca-bundle",
         metavar="PEM",
         help="trust these CAs (a private CA) for https targets",
@@ -141,12 +148,19 @@ def with_run_options(
         rate=0.0 if rate is None and reference else rate,  # the embedded wallet needs no sparing
         workers=config.getoption("conformance_workers"),
         max_requests=config.getoption("conformance_max_requests"),
+        disturbance_budget=config.getoption("conformance_disturbance_budget"),
     )
     if rate is not None and rate < 0 or limits.workers < 1 or limits.max_requests < 0:
         raise ConfigError(
             "--conformance-rate/--conformance-workers/--conformance-max-requests",
             "must not be negative (workers at least 1)",
             "pass e.g. --rate 20 --workers 8",
+        )
+    if not 0 <= limits.disturbance_budget <= 1:
+        raise ConfigError(
+            "--conformance-disturbance-budget",
+            f"{limits.disturbance_budget:g} is not a share of the requests",
+            "pass a number from 0 to 1, e.g. 0.05",
         )
     workers = getattr(config, "workerinput", {}).get("workercount", 1)
     ca_bundle = config.getoption("conformance_ca_bundle")

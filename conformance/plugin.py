@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
@@ -266,6 +267,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if rec is not None and report.when == "call":
         report.user_properties.append(("conformance", rec.serialise()))
         report.user_properties.append(("conformance-requests", str(rec.requests)))
+        if disturbed := rec.disturbances:
+            report.user_properties.append(("conformance-disturbances", json.dumps(disturbed)))
         report.user_properties.append(("conformance-transcript", rec.serialise_transcript()))
     if (
         report.failed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -78,17 +79,24 @@ class Recorder:
     judged: dict[Case, list[Outcome]] = field(default_factory=dict, repr=False)
     stopped: Exhausted | None = None
     first: int = field(init=False, default=0)
+    first_disturbed: Counter[str] = field(init=False, default_factory=Counter)
     transcript: list[dict[str, Any]] = field(default_factory=list)
     prefetch: Prefetch = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.first = self.engine.sender.requests
+        self.first_disturbed = Counter(self.engine.sender.disturbed)
         self.prefetch = Prefetch(self.engine)
 
     @property
     def requests(self) -> int:
         """HTTP requests this test sent, re-sends after a back-off included."""
         return self.engine.sender.requests - self.first
+
+    @property
+    def disturbances(self) -> dict[str, int]:
+        """Attempts of this test the network spoiled, per kind (each re-sent)."""
+        return dict(self.engine.sender.disturbed - self.first_disturbed)
 
     @property
     def profile(self) -> Profile:

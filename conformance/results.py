@@ -11,11 +11,20 @@ from typing import Any
 
 from .catalogue import Catalogue, Requirement
 from .catalogue import catalogue as documented
-from .document import Described, Evidence, Meta, RequirementRow, Results, SuiteError
+from .document import (
+    Described,
+    Disturbances,
+    Evidence,
+    Meta,
+    RequirementRow,
+    Results,
+    Run,
+    SuiteError,
+)
 from .waivers import NONE, RULE, Waivers, apply
 
 RESULTS_SCHEMA = "mpp-conformance/results/v1"
-CERTIFIED, NOT_CERTIFIED = "CERTIFIED", "NOT CERTIFIED"
+CERTIFIED, NOT_CERTIFIED, INCONCLUSIVE = "CERTIFIED", "NOT CERTIFIED", "INCONCLUSIVE"
 NOT_APPLICABLE = "not applicable"  # the profile leaves this role out: reported, never judged
 # Always counted, in this order; any other status a run produces is counted after them.
 STATUSES = ("passed", "failed", "warned", "waived", "untested")
@@ -57,8 +66,40 @@ def count(rows: Sequence[RequirementRow]) -> dict[str, int]:
     return {s: sum(1 for r in rows if r["status"] == s) for s in seen}
 
 
-def verdict(rows: Sequence[RequirementRow], errors: Sequence[SuiteError]) -> tuple[str, list[str]]:
-    """CERTIFIED, or NOT CERTIFIED with every reason; a waived MUST can never certify."""
+def verdict(
+    rows: Sequence[RequirementRow], errors: Sequence[SuiteError], run: Run | None = None
+) -> tuple[str, list[str]]:
+    """The verdict with every reason: what the wallet failed first, then what leaves it unproven."""
+    failures, doubts = failed(rows, errors), doubted(run)
+    return pick(failures, doubts), failures + doubts
+
+
+def pick(failures: Sequence[str], doubts: Sequence[str]) -> str:
+    """A failure on the wallet's own answers outranks a run that proves too little."""
+    if failures:
+        return NOT_CERTIFIED
+    return INCONCLUSIVE if doubts else CERTIFIED
+
+
+def doubted(run: Run | None) -> list[str]:
+    """Why a run without a failure still proves nothing: the network disturbed too much of it."""
+    spoiled: Disturbances | None = run.get("disturbances") if run is not None else None
+    if run is None or spoiled is None or not run["requests"] or not spoiled["total"]:
+        return []
+    share = spoiled["total"] / run["requests"]
+    if share <= spoiled["budget"]:
+        return []
+    kinds = ", ".join(f"{kind} {n}" for kind, n in spoiled["kinds"].items())
+    reason = (
+        f"the network disturbed {spoiled['total']} of {run['requests']} requests ({share:.1%}: "
+        f"{kinds}), more than the budget of {spoiled['budget']:.1%}: run again over a steadier "
+        "network, or raise [limits] disturbance_budget"
+    )
+    return [reason]
+
+
+def failed(rows: Sequence[RequirementRow], errors: Sequence[SuiteError]) -> list[str]:
+    """Why the run is NOT CERTIFIED; a waived MUST can never certify."""
     reasons = [f"{r['id']} (MUST) failed" for r in rows if r["status"] == "failed"]
     reasons += [
         f"{r['id']} (MUST) is waived: {RULE}"
@@ -71,7 +112,7 @@ def verdict(rows: Sequence[RequirementRow], errors: Sequence[SuiteError]) -> tup
     answers = [r for r in applicable if r["id"].endswith("TRANSPORT-ANSWER")] or applicable
     if not answers or all(r["status"] == "untested" for r in answers):
         reasons.append("no request was answered or judged")
-    return (NOT_CERTIFIED if reasons else CERTIFIED), reasons
+    return reasons
 
 
 def observed(rows: Sequence[RequirementRow], exchanges: int) -> tuple[str, list[str]]:
@@ -92,7 +133,7 @@ def verdict_of(results: Results) -> tuple[str, list[str]]:
     """The verdict a results document's rows give: a certification's, or an observation's."""
     if "observation" in results:
         return observed(results["requirements"], results["observation"]["exchanges"])
-    return verdict(results["requirements"], results["errors"])
+    return verdict(results["requirements"], results["errors"], results["run"])
 
 
 def described(req: Requirement) -> Described:
@@ -153,7 +194,7 @@ def build(
     if "observation" in meta:
         outcome, reasons = observed(rows, meta["observation"]["exchanges"])
     else:
-        outcome, reasons = verdict(rows, errors)
+        outcome, reasons = verdict(rows, errors, meta["run"])
     return {
         "schema": RESULTS_SCHEMA,
         "verdict": outcome,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class State:
     errors: list[SuiteError] = field(default_factory=list)
     not_run: list[NotRun] = field(default_factory=list)
     requests: int = 0
+    disturbed: Counter[str] = field(default_factory=Counter)  # attempts spoiled, per kind
     started: float = field(default_factory=time.time)
     results: Results | None = None
     redactor: Redactor = field(default_factory=Redactor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 
 from aiolimiter import AsyncLimiter
 
@@ -24,6 +25,7 @@ class Throttle:
         self.rate = AsyncLimiter(1, 1 / limits.rate) if limits.rate > 0 else None
         self.inflight = asyncio.Semaphore(limits.workers)
         self.sent = 0
+        self.disturbed: Counter[str] = Counter()  # attempts the network spoiled, per kind
         self.silent = 0  # consecutive requests without an HTTP answer
         self.paused_until = 0.0
         self.stopped: str | None = None

@@ -17,6 +17,8 @@ from .conftest import Certify, statuses
 
 TIMEOUT = 0.3
 TOKEN_TEST = "test_inactive_or_unknown_token_refused"
+# A hostile answer is re-sent like a disturbance until the retries run out; short waits between.
+FAST_BACKOFF = "[limits]\nbackoff = 0.01\nbackoff_max = 0.02\n"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,7 @@ def run_against(
     certify: Certify, tmp_path: Path, base_url: str, behaviour: str, *args: str, extra: str = ""
 ) -> tuple[int, dict[str, Any]]:
     profile = tmp_path / "chaos.toml"
-    profile.write_text(profile_toml(base_url, behaviour, TIMEOUT, extra))
+    profile.write_text(profile_toml(base_url, behaviour, TIMEOUT, FAST_BACKOFF + extra))
     return certify("--profile", str(profile), *args, examples=2)
 
 
@@ -99,7 +101,7 @@ def test_redirect_to_another_host_is_never_followed(
     assert sum(away[1].calls.values()) == 0
 
 
-def test_occasional_drops_are_recorded_and_the_run_goes_on(
+def test_occasional_drops_are_re_sent_and_too_many_leave_the_run_inconclusive(
     certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos]
 ) -> None:
     code, results = run_against(
@@ -112,19 +114,19 @@ def test_occasional_drops_are_recorded_and_the_run_goes_on(
         "--only",
         "test_limits_counted_in_characters",
     )
-    assert code == 1 and "IUI-TRANSPORT-ANSWER" in statuses(results, "failed")
-    answered = row(results, "IUI-TRANSPORT-ANSWER")
-    assert 0 < answered["failures"] < answered["exchanges"]
-    assert "IUI-LIMIT-CHARS" in statuses(results, "passed")
+    # Each dropped answer is sent again and the wallet's own answer judged: nothing fails, but a
+    # third of the requests disturbed is far more than the budget, so the run proves nothing.
+    assert statuses(results, "failed") == set() and "IUI-LIMIT-CHARS" in statuses(results, "passed")
+    assert code == 5 and results["verdict"] == "INCONCLUSIVE"
+    spoiled = results["run"]["disturbances"]
+    assert spoiled["kinds"] == {"reset": spoiled["total"]} and spoiled["total"] > 0
     assert results["run"]["not_run"] == []
 
 
 def test_a_silent_target_stops_the_run_and_the_rest_is_not_run(
     certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos]
 ) -> None:
-    code, results = run_against(
-        certify, tmp_path, chaos[0], "hang", extra="[limits]\ngive_up_after = 4\n"
-    )
+    code, results = run_against(certify, tmp_path, chaos[0], "hang", extra="give_up_after = 4\n")
     assert code == 3 and results["verdict"] == "NOT CERTIFIED"
     assert results["run"]["requests"] <= 4 + 8  # at most one batch of workers was in flight
     assert results["run"]["not_run"] and all(

@@ -125,3 +125,19 @@ def test_a_failed_preflight_is_shown_first_with_its_fix() -> None:
         out = console.file.getvalue()  # type: ignore[attr-defined]
         assert "wallet (inquiryUserInfo) at https://w/p" in out and "INVALID_CLIENT for 'X'" in out
         assert "fix: set [target] client_id" in out and "gateway" not in out
+
+
+def test_progress_counts_disturbances_once_there_is_one() -> None:
+    console = Console(file=StringIO(), force_terminal=True, width=80, color_system=None)
+    progress = Progress(console, {})
+    progress.total, progress.api, progress.family = 10, "inquiryUserInfo", "behaviour"
+    progress.sent = lambda: 200
+    assert "disturbed" not in progress.line()  # a steady network adds nothing
+    spoiled = [("conformance-disturbances", '{"reset": 2, "502 page": 1}')]
+    report = pytest.TestReport(
+        "t", ("t", 0, "t"), {}, "passed", None, "call", user_properties=spoiled
+    )
+    progress.pytest_runtest_logreport(report)
+    console.print(progress)
+    assert " · 3 disturbed · 0 failed" in console.file.getvalue()  # type: ignore[attr-defined]
+    assert "200 requests (" in progress.line() and "/s), 3 disturbed; 0 failed" in progress.line()

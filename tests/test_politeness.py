@@ -87,6 +87,7 @@ def test_limits_come_from_the_profile_and_options_override(
         ({"workers": 0}, "[limits] workers"),
         ({"max_requests": 1.5}, "[limits] max_requests"),
         ({"speed": 1}, "[limits] speed"),
+        ({"disturbance_budget": 1.5}, "[limits] disturbance_budget"),
     ],
 )
 def test_bad_limits_name_the_field(table: dict[str, Any], field: str) -> None:
@@ -124,6 +125,7 @@ def test_workers_keep_the_minimal_failing_example(certify: Certify) -> None:
     [
         (("--workers", "0"), "--workers 0 is below 1"),
         (("--rate", "-1"), "--rate -1 is below 0"),
+        (("--disturbance-budget", "2"), "--disturbance-budget 2 is above 1"),
         (("--ca-bundle", "/nonexistent/ca.pem"), "--ca-bundle / [tls] ca_bundle: cannot be used"),
     ],
 )

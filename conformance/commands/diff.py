@@ -119,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
     regressed, accepted, fixed = compare(old, new)
     if old["verdict"] == CERTIFIED != new["verdict"] and not regressed and not observed:
         # A waived MUST or a suite error loses certification even when no row's severity rose.
-        regressed.append("verdict: CERTIFIED -> NOT CERTIFIED (" + "; ".join(new["reasons"]) + ")")
+        # An INCONCLUSIVE run (the network disturbed it) proves nothing: it is no longer certified.
+        regressed.append(
+            f"verdict: CERTIFIED -> {new['verdict']} (" + "; ".join(new["reasons"]) + ")"
+        )
     for title, lines in (
         ("regressed", regressed),
         ("regressed, accepted by a waiver", accepted),

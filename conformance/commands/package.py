@@ -16,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="archive a CERTIFIED run's report, results, JUnit and transcript",
         description="Write one zip with report.html, results.json, junit.xml, transcript.jsonl "
         "and a manifest of their SHA-256 digests, signed with --sign-key when given. "
-        "Refused (exit 1) unless the run is CERTIFIED and its files verify.",
+        "Refused (exit 1) unless the run is CERTIFIED (not NOT CERTIFIED, not INCONCLUSIVE) "
+        "and its files verify.",
     )
     p.add_argument(
         "--report",
@@ -53,7 +54,7 @@ def _read(report: Path) -> dict[str, bytes]:
 def run(args: argparse.Namespace) -> int:
     from ..report import archive, junit
     from ..report.integrity import Verification, check_html, check_transcript, load_private
-    from ..results import CERTIFIED, digest, verdict
+    from ..results import CERTIFIED, digest, verdict_of
 
     report: Path = args.report
     try:
@@ -79,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         for c in bad:
             print(f"  {c.text}", file=sys.stderr)
         return EXIT_NOT_CERTIFIED
-    outcome, reasons = verdict(results["requirements"], results["errors"])
+    # From the rows, the errors and the run's disturbances: an INCONCLUSIVE run is refused too.
+    outcome, reasons = verdict_of(results)
     if outcome != CERTIFIED:
         print(f"conformance: package refused: the run is {outcome}", file=sys.stderr)
         for reason in reasons:

@@ -13,13 +13,14 @@ from ..console import Progress, make_console, show
 from ..document import Results
 from ..exitcodes import (
     EXIT_CERTIFIED,
+    EXIT_INCONCLUSIVE,
     EXIT_NOT_CERTIFIED,
     EXIT_PREFLIGHT,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     HELP,
 )
-from .term import GREEN, RED, colour_enabled, paint
+from .term import GREEN, RED, YELLOW, colour_enabled, paint
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
 
@@ -69,6 +70,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument(
         "--max-requests", type=int, help="request budget; tests left when it is spent are not run"
+    )
+    p.add_argument(
+        "--disturbance-budget",
+        type=float,
+        metavar="SHARE",
+        help="share of the requests the network may disturb (reset, timeout, a 502/503/504 page) "
+        "before the run is INCONCLUSIVE, exit 5 (default: [limits] disturbance_budget, or 0.05)",
     )
     p.add_argument(
         "--ca-bundle",
@@ -133,6 +141,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         ("rate", args.rate),
         ("workers", args.workers),
         ("max-requests", args.max_requests),
+        ("disturbance-budget", getattr(args, "disturbance_budget", None)),
         ("ca-bundle", args.ca_bundle and args.ca_bundle.resolve()),
     ):
         if value is not None:
@@ -180,11 +189,19 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    for flag, value, low in (
-        ("--rate", args.rate, 0),
-        ("--workers", args.workers, 1),
-        ("--max-requests", args.max_requests, 0),
+    for flag, value, low, high in (
+        ("--rate", args.rate, 0, None),
+        ("--workers", args.workers, 1, None),
+        ("--max-requests", args.max_requests, 0, None),
+        ("--disturbance-budget", args.disturbance_budget, 0, 1),
     ):
+        if value is not None and high is not None and value > high:
+            print(
+                f"conformance: error: {flag} {value:g} is above {high}; pass a number from {low} "
+                f"to {high}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         if value is not None and value < low:
             print(
                 f"conformance: error: {flag} {value:g} is below {low}; pass a number of at least "
@@ -224,17 +241,20 @@ def run(args: argparse.Namespace) -> int:
         )
     if console is not None:
         show(console, results)
-    verdict = paint(results["verdict"], GREEN if results["verdict"] == "CERTIFIED" else RED)
+    colour = {"CERTIFIED": GREEN, "INCONCLUSIVE": YELLOW}.get(results["verdict"], RED)
+    verdict = paint(results["verdict"], colour)
     print(f"{verdict}: report {args.report}, results {results_path}", flush=True)
     return exit_code(results)
 
 
 def exit_code(results: Results) -> int:
     """The documented exit code of a run's results (conformance/exitcodes.py)."""
-    from ..results import unreachable
+    from ..results import CERTIFIED, INCONCLUSIVE, unreachable
 
-    if results["verdict"] == "CERTIFIED":
+    if results["verdict"] == CERTIFIED:
         return EXIT_CERTIFIED
+    if results["verdict"] == INCONCLUSIVE:
+        return EXIT_INCONCLUSIVE
     if unreachable(results):
         return EXIT_UNREACHABLE
     passed = results["preflight"]["passed"] if "preflight" in results else True

@@ -53,6 +53,7 @@ class Preflight:
     records: tuple[tuple[str, dict[str, Any]], ...] = ()
     transcript: tuple[Mapping[str, Any], ...] = ()
     requests: int = 0
+    disturbed: int = 0  # attempts the network spoiled, each re-sent: one does not fail a set-up
 
     @property
     def ok(self) -> bool:
@@ -71,7 +72,10 @@ class Preflight:
             {"role": f.role, "where": f.where, "found": f.found, "problem": f.problem, "fix": f.fix}
             for f in self.findings
         ]
-        return {"passed": self.ok, "requests": self.requests, "roles": roles}
+        doc: PreflightDoc = {"passed": self.ok, "requests": self.requests, "roles": roles}
+        if self.disturbed:
+            doc["disturbances"] = self.disturbed
+        return doc
 
     def __add__(self, other: Preflight) -> Preflight:
         return Preflight(
@@ -79,6 +83,7 @@ class Preflight:
             self.records + other.records,
             self.transcript + other.transcript,
             self.requests + other.requests,
+            self.disturbed + other.disturbed,
         )
 
 
@@ -132,13 +137,14 @@ def _server(engine: Engine, setup: Setup, case: Case) -> Preflight:
     finding = Finding(
         setup.role, setup.url, diagnose.summary(ex), problem, fix, ex.response is not None
     )
+    disturbed = sum(rec.disturbances.values())
     if finding.ok:
-        return Preflight((finding,), requests=rec.requests)
+        return Preflight((finding,), requests=rec.requests, disturbed=disturbed)
     # What went wrong, and whether an answer came: one exchange certifies nothing else.
     judged = json.loads(rec.serialise()).items()
     failed = {rid: r for rid, r in judged if r["failures"] or rid.endswith("TRANSPORT-ANSWER")}
     records = ((PREFLIGHT, failed),)
-    return Preflight((finding,), records, tuple(rec.transcript), rec.requests)
+    return Preflight((finding,), records, tuple(rec.transcript), rec.requests, disturbed)
 
 
 def _wallet(engine: Engine) -> Preflight:

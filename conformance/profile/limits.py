@@ -22,10 +22,14 @@ class Limits:
     rate: float = DEFAULT_RATE  # requests per second over all workers; 0 means unlimited
     workers: int = DEFAULT_WORKERS  # requests in flight at once
     max_requests: int = 0  # total requests of the run, retries included; 0 means no budget
-    retries: int = 3  # re-sends of one case answered with resultStatus U or HTTP 429/503
+    # re-sends of one case answered with resultStatus U or HTTP 429/503, or disturbed by the
+    # network (no answer, or an intermediary's 502/503/504 page)
+    retries: int = 3
     backoff: float = 0.25  # seconds; the n-th re-send waits up to backoff * 2**n, jittered
     backoff_max: float = 8.0
     give_up_after: int = 20  # consecutive requests without an HTTP answer before the run stops
+    # Share of the run's requests the network may disturb before the run proves nothing.
+    disturbance_budget: float = 0.05
 
     def override(self, **values: Any) -> Limits:
         """These limits with every value that is not None replaced."""
@@ -51,6 +55,7 @@ _BOUNDS: Mapping[str, tuple[float, float, str]] = {
     "backoff": (0, 60, "0.25"),
     "backoff_max": (0, 600, "8"),
     "give_up_after": (1, 10**6, "20"),
+    "disturbance_budget": (0, 1, "0.05  # share of the run's requests"),
 }
 
 

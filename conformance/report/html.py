@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from ..document import Answer, ExchangeRecord, RequirementRow, Results, SentRequest
 from .style import CSS, JS
+from .text import disturbed
 
 BROKEN = ("failed", "warned", "waived")
 # Column widths in percent, fixed so every family's table lines up with the others.
@@ -47,11 +48,16 @@ def sent(ex: ExchangeRecord) -> str:
 
 def answered(ex: ExchangeRecord) -> str:
     """The answer of an exchange the same way, or why there was none."""
+    # The attempts the network spoiled come first, as they happened; then the answer judged.
+    spoiled = "".join(
+        f"(attempt {d['attempt']}: {d['kind']}, re-sent) {d['what']}\n"
+        for d in ex.get("disturbances", [])
+    )
     resp = ex["response"]
     if resp is None:
-        return f"(no response) {ex['error'] or ''}"
+        return f"{spoiled}(no response) {ex['error'] or ''}"
     elapsed = f"  ({resp['elapsed']} s)" if "elapsed" in resp else ""
-    return _message(f"HTTP {resp['status']}{elapsed}", resp)
+    return spoiled + _message(f"HTTP {resp['status']}{elapsed}", resp)
 
 
 def _escape(value: object) -> Markup:
@@ -100,6 +106,7 @@ def _context(results: Results) -> dict[str, Any]:
     return {
         "results": results,
         "notes": notes(rows),
+        "disturbed": disturbed(results),
         "groups": groups(rows),
         "widths": WIDTHS,
         "broken": [r for r in rows if r["status"] in BROKEN and r["evidence"]],

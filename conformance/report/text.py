@@ -55,7 +55,7 @@ def notes(r: Results, every_reason: bool = False) -> list[str]:
     # An observation certifies nothing; the failures already say what its traffic broke.
     for reason in [] if "observation" in r else r["reasons"]:
         if every_reason or not (reason.endswith("(MUST) failed") or reason.startswith(shown)):
-            lines.append(f"not certified: {reason}")
+            lines.append(f"{r['verdict'].lower()}: {reason}")
     if not_run := r["run"].get("not_run"):
         lines.append(f"NOT RUN {len(not_run)} tests: {not_run[0]['reason']}")
     return lines
@@ -79,4 +79,22 @@ def summary(r: Results) -> list[str]:
     lines += notes(r, every_reason=True)
     counts = ", ".join(f"{n} {s}" for s, n in r["counts"].items())
     lines.append(f"{counts} requirements; {r['run']['requests']} requests")
+    if (spoiled := disturbed(r)) is not None:
+        lines.append(f"network disturbances: {spoiled}")
     return lines
+
+
+def disturbed(r: Results) -> str | None:
+    """What the network did to the run's requests, in one line; None when it was not counted."""
+    spoiled = r["run"].get("disturbances")
+    if spoiled is None:
+        return None
+    budget = f"budget {spoiled['budget']:.1%} of the requests"
+    if not spoiled["total"]:
+        return f"none ({budget})"
+    share = spoiled["total"] / max(r["run"]["requests"], 1)
+    kinds = ", ".join(f"{kind} {n}" for kind, n in spoiled["kinds"].items())
+    return (
+        f"{spoiled['total']} of {r['run']['requests']} requests ({share:.1%}; {budget}): "
+        f"{kinds}; each re-sent"
+    )
