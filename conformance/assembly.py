@@ -14,6 +14,7 @@ from . import __version__
 from .catalogue import catalogue
 from .document import Meta, TranscriptRef
 from .profile import Profile
+from .report.signature import sign
 from .results import build, digest, dumps, fold
 from .spec import APIS, contract
 from .state import State
@@ -148,9 +149,15 @@ class ResultsAssembly:
 
             annotate(state.results, state.preflight)
         state.results_data = dumps(state.results)
+        if state.sign_key is not None:
+            state.signature = sign(state.results_data, state.sign_key)
         if state.results_path:
             state.results_path.parent.mkdir(parents=True, exist_ok=True)
             state.results_path.write_bytes(state.results_data)
+            if state.signature is not None:
+                state.results_path.with_name(state.results_path.name + ".sig").write_bytes(
+                    state.signature.document()
+                )
         if state.junit_path:
             from .report import junit
 
@@ -185,4 +192,4 @@ class HtmlHooks:
             from .report.html import sections
 
             data = self.state.results_data
-            prefix.append(sections(self.state.results, digest(data), data))
+            prefix.append(sections(self.state.results, digest(data), data, self.state.signature))
