@@ -31,10 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser(
         "verify-report",
         help="check a report, a results JSON or a certification package, and who signed it",
-        description="Recompute the SHA-256 a report states for its results, check the results "
-        "against their schema and verdict, and the signature the report embeds (a results JSON: "
-        "the .sig beside it; a package: its manifest's and its report's). With --public-key, "
-        "fail unless that key signed exactly these results.",
+        # Wrapped by hand: the raw formatter keeps the epilog's table as written.
+        description="Recompute the SHA-256 a report states for its results, check the results\n"
+        "against their schema and verdict, and the signature the report embeds (a results\n"
+        "JSON: the .sig beside it; a package: its manifest's and its report's). With\n"
+        "--public-key, fail unless that key signed exactly these results.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
