@@ -15,6 +15,7 @@ from .catalogue import catalogue
 from .disturbance import ordered
 from .document import Meta, TranscriptRef
 from .profile import Profile
+from .report.signature import sign
 from .results import INCONCLUSIVE, build, digest, dumps, fold
 from .spec import APIS, contract
 from .state import State
@@ -159,9 +160,15 @@ class ResultsAssembly:
             # is pytest's own "no tests collected" that CI jobs often let pass.
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         state.results_data = dumps(state.results)
+        if state.sign_key is not None:
+            state.signature = sign(state.results_data, state.sign_key)
         if state.results_path:
             state.results_path.parent.mkdir(parents=True, exist_ok=True)
             state.results_path.write_bytes(state.results_data)
+            if state.signature is not None:
+                state.results_path.with_name(state.results_path.name + ".sig").write_bytes(
+                    state.signature.document()
+                )
         if state.junit_path:
             from .report import junit
 
@@ -196,4 +203,4 @@ class HtmlHooks:
             from .report.html import sections
 
             data = self.state.results_data
-            prefix.append(sections(self.state.results, digest(data), data))
+            prefix.append(sections(self.state.results, digest(data), data, self.state.signature))

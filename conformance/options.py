@@ -14,6 +14,7 @@ from .engine import RunSettings
 from .errors import ConfigError
 from .redact import Redactor
 from .reference.data import embedded_profile as reference_profile
+from .report.signature import load_private
 from .spec import contract
 from .state import State
 from .waivers import load as load_waivers
@@ -35,6 +36,12 @@ def add(parser: pytest.Parser) -> None:
         help="certify the embedded reference wallet (optionally a faulty variant)",
     )
     group.addoption("--conformance-results", metavar="PATH", help="write the results JSON here")
+    group.addoption(
+        "--conformance-sign-key",
+        metavar="PEM",
+        help="the certifier's RSA private key: sign the results JSON (a .sig beside it) and put "
+        "the signature in the HTML report",
+    )
     group.addoption(
         "--conformance-junit", metavar="PATH", help="write JUnit XML, one case per requirement"
     )
@@ -122,6 +129,10 @@ def configure(config: pytest.Config, state: State) -> None:
         if config.getoption("conformance_waivers"):
             state.waivers = load_waivers(Path(config.getoption("conformance_waivers")), catalogue())
         state.reference = reference if not path else None
+        if config.getoption("conformance_sign_key"):
+            state.sign_key = load_private(
+                Path(config.getoption("conformance_sign_key")), "--conformance-sign-key"
+            )
         state.profile = with_run_options(config, state.profile, state.reference is not None)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from . import signing
 from .document import NotRun, Results, SuiteError
 from .engine import RunSettings
 from .profile import Profile
 from .recorder import Recorder
 from .redact import Redactor
+from .report.signature import Signature
 from .waivers import Waivers
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ class State:
     waivers: Waivers = field(default_factory=Waivers)
     transcript: list[dict[str, Any]] = field(default_factory=list)
     results_data: bytes = b""
+    sign_key: signing.PrivateKey | None = None  # the certifier's: signs the results written
+    signature: Signature | None = None  # over results_data, written beside it and in the report
     only: tuple[str, ...] = ()
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     errors: list[SuiteError] = field(default_factory=list)

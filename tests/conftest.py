@@ -12,7 +12,11 @@ import pytest
 from conformance import loopback
 from conformance.cli import main
 
-from .reporting import faulty_run, reference_run  # noqa: F401  (session runs shared by the report tests)
+from .reporting import (  # noqa: F401  (session runs shared by the report tests)
+    faulty_run,
+    reference_run,
+    signed_run,
+)
 
 pytest_plugins = ["pytester"]  # the plugin is tested as a wallet team uses it
 

@@ -18,6 +18,7 @@ Asgi = Callable[
     [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
     Awaitable[None],
 ]
+CERTIFIER = "stranger"  # a throwaway test key stands in for the certifier's
 _SIGNATURE = re.compile(rb"signature=([^,\s]+)", re.IGNORECASE)
 
 
@@ -34,6 +35,15 @@ def reference_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CERTIFIED run of the reference wallet."""
     folder = tmp_path_factory.mktemp("reference")
     code, _ = certify_into(folder)
+    assert code == 0
+    return folder
+
+
+@pytest.fixture(scope="session")
+def signed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CERTIFIED run of the reference wallet signed with the certifier's key (CERTIFIER)."""
+    folder = tmp_path_factory.mktemp("signed")
+    code, _ = certify_into(folder, "--sign-key", str(data.testdata(f"{CERTIFIER}-private.pem")))
     assert code == 0
     return folder
 

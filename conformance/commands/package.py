@@ -29,7 +29,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--out", type=Path, help="archive path (default: certification.zip beside the report)"
     )
     p.add_argument(
-        "--sign-key", type=Path, help="the certifier's RSA private key (PEM): sign the manifest"
+        "--sign-key",
+        type=Path,
+        help="the certifier's RSA private key (PEM): sign the manifest, and the results in the "
+        "report unless the run's --sign-key did",
     )
 
 
@@ -53,7 +56,8 @@ def _read(report: Path) -> dict[str, bytes]:
 
 def run(args: argparse.Namespace) -> int:
     from ..report import archive, junit
-    from ..report.integrity import Verification, check_html, check_transcript, load_private
+    from ..report.integrity import Verification, check_html, check_transcript
+    from ..report.signature import load_private
     from ..results import CERTIFIED, digest, verdict_of
 
     report: Path = args.report
@@ -63,8 +67,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    sig = report.with_name(archive.RESULTS + ".sig")
     checks, results = check_html(
-        files[archive.REPORT].decode("utf-8", "replace"), files[archive.RESULTS]
+        files[archive.REPORT].decode("utf-8", "replace"),
+        files[archive.RESULTS],
+        sig_file=sig.read_bytes() if sig.exists() else None,
     )
     if results is not None:
         checks += check_transcript(results, files[archive.TRANSCRIPT])
@@ -87,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
         for reason in reasons:
             print(f"  {reason}", file=sys.stderr)
         return EXIT_NOT_CERTIFIED
+    if key is not None:
+        try:
+            files[archive.REPORT] = archive.signed_report(files, results, key)
+        except ValueError as exc:
+            print(f"conformance: package refused: {exc}", file=sys.stderr)
+            return EXIT_NOT_CERTIFIED
     out: Path = args.out or report.with_name("certification.zip")
     data = archive.build(files, results, key)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from ..report.signature import Signature
+    from ..signing import PrivateKey
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -15,19 +21,58 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "render",
         help="render the certification report of a results JSON as one HTML page",
         description="Render the same certification sections `conformance run` puts in its report, "
-        "from a results.json alone (e.g. one received from a partner).",
+        "from a results.json alone (e.g. one received from a partner). The report carries the "
+        "signature of results.json.sig beside it, or of --sign-key.",
     )
     p.add_argument("results", type=Path, help="results.json written by `conformance run`")
     p.add_argument(
         "--out", type=Path, help="HTML path (default: certification.html beside the results)"
     )
+    p.add_argument(
+        "--sign-key",
+        type=Path,
+        help="the certifier's RSA private key (PEM): sign the results (writing results.json.sig "
+        "beside them) and embed the signature in the report",
+    )
+
+
+def _signature(results: Path, data: bytes, key: PrivateKey | None) -> Signature | None:
+    """The signature the report carries: made with the key, or read from the .sig beside."""
+    from ..report.signature import parse, sign
+
+    beside = results.with_name(results.name + ".sig")
+    if key is not None:
+        signature = sign(data, key)
+        beside.write_bytes(signature.document())
+        return signature
+    if not beside.exists():
+        return None
+    try:
+        signature = parse(beside.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(str(beside), f"is not a signature ({exc})", "remove it or sign again")
+    # Only a key can tell whether it verifies (verify-report --public-key); a signature over other
+    # bytes is refused here, so the report never claims a signature that cannot hold.
+    if not signature.signs(data):
+        raise ConfigError(
+            str(beside),
+            f"signs other results ({signature.sha256}), not these: they were changed after signing",
+            f"remove it, or sign {results.name} again with --sign-key",
+        )
+    return signature
 
 
 def run(args: argparse.Namespace) -> int:
     from ..report.html import page
     from ..report.integrity import check_results
+    from ..report.signature import load_private
     from ..results import digest
 
+    try:
+        key = load_private(args.sign_key) if args.sign_key else None
+    except ConfigError as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         data = args.results.read_bytes()
     except OSError as exc:
@@ -42,8 +87,14 @@ def run(args: argparse.Namespace) -> int:
         for c in checks:
             print(f"conformance: error: {c.text}", file=sys.stderr)
         return EXIT_NOT_CERTIFIED
+    try:
+        signature = _signature(args.results, data, key)
+    except ConfigError as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return EXIT_NOT_CERTIFIED
     out: Path = args.out or args.results.with_name("certification.html")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page(results, digest(data), data), encoding="utf-8")
-    print(f"{results['verdict']}: {out}")
+    out.write_text(page(results, digest(data), data, signature), encoding="utf-8")
+    signed = f"signed by key {signature.key}" if signature else "not signed"
+    print(f"{results['verdict']}: {out} ({signed})")
     return EXIT_CERTIFIED

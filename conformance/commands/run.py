@@ -90,7 +90,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "makes the run non-certifying (docs/report.md)",
     )
     p.add_argument(
-        "--sign-key", type=Path, help="the certifier's RSA private key (PEM): sign results.json"
+        "--sign-key",
+        type=Path,
+        help="the certifier's RSA private key (PEM): sign results.json (results.json.sig) and "
+        "embed the signature in the report",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
     p.add_argument(
@@ -148,6 +151,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
             out += [f"--conformance-{opt}", str(value)]
     if args.waivers:
         out += ["--conformance-waivers", str(args.waivers.resolve())]
+    if args.sign_key:
+        out += ["--conformance-sign-key", str(args.sign_key.resolve())]
     for name in args.only:
         out += ["--conformance-only", name]
     out += getattr(args, "pytest_extra", [])  # options of commands built on run (listen)
@@ -172,9 +177,10 @@ def run(args: argparse.Namespace) -> int:
             from ..waivers import load as load_waivers
 
             load_waivers(args.waivers, catalogue())
-        from ..report.integrity import load_private
+        from ..report.signature import load_private
 
-        key = load_private(args.sign_key) if args.sign_key else None
+        if args.sign_key:
+            load_private(args.sign_key)
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -233,12 +239,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     # Written by this run's plugin from the typed document.
     results = cast(Results, json.loads(results_path.read_text(encoding="utf-8")))
-    if key is not None:
-        from ..report.integrity import signature_document
-
-        results_path.with_name(results_path.name + ".sig").write_bytes(
-            signature_document(results_path.read_bytes(), key)
-        )
     if console is not None:
         show(console, results)
     colour = {"CERTIFIED": GREEN, "INCONCLUSIVE": YELLOW}.get(results["verdict"], RED)

@@ -16,8 +16,10 @@ from .integrity import (
     check_html,
     check_signature,
     check_transcript,
-    signature_document,
+    embedded_signature,
+    signed_html,
 )
+from .signature import sign, signature_document
 
 PACKAGE_SCHEMA = "mpp-conformance/package/v1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "MANIFEST.json", "MANIFEST.json.sig", "certifier-public.pem"
@@ -42,6 +44,21 @@ def manifest(files: Mapping[str, bytes], results: Results, key: signing.PrivateK
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def signed_report(files: Mapping[str, bytes], results: Results, key: signing.PrivateKey) -> bytes:
+    """The report, carrying key's signature over its results (ValueError when another key's does),
+    so that it verifies alone, out of the package."""
+    html = files[REPORT].decode("utf-8")
+    embedded, _ = embedded_signature(html)
+    if embedded is None:
+        return signed_html(html, results, files[RESULTS], sign(files[RESULTS], key)).encode()
+    if embedded.key != signing.fingerprint(key):
+        raise ValueError(
+            f"the report is signed by key {embedded.key}, --sign-key is {signing.fingerprint(key)}:"
+            " package it with the key that signed the run"
+        )
+    return files[REPORT]
+
+
 def build(
     files: Mapping[str, bytes], results: Results, key: signing.PrivateKey | None = None
 ) -> bytes:
@@ -62,9 +79,15 @@ def verify(data: bytes, key: signing.PublicKey | None) -> list[Verification]:
     """Every file against the manifest, the manifest's signature, then the report inside."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            files = {n: z.read(n) for n in z.namelist()}
+            names = z.namelist()
+            files = {n: z.read(n) for n in names}
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
         return [Verification(False, f"not a readable zip archive ({exc})")]
+    # Only the last of two entries of one name is read here, while an unzip tool may show the
+    # first: a package that holds a name twice is refused.
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return [Verification(False, f"the archive holds {n} more than once") for n in twice]
     if MANIFEST not in files:
         return [Verification(False, f"the archive holds no {MANIFEST}")]
     try:
@@ -90,7 +113,7 @@ def verify(data: bytes, key: signing.PublicKey | None) -> list[Verification]:
         checks.append(Verification(False, f"files not in the manifest: {', '.join(extra)}"))
     if REPORT in files:
         more, results = check_html(
-            files[REPORT].decode("utf-8", "replace"), files.get(RESULTS), REPORT
+            files[REPORT].decode("utf-8", "replace"), files.get(RESULTS), REPORT, key
         )
         checks += more
         if results is not None:

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..document import Answer, ExchangeRecord, RequirementRow, Results, SentRequest
+from .signature import Signature
 from .style import CSS, JS
 from .text import disturbed
 
@@ -134,20 +135,30 @@ def evidence(results: Results) -> str:
     return _render("evidence.html", **_context(results))
 
 
-def _integrity(digest: str, data: bytes) -> dict[str, str]:
-    """The digest of results.json, and its exact bytes for `conformance verify-report`."""
-    return {"digest": digest, "blob": base64.b64encode(data).decode("ascii")}
+def _integrity(digest: str, data: bytes, signature: Signature | None) -> dict[str, Any]:
+    """The digest of results.json, its exact bytes and the signature over them, for
+    `conformance verify-report`."""
+    return {
+        "digest": digest,
+        "blob": base64.b64encode(data).decode("ascii"),
+        "signature": signature,
+        # Unescaped, since a <script> holds raw text; a Signature holds only hex and base64, so
+        # its document can hold no markup.
+        "signature_json": Markup(signature.document().decode("ascii")) if signature else "",
+    }
 
 
-def sections(results: Results, digest: str, data: bytes) -> str:
+def sections(results: Results, digest: str, data: bytes, signature: Signature | None = None) -> str:
     """Every certification section; deterministic, so a verifier can render them again and
     compare."""
-    return _render("sections.html", **_context(results), **_integrity(digest, data))
+    return _render("sections.html", **_context(results), **_integrity(digest, data, signature))
 
 
-def page(results: Results, digest: str, data: bytes) -> str:
+def page(results: Results, digest: str, data: bytes, signature: Signature | None = None) -> str:
     """A standalone page of the same sections, for a results document without its pytest-html
     report."""
     kind = "Observation" if "observation" in results else "Certification"
     title = f"{kind} report: {results['target']['base_url']}"
-    return _render("page.html", title=title, **_context(results), **_integrity(digest, data))
+    return _render(
+        "page.html", title=title, **_context(results), **_integrity(digest, data, signature)
+    )

@@ -7,25 +7,23 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TypeVar
 
 from .. import __version__, signing
 from ..document import Results
-from ..errors import ConfigError
 from ..results import digest, verdict_of
 from .html import sections
 from .schema import checked
+from .signature import Signature, parse
 
-SIGNATURE_ALGORITHM = "SHA256withRSA"
-T = TypeVar("T")
 _EMBEDDED = re.compile(
     r'<script type="application/octet-stream" id="conformance-results" '
     r'data-sha256="([^"]*)">([A-Za-z0-9+/=]*)</script>'
 )
 _STATED = re.compile(r'<code id="results-sha256">([^<]*)</code>')
+_RESULTS_MARK, _MARK = 'id="conformance-results"', 'id="conformance-signature"'
+_SIGNED = re.compile(r'<script type="application/json" id="conformance-signature">([^<]*)</script>')
 
 
 @dataclass(frozen=True)
@@ -36,83 +34,96 @@ class Verification:
     text: str
     # A check that could not run (no key given): reported, but it fails nothing.
     skipped: bool = False
-
-
-def _key(path: Path, option: str, load: Callable[[bytes], T], kind: str, fix: str) -> T:
-    """A key file; a bad one is one ConfigError line, never the key's content."""
-    try:
-        return load(path.read_bytes())
-    except OSError as exc:
-        raise ConfigError(
-            f"{option} {path}", f"cannot be read ({exc.strerror})", "give the path of a PEM file"
-        )
-    except (ValueError, TypeError):
-        raise ConfigError(f"{option} {path}", f"is not an RSA {kind} key", fix)
-
-
-def load_private(path: Path, option: str = "--sign-key") -> signing.PrivateKey:
-    """The certifier's signing key."""
-    return _key(path, option, signing.load_private_key, "private", "export it as unencrypted PEM")
-
-
-def load_public(path: Path, option: str = "--public-key") -> signing.PublicKey:
-    return _key(
-        path,
-        option,
-        signing.load_public_key,
-        "public",
-        "give the certifier's public key (X.509 SubjectPublicKeyInfo PEM)",
-    )
-
-
-def signature_document(data: bytes, key: signing.PrivateKey) -> bytes:
-    """A detached signature file over data's exact bytes, naming the key by fingerprint."""
-    doc = {
-        "algorithm": SIGNATURE_ALGORITHM,
-        "key": signing.fingerprint(key),
-        "sha256": digest(data),
-        "signature": signing.sign_file_bytes(data, key),
-    }
-    return (json.dumps(doc, indent=2) + "\n").encode()
+    # The fingerprint of the key whose signature this check is about: verified unless skipped.
+    signer: str = ""
 
 
 def check_signature(
     data: bytes, sig: bytes | None, name: str, key: signing.PublicKey | None
 ) -> list[Verification]:
-    """Verify a detached signature when a key is given; say who signed when none is."""
+    """A detached signature file over data, checked as `check_signed` checks one."""
+    try:
+        signature = parse(sig) if sig is not None else None
+    except ValueError as exc:
+        return [Verification(False, f"{name}: the signature file is malformed ({exc})")]
+    return check_signed(data, signature, name, key)
+
+
+def check_signed(
+    data: bytes,
+    sig: Signature | None,
+    name: str,
+    key: signing.PublicKey | None,
+    label: str = "signature",
+) -> list[Verification]:
+    """Verify a signature over data when a key is given; say who signed when none is."""
     if sig is None:
         return (
-            [Verification(False, f"{name}: not signed, but --public-key was given")]
+            [
+                Verification(
+                    False,
+                    f"{name}: not signed, but --public-key was given: nothing shows who made "
+                    "these results",
+                )
+            ]
             if key is not None
             else []
         )
-    try:
-        doc = json.loads(sig)
-        signer, value = str(doc["key"]), str(doc["signature"])
-    except (ValueError, KeyError, TypeError):
-        return [Verification(False, f"{name}: the signature file is malformed")]
+    # Checked with or without a key: a signature copied from elsewhere is caught by its digest.
+    if not sig.signs(data):
+        return [
+            Verification(
+                False,
+                f"{name}: the {label} is over other bytes ({sig.sha256}), not these "
+                f"({digest(data)}): they were changed after signing, or the {label} was copied "
+                "from elsewhere",
+            )
+        ]
     if key is None:
         return [
             Verification(
                 True,
-                f"{name}: signed by key {signer}; not checked (pass --public-key)",
+                f"{name}: signed by key {sig.key}; not checked (pass --public-key)",
                 skipped=True,
+                signer=sig.key,
             )
         ]
-    if signer != signing.fingerprint(key):
+    if sig.key != signing.fingerprint(key):
         return [
             Verification(
                 False,
-                f"{name}: signed by key {signer}, not by the given key {signing.fingerprint(key)}",
+                f"{name}: signed by key {sig.key}, not by the given key {signing.fingerprint(key)}",
             )
         ]
-    if not signing.verify_file_bytes(data, value, key):
+    if not sig.verifies(data, key):
         return [
             Verification(
-                False, f"{name}: the signature does not verify; the file was changed after signing"
+                False,
+                f"{name}: the {label} does not verify with the given key: the bytes were changed "
+                "after signing, or the signature is forged",
             )
         ]
-    return [Verification(True, f"{name}: signature verified (key {signer})")]
+    return [Verification(True, f"{name}: {label} verified (key {sig.key})", signer=sig.key)]
+
+
+def conclusion(checks: Sequence[Verification]) -> str:
+    """The final line of a verification: what it shows, and what it does not."""
+    bad = [c for c in checks if not c.ok]
+    if bad:
+        return f"NOT VERIFIED ({len(bad)} problem{'s' * (len(bad) != 1)})"
+    verified = sorted({c.signer for c in checks if c.signer and not c.skipped})
+    unchecked = sorted({c.signer for c in checks if c.signer and c.skipped})
+    if verified:
+        return f"verified: signed by key {', '.join(verified)}, the key given"
+    if unchecked:
+        return (
+            f"consistent, signed by key {', '.join(unchecked)}; the signature was not checked "
+            "(pass --public-key)"
+        )
+    return (
+        "consistent, not authenticated: it agrees with its own results, but it is unsigned, so "
+        "nothing shows who made them or that they were not edited"
+    )
 
 
 def check_results(data: bytes, name: str = "results") -> tuple[list[Verification], Results | None]:
@@ -142,15 +153,40 @@ def check_results(data: bytes, name: str = "results") -> tuple[list[Verification
     ], results
 
 
+def embedded_signature(
+    html: str, name: str = "report"
+) -> tuple[Signature | None, list[Verification]]:
+    """The signature a report embeds, if any; a malformed or repeated one is a failed check."""
+    marks, found = html.count(_MARK), _SIGNED.findall(html)
+    if marks > 1:
+        return None, [Verification(False, f"{name}: holds {marks} signature blocks, not one")]
+    if marks and not found:
+        return None, [Verification(False, f"{name}: its signature block is malformed")]
+    try:
+        return (parse(found[0]) if found else None), []
+    except ValueError as exc:
+        return None, [Verification(False, f"{name}: its embedded signature is malformed ({exc})")]
+
+
 def check_html(
-    html: str, results_file: bytes | None, name: str = "report"
+    html: str,
+    results_file: bytes | None,
+    name: str = "report",
+    key: signing.PublicKey | None = None,
+    sig_file: bytes | None = None,
 ) -> tuple[list[Verification], Results | None]:
-    """The stated digest, the embedded results, the sections rendered from them, and results.json
-    beside."""
+    """The stated digest, the embedded results, the sections rendered from them and the embedded
+    signature, its verification, and results.json and its signature file beside."""
     found, stated = _EMBEDDED.search(html), _STATED.search(html)
     if not found or not stated:
         return [
             Verification(False, f"{name}: states no results digest (not a certification report?)")
+        ], None
+    # Only the first set is verified, while a reader may be shown another: a page holds one.
+    copies = html.count(_RESULTS_MARK)
+    if copies != 1:
+        return [
+            Verification(False, f"{name}: holds {copies} sets of certification sections, not one")
         ], None
     try:
         data = base64.b64decode(found.group(2), validate=True)
@@ -163,15 +199,32 @@ def check_html(
             f"{name}: states results {claim}; embedded results hash to {digest(data)}",
         )
     ]
+    signature, problems = embedded_signature(html, name)
+    checks += problems
     more, results = check_results(data, f"{name} (embedded results)")
     checks += more
     if results is not None and results["suite"]["version"] == __version__:
-        checks.append(
-            Verification(
-                sections(results, claim, data) in html,
-                f"{name}: the certification sections are exactly those rendered from its results",
+        # The signature is rendered into the Integrity section, so the section a reader sees
+        # ("signed by key ...") is compared with the block verified below; the block's own
+        # authenticity is the signature check's, never this comparison's.
+        rendered = sections(results, claim, data, signature) in html
+        if not rendered and signature is not None and sections(results, claim, data) in html:
+            checks.append(
+                Verification(
+                    False,
+                    f"{name}: a signature block was added outside its certification sections, "
+                    "which say it is not signed",
+                )
             )
-        )
+            signature = None
+        else:
+            checks.append(
+                Verification(
+                    rendered,
+                    f"{name}: the certification sections are exactly those rendered from its "
+                    "results" + (" and signature" if signature is not None else ""),
+                )
+            )
     elif results is not None:
         checks.append(
             Verification(
@@ -180,6 +233,7 @@ def check_html(
                 skipped=True,
             )
         )
+    checks += check_signed(data, signature, name, key, "embedded signature")
     if results_file is not None:
         checks.append(
             Verification(
@@ -187,7 +241,29 @@ def check_html(
                 f"results.json hashes to {digest(results_file)}; the report states {claim}",
             )
         )
+    if sig_file is not None:
+        checks.append(_agrees(sig_file, signature))
     return checks, results
+
+
+def _agrees(sig_file: bytes, embedded: Signature | None) -> Verification:
+    """results.json.sig beside a report is the very signature the report embeds."""
+    try:
+        beside = parse(sig_file)
+    except ValueError as exc:
+        return Verification(False, f"results.json.sig is malformed ({exc})")
+    if beside == embedded:
+        return Verification(True, "results.json.sig is the signature the report embeds")
+    unsigned = " (the report is not signed)" if embedded is None else ""
+    return Verification(False, f"results.json.sig is not the signature the report embeds{unsigned}")
+
+
+def signed_html(html: str, results: Results, data: bytes, signature: Signature) -> str:
+    """An unsigned report with its certification sections rendered again with the signature."""
+    unsigned = sections(results, digest(data), data)
+    if unsigned not in html:
+        raise ValueError("the report's certification sections are not those of its results")
+    return html.replace(unsigned, sections(results, digest(data), data, signature), 1)
 
 
 def check_transcript(results: Results, data: bytes | None) -> list[Verification]:
