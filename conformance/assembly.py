@@ -16,7 +16,8 @@ from .disturbance import ordered
 from .document import Meta, TranscriptRef
 from .profile import Profile
 from .report.signature import sign
-from .results import INCONCLUSIVE, build, digest, dumps, fold
+from .results import INCONCLUSIVE, PARTIAL, build, digest, dumps, fold
+from .selection import stopped
 from .spec import APIS, contract
 from .state import State
 
@@ -130,15 +131,8 @@ class ResultsAssembly:
                 write_transcript(state.transcript, state.transcript_path, state.results_path),
             )
         cat = catalogue().with_levels(prof.levels)
-        errors = list(state.errors)
-        if state.not_run:  # an incomplete run is never certified
-            reasons = sorted({n["reason"] for n in state.not_run})
-            errors.append(
-                {
-                    "test": "(run)",
-                    "message": f"{len(state.not_run)} tests not run: {'; '.join(reasons)}",
-                }
-            )
+        errors = list(state.errors)  # tests not run and a selection make the run PARTIAL instead
+        meta["run"]["selection"] = [*state.selection, *stopped(session)]
         today = datetime.fromtimestamp(state.started, UTC).date()
         from .gateway.applicability import inapplicable
         from .gateway.scenarios import SCENARIOS
@@ -155,7 +149,8 @@ class ResultsAssembly:
             from .preflight import annotate
 
             annotate(state.results, state.preflight)
-        if state.results["verdict"] == INCONCLUSIVE and session.exitstatus == pytest.ExitCode.OK:
+        unproven = (INCONCLUSIVE, PARTIAL)
+        if state.results["verdict"] in unproven and session.exitstatus == pytest.ExitCode.OK:
             # Every test passed, yet the run proves nothing: pytest must not exit 0. Not 5, which
             # is pytest's own "no tests collected" that CI jobs often let pass.
             session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -132,9 +132,9 @@ def counts(results: Results) -> str:
     tally = ", ".join(f"{n} {s}" for s, n in results["counts"].items())
     line = f"{tally} requirements; {run['requests']} requests in {run['duration']:g} s"
     spoiled = results["run"].get("disturbances")
-    if spoiled is None or not spoiled["total"]:
-        return line
-    return f"{line}; network disturbances: {disturbed(results)}"
+    if spoiled is not None and spoiled["total"]:
+        line = f"{line}; network disturbances: {disturbed(results)}"
+    return line
 
 
 def preflight_lines(results: Results) -> list[tuple[str, str, str]]:

@@ -77,6 +77,7 @@ class Run(TypedDict):
     limits: NotRequired[Limits]
     not_run: NotRequired[list[NotRun]]
     disturbances: NotRequired[Disturbances]  # absent from documents older than the count
+    selection: NotRequired[list[str]]  # what left tests out: a run with any is PARTIAL
 
 
 class SuiteError(TypedDict):
@@ -242,7 +243,9 @@ class Results(Meta):
     """The results document: the HTML, the JUnit XML and the exit code are derived from it."""
 
     schema: str
-    verdict: str  # CERTIFIED, NOT CERTIFIED, INCONCLUSIVE, or an observation's "observed: ..."
+    verdict: (
+        str  # CERTIFIED, NOT CERTIFIED, PARTIAL, INCONCLUSIVE, or an observation's "observed: ..."
+    )
     reasons: list[str]
     counts: dict[str, int]
     errors: list[SuiteError]

@@ -6,6 +6,9 @@ EXIT_USAGE = 2  # bad arguments, profile or contract files
 EXIT_UNREACHABLE = 3  # no request got any HTTP answer
 EXIT_PREFLIGHT = 4  # the preflight found the set-up wrong (key, Client-Id, key version, path...)
 EXIT_INCONCLUSIVE = 5  # no MUST failed, but the network disturbed more requests than the budget
+EXIT_PARTIAL = (
+    6  # no MUST failed, but the run left suite tests out (--only, -k, -m, a spent budget)
+)
 EXIT_OK = EXIT_CERTIFIED  # any other command that did what it was asked
 
 HELP = """exit codes:
@@ -16,4 +19,7 @@ HELP = """exit codes:
   4  set-up wrong: the preflight's valid request was refused (key, Client-Id, key
      version, path, trigger, gateway port); the diagnosis names the fix
   5  inconclusive: no MUST requirement failed, but the network disturbed (reset,
-     timeout, a 502/503/504 page) more requests than [limits] disturbance_budget"""
+     timeout, a 502/503/504 page) more requests than [limits] disturbance_budget
+  6  partial: no MUST requirement failed, but the run left suite tests out
+     (--only, -k, -m, named tests, a spent --max-requests budget, an early
+     stop): only a whole run certifies"""

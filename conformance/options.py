@@ -15,6 +15,7 @@ from .errors import ConfigError
 from .redact import Redactor
 from .reference.data import embedded_profile as reference_profile
 from .report.signature import load_private
+from .selection import chosen
 from .spec import contract
 from .state import State
 from .waivers import load as load_waivers
@@ -147,6 +148,7 @@ def configure(config: pytest.Config, state: State) -> None:
         if config.getoption(opt):
             setattr(state, attr, Path(config.getoption(opt)))
     state.only = tuple(config.getoption("conformance_only"))
+    state.selection = chosen(config, state.only)
 
 
 def with_run_options(

@@ -18,11 +18,10 @@ from .catalogue import catalogue
 from .engine import Engine, open_engine
 from .errors import ConformanceFailure
 from .recorder import Recorder
+from .selection import SUITE
 from .spec import APIS, contract
 from .state import NOT_RUN, RECORDER, STATE, State
 from .throttle import Exhausted
-
-SUITE = Path(__file__).resolve().parent / "suite"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

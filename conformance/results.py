@@ -24,7 +24,8 @@ from .document import (
 from .waivers import NONE, RULE, Waivers, apply
 
 RESULTS_SCHEMA = "mpp-conformance/results/v1"
-CERTIFIED, NOT_CERTIFIED, INCONCLUSIVE = "CERTIFIED", "NOT CERTIFIED", "INCONCLUSIVE"
+CERTIFIED, NOT_CERTIFIED = "CERTIFIED", "NOT CERTIFIED"
+INCONCLUSIVE, PARTIAL = "INCONCLUSIVE", "PARTIAL"
 NOT_APPLICABLE = "not applicable"  # the profile leaves this role out: reported, never judged
 # Always counted, in this order; any other status a run produces is counted after them.
 STATUSES = ("passed", "failed", "warned", "waived", "untested")
@@ -70,15 +71,33 @@ def verdict(
     rows: Sequence[RequirementRow], errors: Sequence[SuiteError], run: Run | None = None
 ) -> tuple[str, list[str]]:
     """The verdict with every reason: what the wallet failed first, then what leaves it unproven."""
-    failures, doubts = failed(rows, errors), doubted(run)
-    return pick(failures, doubts), failures + doubts
+    failures, left_out, doubts = failed(rows, errors), partial(run), doubted(run)
+    return pick(failures, left_out, doubts), failures + left_out + doubts
 
 
-def pick(failures: Sequence[str], doubts: Sequence[str]) -> str:
-    """A failure on the wallet's own answers outranks a run that proves too little."""
+def pick(failures: Sequence[str], left_out: Sequence[str], doubts: Sequence[str]) -> str:
+    """A failure on the wallet's own answers outranks a run that proves too little: one that left
+    tests out (PARTIAL), or that the network disturbed (INCONCLUSIVE)."""
     if failures:
         return NOT_CERTIFIED
+    if left_out:
+        return PARTIAL
     return INCONCLUSIVE if doubts else CERTIFIED
+
+
+def partial(run: Run | None) -> list[str]:
+    """Why the run covers less than the whole suite: a selection, tests not run, an early stop."""
+    if run is None:
+        return []
+    reasons = [
+        choice if choice.startswith("the run") else f"{choice} leaves suite tests out"
+        for choice in run.get("selection", [])
+    ]
+    not_run = run.get("not_run", [])
+    if not_run:
+        why = "; ".join(sorted({n["reason"] for n in not_run}))
+        reasons.append(f"{len(not_run)} tests not run: {why}")
+    return reasons
 
 
 def doubted(run: Run | None) -> list[str]:

@@ -43,6 +43,7 @@ class State:
     sign_key: signing.PrivateKey | None = None  # the certifier's: signs the results written
     signature: Signature | None = None  # over results_data, written beside it and in the report
     only: tuple[str, ...] = ()
+    selection: list[str] = field(default_factory=list)  # the user's choices that leave tests out
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     errors: list[SuiteError] = field(default_factory=list)
     not_run: list[NotRun] = field(default_factory=list)

@@ -89,7 +89,9 @@ def compare(old: Results, new: Results) -> tuple[list[str], list[str], list[str]
     for rid in list(after) + [i for i in before if i not in after]:
         a, b = before.get(rid), after.get(rid)
         line = f"{rid}: {effective(a)} -> {effective(b)}"
-        if b is not None and severity(b) > severity(a):
+        # A requirement judged before and not now is a lost proof (a partial run, a spent budget).
+        unproven = effective(a) in ("passed", "warned") and effective(b) == "untested"
+        if b is not None and (severity(b) > severity(a) or unproven):
             if (w := b["waiver"]) is not None:
                 accepted.append(
                     f"{line} ({b['level']}, waived by {w['owner']} until {w['expires']})"

@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="archive a CERTIFIED run's report, results, JUnit and transcript",
         description="Write one zip with report.html, results.json, junit.xml, transcript.jsonl "
         "and a manifest of their SHA-256 digests, signed with --sign-key when given. "
-        "Refused (exit 1) unless the run is CERTIFIED (not NOT CERTIFIED, not INCONCLUSIVE) "
+        "Refused (exit 1) unless the run is CERTIFIED (not NOT CERTIFIED, PARTIAL or INCONCLUSIVE) "
         "and its files verify.",
     )
     p.add_argument(
@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         for c in bad:
             print(f"  {c.text}", file=sys.stderr)
         return EXIT_NOT_CERTIFIED
-    # From the rows, the errors and the run's disturbances: an INCONCLUSIVE run is refused too.
+    # From the rows, the errors, the selection and the run's disturbances: a PARTIAL or an
+    # INCONCLUSIVE run is refused too.
     outcome, reasons = verdict_of(results)
     if outcome != CERTIFIED:
         print(f"conformance: package refused: the run is {outcome}", file=sys.stderr)

@@ -15,6 +15,7 @@ from ..exitcodes import (
     EXIT_CERTIFIED,
     EXIT_INCONCLUSIVE,
     EXIT_NOT_CERTIFIED,
+    EXIT_PARTIAL,
     EXIT_PREFLIGHT,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
@@ -241,7 +242,9 @@ def run(args: argparse.Namespace) -> int:
     results = cast(Results, json.loads(results_path.read_text(encoding="utf-8")))
     if console is not None:
         show(console, results)
-    colour = {"CERTIFIED": GREEN, "INCONCLUSIVE": YELLOW}.get(results["verdict"], RED)
+    colour = {"CERTIFIED": GREEN, "INCONCLUSIVE": YELLOW, "PARTIAL": YELLOW}.get(
+        results["verdict"], RED
+    )
     verdict = paint(results["verdict"], colour)
     print(f"{verdict}: report {args.report}, results {results_path}", flush=True)
     return exit_code(results)
@@ -249,10 +252,12 @@ def run(args: argparse.Namespace) -> int:
 
 def exit_code(results: Results) -> int:
     """The documented exit code of a run's results (conformance/exitcodes.py)."""
-    from ..results import CERTIFIED, INCONCLUSIVE, unreachable
+    from ..results import CERTIFIED, INCONCLUSIVE, PARTIAL, unreachable
 
     if results["verdict"] == CERTIFIED:
         return EXIT_CERTIFIED
+    if results["verdict"] == PARTIAL:
+        return EXIT_PARTIAL
     if results["verdict"] == INCONCLUSIVE:
         return EXIT_INCONCLUSIVE
     if unreachable(results):

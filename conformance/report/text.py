@@ -84,6 +84,14 @@ def summary(r: Results) -> list[str]:
     return lines
 
 
+def selection(r: Results) -> str | None:
+    """What left suite tests out of the run, in one line; None for a whole run."""
+    left_out = [*r["run"].get("selection", [])]
+    if r["run"].get("not_run"):
+        left_out.append(f"{len(r['run']['not_run'])} tests not run")
+    return "; ".join(left_out) or None
+
+
 def disturbed(r: Results) -> str | None:
     """What the network did to the run's requests, in one line; None when it was not counted."""
     spoiled = r["run"].get("disturbances")

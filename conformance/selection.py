@@ -1,0 +1,38 @@
+"""What left suite tests out of a run: a run that skipped any is PARTIAL, never certified."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+SUITE = Path(__file__).resolve().parent / "suite"
+
+
+def chosen(config: pytest.Config, only: tuple[str, ...]) -> list[str]:
+    """Each choice of the user that runs less than the whole suite, as they wrote it."""
+    found = [f"--only {shlex.quote(name)}" for name in only]
+    option = config.option
+    if getattr(option, "keyword", ""):
+        found.append(f"-k {shlex.quote(option.keyword)}")
+    if getattr(option, "markexpr", ""):
+        found.append(f"-m {shlex.quote(option.markexpr)}")
+    found += [f"--deselect {shlex.quote(d)}" for d in getattr(option, "deselect", None) or ()]
+    if getattr(option, "lf", False):
+        found.append("--last-failed")
+    here = config.invocation_params.dir
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        path = (path if path.is_absolute() else here / path).resolve()
+        if SUITE in path.parents or (path == SUITE and "::" in arg):
+            found.append(f"only {shlex.quote(arg)}")  # one suite file or test named on its own
+    return found
+
+
+def stopped(session: pytest.Session) -> list[str]:
+    """Why the session ended before every selected test ran."""
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        return ["the run was interrupted"]
+    reason = session.shouldstop or session.shouldfail
+    return [f"the run stopped early: {reason}"] if reason else []
