@@ -72,17 +72,18 @@ def verdict(
 ) -> tuple[str, list[str]]:
     """The verdict with every reason: what the wallet failed first, then what leaves it unproven."""
     failures, left_out, doubts = failed(rows, errors), partial(run), doubted(run)
-    return pick(failures, left_out, doubts), failures + left_out + doubts
+    # A failing run's reproduction is itself a selection: the failures say why, not the --only.
+    return pick(failures, left_out, doubts), failures + ([] if failures else left_out) + doubts
 
 
 def pick(failures: Sequence[str], left_out: Sequence[str], doubts: Sequence[str]) -> str:
-    """A failure on the wallet's own answers outranks a run that proves too little: one that left
-    tests out (PARTIAL), or that the network disturbed (INCONCLUSIVE)."""
+    """A failure on the wallet's own answers outranks a run that proves too little: one the
+    network disturbed (INCONCLUSIVE: run it again), or one that left tests out (PARTIAL)."""
     if failures:
         return NOT_CERTIFIED
-    if left_out:
-        return PARTIAL
-    return INCONCLUSIVE if doubts else CERTIFIED
+    if doubts:
+        return INCONCLUSIVE
+    return PARTIAL if left_out else CERTIFIED
 
 
 def partial(run: Run | None) -> list[str]:

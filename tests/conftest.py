@@ -11,6 +11,7 @@ import pytest
 
 from conformance import loopback
 from conformance.cli import main
+from conformance.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL
 
 from .reporting import (  # noqa: F401  (session runs shared by the report tests)
     faulty_run,
@@ -56,6 +57,15 @@ def certify(tmp_path: Path) -> Certify:
         return code, json.loads(results.read_text()) if results.exists() else {}
 
     return run
+
+
+# A run of one role (--only) never certifies: with no MUST failed, it is PARTIAL.
+ROLE_PASSED = (EXIT_PARTIAL, "PARTIAL")
+ROLE_FAILED = (EXIT_NOT_CERTIFIED, "NOT CERTIFIED")
+
+
+def verdict(code: int, results: dict[str, Any]) -> tuple[int, str]:
+    return code, results["verdict"]
 
 
 def statuses(results: dict[str, Any], *wanted: str) -> set[str]:

@@ -15,7 +15,7 @@ import pytest
 
 from conformance import __version__
 from conformance.cli import COMMANDS, main
-from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+from conformance.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL, EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.reference.data import profile_toml
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -77,30 +77,33 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert "usage: conformance" in capsys.readouterr().err
 
 
-def test_run_certified_exits_0_with_progress(
+def test_run_of_one_test_is_partial_exits_6_with_progress(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(tmp_path, "--only", ONE_REQUEST) == EXIT_CERTIFIED
+    assert run(tmp_path, "--only", ONE_REQUEST) == EXIT_PARTIAL
     out = capsys.readouterr().out
     assert "inquiryUserInfo · headers: test 1 of 1" in out  # the console's progress, off a terminal
+    assert f"partial: --only '{ONE_REQUEST}' leaves suite tests out" in out  # shell-quoted
     assert out.rstrip().endswith(
-        f"CERTIFIED: report {tmp_path / 'report.html'}, results {tmp_path / 'results.json'}"
+        f"PARTIAL: report {tmp_path / 'report.html'}, results {tmp_path / 'results.json'}"
     )
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["run"]["selection"] == [f"--only '{ONE_REQUEST}'"]
     assert {"report.html", "results.json", "junit.xml"} <= {p.name for p in tmp_path.iterdir()}
 
 
 def test_run_verbose_lists_every_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(tmp_path, "-v", "--only", ONE_REQUEST) == EXIT_CERTIFIED
+    assert run(tmp_path, "-v", "--only", ONE_REQUEST) == EXIT_PARTIAL
     assert f"{ONE_REQUEST} PASSED" in capsys.readouterr().out
 
 
 def test_run_quiet_prints_only_the_verdict(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(tmp_path, "-q", "--only", ONE_REQUEST) == EXIT_CERTIFIED
+    assert run(tmp_path, "-q", "--only", ONE_REQUEST) == EXIT_PARTIAL
     out, err = capsys.readouterr()
     assert out.splitlines() == [
-        f"CERTIFIED: report {tmp_path / 'report.html'}, results {tmp_path / 'results.json'}"
+        f"PARTIAL: report {tmp_path / 'report.html'}, results {tmp_path / 'results.json'}"
     ]
     assert err == ""
 
@@ -149,7 +152,7 @@ def test_colour_on_a_terminal(
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     run(tmp_path, "-q", "--only", ONE_REQUEST)
-    assert "\x1b[32mCERTIFIED\x1b[0m" in capsys.readouterr().out
+    assert "\x1b[33mPARTIAL\x1b[0m" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])

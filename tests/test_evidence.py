@@ -11,6 +11,7 @@ from typing import Any
 from conformance.cli import main
 from conformance.client import MAX_RESPONSE_BYTES
 from conformance.evidence import exchange_evidence
+from conformance.exitcodes import EXIT_PARTIAL
 from conformance.model import Case, Exchange, Request
 from conformance.redact import PIECE, Redactor
 from conformance.reference import data
@@ -100,7 +101,7 @@ def test_the_gateway_records_the_wallets_header_names_as_sent(certify: Certify) 
 def test_the_transcript_goes_where_it_is_told_and_is_still_verified(tmp_path: Path) -> None:
     report, moved = tmp_path / "out/report.html", tmp_path / "logs/run.jsonl"
     argv = ["run", "-q", "--examples", "1", "--only", "test_other_method_refused[GET]"]
-    assert main([*argv, "--report", str(report), "--transcript", str(moved)]) == 0
+    assert main([*argv, "--report", str(report), "--transcript", str(moved)]) == EXIT_PARTIAL
     results = json.loads((tmp_path / "out/results.json").read_text())
     assert moved.exists() and not (tmp_path / "out/transcript.jsonl").exists()
     assert results["transcript"]["file"] == "../logs/run.jsonl"
