@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextvars
+import functools
 import http.client
 import json
 from collections.abc import Mapping
@@ -45,6 +46,20 @@ class PlainTransport:
     def HTTPSConnection(host: str, port: int, timeout: float, context: Any) -> Any:
         gateway_port, harness_timeout = GATEWAY.get()
         return http.client.HTTPConnection(host, gateway_port, timeout=harness_timeout)
+
+
+class CachedKeys:
+    """Stands in for `cryptography`'s serialization in the SDK's signer: the same keys, loaded
+    once. The SDK loads the PEM key at every signature, and cryptography checks an RSA private
+    key as it loads it: tens of milliseconds a response, minutes over a run."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(serialization, name)
+
+    @staticmethod
+    @functools.cache
+    def load_pem_private_key(data: bytes, password: bytes | None) -> Any:
+        return serialization.load_pem_private_key(data, password)
 
 
 def private_text(key: signing.PrivateKey) -> str:

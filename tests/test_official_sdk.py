@@ -9,6 +9,7 @@ import json
 import pytest
 from com.alipay.ams.api.exception.exception import AlipayApiException
 from com.alipay.ams.api.net import default_http_rpc
+from com.alipay.ams.api.tools import signature_tool
 
 from conformance.catalogue import catalogue
 from conformance.gateway.scenarios import SCENARIOS, auth_url, status
@@ -21,12 +22,12 @@ from conformance.reference.wallet import Wallet
 from .conftest import Certify, statuses
 from .official_sdk import (
     GATEWAY,
+    CachedKeys,
     IncompatibleSdkWallet,
     PlainTransport,
     SdkPrepareClient,
     SdkWallet,
 )
-from .test_fault_matrix import IUI_RUN
 
 SDK_WALLETS: dict[str, type[Wallet]] = {w.name: w for w in (SdkWallet, IncompatibleSdkWallet)}
 
@@ -43,6 +44,7 @@ def sdk_wallets(monkeypatch: pytest.MonkeyPatch) -> None:
         lambda name: SDK_WALLETS[name]() if name in SDK_WALLETS else make(name),
     )
     monkeypatch.setattr(default_http_rpc, "http_client", PlainTransport)
+    monkeypatch.setattr(signature_tool, "serialization", CachedKeys())
 
 
 def test_a_wallet_on_the_official_sdk_is_certified_in_both_roles(certify: Certify) -> None:
@@ -57,7 +59,9 @@ def test_a_wallet_on_the_official_sdk_is_certified_in_both_roles(certify: Certif
 
 
 def test_an_sdk_incompatible_wallet_is_not_certified(certify: Certify) -> None:
-    code, results = certify("--fault", "sdk-python-reserialising", *IUI_RUN, examples=3)
+    # Every signed answer is signed over other bytes than it sends: one test shows it.
+    only = ("--only", "test_valid_request_succeeds")
+    code, results = certify("--fault", "sdk-python-reserialising", *only, examples=1)
     assert (code, results["verdict"]) == (1, "NOT CERTIFIED")
     assert "IUI-RESP-SIGNED" in statuses(results, "failed")
 
