@@ -3,7 +3,9 @@ profile."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -30,32 +32,42 @@ def certify_into(folder: Path, *args: str, examples: int = 3) -> tuple[int, dict
     return code, json.loads(results.read_text()) if results.exists() else {}
 
 
+def once(
+    factory: pytest.TempPathFactory, name: str, *args: str, code: int, examples: int = 3
+) -> Path:
+    """A run made once for the whole test session, by whichever xdist worker asks first.
+
+    A session fixture is per worker under xdist: six workers made each run six times. The
+    runs' folders are only read (or copied) by the tests that use them."""
+    base = factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the session's own
+    folder = root / f"shared-{name}"
+    with (root / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "results.json").exists():
+            folder.mkdir(exist_ok=True)
+            made, _ = certify_into(folder, *args, examples=examples)
+            assert made == code, f"the {name} run exited {made}"
+    return folder
+
+
 @pytest.fixture(scope="session")
 def reference_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CERTIFIED run of the reference wallet."""
-    folder = tmp_path_factory.mktemp("reference")
-    code, _ = certify_into(folder)
-    assert code == 0
-    return folder
+    return once(tmp_path_factory, "reference", code=0)
 
 
 @pytest.fixture(scope="session")
 def signed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CERTIFIED run of the reference wallet signed with the certifier's key (CERTIFIER)."""
-    folder = tmp_path_factory.mktemp("signed")
     key = str(data.testdata(f"{CERTIFIER}-private.pem"))
-    code, _ = certify_into(folder, "--sign-key", key, examples=1)  # what is signed, not how much
-    assert code == 0
-    return folder
+    return once(tmp_path_factory, "signed", "--sign-key", key, code=0, examples=1)
 
 
 @pytest.fixture(scope="session")
 def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A NOT CERTIFIED run: the wallet discloses userLoginId without its scope (a MUST)."""
-    folder = tmp_path_factory.mktemp("faulty")
-    code, _ = certify_into(folder, "--fault", "scope-leak")
-    assert code == 1
-    return folder
+    return once(tmp_path_factory, "faulty", "--fault", "scope-leak", code=1)
 
 
 def recording(app: Asgi, seen: list[bytes]) -> Asgi:
