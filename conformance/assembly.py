@@ -4,6 +4,7 @@ results document at session end and written as JSON, JUnit, the terminal summary
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -18,27 +19,40 @@ from .profile import Profile
 from .report.signature import sign
 from .results import INCONCLUSIVE, PARTIAL, build, digest, dumps, fold
 from .selection import stopped
+from .sinks import for_terminal
 from .spec import APIS, contract
 from .state import State
 
 
-def _target(state: State) -> str:
+def _target(state: State) -> list[str]:
     if state.reference is None:
-        return f"--profile {state.profile.source if state.profile else ''} "
-    return "" if state.reference == "reference" else f"--fault {state.reference} "
+        return ["--profile", str(state.profile.source) if state.profile else ""]
+    return [] if state.reference == "reference" else ["--fault", state.reference]
+
+
+def command(*argv: str) -> str:
+    """A command line to copy and paste: each argument quoted for a POSIX shell."""
+    return shlex.join(argv)
 
 
 def _reproduce(state: State, test: str) -> str:
     if test == "(preflight)":
-        return f"conformance doctor {_target(state)}".rstrip()
-    seed = f"--seed {state.run.seed} " if state.run.seed is not None else ""
-    return f"conformance run {_target(state)}--examples {state.run.examples} {seed}--only '{test}'"
+        return command("conformance", "doctor", *_target(state))
+    seed = ["--seed", str(state.run.seed)] if state.run.seed is not None else []
+    return command(
+        "conformance",
+        "run",
+        *_target(state),
+        *("--examples", str(state.run.examples)),
+        *seed,
+        *("--only", test),
+    )
 
 
 def _replay(state: State, rid: str) -> str:
     """Re-send the recorded minimal case of rid, re-signed now (conformance/commands/replay.py)."""
-    results = f"--results {state.results_path} " if state.results_path else ""
-    return f"conformance replay {_target(state)}{results}--requirement {rid}"
+    results = ["--results", str(state.results_path)] if state.results_path else []
+    return command("conformance", "replay", *_target(state), *results, "--requirement", rid)
 
 
 def _meta(state: State, prof: Profile) -> Meta:
@@ -179,7 +193,7 @@ class ResultsAssembly:
 
         terminalreporter.write_sep("=", f"conformance: {r['verdict']}")
         for line in summary(r):
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(for_terminal(line))
 
 
 class HtmlHooks:

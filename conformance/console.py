@@ -18,6 +18,7 @@ from rich.text import Text
 
 from .document import Results
 from .report.text import Finding, disturbed, findings, notes
+from .sinks import for_terminal
 
 STYLE = {"failed": "bold red", "warned": "yellow", "waived": "cyan"}
 
@@ -67,7 +68,7 @@ class Progress:
         if (api, family) != (self.api, self.family):
             self.api, self.family = api, family
             if not self.console.is_terminal:
-                print(self.line(), file=self.console.file, flush=True)
+                print(for_terminal(self.line()), file=self.console.file, flush=True)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -104,7 +105,10 @@ class Progress:
         grid.add_column(no_wrap=True)
         grid.add_column(no_wrap=True)
         grid.add_row(
-            Text(f"{self.api} · {self.family}" if self.api else "starting", style="bold"),
+            Text(
+                for_terminal(f"{self.api} · {self.family}") if self.api else "starting",
+                style="bold",
+            ),
             ProgressBar(total=max(self.total, 1), completed=self.done, width=20),
             Text(f"{self.done}/{self.total} tests"),
         )
@@ -147,31 +151,34 @@ def show(console: Console, results: Results) -> None:
     """The end of a run: preflight diagnosis, failed and warned requirements, notes, counts."""
     rows, out = findings(results), console.file
     if not console.is_terminal:
+        lines = []
         for where, problem, fix in preflight_lines(results):
-            print(f"PREFLIGHT {where}: {problem}\n          fix: {fix}", file=out)
+            lines += [f"PREFLIGHT {where}: {problem}", f"          fix: {fix}"]
         for f in rows:
-            print(f"{f.status.upper():7} {f.rid} ({f.level}): {f.found}", file=out)
-            print(f"        reproduce: {f.reproduce}", file=out)
-        for line in notes(results):
-            print(line, file=out)
-        print(counts(results), file=out, flush=True)
+            lines += [f"{f.status.upper():7} {f.rid} ({f.level}): {f.found}"]
+            lines += [f"        reproduce: {f.reproduce}"]
+        for line in [*lines, *notes(results), counts(results)]:
+            print(for_terminal(line), file=out)
+        out.flush()
         return
     for where, problem, fix in preflight_lines(results):
         console.print(
             Group(
-                Text.assemble(("preflight ", "bold red"), (where, "bold")),
-                Text(f"  {problem}"),
-                Text.assemble(("  fix: ", "bold"), fix),
+                Text.assemble(("preflight ", "bold red"), (for_terminal(where), "bold")),
+                Text(f"  {for_terminal(problem)}"),
+                Text.assemble(("  fix: ", "bold"), for_terminal(fix)),
             )
         )
     if rows:
         console.print(_table(rows))
         console.print(Text("reproduce:", style="bold"))
         for f in rows:
-            console.print(Text.assemble(f"  {f.rid}  ", (f.reproduce, "dim")), soft_wrap=True)
-    for line in notes(results):
-        console.print(line, markup=False)
-    console.print(counts(results), markup=False)
+            console.print(
+                Text.assemble(f"  {for_terminal(f.rid)}  ", (for_terminal(f.reproduce), "dim")),
+                soft_wrap=True,
+            )
+    for line in [*notes(results), counts(results)]:
+        console.print(Text(for_terminal(line)))
 
 
 def _table(rows: list[Finding]) -> Table:
@@ -180,5 +187,9 @@ def _table(rows: list[Finding]) -> Table:
     table.add_column("Level", no_wrap=True)
     table.add_column("Found", overflow="fold")
     for f in rows:
-        table.add_row(Text(f.rid, style=STYLE.get(f.status, "")), f"{f.level} {f.status}", f.found)
+        table.add_row(
+            Text(for_terminal(f.rid), style=STYLE.get(f.status, "")),
+            Text(f"{f.level} {f.status}"),
+            Text(for_terminal(f.found)),
+        )
     return table

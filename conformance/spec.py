@@ -80,6 +80,11 @@ class Contract:
     def resolve(self, name: str) -> Mapping[str, Any]:
         return self.schemas[SCHEMA_BASE + name]
 
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes a token may be granted: the x-scope annotations of User.json, in order."""
+        props = self.resolve("User.json").get("properties", {})
+        return tuple(sub["x-scope"] for sub in props.values() if "x-scope" in sub)
+
 
 def _fields(schema: Mapping[str, Any]) -> tuple[Field, ...]:
     required = set(schema.get("required", ()))

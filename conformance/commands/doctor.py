@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..exitcodes import EXIT_OK, EXIT_PREFLIGHT, EXIT_UNREACHABLE, EXIT_USAGE, HELP
+from ..sinks import for_terminal
 from .term import GREEN, RED, error, paint
 
 
@@ -63,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
     redact = Redactor.for_profile(profile)
     for f in found.findings:
         mark = paint("ok     ", GREEN) if f.ok else paint("WRONG  ", RED)
-        print(redact(f"{mark}{f.role} at {f.where}: {f.problem or f.found}"))
+        print(mark + for_terminal(redact(f"{f.role} at {f.where}: {f.problem or f.found}")))
         if not f.ok:
-            print(redact(f"       fix: {f.fix}"))
+            print(for_terminal(redact(f"       fix: {f.fix}")))
     if found.ok:
         return EXIT_OK
     return EXIT_UNREACHABLE if not found.answered else EXIT_PREFLIGHT

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+from ..sinks import for_terminal
 
 ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
@@ -125,8 +126,10 @@ def run(args: argparse.Namespace) -> int:
         with _until_signal(stop), observe(settings, paths) as running:
             if not args.quiet:
                 print(
-                    f"observing as {settings.role}: {running.url} -> {settings.upstream}; "
-                    + (f"for {args.duration:g} s" if args.duration else "until Ctrl-C"),
+                    for_terminal(
+                        f"observing as {settings.role}: {running.url} -> {settings.upstream}; "
+                        + (f"for {args.duration:g} s" if args.duration else "until Ctrl-C")
+                    ),
                     flush=True,
                 )
 
@@ -144,10 +147,10 @@ def run(args: argparse.Namespace) -> int:
         from ..report.text import summary
 
         for line in summary(results):
-            print(line)
+            print(for_terminal(line))
     failed = results["counts"].get("failed", 0)
     verdict = paint(results["verdict"], RED if failed else GREEN)
-    print(f"{verdict}: report {paths.report}, results {paths.results}")
+    print(f"{verdict}: {for_terminal(f'report {paths.report}, results {paths.results}')}")
     if failed:
         return EXIT_UNREACHABLE if unreachable(results) else EXIT_NOT_CERTIFIED
     return EXIT_CERTIFIED

@@ -21,7 +21,8 @@ from ..exitcodes import (
     EXIT_USAGE,
     HELP,
 )
-from .term import GREEN, RED, YELLOW, colour_enabled, paint
+from ..sinks import TerminalStream, for_terminal
+from .term import GREEN, RED, YELLOW, colour_enabled, error, paint
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
 
@@ -183,18 +184,14 @@ def run(args: argparse.Namespace) -> int:
         if args.sign_key:
             load_private(args.sign_key)
     except ConfigError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_USAGE
     if not args.profile and args.fault:
         from ..reference.faults import variants
 
         FAULTS = variants()
         if args.fault not in FAULTS and args.fault != "reference":
-            print(
-                f"conformance: error: --fault {args.fault} is unknown; choose from "
-                f"{', '.join(sorted(FAULTS))}",
-                file=sys.stderr,
-            )
+            error(f"--fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}")
             return EXIT_USAGE
     for flag, value, low, high in (
         ("--rate", args.rate, 0, None),
@@ -222,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             Tls(ca_bundle=args.ca_bundle).context()
         except ConfigError as exc:
-            print(f"conformance: error: {exc}", file=sys.stderr)
+            error(str(exc))
             return EXIT_USAGE
     argv = pytest_args(args)
     results_path = Path(argv[argv.index("--conformance-results") + 1])
@@ -230,7 +227,15 @@ def run(args: argparse.Namespace) -> int:
     results_path.with_name(results_path.name + ".sig").unlink(missing_ok=True)
     console = None if args.quiet or args.verbose else make_console()
     plugins = [] if console is None else [Progress(console, levels(args))]
-    code = pytest.main(argv, plugins=plugins)
+    if args.verbose:  # pytest's own report shows the target's answers: through the sink
+        stdout = sys.stdout
+        sys.stdout = TerminalStream(stdout, colour_enabled(stdout))
+        try:
+            code = pytest.main(argv, plugins=plugins)
+        finally:
+            sys.stdout = stdout
+    else:
+        code = pytest.main(argv, plugins=plugins)
     if not results_path.exists():
         print(
             f"conformance: error: the run did not complete (pytest exit {int(code)}); "
@@ -246,7 +251,8 @@ def run(args: argparse.Namespace) -> int:
         results["verdict"], RED
     )
     verdict = paint(results["verdict"], colour)
-    print(f"{verdict}: report {args.report}, results {results_path}", flush=True)
+    where = for_terminal(f"report {args.report}, results {results_path}")
+    print(f"{verdict}: {where}", flush=True)
     return exit_code(results)
 
 

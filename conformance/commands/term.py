@@ -25,4 +25,6 @@ def paint(text: str, code: str, stream: TextIO | None = None) -> str:
 
 def error(message: str) -> None:
     """One line on stderr, in the form argparse uses for its own errors."""
-    print(f"conformance: error: {message}", file=sys.stderr)
+    from ..sinks import for_terminal
+
+    print(f"conformance: error: {for_terminal(message)}", file=sys.stderr)

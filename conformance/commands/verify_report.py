@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import zipfile
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
 from ..report.integrity import Verification
+from ..sinks import for_terminal
+from .term import error
 
 EPILOG = """\
 what it shows:
@@ -118,9 +119,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         checks = _checks(args)
     except ConfigError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_USAGE
     for c in checks:
-        print(f"{'skip' if c.skipped else 'ok  ' if c.ok else 'FAIL'} {c.text}")
-    print(f"{args.path}: {conclusion(checks)}")
+        print(f"{'skip' if c.skipped else 'ok  ' if c.ok else 'FAIL'} {for_terminal(c.text)}")
+    print(for_terminal(f"{args.path}: {conclusion(checks)}"))
     return EXIT_CERTIFIED if all(c.ok for c in checks) else EXIT_NOT_CERTIFIED

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from .. import signing, tomlfile
 from ..catalogue import LEVELS, Catalogue
 from ..errors import ProfileError
-from ..spec import alipaycn_acquirer_id
+from ..spec import alipaycn_acquirer_id, contract
 from ..tls import Tls
 from .limits import Limits, limits, parse_tls
 from .sections import attach
@@ -88,6 +88,13 @@ def tokens(root: Table) -> tuple[Token, ...]:
                 "use a token the wallet issued (at most 128 characters)",
             )
         scopes = row.strings("scopes", "must be a list of scope names", '["BASE_USER_INFO"]')
+        known = contract().scopes()
+        if unknown := [s for s in scopes or () if s not in known]:
+            row.fail(
+                "scopes",
+                f"{', '.join(map(repr, unknown))} is not a scope of the contract",
+                f"use scopes from {', '.join(known)}",
+            )
         expect = row.table("expect")
         if not all(isinstance(v, str) for v in expect.data.values()):
             row.fail(

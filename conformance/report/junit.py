@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..document import RequirementRow, Results
+from ..sinks import for_xml
 
 
 def _why(r: RequirementRow) -> str:
@@ -40,6 +41,16 @@ def _outcome(case: ET.Element, r: RequirementRow) -> None:
         )
 
 
+def _safe(element: ET.Element) -> None:
+    """Every attribute and text of the document through `for_xml`: the sink's one gate."""
+    for node in element.iter():
+        node.attrib = {for_xml(k): for_xml(v) for k, v in node.attrib.items()}
+        if node.text is not None:
+            node.text = for_xml(node.text)
+        if node.tail is not None:
+            node.tail = for_xml(node.tail)
+
+
 def render(results: Results) -> bytes:
     """One test case per requirement: failed -> failure, warned -> pass with output, others ->
     skipped."""
@@ -67,6 +78,7 @@ def render(results: Results) -> bytes:
     for err in results["errors"]:
         case = ET.SubElement(suite, "testcase", classname="suite", name=err["test"])
         ET.SubElement(case, "error", message=err["message"])
+    _safe(suite)
     return bytes(ET.tostring(suite, encoding="utf-8", xml_declaration=True))
 
 
