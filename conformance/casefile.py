@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import types
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, fields
-from typing import Any
+from dataclasses import asdict, fields, is_dataclass
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from .model import Case, Expect
 from .redact import json_forms, token_tag
@@ -27,6 +28,40 @@ def _hide(secrets: Iterable[str]) -> list[tuple[str, str]]:
         if len(s) >= 4
         for i, form in enumerate(json_forms(s))
     ]
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """True when value has the annotated type (the few forms Case and its parts use)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if origin is Literal:
+        return value in args
+    if origin is frozenset:
+        return isinstance(value, frozenset) and all(_fits(v, args[0]) for v in value)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_fits(v, args[0]) for v in value)
+        return len(value) == len(args) and all(map(_fits, value, args))
+    return isinstance(value, origin or hint)
+
+
+T = TypeVar("T")
+
+
+def _typed(obj: T) -> T:
+    """obj when every field has its annotated type; ValueError naming the field otherwise."""
+    for name, hint in get_type_hints(type(obj)).items():
+        value = getattr(obj, name)
+        if is_dataclass(value):
+            _typed(value)
+        elif not _fits(value, hint):
+            raise ValueError(f"{type(obj).__name__}.{name} is {type(value).__name__}")
+    return obj
 
 
 def dump(case: Case, secrets: Iterable[str] = ()) -> dict[str, Any]:
@@ -64,7 +99,10 @@ def dump(case: Case, secrets: Iterable[str] = ()) -> dict[str, Any]:
 
 
 def load(data: Mapping[str, Any], secrets: Iterable[str] = ()) -> Case:
-    """The case back from dump(); tags of the given secrets become the secrets again."""
+    """The case back from dump(); tags of the given secrets become the secrets again.
+
+    Malformed data raises KeyError, TypeError, ValueError or AttributeError, never a half-typed
+    Case."""
     show = [(tag, s) for s, tag in _hide(secrets)]
     tamper: dict[str, Any] = {}
     for name, value in data.get("tamper", {}).items():
@@ -83,15 +121,17 @@ def load(data: Mapping[str, Any], secrets: Iterable[str] = ()) -> Case:
         tuple((k, v) for k, v in e.get("values", ())),
     )
     token = data.get("token")
-    return Case(
-        api=data["api"],
-        kind=data["kind"],
-        body=_swap(base64.b64decode(data["body_base64"]), show),
-        expect=expect,
-        method=data.get("method", "POST"),
-        content_type=data.get("content_type"),
-        tamper=Tamper(**tamper),
-        field=data.get("field"),
-        token=_swap(token.encode("utf-8"), show).decode("utf-8") if token else None,
-        note=data.get("note", ""),
+    return _typed(
+        Case(
+            api=data["api"],
+            kind=data["kind"],
+            body=_swap(base64.b64decode(data["body_base64"]), show),
+            expect=expect,
+            method=data.get("method", "POST"),
+            content_type=data.get("content_type"),
+            tamper=Tamper(**tamper),
+            field=data.get("field"),
+            token=_swap(token.encode("utf-8"), show).decode("utf-8") if token else None,
+            note=data.get("note", ""),
+        )
     )

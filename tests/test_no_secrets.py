@@ -246,7 +246,8 @@ def test_no_piece_of_a_long_token_or_the_key_reaches_any_output(
         failing = [r["id"] for r in results["requirements"] if r["status"] in ("failed", "warned")]
         assert failing and code == (0 if fault == "long-result-message" else 1)
         for rid in failing:  # replay prints the exchange: it must redact too
-            main(["replay", "--results", str(out / "results.json"), "--requirement", rid])
+            replayed = ["--results", str(out / "results.json"), "--requirement", rid]
+            main(["replay", *replayed, "--profile", str(profile)])
         main(["doctor", "--profile", str(profile)])
     files = outputs(out, "".join(capfd.readouterr()))
     files["results.json (cases)"] = decoded_cases(files["results.json"])

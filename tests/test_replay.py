@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from conformance import casefile
 from conformance.cli import main
+from conformance.commands import replay
+from conformance.exitcodes import EXIT_UNREACHABLE
 from conformance.model import Case, Expect
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
@@ -18,6 +23,7 @@ from conformance.reference.server import serve
 from conformance.signing import Tamper
 
 from .conftest import Certify
+from .reporting import Asgi
 
 TOKEN = "RefTok.base.7f3a9c1e5b2d4f60"
 
@@ -155,8 +161,124 @@ def test_a_profile_run_is_replayed_against_the_same_wallet(
         certify("--profile", str(profile), "--only", SCOPE_PROBE)
         results = tmp_path / "results.json"
         assert json.loads(results.read_text())["target"]["embedded"] is None
-        code, out = _replay(capsys, results, "IUI-SCOPE-NO-EXTRA")  # the profile the run used
+        code, out = _replay(capsys, results, "IUI-SCOPE-NO-EXTRA", "--profile", str(profile))
         assert code == 1 and f"against {url}" in out and "reproduced" in out
         code, out = _replay(capsys, results, "IUI-SCOPE-NO-EXTRA", "--profile", str(elsewhere))
     assert code == 2 and len(out.strip().splitlines()) == 1
-    assert f"aims at {other}, another target: the results came from the wallet at {url}" in out
+    assert f"aims at [target] base_url {other}, another target" in out
+    assert f"the results came from the wallet at {url} ([target] base_url {url})" in out
+
+
+def _counted(app: Asgi, seen: list[str]) -> Asgi:
+    """The app, noting the path of every HTTP request that reaches it."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(scope["path"])
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def _as_profile_run(faulty_run: Path, folder: Path, url: str, source: Path, **target: str) -> Path:
+    """The embedded faulty run's results, rewritten as if a profile's wallet at url answered."""
+    results = json.loads((faulty_run / "results.json").read_text())
+    results["target"] = {
+        "base_url": url,
+        "psp_id": data.PSP_ID,
+        "client_id": data.ALIPAYPLUS_CLIENT_ID,
+        "embedded": None,
+        **target,
+    }
+    results["profile"]["source"] = str(source)
+    for row in results["requirements"]:
+        for ev in row.get("evidence", []):
+            for ex in ev.get("exchanges", []):
+                ex["request"]["url"] = url + urlsplit(ex["request"]["url"]).path
+    path = folder / "results.json"
+    path.write_text(json.dumps(results))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mine", "recorded", "names"),
+    [
+        # Someone else's results name their profile, aimed at their host: it is never read.
+        (False, {}, "--profile: is required"),
+        (True, {"psp_id": "2022ANOTHER"}, "[target] psp_id"),
+        (True, {"client_id": "SOMEONE-ELSE"}, "[target] client_id"),
+    ],
+)
+def test_results_naming_another_target_are_refused_before_any_request(
+    faulty_run: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    mine: bool,
+    recorded: dict[str, str],
+    names: str,
+) -> None:
+    theirs_seen: list[str] = []
+    mine_seen: list[str] = []
+    with (
+        serve(_counted(make_wallet("scope-leak").app(), theirs_seen)) as theirs,
+        serve(_counted(make_wallet("scope-leak").app(), mine_seen)) as url,
+    ):
+        their_profile, my_profile = tmp_path / "theirs.toml", tmp_path / "mine.toml"
+        their_profile.write_text(data.profile_toml(theirs))
+        my_profile.write_text(data.profile_toml(url))
+        at = url if mine else theirs
+        results = _as_profile_run(faulty_run, tmp_path, at, their_profile, **recorded)
+        profile = ["--profile", str(my_profile)] if mine else []
+        code, out = _replay(capsys, results, "IUI-SCOPE-NO-EXTRA", *profile)
+    assert code == 2 and len(out.strip().splitlines()) == 1 and names in out
+    assert theirs_seen == [] and mine_seen == []
+
+
+def test_a_target_that_does_not_answer_is_not_a_pass(
+    faulty_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as s:  # a port nothing listens on: the connection is refused
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    profile = tmp_path / "staging.toml"
+    profile.write_text(data.profile_toml(url))
+    results = _as_profile_run(faulty_run, tmp_path, url, profile)
+    code, out = _replay(capsys, results, "IUI-SCOPE-NO-EXTRA", "--profile", str(profile))
+    assert code == EXIT_UNREACHABLE and "passes now" not in out
+    assert "the target did not answer" in out
+
+
+def _edit(results: dict[str, Any], how: str) -> None:
+    row = next(r for r in results["requirements"] if r["id"] == "IUI-SCOPE-NO-EXTRA")
+    if how == "evidence":
+        row["evidence"] = "not a list"
+    elif how == "tamper":
+        row["evidence"][0]["cases"][0]["tamper"] = {"client_id": 5}
+    elif how == "expect":
+        row["evidence"][0]["cases"][0]["expect"] = ["not", "an", "object"]
+    elif how == "api":
+        row["evidence"][0]["cases"][0]["api"] = "somewhereElse"
+
+
+@pytest.mark.parametrize("how", ["evidence", "tamper", "expect", "api", "deep", "huge"])
+def test_a_malformed_results_document_gets_one_line(
+    faulty_run: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    path = tmp_path / "results.json"
+    text = (faulty_run / "results.json").read_text()
+    if how == "deep":
+        text = "[" * 100_000 + "]" * 100_000
+    elif how == "huge":
+        monkeypatch.setattr(replay, "MAX_RESULTS_BYTES", len(text) - 1)
+    else:
+        results = json.loads(text)
+        _edit(results, how)
+        text = json.dumps(results)
+    path.write_text(text)
+    code = main(["replay", "--results", str(path), "--requirement", "IUI-SCOPE-NO-EXTRA"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and f"--results {path}" in err

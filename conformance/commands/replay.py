@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
 from ..model import Case, Exchange, Outcome
 
 
@@ -20,13 +20,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "replay",
         help="re-send the recorded failing case of a requirement and judge it again",
         description="Re-send the minimal failing case a run recorded for one requirement, "
-        "signed afresh, print the exchange and the outcomes; exit 1 while it fails.",
+        "signed afresh with your profile's key to your profile's target, print the exchange "
+        "and the outcomes; exit 1 while it fails, 3 when the target does not answer.",
     )
     p.add_argument(
         "--profile",
         type=Path,
-        help="target profile (TOML); default: the one the results name. It must aim at the "
-        "wallet the results came from",
+        help="your own target profile (TOML): it alone gives the target, keys and tokens, and "
+        "must aim at the wallet the results came from; required unless the results came from "
+        "the embedded wallet",
     )
     p.add_argument(
         "--fault",
@@ -43,17 +45,47 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
+MAX_RESULTS_BYTES = 64 * 1024 * 1024  # far above any real run's results document
+
+
+def _shown(value: object, limit: int = 200) -> str:
+    """A value from the results document, safe to print on one terminal line."""
+    text = str(value)
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:limit])
+    return text + ("..." if len(str(value)) > limit else "")
+
+
+def _malformed(where: Path, problem: str) -> ConfigError:
+    return ConfigError(f"--results {where}", problem, "run `conformance run` again")
+
+
 def load_results(results_path: Path) -> Mapping[str, Any]:
+    """The results document, read once at this edge: size, depth and shape checked."""
     try:
-        results: Mapping[str, Any] = json.loads(results_path.read_text(encoding="utf-8"))
-        results["requirements"][0]["id"]
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        with results_path.open("rb") as f:
+            raw = f.read(MAX_RESULTS_BYTES + 1)
+    except OSError as exc:
         raise ConfigError(
             f"--results {results_path}",
-            f"is not a readable results document ({exc})",
+            f"is not readable ({exc.strerror or exc})",
             "run `conformance run` first",
         )
-    return results
+    if len(raw) > MAX_RESULTS_BYTES:
+        raise _malformed(results_path, f"is larger than {MAX_RESULTS_BYTES >> 20} MiB")
+    try:
+        results: Any = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        problem = "nests too deeply" if isinstance(exc, RecursionError) else "is not JSON"
+        raise _malformed(results_path, f"{problem}, not a results document")
+    rows = results.get("requirements") if isinstance(results, dict) else None
+    if not isinstance(rows, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("id"), str) for r in rows
+    ):
+        raise _malformed(results_path, "is not a results document (no list of requirements)")
+    if not isinstance(results.get("target", {}), dict):
+        raise _malformed(results_path, "is not a results document (target is not an object)")
+    document: Mapping[str, Any] = results
+    return document
 
 
 def recorded(results: Mapping[str, Any], rid: str, index: int, where: Path) -> Mapping[str, Any]:
@@ -63,7 +95,10 @@ def recorded(results: Mapping[str, Any], rid: str, index: int, where: Path) -> M
         raise ConfigError(
             f"--requirement {rid}", "is not in the results", "see `conformance requirements`"
         )
-    evidence = [e for e in rows[rid].get("evidence", []) if e.get("cases")]
+    evidence = rows[rid].get("evidence", [])
+    if not isinstance(evidence, list) or not all(isinstance(e, dict) for e in evidence):
+        raise _malformed(where, f"the evidence of {rid} is not a list of objects")
+    evidence = [e for e in evidence if e.get("cases")]
     if not evidence:
         raise ConfigError(
             f"--requirement {rid}",
@@ -73,6 +108,10 @@ def recorded(results: Mapping[str, Any], rid: str, index: int, where: Path) -> M
     if not 1 <= index <= len(evidence):
         raise ConfigError(f"--evidence {index}", "is out of range", f"choose 1 to {len(evidence)}")
     chosen: Mapping[str, Any] = evidence[index - 1]
+    if not isinstance(chosen["cases"], list) or not all(
+        isinstance(c, dict) for c in chosen["cases"]
+    ):
+        raise _malformed(where, f"the recorded cases of {rid} are not a list of objects")
     return chosen
 
 
@@ -86,48 +125,83 @@ def _embedded(target: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _target(args: argparse.Namespace, results: Mapping[str, Any]) -> tuple[Any, str | None]:
-    """The target the results came from; another one is refused, with the reason."""
-    from ..catalogue import catalogue
-    from ..profile import load
+def _embedded_target(args: argparse.Namespace, embedded: str) -> tuple[Any, str]:
+    """The embedded wallet the results name: it runs here, so nothing leaves this machine."""
     from ..reference.data import reference_profile
     from ..reference.faults import all_faults
 
-    target, source = results.get("target", {}), results.get("profile", {}).get("source", "")
+    came = "the embedded reference wallet" + (
+        "" if embedded == "reference" else f" with fault {_shown(embedded)}"
+    )
+    if args.profile:
+        raise ConfigError(
+            f"--profile {args.profile}",
+            f"is another target: the results came from {came}",
+            "replay without --profile",
+        )
+    if args.fault and args.fault != embedded:
+        raise ConfigError(
+            f"--fault {args.fault}",
+            f"is another target: the results came from {came}",
+            f"replay with --fault {_shown(embedded)}, or without --fault",
+        )
+    if embedded != "reference" and embedded not in all_faults():
+        raise ConfigError(
+            f"--results {args.results}", f"names fault {_shown(embedded)}, unknown here"
+        )
+    return reference_profile(), embedded
+
+
+def _differences(
+    profile: Any, target: Mapping[str, Any], ev: Mapping[str, Any]
+) -> Iterator[tuple[str, str, object]]:
+    """(setting, the user's value, the recorded value) wherever the results name another
+    target than the user's profile."""
+    yield "[target] base_url", profile.base_url, target.get("base_url")
+    for name in ("psp_id", "client_id"):
+        if name in target:
+            yield f"[target] {name}", getattr(profile, name), target[name]
+    exchanges = ev.get("exchanges")
+    for case, ex in zip(ev["cases"], exchanges if isinstance(exchanges, list) else ()):
+        api, request = case.get("api"), ex.get("request") if isinstance(ex, dict) else None
+        if isinstance(request, dict) and "url" in request and api in profile.paths:
+            yield f"[target.paths] {api}", profile.base_url + profile.path(api), request["url"]
+
+
+def _target(
+    args: argparse.Namespace, results: Mapping[str, Any], ev: Mapping[str, Any]
+) -> tuple[Any, str | None]:
+    """The user's target: the embedded wallet the results name, or the user's own profile,
+    which must aim at the wallet the results came from; anything else is refused."""
+    from ..catalogue import catalogue
+    from ..profile import load
+
+    target = results.get("target", {})
     embedded = _embedded(target)
     if embedded is not None:
-        came = "the embedded reference wallet" + (
-            "" if embedded == "reference" else f" with fault {embedded}"
-        )
-        if args.profile:
-            raise ConfigError(
-                f"--profile {args.profile}",
-                f"is another target: the results came from {came}",
-                "replay without --profile",
-            )
-        if args.fault and args.fault != embedded:
-            raise ConfigError(
-                f"--fault {args.fault}",
-                f"is another target: the results came from {came}",
-                f"replay with --fault {embedded}, or without --fault",
-            )
-        if embedded != "reference" and embedded not in all_faults():
-            raise ConfigError(f"--results {args.results}", f"names fault {embedded}, unknown here")
-        return reference_profile(), embedded
-    came = f"the wallet at {target.get('base_url')} (profile {source})"
+        return _embedded_target(args, embedded)
+    came = f"the wallet at {_shown(target.get('base_url'))}"
     if args.fault:
         raise ConfigError(
             f"--fault {args.fault}",
             f"is another target: the results came from {came}",
-            "replay without --fault",
+            "replay with --profile and your profile of that wallet",
         )
-    profile = load(args.profile or Path(source), catalogue())
-    if profile.base_url != target.get("base_url"):
+    if args.profile is None:
         raise ConfigError(
-            f"--profile {args.profile or source}",
-            f"aims at {profile.base_url}, another target: the results came from {came}",
-            "replay with a profile of that wallet",
+            "--profile",
+            f"is required: the results came from {came}, not from the embedded wallet",
+            "pass --profile with your own profile of that wallet",
         )
+    profile = load(args.profile, catalogue())
+    for setting, mine, theirs in _differences(profile, target, ev):
+        if mine != theirs:
+            raise ConfigError(
+                f"--profile {args.profile}",
+                f"aims at {setting} {_shown(mine)}, another target: the results came from "
+                f"{came} ({setting} {_shown(theirs)})",
+                "replay with your profile of that wallet, or results of your own run",
+            )
     return profile, None
 
 
@@ -169,22 +243,26 @@ def run(args: argparse.Namespace) -> int:
     try:
         results = load_results(args.results)
         ev = recorded(results, args.requirement, args.evidence, args.results)
-        profile, reference = _target(args, results)
+        profile, reference = _target(args, results, ev)
         cases = [casefile.load(c, profile.secrets) for c in ev["cases"]]
+        unknown = sorted({c.api for c in cases} - set(profile.paths))
+        if unknown:
+            raise ValueError(f"api {_shown(unknown[0])} has no path in the profile")
     except ConfigError as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         print(
-            f"conformance: error: --results {args.results}: a recorded case is malformed ({exc}); "
-            "re-run `conformance run`",
+            f"conformance: error: --results {args.results}: a recorded case is malformed "
+            f"({_shown(exc)}); re-run `conformance run`",
             file=sys.stderr,
         )
         return EXIT_USAGE
     levels = catalogue().with_levels(profile.levels)
     against = profile.base_url if reference is None else f"the embedded wallet ({reference})"
     print(
-        f"replaying {args.requirement} from {ev.get('test', '?')} (seed {ev.get('seed', '?')}) "
+        f"replaying {args.requirement} from {_shown(ev.get('test', '?'))} "
+        f"(seed {_shown(ev.get('seed', '?'))}) "
         f"against {against}"
     )
     with open_engine(profile, RunSettings(), reference) as engine:
@@ -205,6 +283,14 @@ def run(args: argparse.Namespace) -> int:
                     else ""
                 )
                 print(f"{state} {o.requirement}{detail}")
+    silent = [ex for ex in exchanges if ex.response is None]
+    if silent:
+        print(
+            f"{args.requirement}: not judged: the target did not answer "
+            f"({engine.redactor(silent[0].error or 'no HTTP answer')}); "
+            f"check that it runs at {against}"
+        )
+        return EXIT_UNREACHABLE
     still = any(o.requirement == args.requirement and not o.ok for o in outcomes)
     print(f"{args.requirement}: {'reproduced, still failing' if still else 'passes now'}")
     return EXIT_NOT_CERTIFIED if still else EXIT_CERTIFIED
