@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
 from ..model import Case, Exchange, Outcome
+from ..sinks import for_terminal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -222,16 +223,18 @@ def judge_again(
 
 
 def _print_exchange(ev: Mapping[str, Any]) -> None:
+    """The redacted exchange, every value the target could have chosen escaped for the terminal."""
     req, resp = ev["request"], ev["response"]
-    print(f"> {req['method']} {req['url']}")
-    print("\n".join(f"> {k}: {v}" for k, v in req["headers"]))
-    print(f">\n> {req['body']}")
+    safe = for_terminal
+    print(f"> {safe(req['method'])} {safe(req['url'])}")
+    print("\n".join(f"> {safe(k)}: {safe(v)}" for k, v in req["headers"]))
+    print(f">\n> {safe(req['body'])}")
     if resp is None:
-        print(f"< (no response: {ev['error']})")
+        print(f"< (no response: {safe(ev['error'])})")
         return
     print(f"< HTTP {resp['status']}")
-    print("\n".join(f"< {k}: {v}" for k, v in resp["headers"]))
-    print(f"<\n< {resp['body']}")
+    print("\n".join(f"< {safe(k)}: {safe(v)}" for k, v in resp["headers"]))
+    print(f"<\n< {safe(resp['body'])}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -282,12 +285,12 @@ def run(args: argparse.Namespace) -> int:
                     if not o.ok
                     else ""
                 )
-                print(f"{state} {o.requirement}{detail}")
+                print(f"{state} {o.requirement}{for_terminal(detail)}")
     silent = [ex for ex in exchanges if ex.response is None]
     if silent:
         print(
             f"{args.requirement}: not judged: the target did not answer "
-            f"({engine.redactor(silent[0].error or 'no HTTP answer')}); "
+            f"({for_terminal(engine.redactor(silent[0].error or 'no HTTP answer'))}); "
             f"check that it runs at {against}"
         )
         return EXIT_UNREACHABLE
