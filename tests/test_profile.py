@@ -152,3 +152,41 @@ def test_a_profile_without_target_is_refused_in_one_line_naming_the_field(
     with pytest.raises(ProfileError) as info:
         parse(d)
     assert str(info.value).startswith(where) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "mutate,said",
+    [
+        (
+            lambda d: d["target"].update(timout=5),
+            "[target] timout: is not a [target] setting; did you mean timeout?",
+        ),
+        (lambda d: d.update(keyz={}), "keyz: is not a profile section; did you mean keys?"),
+        (
+            lambda d: d["keys"].update(key_verison="2"),
+            "[keys] key_verison: is not a [keys] setting; did you mean key_version?",
+        ),
+        (
+            lambda d: d["tokens"][0].update(scope=["BASE_USER_INFO"]),
+            "[[tokens]] #1 scope: is not a token setting; did you mean scopes?",
+        ),
+        (
+            lambda d: d["tokens"].append(dict(d["tokens"][0])),
+            "access_token: repeats an earlier token's; give each token once",
+        ),
+        (
+            lambda d: d["target"].update(base_url="https://user:s3cret@wallet.example"),
+            "[target] base_url: carries credentials (user:password@); remove them from the URL",
+        ),
+        (lambda d: d["target"].update(base_url=" https://wallet.example"), "is not an http(s) URL"),
+        (lambda d: d["target"].update(base_url="https://wallet.example:99999"), "no valid port"),
+    ],
+)
+def test_a_misspelt_or_absurd_profile_is_refused_with_the_fix(mutate: Any, said: str) -> None:
+    """Nothing a profile holds is silently ignored; a credential in a URL is never echoed."""
+    d = reference_dict()
+    mutate(d)
+    with pytest.raises(ProfileError) as info:
+        parse(d)
+    message = str(info.value)
+    assert said in message and "\n" not in message and "s3cret" not in message

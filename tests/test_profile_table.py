@@ -184,8 +184,12 @@ def test_another_file_keeps_its_own_error_and_names_itself_first() -> None:
         str(caught.value)
         == 'w.toml [[entry]] #1 name: must be a non-empty string; write name = "x"'
     )
-    with pytest.raises(FileError, match=r"^w\.toml extra: is not a known table; use only entry$"):
-        Table({"extra": 1}, "w.toml", error=FileError).only(("entry",), "known table")
+    with pytest.raises(FileError, match=r"^w\.toml other: is not a known table; use only entry$"):
+        Table({"other": 1}, "w.toml", error=FileError).only(("entry",), "known table")
+    with pytest.raises(
+        FileError, match=r"^w\.toml entyr: is not a known table; did you mean entry\?$"
+    ):
+        Table({"entyr": 1}, "w.toml", error=FileError).only(("entry",), "known table")
     with pytest.raises(
         FileError, match=r"^w\.toml \[\[entry\]\] #1 kind: is 'x'; use one of a, b$"
     ):

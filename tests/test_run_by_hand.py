@@ -45,4 +45,6 @@ def test_bad_profile_exits_2_with_one_line(
     profile.write_text(data.profile_toml("http://127.0.0.1:9").replace("psp_id", "pspid"))
     assert main(["run", "--profile", str(profile), "--report", str(tmp_path / "r.html")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == 'conformance: error: [target] psp_id: is missing; add psp_id = "..."'
+    assert (
+        err == "conformance: error: [target] pspid: is not a [target] setting; did you mean psp_id?"
+    )

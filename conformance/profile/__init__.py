@@ -76,11 +76,23 @@ class Profile:
         return tuple(t.access_token for t in self.tokens)
 
 
+ROLES = ("target", "gateway", "provider")
+# Every key a profile may hold: a misspelt one (`timout`) is refused, never silently ignored.
+SECTIONS = (*ROLES, "keys", "tokens", "requirements", "limits", "tls", "trigger", "observe")
+TARGET_KEYS = ("base_url", "client_id", "psp_id", "acquirer_id", "timeout", "paths")
+KEY_KEYS = ("suite_private_key", "wallet_public_key", "key_version")
+TOKEN_KEYS = ("access_token", "scopes", "state", "expect")
+EXPECT_KEYS = ("userId", "userLoginId", "hashUserLoginId")
+
+
 def tokens(root: Table) -> tuple[Token, ...]:
     """[[tokens]]: the access tokens the wallet issued, each with its state and scopes."""
-    out = []
+    out: list[Token] = []
     for row in root.tables("tokens"):
+        row.only(TOKEN_KEYS, "token setting")
         token = row.text("access_token")
+        if any(t.access_token == token for t in out):
+            row.fail("access_token", "repeats an earlier token's", "give each token once")
         if len(token) > 128:
             row.fail(
                 "access_token",
@@ -96,6 +108,7 @@ def tokens(root: Table) -> tuple[Token, ...]:
                 f"use scopes from {', '.join(known)}",
             )
         expect = row.table("expect")
+        expect.only(EXPECT_KEYS, "userInfo field")
         if not all(isinstance(v, str) for v in expect.data.values()):
             row.fail(
                 "expect",
@@ -146,11 +159,9 @@ def refuse_placeholders(table: Table) -> None:
             )
 
 
-ROLES = ("target", "gateway", "provider")
-
-
 def _target(target: Table) -> dict[str, Any]:
     """The [target] fields of a Profile: the wallet's inquiryUserInfo server."""
+    target.only(TARGET_KEYS, "[target] setting")
     base_url = target.url("base_url", '"https://staging.wallet.example"')
     paths = target.table("paths", PATHS_FIX)
     if not all(isinstance(p, str) and p.startswith("/") for p in paths.data.values()):
@@ -177,6 +188,7 @@ def _target(target: Table) -> dict[str, Any]:
 def _keys(keys: Table) -> dict[str, Any]:
     """[keys]: the suite's private key, the wallet's public key and the key version."""
     hint = '"keys/name.pem"'
+    keys.only(KEY_KEYS, "[keys] setting")
     return {
         "suite_private_key": keys.need(
             "suite_private_key", keys.private_key("suite_private_key"), hint
@@ -196,6 +208,7 @@ def _build(root: Table, catalogue: Catalogue | None, source: str, digest: str) -
             "add [target] (the wallet's inquiryUserInfo), [gateway] (the wallet as a "
             "prepareAuthInfo client) or [provider] (an Alipay+-side prepareAuthInfo server)",
         )
+    root.only(SECTIONS, "profile section")
     keys = root.table("keys", "write [keys] with the key file paths")
     fields = _keys(keys) if "keys" in root else {}
     found = tokens(root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, overload
 from urllib.parse import urlsplit
@@ -27,8 +28,15 @@ def located(where: str, key: str) -> str:
 def http_url(value: str, where: str, fix: str, error: type[ConfigError] = ProfileError) -> str:
     """An http(s) URL without its trailing slash (a profile's value or a command-line option)."""
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.username is not None or parts.password is not None:
+        # Never echoed: the part before @ may be a password.
+        raise error(where, "carries credentials (user:password@)", "remove them from the URL")
+    if value != value.strip() or parts.scheme not in ("http", "https") or not parts.hostname:
         raise error(where, f"{value!r} is not an http(s) URL", fix)
+    try:
+        _ = parts.port  # out of range or not a number raises here
+    except ValueError:
+        raise error(where, f"{value!r} has no valid port (1 to 65535)", fix) from None
     return value.rstrip("/")
 
 
@@ -203,7 +211,9 @@ class Table:
     def only(self, keys: Collection[str], noun: str, fix: str = "") -> None:
         """Refuse a key that is not one of `keys`."""
         for key in sorted(set(self.data) - set(keys)):
-            self.fail(key, f"is not a {noun}", fix or f"use only {', '.join(keys)}")
+            near = get_close_matches(key, list(keys), n=1)
+            hint = f"did you mean {near[0]}?" if near else f"use only {', '.join(keys)}"
+            self.fail(key, f"is not a {noun}", fix or hint)
 
     def _name(self, key: str, array: bool = False) -> tuple[str, str | None]:
         """Where a table inside this one stands, and its dotted name."""
