@@ -152,7 +152,7 @@ def test_waiver_of_a_deviation_that_no_longer_occurs_is_reported_for_removal() -
         ),
         (
             entry(SHOULD) + 'expiry = "2027-01-01"\n',
-            "#1 expiry: is not a waiver field; use only requirement, reason",
+            "#1 expiry: is not a waiver field; did you mean expires?",
         ),
         (
             "[waivers]\nx = 1\n",
