@@ -110,3 +110,40 @@ def test_report_renders_to_a_screenshot(faulty_run: Path, tmp_path: Path) -> Non
     assert (width, height) == (1280, 1600) and len(
         image
     ) > 50_000  # a blank page compresses far below this
+
+
+NARROW = """<script>
+window.addEventListener("load", function () {
+  var width = document.documentElement.clientWidth, wide = [];
+  ["verdict", "reasons", "counts"].concat(
+    Array.prototype.map.call(document.querySelectorAll("#cover table.cover td"),
+                             function (td, i) { td.id = td.id || "cell" + i; return td.id; })
+  ).forEach(function (id) {
+    var el = document.getElementById(id);
+    if (el && el.getBoundingClientRect().right > width + 1) { wide.push(id); }
+  });
+  var pre = document.createElement("pre"); pre.id = "probe";
+  pre.textContent = JSON.stringify({width: width, wide: wide});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_the_cover_reads_whole_on_a_phone(faulty_run: Path, tmp_path: Path) -> None:
+    """At a phone's width the verdict, its reasons and every cover line fit the screen."""
+    page = tmp_path / "narrow.html"
+    page.write_text((faulty_run / "report.html").read_text().replace("</body>", NARROW + "</body>"))
+    flags = [f for f in FLAGS if not f.startswith("--window-size")] + ["--window-size=420,900"]
+    args = [chromium(), *flags, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom"]
+    done = subprocess.run(
+        [*args, "--virtual-time-budget=5000", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert found, done.stderr[-2000:]
+    seen = json.loads(found.group(1).replace("&quot;", '"'))
+    # Headless Chromium lays out no narrower than about 500 pixels: still a phone's width.
+    assert seen["width"] < 640 and seen["wide"] == []
