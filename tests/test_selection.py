@@ -15,7 +15,7 @@ from conformance.cli import main
 from conformance.commands.diff import compare
 from conformance.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL
 from conformance.report.integrity import check_results
-from conformance.results import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, PARTIAL, pick
+from conformance.results import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, PARTIAL, partial, pick
 
 from .conftest import Certify
 
@@ -85,3 +85,21 @@ def test_a_results_document_that_hides_its_selection_behind_certified_is_refused
     assert (
         not checks[0].ok and "states CERTIFIED but its requirements give PARTIAL" in checks[0].text
     )
+
+
+def test_a_run_cut_short_names_why() -> None:
+    """An interrupted or early-stopped session is a selection too: it never certifies."""
+    from types import SimpleNamespace
+
+    from conformance.selection import stopped
+
+    def session(status: int, stop: str = "") -> pytest.Session:
+        return SimpleNamespace(exitstatus=status, shouldstop=stop, shouldfail="")  # type: ignore[return-value]
+
+    assert stopped(session(pytest.ExitCode.INTERRUPTED)) == ["the run was interrupted"]
+    assert stopped(session(1, "stopping after 1 failures")) == [
+        "the run stopped early: stopping after 1 failures"
+    ]
+    assert stopped(session(0)) == []
+    run = {"selection": ["the run was interrupted"]}
+    assert pick([], partial(run), []) == PARTIAL  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from ..document import Answer, ExchangeRecord, RequirementRow, Results, SentRequest
 from .signature import Signature
 from .style import CSS, JS
-from .text import disturbed, selection
+from .text import disturbed, left_out
 
 BROKEN = ("failed", "warned", "waived")
 # Column widths in percent, fixed so every family's table lines up with the others.
@@ -108,7 +108,7 @@ def _context(results: Results) -> dict[str, Any]:
         "results": results,
         "notes": notes(rows),
         "disturbed": disturbed(results),
-        "selection": selection(results),
+        "selection": left_out(results),
         "groups": groups(rows),
         "widths": WIDTHS,
         "broken": [r for r in rows if r["status"] in BROKEN and r["evidence"]],

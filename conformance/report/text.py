@@ -84,12 +84,12 @@ def summary(r: Results) -> list[str]:
     return lines
 
 
-def selection(r: Results) -> str | None:
+def left_out(r: Results) -> str | None:
     """What left suite tests out of the run, in one line; None for a whole run."""
-    left_out = [*r["run"].get("selection", [])]
+    choices = [*r["run"].get("selection", [])]
     if r["run"].get("not_run"):
-        left_out.append(f"{len(r['run']['not_run'])} tests not run")
-    return "; ".join(left_out) or None
+        choices.append(f"{len(r['run']['not_run'])} tests not run")
+    return "; ".join(choices) or None
 
 
 def disturbed(r: Results) -> str | None:
