@@ -74,6 +74,7 @@ class Run(TypedDict):
     seed: int | str | None  # an integer, "derandomized", or None for an observation
     examples: int  # 0 for an observation
     requests: int
+    planned: NotRequired[int]  # the requests the run planned before its first, at most
     limits: NotRequired[Limits]
     not_run: NotRequired[list[NotRun]]
     disturbances: NotRequired[Disturbances]  # absent from documents older than the count

@@ -21,6 +21,7 @@ from .errors import ConformanceFailure
 from .evidence import outcome_evidence, transcript_entry
 from .model import Case, Exchange, Outcome
 from .profile import Profile
+from .spaces import Spend
 from .throttle import Exhausted
 
 T = TypeVar("T")
@@ -72,6 +73,7 @@ class Recorder:
 
     engine: Engine
     nodeid: str = ""
+    spend: Spend = field(default_factory=Spend)  # the property's space: examples `run` draws
     records: dict[str, Record] = field(default_factory=dict)
     # Answers by case, and their outcomes: a case hypothesis tries again gets the same answer
     # (so it never looks flaky) and is judged once.
@@ -197,7 +199,7 @@ class Recorder:
         __tracebackhide__ = True
         s = self.engine.settings
         run = settings(
-            max_examples=s.examples,
+            max_examples=self.spend.examples(s.examples),
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),

@@ -34,5 +34,13 @@ def stopped(session: pytest.Session) -> list[str]:
     """Why the session ended before every selected test ran."""
     if session.exitstatus == pytest.ExitCode.INTERRUPTED:
         return ["the run was interrupted"]
+    if session.exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+        return ["the run ended on an internal error"]
     reason = session.shouldstop or session.shouldfail
     return [f"the run stopped early: {reason}"] if reason else []
+
+
+def unreached(session: pytest.Session, reported: set[str]) -> list[str]:
+    """Selected tests the session ended before reaching, whatever ended it."""
+    left = sum(1 for item in session.items if item.nodeid not in reported)
+    return [f"{left} selected tests never ran: the run ended early"] if left else []

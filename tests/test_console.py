@@ -44,7 +44,8 @@ def test_off_a_terminal_a_failing_run_prints_progress_and_requirements_in_plain_
 ) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     assert failing_run(tmp_path) == 1
-    lines = capsys.readouterr().out.splitlines()
+    plan, *lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"plan: at most \d+ requests, at an unlimited rate", plan)
     assert lines[0].startswith("inquiryUserInfo · behaviour: test 1 of 1; 0 requests")
     assert lines[1].startswith("FAILED  IUI-SCOPE-NO-EXTRA (MUST): userInfo.userLoginId returned")
     assert lines[2] == (

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from ..document import Answer, ExchangeRecord, RequirementRow, Results, SentRequest
 from .signature import Signature
 from .style import CSS, JS
-from .text import disturbed, left_out
+from .text import disturbed, left_out, plan
 
 BROKEN = ("failed", "warned", "waived")
 # Column widths in percent, fixed so every family's table lines up with the others.
@@ -109,6 +109,7 @@ def _context(results: Results) -> dict[str, Any]:
         "notes": notes(rows),
         "disturbed": disturbed(results),
         "selection": left_out(results),
+        "plan": plan(results),
         "groups": groups(rows),
         "widths": WIDTHS,
         "broken": [r for r in rows if r["status"] in BROKEN and r["evidence"]],
