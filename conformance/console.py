@@ -18,6 +18,7 @@ from rich.text import Text
 
 from .document import Results
 from .report.text import Finding, disturbed, findings, notes, plan_line
+from .selection import applicable
 from .sinks import for_terminal
 from .state import State
 
@@ -70,6 +71,9 @@ class Progress:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        state = self.planning
+        if state is not None and state.profile is not None and not applicable(item, state.profile):
+            return  # a role the profile does not set up: its tests are skipped, nothing to follow
         api = next((str(m.args[0]) for m in item.iter_markers("api")), "")
         family = next((str(m.args[0]) for m in item.iter_markers("family") if m.args), "")
         if (api, family) != (self.api, self.family):

@@ -18,7 +18,7 @@ from .catalogue import catalogue
 from .engine import Engine, open_engine
 from .errors import ConformanceFailure
 from .recorder import Recorder
-from .selection import SUITE
+from .selection import SUITE, applicable
 from .spaces import Spend
 from .spec import APIS, contract
 from .state import NOT_RUN, RECORDER, STATE, State
@@ -141,11 +141,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash[STATE]
     if state.profile is None:
         return
-    has_provider = state.profile.provider is not None  # else its tests are skipped, unsent
-    applicable = [
-        i for i in session.items if has_provider or "provider" not in getattr(i, "fixturenames", ())
-    ]
-    state.planned = spaces.planned(applicable, state.run.examples)
+    prof = state.profile
+    chosen = [i for i in session.items if applicable(i, prof)]
+    # The preflight's one valid request per role, before the suite (not for the embedded wallet).
+    preflight = 0 if state.reference else prof.has_target + (prof.provider is not None)
+    state.planned = preflight + spaces.planned(chosen, state.run.examples, prof)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from .profile import Profile
 
 SUITE = Path(__file__).resolve().parent / "suite"
 
@@ -44,3 +48,10 @@ def unreached(session: pytest.Session, reported: set[str]) -> list[str]:
     """Selected tests the session ended before reaching, whatever ended it."""
     left = sum(1 for item in session.items if item.nodeid not in reported)
     return [f"{left} selected tests never ran: the run ended early"] if left else []
+
+
+def applicable(item: pytest.Item, profile: Profile) -> bool:
+    """Whether the profile sets up the roles a suite test plays (else it is skipped, unsent):
+    the Alipay+ server for the provider tests, the gateway for the client flows."""
+    needs = {"provider": profile.provider, "gateway": profile.gateway}
+    return all(needs[f] is not None for f in getattr(item, "fixturenames", ()) if f in needs)

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from .profile import Profile
 
 DEFAULT_EXAMPLES = 5  # examples of a LARGE property; `--examples` sets it
 EXAMPLES_HELP = (
@@ -31,10 +35,12 @@ class Space(enum.Enum):
 
 @dataclass(frozen=True)
 class Spend:
-    """A property's budget: its space, and the requests one example sends (twins send two)."""
+    """A property's budget: its space, and the requests one example sends (twins send two);
+    `inactive` adds one request for each expired or revoked token the profile declares."""
 
     space: Space = Space.LARGE
     cases: int = 1
+    inactive: bool = False
 
     def examples(self, large: int) -> int:
         if self.space is Space.ONE:
@@ -48,10 +54,10 @@ class Spend:
         return self.examples(large) * self.cases
 
 
-def probes(space: Space, cases: int = 1) -> pytest.MarkDecorator:
+def probes(space: Space, cases: int = 1, inactive: bool = False) -> pytest.MarkDecorator:
     """The marker a suite test declares its space with."""
     marker: pytest.MarkDecorator = getattr(pytest.mark, MARKER)
-    return marker(Spend(space, cases))
+    return marker(Spend(space, cases, inactive))
 
 
 def spend_of(item: pytest.Item) -> Spend | None:
@@ -61,6 +67,9 @@ def spend_of(item: pytest.Item) -> Spend | None:
     return marker.args[0] if marker is not None else None
 
 
-def planned(items: list[pytest.Item], large: int) -> int:
+def planned(items: list[pytest.Item], large: int, profile: Profile) -> int:
     """The requests a run of these items plans to send, at most."""
-    return sum(s.requests(large) for i in items if (s := spend_of(i)) is not None)
+    inactive = sum(t.state != "valid" for t in profile.tokens)
+    return sum(
+        s.requests(large) + inactive * s.inactive for i in items if (s := spend_of(i)) is not None
+    )

@@ -106,7 +106,7 @@ def test_other_method_refused(conformance: Recorder, first_token: Token, method:
 
 
 @pytest.mark.family("behaviour")
-@probes(Space.FEW)
+@probes(Space.FEW, inactive=True)
 def test_inactive_or_unknown_token_refused(conformance: Recorder) -> None:
     api, profile = _api(conformance), conformance.profile
     for token in profile.tokens:  # every expired or revoked token the profile declares, once
