@@ -36,6 +36,8 @@ class Setup:
     peer_key: rsa.RSAPublicKey
     peer_field: str
     public_hint: str  # where the public half of signing_key is to be found
+    timeout: float = 10.0  # seconds the answer may take
+    timeout_field: str = "[target] timeout"
 
     @property
     def url(self) -> str:
@@ -84,10 +86,63 @@ def transport(error: str, url: str, field: str, what: str) -> Diagnosis | None:
     )
 
 
+def silence(error: str, setup: Setup) -> Diagnosis:
+    """A connection was made but no HTTP answer came: a hang, a reset, or another protocol."""
+    host, field = _host(setup.url), f"{setup.table} base_url"
+    if error.startswith("timeout"):
+        return (
+            f"{host} accepted the connection but gave no answer within {setup.timeout:g} s",
+            (
+                f"check that {setup.server} serves {setup.api} at {setup.url} and is not stuck; "
+                f"if it is only slow, raise {setup.timeout_field}"
+            ),
+        )
+    if "reset" in error.lower() or "broken pipe" in error.lower():
+        return (
+            f"{host} reset the connection instead of answering ({error})",
+            (
+                f"correct {field} to the port {setup.server} serves HTTP on; if a firewall or "
+                "proxy resets it, let this machine through"
+            ),
+        )
+    if "without sending a response" in error:
+        return (
+            f"{host} closed the connection without an HTTP answer ({error})",
+            (
+                f"correct {field} to the port {setup.server} serves HTTP on; if it is right, "
+                f"{setup.server} failed on the request: see its log"
+            ),
+        )
+    return (
+        f"{host} answered with something that is not HTTP ({error})",
+        f"correct {field} to the port {setup.server} serves HTTP on (https:// if it speaks TLS)",
+    )
+
+
+def _not_the_api(ex: Exchange, setup: Setup) -> Diagnosis | None:
+    """An HTTP answer that is not the API's JSON answer: another server, or another path."""
+    assert ex.response is not None
+    if ex.result_status is not None:
+        return None  # the API's answer: whether it is right, the suite judges
+    kind = ex.response.header("content-type") or "no Content-Type"
+    return (
+        (
+            f"POST {setup.url} answered HTTP {ex.response.status} ({kind}), not the {setup.api} "
+            "JSON answer (an object whose result has a resultStatus)"
+        ),
+        (
+            f"point {setup.table} base_url and {setup.path_field} at {setup.server}'s "
+            f"{setup.api}; if they are right, {setup.server} must answer it with its JSON result"
+        ),
+    )
+
+
 def answer(ex: Exchange, setup: Setup) -> Diagnosis | None:
     """The answer to one valid, signed request: None when it shows nothing wrong with the set-up."""
     if ex.response is None:
-        return transport(ex.error or "", setup.url, f"{setup.table} base_url", setup.server)
+        error = ex.error or "no answer"
+        found = transport(error, setup.url, f"{setup.table} base_url", setup.server)
+        return found or silence(error, setup)
     fingerprint = signing.fingerprint(setup.signing_key)
     code, status = ex.code, ex.response.status
     if status == 404 or code == "NO_INTERFACE_DEF":
@@ -130,7 +185,7 @@ def answer(ex: Exchange, setup: Setup) -> Diagnosis | None:
                 f"the key {fingerprint}"
             ),
         )
-    return _response_key(ex, setup)
+    return _not_the_api(ex, setup) or _response_key(ex, setup)
 
 
 def _response_key(ex: Exchange, setup: Setup) -> Diagnosis | None:
