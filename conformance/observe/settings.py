@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 from .. import signing
 from ..catalogue import Catalogue
 from ..errors import ProfileError
-from ..profile import Reader, Token, levels, tokens
+from ..profile import SECTIONS, Reader, Token, levels, tokens
+from ..profile.carriers import HEADER
 from ..profile.limits import parse_tls
-from ..profile.sections import DEFAULT_PATH
+from ..profile.sections import DEFAULT_PATH, LONGEST_CLIENT_ID, OBSERVE_KEYS
 from ..profile.table import Table, http_url, one_of
 from ..tls import Tls
 
@@ -110,7 +111,7 @@ def _public(root: Table, *places: tuple[str, str]) -> signing.PublicKey | None:
 
 def _first_text(root: Table, *places: tuple[str, str]) -> str | None:
     for section, key in places:
-        value = root.table(section).text(key, None)
+        value = root.table(section).text(key, None, on=HEADER, longest=LONGEST_CLIENT_ID)
         if value is not None:
             return value
     return None
@@ -131,7 +132,9 @@ def _role_paths(root: Table) -> Mapping[str, str]:
 
 def _build(root: Table, catalogue: Catalogue | None, source: str, digest: str) -> ObserveSettings:
     """[observe] and what an observation uses of the other sections; no private key needed."""
+    root.only(SECTIONS, "profile section")
     table = root.table("observe")
+    table.only(OBSERVE_KEYS, "[observe] setting")
     listen = table.text("listen", None)
     host, port = parse_listen(listen, table.at("listen")) if listen else DEFAULT_LISTEN
     upstream = table.text("upstream", None)
