@@ -81,6 +81,9 @@ WIRE = [
     (put("provider", "auth_urls", ["https://x\n"]), "[provider] auth_urls: has a line feed"),
     (put("trigger", "path", "/h\r\n"), "[trigger] path: has a carriage return"),
     (lambda d: d["tokens"][0].update(access_token="t\r\n"), "[[tokens]] #1 access_token: has a"),
+    (lambda d: d.update(tls={"ca_bundle": "ca\x00.pem"}), "[tls] ca_bundle: has a NUL"),
+    (keys("suite_private_key", "keys/a\x00.pem"), "[keys] suite_private_key: has a NUL"),
+    (put("gateway", "wallet_public_key", "k\x00"), "[gateway] wallet_public_key: has a NUL"),
 ]
 
 
@@ -146,6 +149,10 @@ LONG = [
         lambda d: d["tokens"][0]["expect"].update(userId="1" * 65),
         "[[tokens]] #1 expect: userId is longer than 64",
     ),
+    (
+        lambda d: d["tokens"][0].update(scopes=["S" * 100_000]),
+        "[[tokens]] #1 scopes: must be a list of scope names",
+    ),
     (put("target", "client_id", ""), "[target] client_id: must be a non-empty string"),
     (put("target", "psp_id", ""), "[target] psp_id: must be a non-empty string"),
     (put("gateway", "host", ""), "[gateway] host: must be a non-empty string"),
@@ -164,7 +171,7 @@ LONG = [
 @pytest.mark.parametrize(("edit", "said"), LONG)
 def test_an_absurd_or_empty_value_is_refused(edit: Edit, said: str) -> None:
     message = refused(lambda d: (d.setdefault("limits", {}), edit(d)))
-    assert said in message, message
+    assert said in message and len(message) < 300, message
 
 
 STRICT = [

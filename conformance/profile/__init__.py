@@ -100,7 +100,9 @@ def tokens(root: Table) -> tuple[Token, ...]:
                 f"is longer than {longest} characters",
                 f"use a token the wallet issued (at most {longest} characters)",
             )
-        scopes = row.strings("scopes", "must be a list of scope names", '["BASE_USER_INFO"]')
+        scopes = row.strings(
+            "scopes", "must be a list of scope names", '["BASE_USER_INFO"]', longest=64
+        )
         known = contract().scopes()
         if unknown := [s for s in scopes or () if s not in known]:
             row.fail(

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from .. import signing
 from ..errors import ConfigError, ProfileError
-from .carriers import LONGEST_URL, PATH, VISIBLE, Carrier, flaw, url_flaw
+from .carriers import LONGEST_URL, PATH, TEXT, VISIBLE, Carrier, flaw, url_flaw
 from .fields import from_env, key_bytes
 
 K = TypeVar("K")
@@ -220,7 +220,7 @@ class Table:
 
     def file(self, key: str, hint: str) -> Path | None:
         """An existing file, relative to the profile's folder; None when absent."""
-        raw = self.text(key, None, hint=hint)
+        raw = self.text(key, None, hint=hint, on=TEXT)
         if raw is None:
             return None
         path = Path(raw) if Path(raw).is_absolute() else self.base / raw
@@ -240,6 +240,8 @@ class Table:
         raw = self.text(key, None, hint='"keys/name.pem"', longest=LONGEST_KEY)
         if raw is None:
             return None
+        if "\x00" in raw:  # neither a path nor PEM text holds one
+            self.fail(key, "has a NUL", "give a path relative to the profile, or PEM text")
         data = key_bytes(raw, self.base, self.at(key))
         try:
             return load(data)
