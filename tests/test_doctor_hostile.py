@@ -143,3 +143,30 @@ def test_doctor_fails_a_hostile_target_with_the_fix(
     assert lines[1].startswith("       fix: "), out
     for phrase in says:
         assert phrase in out, (phrase, out)
+
+
+TRIGGER = [
+    (hang, "gave no answer within 0.3 s"),
+    (reset, "reset the connection"),
+    (not_http, "not HTTP"),
+]
+
+
+@pytest.mark.parametrize(("behaviour", "says"), TRIGGER, ids=[t[0].__name__ for t in TRIGGER])
+def test_doctor_fails_a_trigger_that_gives_no_http_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], behaviour: Behaviour, says: str
+) -> None:
+    with scripted(behaviour) as url:
+        toml = data.profile_toml(url, gateway_port=0, timeout=TIMEOUT)
+        toml = toml.replace(f"timeout = {data.HARNESS_TIMEOUT}", f"timeout = {TIMEOUT}")
+        profile = tmp_path / "staging.toml"
+        profile.write_text(toml + FAST)
+        assert main(["doctor", "--profile", str(profile)]) == EXIT_UNREACHABLE
+    out = capsys.readouterr().out
+    trigger = next(
+        line
+        for line in out.splitlines()
+        if line.strip().startswith(("ok", "WRONG")) and " trigger at " in line
+    )
+    assert trigger.startswith("WRONG  trigger at "), out
+    assert says in trigger, out

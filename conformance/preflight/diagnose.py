@@ -86,36 +86,37 @@ def transport(error: str, url: str, field: str, what: str) -> Diagnosis | None:
     )
 
 
-def silence(error: str, setup: Setup) -> Diagnosis:
-    """A connection was made but no HTTP answer came: a hang, a reset, or another protocol."""
-    host, field = _host(setup.url), f"{setup.table} base_url"
-    if error.startswith("timeout"):
+def silence(error: str, url: str, field: str, what: str, wait: tuple[float, str]) -> Diagnosis:
+    """A connection was made but no HTTP answer came: a hang, a reset, or another protocol.
+    `wait` is the timeout and the setting that gives it."""
+    host = _host(url)
+    if error.startswith("timeout") or "Timeout" in error:
         return (
-            f"{host} accepted the connection but gave no answer within {setup.timeout:g} s",
+            f"{host} accepted the connection but gave no answer within {wait[0]:g} s",
             (
-                f"check that {setup.server} serves {setup.api} at {setup.url} and is not stuck; "
-                f"if it is only slow, raise {setup.timeout_field}"
+                f"check that {what} answers at {url} and is not stuck; if it is only slow, "
+                f"raise {wait[1]}"
             ),
         )
     if "reset" in error.lower() or "broken pipe" in error.lower():
         return (
             f"{host} reset the connection instead of answering ({error})",
             (
-                f"correct {field} to the port {setup.server} serves HTTP on; if a firewall or "
-                "proxy resets it, let this machine through"
+                f"correct {field} to the port {what} serves HTTP on; if a firewall or proxy "
+                "resets it, let this machine through"
             ),
         )
     if "without sending a response" in error:
         return (
             f"{host} closed the connection without an HTTP answer ({error})",
             (
-                f"correct {field} to the port {setup.server} serves HTTP on; if it is right, "
-                f"{setup.server} failed on the request: see its log"
+                f"correct {field} to the port {what} serves HTTP on; if it is right, {what} "
+                "failed on the request: see its log"
             ),
         )
     return (
         f"{host} answered with something that is not HTTP ({error})",
-        f"correct {field} to the port {setup.server} serves HTTP on (https:// if it speaks TLS)",
+        f"correct {field} to the port {what} serves HTTP on (https:// if it speaks TLS)",
     )
 
 
@@ -141,8 +142,10 @@ def answer(ex: Exchange, setup: Setup) -> Diagnosis | None:
     """The answer to one valid, signed request: None when it shows nothing wrong with the set-up."""
     if ex.response is None:
         error = ex.error or "no answer"
-        found = transport(error, setup.url, f"{setup.table} base_url", setup.server)
-        return found or silence(error, setup)
+        field = f"{setup.table} base_url"
+        found = transport(error, setup.url, field, setup.server)
+        wait = (setup.timeout, setup.timeout_field)
+        return found or silence(error, setup.url, field, setup.server, wait)
     fingerprint = signing.fingerprint(setup.signing_key)
     code, status = ex.code, ex.response.status
     if status == 404 or code == "NO_INTERFACE_DEF":
@@ -220,8 +223,9 @@ def trigger_url(url: str, field: str, timeout: float) -> tuple[str, Diagnosis | 
         with httpx.Client(timeout=timeout) as http:
             status = http.get(url).status_code
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        return error, transport(error, url, field, "the wallet's harness")
+        error, what = f"{type(exc).__name__}: {exc}", "the wallet's harness"
+        wait = (timeout, "[trigger] timeout")
+        return error, transport(error, url, field, what) or silence(error, url, field, what, wait)
     if status == 404:
         return f"HTTP {status}", (
             f"GET {url} answered HTTP 404: no trigger is served there",
