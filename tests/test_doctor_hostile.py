@@ -4,6 +4,7 @@ not the API's JSON. Each fails with a diagnosis naming the fix, never an "ok".""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -170,3 +171,23 @@ def test_doctor_fails_a_trigger_that_gives_no_http_answer(
     )
     assert trigger.startswith("WRONG  trigger at "), out
     assert says in trigger, out
+
+
+def test_doctor_fails_an_alipayplus_server_that_never_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with scripted(hang) as url:
+        profile = tmp_path / "provider.toml"
+        profile.write_text(
+            "[provider]\n"
+            f'base_url = "{url}"\n'
+            f'client_id = "{data.WALLET_CLIENT_ID}"\n'
+            f'signing_key = "{data.testdata("wallet-private.pem")}"\n'
+            f'public_key = "{data.testdata("alipayplus-public.pem")}"\n'
+            f"auth_urls = {json.dumps(list(data.AUTH_URLS[:1]))}\n"
+            f"timeout = {TIMEOUT}\n" + FAST
+        )
+        assert main(["doctor", "--profile", str(profile)]) == EXIT_UNREACHABLE
+    out = capsys.readouterr().out
+    assert out.startswith("WRONG  Alipay+ server (prepareAuthInfo)"), out
+    assert "gave no answer within 0.3 s" in out and "raise [provider] timeout" in out

@@ -223,6 +223,16 @@ def test_observe_reads_the_same_profile_as_strictly(edit: Edit, said: str) -> No
     assert said in message, message
 
 
+def test_what_a_header_carries_is_accepted() -> None:
+    d = full()
+    d["target"]["client_id"] = "SANDBOX_5YC47N2Z%QHJ 004124"  # % and an inner space: fine
+    d["keys"]["key_version"] = "v2.1-rc~x"
+    d["target"]["paths"]["inquiryUserInfo"] = "/gw/api;v=1/%E4%B8%AD?method=inquiryUserInfo&a=b:c@d"
+    p = profile.parse(d, Path("."), catalogue())
+    assert p.client_id == "SANDBOX_5YC47N2Z%QHJ 004124" and p.key_version == "v2.1-rc~x"
+    assert p.path("inquiryUserInfo").endswith("a=b:c@d")
+
+
 def test_the_reference_profile_with_every_section_still_reads() -> None:
     p = profile.parse(full(), Path("."), catalogue())
     assert p.gateway is not None and p.trigger is not None and p.provider is not None

@@ -8,7 +8,6 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from urllib.parse import SplitResult, urlsplit
 
 VISIBLE = frozenset(chr(c) for c in range(0x21, 0x7F))
@@ -28,9 +27,10 @@ class Carrier:
     """One place on the wire: the characters it takes and what to write instead."""
 
     noun: str  # "an HTTP header value (RFC 9110)"
-    allowed: frozenset[str]
+    allowed: frozenset[str] | None  # None: any character but a control character
     fix: str
     inner: frozenset[str] = frozenset()  # taken only between other characters (spaces)
+    percent: bool = False  # % starts a percent-encoded octet
 
 
 HEADER = Carrier(
@@ -46,15 +46,16 @@ TOKEN = Carrier(
 )
 TEXT = Carrier(
     "a value of the JSON body sent as it is (no control characters)",
-    frozenset(),  # any character but a control character
+    None,
     "remove the control characters",
 )
 PATH = Carrier(
     "the request-target (RFC 9110, RFC 3986: path and query characters)",
     QUERY,
     "percent-encode it (a space is %20)",
+    percent=True,
 )
-URL = Carrier("a URL", VISIBLE, "percent-encode it (a space is %20)")
+URL = Carrier("a URL", VISIBLE, "percent-encode it (a space is %20)", percent=True)
 
 
 NAMED = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL", " ": "a space"}
@@ -75,13 +76,13 @@ def flaw(value: str, carrier: Carrier) -> str | None:
     """What in `value` the carrier cannot take (None when nothing): the first character named."""
     last = len(value) - 1
     for i, char in enumerate(value):
-        if carrier is TEXT:
+        if carrier.allowed is None:
             ok = unicodedata.category(char) != "Cc"
         else:
             ok = char in carrier.allowed or (char in carrier.inner and 0 < i < last)
         if not ok:
             return f"has {_name(char)} at character {i + 1}, which {carrier.noun} cannot carry"
-    if carrier.allowed >= PCHAR and _PERCENT.search(value):
+    if carrier.percent and _PERCENT.search(value):
         return "has a % not followed by two hex digits (percent-encode % as %25)"
     return None
 
@@ -100,7 +101,6 @@ def _host_flaw(parts: SplitResult) -> str | None:
     return None
 
 
-@cache
 def url_flaw(value: str) -> str | None:
     """What keeps `value` from being an http(s) base URL the suite can send to, or None."""
     if len(value) > LONGEST_URL:

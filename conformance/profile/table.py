@@ -135,7 +135,7 @@ class Table:
     def url(self, key: str, hint: str) -> str:
         """An http(s) URL, without its trailing slash."""
         fix = f"write {key} = {hint}"
-        value = self.text(key, hint=hint, longest=LONGEST_URL + 1)
+        value = self.text(key, hint=hint, longest=LONGEST_URL)
         return http_url(value, self.at(key), fix, self.error)
 
     def url_path(self, key: str, default: str = "/", example: str = "/...") -> str:
