@@ -17,9 +17,9 @@ from conformance.cli import main
 from conformance.exitcodes import EXIT_PREFLIGHT, EXIT_UNREACHABLE
 from conformance.reference import data
 
-# Short: a hanging target costs the test two of these (one re-send).
+# Short: a hanging target costs the test one of these (no re-send).
 TIMEOUT = 0.3
-FAST = "[limits]\nretries = 1\nbackoff = 0.01\nbackoff_max = 0.02\n"
+FAST = "[limits]\nretries = 0\n"
 HTML = b"<html><body>It works!</body></html>"
 
 Behaviour = Callable[[socket.socket, threading.Event], None]
@@ -191,3 +191,24 @@ def test_doctor_fails_an_alipayplus_server_that_never_answers(
     out = capsys.readouterr().out
     assert out.startswith("WRONG  Alipay+ server (prepareAuthInfo)"), out
     assert "gave no answer within 0.3 s" in out and "raise [provider] timeout" in out
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "code"),
+    [(html, EXIT_PREFLIGHT), (reset, EXIT_UNREACHABLE)],
+    ids=["html", "reset"],
+)
+def test_run_stops_at_the_same_diagnosis_as_doctor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], behaviour: Behaviour, code: int
+) -> None:
+    with scripted(behaviour) as url:
+        profile = tmp_path / "staging.toml"
+        profile.write_text(data.profile_toml(url, timeout=TIMEOUT) + FAST)
+        assert main(["doctor", "--profile", str(profile)]) == code
+        wrong, fix = capsys.readouterr().out.splitlines()[:2]
+        report = tmp_path / "report.html"
+        assert main(["run", "-q", "--profile", str(profile), "--report", str(report)]) == code
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["preflight"]["passed"] is False and results["verdict"] == "NOT CERTIFIED"
+    said = wrong.removeprefix("WRONG  ") + "; " + fix.strip()
+    assert results["reasons"][0] == "preflight: " + said
