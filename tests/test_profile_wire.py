@@ -233,6 +233,22 @@ def test_what_a_header_carries_is_accepted() -> None:
     assert p.path("inquiryUserInfo").endswith("a=b:c@d")
 
 
+@pytest.mark.parametrize("listen", ["[::1", "::1:80", "[zz]:80", "a b:80", "host:99999", "\x00:1"])
+def test_a_bad_listen_address_is_one_line(listen: str) -> None:
+    message = refused(lambda d: d.update(observe={"listen": listen}), observe.parse)
+    assert message.startswith("[observe] listen: ") and "is not HOST:PORT" in message, message
+
+
+@pytest.mark.parametrize(
+    ("listen", "where"), [("[::1]:8470", ("::1", 8470)), ("0.0.0.0:0", ("0.0.0.0", 0))]
+)
+def test_a_listen_address_may_be_ipv6(listen: str, where: tuple[str, int]) -> None:
+    d = full()
+    d["observe"] = {"listen": listen}
+    found = observe.parse(d, Path("."), catalogue())
+    assert (found.host, found.port) == where
+
+
 def test_the_reference_profile_with_every_section_still_reads() -> None:
     p = profile.parse(full(), Path("."), catalogue())
     assert p.gateway is not None and p.trigger is not None and p.provider is not None

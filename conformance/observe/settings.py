@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,7 @@ from .. import signing
 from ..catalogue import Catalogue
 from ..errors import ProfileError
 from ..profile import SECTIONS, Reader, Token, levels, tokens
-from ..profile.carriers import HEADER
+from ..profile.carriers import HEADER, HOST, VISIBLE
 from ..profile.limits import parse_tls
 from ..profile.sections import DEFAULT_PATH, LONGEST_CLIENT_ID, OBSERVE_KEYS
 from ..profile.table import Table, http_url, one_of
@@ -81,10 +82,24 @@ class ObserveSettings:
 def parse_listen(value: str, where: str = "--listen") -> tuple[str, int]:
     """HOST:PORT (an IPv6 host in brackets); port 0 picks a free one."""
     host, sep, port = value.rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise ProfileError(where, f"{value!r} is not HOST:PORT", "write e.g. 0.0.0.0:8470")
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
+    if not sep or not port.isdigit() or int(port) > 65535 or not _listen_host(host, bracketed):
+        shown = repr(value) if set(value) <= VISIBLE else "it"
+        fix = "write e.g. 0.0.0.0:8470, or [::1]:8470 for an IPv6 address"
+        raise ProfileError(where, f"{shown} is not HOST:PORT", fix)
     return host, int(port)
+
+
+def _listen_host(host: str, bracketed: bool) -> bool:
+    """A host name or IPv4 address, or an IPv6 address (written in brackets)."""
+    if not bracketed:
+        return bool(host) and set(host) <= HOST
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_upstream(value: str, where: str = "--upstream") -> str:
