@@ -15,7 +15,7 @@ from ..spec import alipaycn_acquirer_id, contract
 from ..tls import Tls
 from .carriers import HEADER, TEXT, flaw
 from .limits import Limits, limits, parse_tls
-from .sections import LONGEST_CLIENT_ID, attach, key_version, psp_id_longest
+from .sections import LONGEST_CLIENT_ID, attach, key_version, longest, psp_id_longest
 from .table import Table
 
 if TYPE_CHECKING:
@@ -94,11 +94,11 @@ def tokens(root: Table) -> tuple[Token, ...]:
         token = row.text("access_token", on=TEXT)
         if any(t.access_token == token for t in out):
             row.fail("access_token", "repeats an earlier token's", "give each token once")
-        if len(token) > (longest := _longest("inquiryUserInfo.request.json", "accessToken")):
+        if len(token) > (most := longest("inquiryUserInfo.request.json", "accessToken")):
             row.fail(
                 "access_token",
-                f"is longer than {longest} characters",
-                f"use a token the wallet issued (at most {longest} characters)",
+                f"is longer than {most} characters",
+                f"use a token the wallet issued (at most {most} characters)",
             )
         scopes = row.strings(
             "scopes", "must be a list of scope names", '["BASE_USER_INFO"]', longest=64
@@ -119,18 +119,14 @@ def tokens(root: Table) -> tuple[Token, ...]:
                 'write [tokens.expect] userId = "..."',
             )
         for name, value in expect.data.items():
-            if len(value) > (longest := _longest("User.json", name)):
-                row.fail("expect", f"{name} is longer than {longest} characters", "as the wallet")
+            if len(value) > (most := longest("User.json", name)):
+                fix = f"write the value the wallet returns (at most {most} characters)"
+                row.fail("expect", f"{name} is longer than {most} characters", fix)
             if (found := flaw(value, TEXT)) is not None:
                 row.fail("expect", f"{name} {found}", TEXT.fix)
         state = row.choice("state", TOKEN_STATES, "valid")
         out.append(Token(token, frozenset(scopes or ()), state, tuple(sorted(expect.data.items()))))
     return tuple(out)
-
-
-def _longest(schema: str, name: str) -> int:
-    """The maxLength the contract gives a property of one of its schemas."""
-    return int(contract().resolve(schema)["properties"][name]["maxLength"])
 
 
 def levels(root: Table, catalogue: Catalogue | None) -> Mapping[str, str]:
@@ -199,7 +195,7 @@ def _target(target: Table) -> dict[str, Any]:
             "acquirer_id",
             alipaycn_acquirer_id(),
             on=HEADER,
-            longest=_longest("inquiryUserInfo.request.json", "acquirerId"),
+            longest=longest("inquiryUserInfo.request.json", "acquirerId"),
         ),
         "paths": MappingProxyType(dict(paths.data)),
         "timeout": timeout,

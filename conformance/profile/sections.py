@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import signing
+from ..spec import contract
 from .carriers import HEADER, HOST, TEXT, TOKEN, Carrier, flaw
 from .table import Table
 
@@ -114,11 +115,13 @@ def _path(table: Table) -> str:
     return table.url_path("path", DEFAULT_PATH, DEFAULT_PATH)
 
 
-def psp_id_longest() -> int:
-    """The pspId's maxLength in the contract."""
-    from ..spec import contract
+def longest(schema: str, name: str) -> int:
+    """The maxLength the contract gives a property of one of its schemas."""
+    return int(contract().resolve(schema)["properties"][name]["maxLength"])
 
-    return int(contract().apis["inquiryUserInfo"].request["properties"]["pspId"]["maxLength"])
+
+def psp_id_longest() -> int:
+    return longest("inquiryUserInfo.request.json", "pspId")
 
 
 def key_version(table: Table) -> str:
