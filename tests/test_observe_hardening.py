@@ -173,15 +173,17 @@ def test_a_trickled_body_is_cut_off_and_not_judged(tmp_path: Path, wallet: str) 
 def test_past_the_cap_new_connections_are_closed_and_open_ones_served(
     tmp_path: Path, wallet: str
 ) -> None:
-    limits = Limits(idle=30.0, connections=8, log_every=60.0)
+    limits = Limits(head=30.0, connections=8, log_every=60.0)
     with session(settings(profile(), wallet, "wallet"), tmp_path, limits=limits) as running:
         held = [connect(running.url) for _ in range(8)]
         try:
-            assert wait_for(lambda: served(running) == 8)
+            for sock in held:  # each mid-request: none is idle
+                sock.sendall(b"GET /elsewhere HTTP/1.1\r\n")
+            assert wait_for(lambda: served(running) == 8 and not running.proxy.waiting)
             with connect(running.url) as surplus:
                 got, closed = until_closed(surplus)
             assert closed and got == b""
-            held[0].sendall(b"GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            held[0].sendall(b"Host: x\r\nConnection: close\r\n\r\n")
             answer, _ = until_closed(held[0])
             assert answer.startswith(b"HTTP/1.1 ")
         finally:
@@ -189,6 +191,28 @@ def test_past_the_cap_new_connections_are_closed_and_open_ones_served(
                 sock.close()
     assert running.results is not None
     assert running.results["observation"]["connections"]["refused"] == 1
+
+
+def test_at_the_cap_an_idle_connection_gives_way_to_a_new_client(
+    tmp_path: Path, wallet: str
+) -> None:
+    """1,100 connections that say nothing must not keep a real request out."""
+    limits = Limits(idle=30.0, connections=8, log_every=60.0)
+    with session(settings(profile(), wallet, "wallet"), tmp_path, limits=limits) as running:
+        idle = [connect(running.url) for _ in range(20)]
+        try:
+            assert wait_for(lambda: running.proxy.closed["idle"] == 12)
+            client = AlipayPlus(running.url)
+            b = body()
+            client.send(b, client.headers(b))
+            assert client.answers[0].status_code == 200  # type: ignore[union-attr]
+            assert until_closed(idle[0], 0.5) == (b"", True)  # the longest idle gave way
+        finally:
+            for sock in idle:
+                sock.close()
+    assert running.results is not None
+    seen = running.results["observation"]
+    assert seen["connections"]["refused"] == 0 and seen["judged"] == 1
 
 
 def test_an_unexpected_error_is_one_line_never_a_traceback(

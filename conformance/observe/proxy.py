@@ -6,9 +6,10 @@ framing HTTP/1.1 needs. Only hop-by-hop headers are dropped, Host names the upst
 absolute-form target goes on in origin-form.
 
 Clients are held to the bounds of `Limits`: a connection that waits too long for its next request,
-or trickles its head or its body, is closed; past the connection cap a new one is closed as it
-arrives; a request whose framing is ambiguous is refused with 400 and its connection closed. Each
-such close is counted for the report and told on stderr in one rate-limited line.
+or trickles its head or its body, is closed. At the connection cap, the connection idle the longest
+(no request begun) is closed to make room; when none is idle, the new one is closed as it arrives.
+A request whose framing is ambiguous is refused with 400 and its connection closed. Each such close
+is counted for the report and told on stderr in one rate-limited line.
 """
 
 from __future__ import annotations
@@ -63,11 +64,19 @@ class Proxy:
         self.limits = limits or Limits()
         self.log = log or Throttled(self.limits.log_every)
         self.closed: Counter[str] = Counter(dict.fromkeys(CLOSED, 0))
+        self.waiting: dict[asyncio.Task[None], None] = {}  # idle connections, the longest first
+        self.reclaimed: set[asyncio.Task[None]] = set()  # idle ones closed to make room
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One client connection: requests in turn, until either side closes."""
         task = asyncio.current_task()
-        if len(self.active) >= self.limits.connections:
+        if len(self.active) >= self.limits.connections and self.waiting:
+            # Idle connections cost an attacker nothing: one gives way to a client that came.
+            oldest = next(iter(self.waiting))
+            self.waiting.pop(oldest)
+            self.reclaimed.add(oldest)
+            oldest.cancel()
+        elif len(self.active) >= self.limits.connections:
             # Closed before a byte is read: the connections already open keep being served.
             self.closed["refused"] += 1
             self.log(
@@ -107,7 +116,10 @@ class Proxy:
         except (ConnectionError, OSError, h11.LocalProtocolError):
             pass
         except asyncio.CancelledError:
-            pass  # the session ended: this connection closes (its exchange reported as aborted)
+            # The session ended (its exchange reported as aborted), or the connection was idle
+            # at the cap and gave way.
+            if task in self.reclaimed:
+                self.closed["idle"] += 1
         except Exception as exc:  # noqa: BLE001 (one line, never a traceback; the proxy goes on)
             self.log("unexpected error", f"{type(exc).__name__}: {exc}")
         finally:
@@ -116,12 +128,16 @@ class Proxy:
                 await writer.wait_closed()
             if task is not None:
                 self.active.discard(task)
+                self.waiting.pop(task, None)
+                self.reclaimed.discard(task)
 
     async def _head(self, conn: h11.Connection, reader: asyncio.StreamReader) -> object:
         """The next request's head: its first byte within `idle`, the rest within `head`."""
-        loop = asyncio.get_running_loop()
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
         begun = bool(conn.trailing_data[0])  # pipelined bytes: the request has begun
         until = loop.time() + (self.limits.head if begun else self.limits.idle)
+        if not begun and task is not None:
+            self.waiting[task] = None
         while True:
             event = conn.next_event()
             if event is not h11.NEED_DATA:
@@ -135,6 +151,8 @@ class Proxy:
                 raise TooSlow("slow_head", self.limits.head) from None
             if data and not begun:
                 begun, until = True, loop.time() + self.limits.head
+                if task is not None:
+                    self.waiting.pop(task, None)
             conn.receive_data(data)
 
     async def _next(
