@@ -22,6 +22,7 @@ from conformance.observe.credentials import is_credential
 from conformance.observe.limits import Limits
 from conformance.observe.proxy import Proxy
 from conformance.observe.throttled import Throttled
+from conformance.reference import data
 from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
 
@@ -62,6 +63,17 @@ class Cookies(Raw):
             b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nX-Upstream-Token: up-7e6d5c4b3a29\r\n"
             b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer)
         )
+
+
+class Silent(Raw):
+    """The raw upstream, reading a request and answering its head, its body never."""
+
+    ended = threading.Event()
+
+    def handle(self) -> None:
+        self.received.append(self.request.recv(65536))
+        self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+        self.ended.wait(WITHIN)
 
 
 @pytest.fixture
@@ -239,6 +251,23 @@ def test_an_unexpected_error_is_one_line_never_a_traceback(
     ]
 
 
+def test_a_token_in_an_error_line_is_redacted(
+    tmp_path: Path, wallet: str, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    token = data.SEEDS[0].token  # one of the profile's tokens
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError(f"cannot judge {token}")
+
+    monkeypatch.setattr(Proxy, "_exchange", broken)
+    s = settings(profile(), wallet, "wallet")
+    with session(s, tmp_path, limits=SMALL) as running, connect(running.url) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert until_closed(sock)[1]
+    err = capfd.readouterr().err
+    assert "cannot judge" in err and token not in err and token[:12] not in err
+
+
 def test_an_accept_that_fails_is_one_line_and_the_proxy_recovers(
     tmp_path: Path,
     wallet: str,
@@ -336,6 +365,26 @@ def test_a_chunked_request_still_goes_through(tmp_path: Path, raw: tuple[str, li
     assert got.startswith(b"HTTP/1.1 299 ")
     assert len(received) == 1 and b"content-length" not in received[0].lower()
     assert received[0].endswith(b"5\r\nhello\r\n0\r\n\r\n")
+
+
+@pytest.mark.parametrize("raw", [Silent], indirect=True)
+def test_bytes_pipelined_behind_a_waiting_request_are_not_read_without_bound(
+    tmp_path: Path, raw: tuple[str, list[bytes]]
+) -> None:
+    """While the answer comes, the client may send on; the proxy stops reading past a bound."""
+    upstream, _ = raw
+    s = settings(profile(), upstream, "wallet", path="*")
+    Silent.ended.clear()
+    try:
+        with session(s, tmp_path, limits=SMALL) as running, connect(running.url) as sock:
+            sock.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(100).startswith(b"HTTP/1.1 200 OK")
+            sock.settimeout(0.5)
+            with pytest.raises(TimeoutError):
+                sock.sendall(b"GET /y HTTP/1.1\r\nX-Fill: " + b"y" * (64 << 20))
+            Silent.ended.set()
+    finally:
+        Silent.ended.set()
 
 
 def test_the_transcript_is_bounded_and_says_what_it_left_out(tmp_path: Path, wallet: str) -> None:

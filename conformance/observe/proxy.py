@@ -32,7 +32,7 @@ import httpcore
 from .. import signing
 from .limits import Limits
 from .throttled import Throttled
-from .wire import CHUNK, CLOSED, Headers, Kept, Observed, ambiguous, forwarded
+from .wire import CHUNK, CLOSED, PIPELINED, Headers, Kept, Observed, ambiguous, forwarded
 
 _QUOTED = re.compile(r"\s*b?['\"].*", re.DOTALL)  # h11 quotes the offending bytes: never shown
 
@@ -350,12 +350,15 @@ class _Answer:
 
 
 async def _closed(conn: h11.Connection, reader: asyncio.StreamReader) -> bool:
-    """Wait for the client to close while its answer is on its way (pipelined bytes are kept)."""
-    while True:
+    """Wait for the client to close while its answer is on its way (pipelined bytes are kept,
+    up to PIPELINED: then the proxy stops reading, and TCP holds the client back)."""
+    while len(conn.trailing_data[0]) < PIPELINED:
         data = await reader.read(CHUNK)
         if not data:
             return True
         conn.receive_data(data)
+    await asyncio.Event().wait()  # until the answer is relayed and this wait cancelled
+    return False
 
 
 async def _write(

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..document import Results
 from ..errors import ConfigError
+from ..redact import Redactor
 from .limits import Limits
 from .proxy import Proxy
 from .session import Paths, Session
@@ -38,7 +39,7 @@ def observe(
     """Listen and forward until the block ends; then judge what remains and write the report."""
     assert settings.upstream is not None
     limits = limits or Limits()
-    log = Throttled(limits.log_every)
+    log = Throttled(limits.log_every, redact=Redactor(settings.secrets))
     session = Session(settings, paths, limits.transcript)
     proxy = Proxy(
         settings.upstream,

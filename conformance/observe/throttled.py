@@ -21,15 +21,17 @@ def to_stderr(line: str) -> None:
 
 
 class Throttled:
-    """Call with a kind and a message; prints at most one line per kind per `every` seconds."""
+    """Call with a kind and a message; prints at most one line per kind per `every` seconds,
+    redacted (an exception's message may quote what a client sent)."""
 
     def __init__(
         self,
         every: float,
         write: Callable[[str], None] = to_stderr,
         clock: Callable[[], float] = time.monotonic,
+        redact: Callable[[str], str] = str,
     ) -> None:
-        self.every, self.write, self.clock = every, write, clock
+        self.every, self.write, self.clock, self.redact = every, write, clock, redact
         self.lock = threading.Lock()
         self.last: dict[str, float] = {}  # kind -> when its last line was printed
         self.held: dict[str, int] = {}  # kind -> errors since, not printed
@@ -45,6 +47,6 @@ class Throttled:
             self.last[kind] = now
         more = f" (and {held} more in {now - last:.1f} s)" if held and last is not None else ""
         try:
-            self.write(PREFIX + for_terminal(f"{kind}: {message}") + more)
+            self.write(PREFIX + for_terminal(self.redact(f"{kind}: {message}")) + more)
         except (OSError, ValueError):
             pass  # stderr closed or full: the error is counted in the report all the same

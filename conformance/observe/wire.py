@@ -23,6 +23,7 @@ HOP_BY_HOP = frozenset(
 )
 KEEP = 1 << 20  # bytes of each body kept for judging; the rest streams through unkept
 CHUNK = 65536  # bytes read from a socket at once
+PIPELINED = 1 << 20  # bytes of a client's next requests read while its answer is relayed
 Headers = tuple[tuple[bytes, bytes], ...]
 CLOSED = ("refused", "idle", "slow_head", "slow_body", "malformed")  # why the proxy closed one
 
