@@ -27,6 +27,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
 
 from .observe_traffic import AlipayPlus, body, profile, session, settings
+from .test_observe_cli import Background
 from .test_observe_proxy import RESPONSE, Raw
 
 SMALL = Limits(idle=0.2, head=0.2, body=0.2, connections=8, log_every=60.0)
@@ -496,3 +497,20 @@ def test_a_report_that_cannot_be_written_is_one_line_and_exit_2(
     code = main([*argv, "-q", "--report", str(tmp_path / "a-file" / "observation.html")])
     err = capsys.readouterr().err
     assert code == 2 and len(err.splitlines()) == 1 and "a-file" in err
+
+
+def test_the_console_says_the_transcript_was_cut(
+    tmp_path: Path, wallet: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "staging.toml").write_text(profile())
+    argv = ["observe", "--profile", str(tmp_path / "staging.toml"), "--role", "wallet"]
+    argv += ["--upstream", wallet, "--listen", "127.0.0.1:0", "--duration", "2", "--transcript"]
+    argv += ["--report", str(tmp_path / "observation.html"), "--transcript-max-mib", "0.001"]
+    run = Background(capsys, argv)
+    client = AlipayPlus(run.url())
+    for _ in range(2):
+        b = body()
+        client.send(b, client.headers(b))
+    code, out = run.join()
+    assert code == 0 and client.answers[1].status_code == 200  # type: ignore[union-attr]
+    assert "transcript cut at its cap of 0.001 MiB: 2 exchanges left out, 0 written" in out

@@ -139,7 +139,7 @@ def limits(args: argparse.Namespace) -> Limits | str:
         head=args.head_timeout or d.head,
         body=args.body_timeout or d.body,
         connections=args.max_connections or d.connections,
-        transcript=int(mib * (1 << 20)) if mib else d.transcript,
+        transcript=round(mib * (1 << 20)) if mib else d.transcript,
     )
 
 
@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     cut = results.get("observation", {}).get("transcript")
     if cut is not None and cut["left_out"]:
         print(
-            f"transcript cut at {cut['limit_bytes'] / (1 << 20):.1f} MiB: "
+            f"transcript cut at its cap of {cut['limit_bytes'] / (1 << 20):.3g} MiB: "
             f"{cut['left_out']} exchanges left out, {cut['kept']} written"
         )
     failed = results["counts"].get("failed", 0)
