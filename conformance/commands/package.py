@@ -6,8 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import untrusted
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from .term import error
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,19 +40,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def _read(report: Path) -> dict[str, bytes]:
     """The report and the files `conformance run` wrote beside it."""
-    from ..report.archive import CONTENT, REPORT
+    from ..report.archive import CONTENT, LIMITS, REPORT
 
     files = {}
     for name in CONTENT:
         path = report if name == REPORT else report.with_name(name)
-        try:
-            files[name] = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(
-                str(path),
-                f"cannot be read ({exc.strerror})",
-                "package the folder `conformance run` wrote its report to",
-            )
+        files[name] = untrusted.read(
+            path,
+            limit=LIMITS[name],
+            what=str(path),
+            fix="package the folder `conformance run` wrote its report to",
+        )
     return files
 
 
@@ -61,17 +61,20 @@ def run(args: argparse.Namespace) -> int:
     from ..results import CERTIFIED, digest, verdict_of
 
     report: Path = args.report
+    sig = report.with_name(archive.RESULTS + ".sig")
     try:
         key = load_private(args.sign_key) if args.sign_key else None
         files = _read(report)
+        sig_file = (
+            untrusted.read(sig, limit=untrusted.SIGNATURE_BYTES, what=str(sig))
+            if sig.exists() or sig.is_symlink()
+            else None
+        )
     except ConfigError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_USAGE
-    sig = report.with_name(archive.RESULTS + ".sig")
     checks, results = check_html(
-        files[archive.REPORT].decode("utf-8", "replace"),
-        files[archive.RESULTS],
-        sig_file=sig.read_bytes() if sig.exists() else None,
+        files[archive.REPORT].decode("utf-8", "replace"), files[archive.RESULTS], sig_file=sig_file
     )
     if results is not None:
         checks += check_transcript(results, files[archive.TRANSCRIPT])
