@@ -67,20 +67,26 @@ def read(
     except OSError as exc:
         raise error(what, f"cannot be read ({exc.strerror or exc})", fix) from None
     too_big = f"is larger than {_size(limit)}, more than such a file ever holds"
-    with os.fdopen(fd, "rb", closefd=True) as f:
+    parts: list[bytes] = []
+    try:
         found = os.fstat(fd)
         if not stat.S_ISREG(found.st_mode):
             kind = next((k for test, k in _KINDS if test(found.st_mode)), "not a regular file")
             raise error(what, f"is {kind}, not a regular file", fix)
         if found.st_size > limit:
             raise error(what, too_big, fix)
-        try:
-            data = f.read(limit + 1)  # the size stated may be wrong (a file still growing)
-        except OSError as exc:
-            raise error(what, f"cannot be read ({exc.strerror or exc})", fix) from None
-    if len(data) > limit:
+        # Read to limit + 1 whatever the size stated: a file may still be growing.
+        left = limit + 1
+        while left > 0 and (chunk := os.read(fd, min(left, _CHUNK))):
+            parts.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise error(what, f"cannot be read ({exc.strerror or exc})", fix) from None
+    finally:
+        os.close(fd)
+    if left <= 0:
         raise error(what, too_big, fix)
-    return data
+    return b"".join(parts)
 
 
 def depth(value: object) -> int:

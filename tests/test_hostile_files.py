@@ -67,10 +67,10 @@ def fifo(tmp_path: Path) -> Path:
 
 
 def special(kind: str, fifo: Path) -> Path:
-    return Path("/dev/zero") if kind == "device" else fifo
+    return {"device": Path("/dev/zero"), "fifo": fifo, "directory": fifo.parent}[kind]
 
 
-KINDS = ["device", "fifo"]
+KINDS = ["device", "fifo", "directory"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import untrusted
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from ..sinks import for_terminal
 from .term import error
 
 
@@ -36,6 +37,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="the certifier's RSA private key (PEM): sign the manifest, and the results in the "
         "report unless the run's --sign-key did",
     )
+
+
+def refuse(why: str, reasons: list[str], shown: int = 5) -> None:
+    """The refusal and its first reasons, on one line of stderr."""
+    more = f"; and {len(reasons) - shown} more" if len(reasons) > shown else ""
+    detail = f" ({'; '.join(reasons[:shown])}{more})" if reasons else ""
+    print(for_terminal(f"conformance: package refused: {why}{detail}"), file=sys.stderr)
 
 
 def _read(report: Path) -> dict[str, bytes]:
@@ -84,25 +92,21 @@ def run(args: argparse.Namespace) -> int:
                 "junit.xml is rendered from the results",
             )
         )
-    bad = [c for c in checks if not c.ok]
+    bad = [c.text for c in checks if not c.ok]
     if bad or results is None:
-        print("conformance: package refused: the report does not verify", file=sys.stderr)
-        for c in bad:
-            print(f"  {c.text}", file=sys.stderr)
+        refuse("the report does not verify", bad)
         return EXIT_NOT_CERTIFIED
     # From the rows, the errors, the selection and the run's disturbances: a PARTIAL or an
     # INCONCLUSIVE run is refused too.
     outcome, reasons = verdict_of(results)
     if outcome != CERTIFIED:
-        print(f"conformance: package refused: the run is {outcome}", file=sys.stderr)
-        for reason in reasons:
-            print(f"  {reason}", file=sys.stderr)
+        refuse(f"the run is {outcome}", reasons)
         return EXIT_NOT_CERTIFIED
     if key is not None:
         try:
             files[archive.REPORT] = archive.signed_report(files, results, key)
         except ValueError as exc:
-            print(f"conformance: package refused: {exc}", file=sys.stderr)
+            refuse(str(exc), [])
             return EXIT_NOT_CERTIFIED
     out: Path = args.out or report.with_name("certification.zip")
     data = archive.build(files, results, key)
