@@ -135,6 +135,11 @@ def test_a_file_beside_a_report_that_is_not_a_file(
     (folder / name).symlink_to(special(kind, fifo))
     assert "not a regular file" in refused(capsys, "verify-report", folder / "report.html")
     assert "not a regular file" in refused(capsys, "package", "--report", folder / "report.html")
+    if name == "results.json.sig":
+        page = folder / "page.html"
+        assert "not a regular file" in refused(
+            capsys, "render", folder / "results.json", "--out", page
+        )
 
 
 @pytest.mark.parametrize(
@@ -169,6 +174,20 @@ def test_a_huge_results_file_is_refused_at_once(
         ["verify-report", huge],
     ):
         assert "larger than 64.0 MiB" in refused(capsys, *argv)
+
+
+def test_a_huge_report_or_package_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, size in (
+        ("report.html", untrusted.REPORT_BYTES + 1),
+        ("certification.zip", untrusted.PACKAGE_BYTES + 1),
+    ):
+        huge = tmp_path / name
+        with huge.open("wb") as f:
+            f.truncate(size)
+        assert "larger than" in refused(capsys, "verify-report", huge)
+    assert "larger than" in refused(capsys, "package", "--report", tmp_path / "report.html")
 
 
 def test_huge_profile_key_and_signature_files_are_refused(

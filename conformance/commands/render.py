@@ -37,18 +37,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
-def _signature(results: Path, data: bytes, key: PrivateKey | None) -> Signature | None:
-    """The signature the report carries: made with the key, or read from the .sig beside."""
+def _beside(results: Path) -> Path:
+    return results.with_name(results.name + ".sig")
+
+
+def _signature(
+    results: Path, data: bytes, key: PrivateKey | None, raw: bytes | None
+) -> Signature | None:
+    """The signature the report carries: made with the key, or the .sig beside (raw)."""
     from ..report.signature import parse, sign
 
-    beside = results.with_name(results.name + ".sig")
+    beside = _beside(results)
     if key is not None:
         signature = sign(data, key)
         beside.write_bytes(signature.document())
         return signature
-    if not beside.exists():
+    if raw is None:
         return None
-    raw = untrusted.read(beside, limit=untrusted.SIGNATURE_BYTES, what=str(beside))
     try:
         signature = parse(raw)
     except ValueError as exc:
@@ -78,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
             what=str(args.results),
             fix="give a results.json path",
         )
+        beside = _beside(args.results)
+        sig = (
+            untrusted.read(beside, limit=untrusted.SIGNATURE_BYTES, what=str(beside))
+            if key is None and (beside.exists() or beside.is_symlink())
+            else None
+        )
     except ConfigError as exc:
         error(str(exc))
         return EXIT_USAGE
@@ -88,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         error(f"{bad[0]}{more}; give the results.json a run wrote")
         return EXIT_USAGE
     try:
-        signature = _signature(args.results, data, key)
+        signature = _signature(args.results, data, key, sig)
     except ConfigError as exc:
         error(str(exc))
         return EXIT_NOT_CERTIFIED

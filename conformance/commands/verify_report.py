@@ -74,14 +74,15 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
     key = load_public(args.public_key) if args.public_key else None
     path: Path = args.path
     json_file = path.suffix == ".json"
-    data = untrusted.read(
-        path,
-        limit=untrusted.RESULTS_BYTES if json_file else untrusted.REPORT_BYTES,
-        what=str(path),
-        fix="give the path of a report, a results.json or a package",
-    )
+    fix = "give the path of a report, a results.json or a package"
+    limit = untrusted.RESULTS_BYTES if json_file else untrusted.PACKAGE_BYTES
+    data = untrusted.read(path, limit=limit, what=str(path), fix=fix)
     if zipfile.is_zipfile(io.BytesIO(data)):
         return archive.verify(data, key, str(path))
+    if len(data) > untrusted.REPORT_BYTES:
+        raise ConfigError(
+            str(path), f"is larger than any report ({untrusted.REPORT_BYTES} bytes)", fix
+        )
     sig = untrusted.SIGNATURE_BYTES
     if json_file:
         checks, _ = check_results(data, path.name)
