@@ -133,8 +133,9 @@ def _directory_bounded(data: bytes, what: str, error: type[ConfigError], fix: st
     if at < 0 or len(tail) - at < 22:
         raise error(what, "is not a readable zip archive (no end of central directory)", fix)
     entries, size = struct.unpack("<xxxxxxxxxxHI", tail[at : at + 16])
-    zip64 = _EOCD64_LOCATOR in data[-(0xFFFF + 22 + 20) :]
-    if zip64 or entries > MEMBERS or size > _DIRECTORY_BYTES:
+    # The zip64 locator stands just before the end record, where zipfile looks for it.
+    before = data[len(data) - len(tail) + at - 20 : len(data) - len(tail) + at - 16]
+    if before == _EOCD64_LOCATOR or entries > MEMBERS or size > _DIRECTORY_BYTES:
         raise error(what, f"lists more than {MEMBERS} files, more than a package holds", fix)
 
 
@@ -155,10 +156,19 @@ def read_zip(
     total = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if len(z.infolist()) > MEMBERS:
+                raise error(
+                    what, f"lists more than {MEMBERS} files, more than a package holds", fix
+                )
             for info in z.infolist():
                 name = info.filename
                 if not _MEMBER_NAME.fullmatch(name) or ".." in name:
                     raise error(what, f"holds a file named {name[:80]!r}, not a package's", fix)
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    # Only deflate inflates a bounded amount per read; a package is deflated.
+                    raise error(
+                        what, f"holds {name} compressed with method {info.compress_type}", fix
+                    )
                 out.append((name, _member(z, info, limits.get(name, other), what, error, fix)))
                 total += len(out[-1][1])
                 if total > UNPACKED_BYTES:

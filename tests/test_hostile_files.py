@@ -267,6 +267,17 @@ def test_a_zip_that_understates_its_sizes_is_refused(
     assert "not a readable zip" in refused(capsys, "verify-report", package)
 
 
+def test_a_zip_compressed_other_than_deflate_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # bzip2 and lzma inflate a whole compressed chunk at once: no bound per read.
+    for method in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+        package = tmp_path / "packed.zip"
+        with zipfile.ZipFile(package, "w", method) as z:
+            z.writestr("report.html", bytes(1000))
+        assert "compressed with method" in refused(capsys, "verify-report", package)
+
+
 def test_a_zip_of_many_files_or_strange_names_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -275,6 +286,15 @@ def test_a_zip_of_many_files_or_strange_names_is_refused(
         for i in range(5000):
             z.writestr(f"f{i}", b"")
     assert "more than 16 files" in refused(capsys, "verify-report", many)
+    with zipfile.ZipFile(tmp_path / "few.zip", "w") as z:
+        for i in range(40):
+            z.writestr(f"f{i}", b"")
+    understated = (tmp_path / "few.zip").read_bytes()
+    at = understated.rindex(b"PK\x05\x06")
+    (tmp_path / "few.zip").write_bytes(  # the end record claims one file; the directory has 40
+        understated[: at + 8] + struct.pack("<2H", 1, 1) + understated[at + 12 :]
+    )
+    assert "more than 16 files" in refused(capsys, "verify-report", tmp_path / "few.zip")
     for name in ("../evil.html", "/etc/passwd", "a/report.html", "x" * 300):
         odd = tmp_path / "odd.zip"
         with zipfile.ZipFile(odd, "w") as z:
