@@ -39,6 +39,16 @@ _MEMBER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _EOCD, _EOCD64_LOCATOR = b"PK\x05\x06", b"PK\x06\x07"
 # A central directory of MEMBERS entries with names of at most 64 bytes stays far below this.
 _DIRECTORY_BYTES = 64 * 1024
+# zipfile reports a broken or unsupported archive through each of these.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+)
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO"),
@@ -173,9 +183,7 @@ def read_zip(
                 total += len(out[-1][1])
                 if total > UNPACKED_BYTES:
                     raise error(what, f"unpacks to more than {_size(UNPACKED_BYTES)}", fix)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
-        raise error(what, f"is not a readable zip archive ({str(exc)[:120]})", fix) from None
-    except (EOFError, OSError, ValueError, zlib.error) as exc:
+    except _ZIP_ERRORS as exc:
         raise error(what, f"is not a readable zip archive ({str(exc)[:120]})", fix) from None
     return out
 

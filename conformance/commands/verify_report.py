@@ -81,7 +81,7 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
         return archive.verify(data, key, str(path))
     if len(data) > untrusted.REPORT_BYTES:
         raise ConfigError(
-            str(path), f"is larger than any report ({untrusted.REPORT_BYTES} bytes)", fix
+            str(path), f"is larger than any report ({untrusted.REPORT_BYTES >> 20} MiB)", fix
         )
     sig = untrusted.SIGNATURE_BYTES
     if json_file:
