@@ -241,10 +241,11 @@ def bomb(
     stream = first + again * (unpacked // block - 1) + c.flush()
     size = unpacked if declared < 0 else declared
     raw = name.encode()
-    fields = (20, 0, 8, 0, 0x21, 0, len(stream), size, len(raw))
-    local = struct.pack("<4s5H3I2H", b"PK\x03\x04", *fields[:8], len(raw), 0) + raw
+    # version, flags, deflate, time, date, CRC (left 0: the size is what is refused), sizes
+    fields = (20, 0, 8, 0, 0x21, 0, len(stream), size)
+    local = struct.pack("<4s5H3I2H", b"PK\x03\x04", *fields, len(raw), 0) + raw
     central = (
-        struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, *fields[:8], len(raw), 0, 0, 0, 0, 0, 0) + raw
+        struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, *fields, len(raw), 0, 0, 0, 0, 0, 0) + raw
     )
     end = struct.pack(
         "<4s4H2IH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(stream), 0
