@@ -207,7 +207,7 @@ def test_render_refuses_a_document_that_breaks_the_schema(
     from conformance.cli import main
 
     (tmp_path / "results.json").write_text('{"schema": "mpp-conformance/results/v1"}')
-    assert main(["render", str(tmp_path / "results.json")]) == 1
+    assert main(["render", str(tmp_path / "results.json")]) == 2
     assert "breaks the results schema" in capsys.readouterr().err
 
 
