@@ -105,6 +105,18 @@ def test_a_key_path_that_is_not_a_file(
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_ca_bundle_or_registered_key_that_is_not_a_file(
+    kind: str, fifo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = special(kind, fifo)
+    profile = profile_with(tmp_path)
+    err = refused(capsys, "doctor", "--profile", profile, "--ca-bundle", path)
+    assert "--ca-bundle" in err and "not a regular file" in err
+    err = refused(capsys, "reference-wallet", "--register-key", path, "--port", "0")
+    assert "--register-key" in err and "not a regular file" in err
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_results_file_that_is_not_a_file(
     kind: str, fifo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
