@@ -167,7 +167,7 @@ def show(console: Console, results: Results) -> None:
             lines += [f"PREFLIGHT {where}: {problem}", f"          fix: {fix}"]
         for f in rows:
             lines += [f"{f.status.upper():7} {f.rid} ({f.level}): {f.found}"]
-            lines += [f"        reproduce: {f.reproduce}"]
+            lines += [f"        {how}: {line}" for how, line in f.commands()]
         for line in [*lines, *notes(results), counts(results)]:
             print(for_terminal(line), file=out)
         out.flush()
@@ -182,10 +182,13 @@ def show(console: Console, results: Results) -> None:
         )
     if rows:
         console.print(_table(rows))
-        console.print(Text("reproduce:", style="bold"))
-        for f in rows:
+    for how in ("reproduce", "replay"):
+        found = [(f.rid, line) for f in rows for h, line in f.commands() if h == how]
+        if found:
+            console.print(Text(f"{how}:", style="bold"))
+        for rid, line in found:
             console.print(
-                Text.assemble(f"  {for_terminal(f.rid)}  ", (for_terminal(f.reproduce), "dim")),
+                Text.assemble(f"  {for_terminal(rid)}  ", (for_terminal(line), "dim")),
                 soft_wrap=True,
             )
     for line in [*notes(results), counts(results)]:

@@ -54,10 +54,14 @@ def test_off_a_terminal_a_failing_run_prints_progress_and_requirements_in_plain_
     assert lines[2] == (
         f"        reproduce: conformance run --fault scope-leak --examples 3 --only '{SCOPE_PROBE}'"
     )
-    assert re.fullmatch(
-        r"\d+ passed, 1 failed, .* requirements; \d+ requests in [\d.]+ s", lines[3]
+    assert lines[3] == (
+        "        replay: conformance replay --fault scope-leak --results "
+        f"{tmp_path / 'results.json'} --requirement IUI-SCOPE-NO-EXTRA"
     )
-    assert lines[4].startswith("NOT CERTIFIED: report ") and len(lines) == 5
+    assert re.fullmatch(
+        r"\d+ passed, 1 failed, .* requirements; \d+ requests in [\d.]+ s", lines[4]
+    )
+    assert lines[5].startswith("NOT CERTIFIED: report ") and len(lines) == 6
     assert not any(noise in line for line in lines for noise in PYTEST_NOISE)
 
 
@@ -72,6 +76,7 @@ def test_on_a_terminal_it_ends_with_a_table_of_requirements_and_whole_commands(
     assert re.search(r"│ IUI-SCOPE-NO-EXTRA │ MUST failed │ userInfo\.userLoginId", out)
     command = f"conformance run --fault scope-leak --examples 3 --only '{SCOPE_PROBE}'"
     assert f"  IUI-SCOPE-NO-EXTRA  {command}\n" in out  # one line, to copy whole
+    assert "\nreplay:\n  IUI-SCOPE-NO-EXTRA  conformance replay --fault scope-leak" in out
     assert out.rstrip().splitlines()[-1].startswith("NOT CERTIFIED: report ")
     assert not any(noise in out for noise in PYTEST_NOISE)
 

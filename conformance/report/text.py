@@ -16,8 +16,17 @@ class Finding:
     status: str
     text: str
     found: str  # what the evidence shows, or the requirement's text when there is none
-    reproduce: str
+    reproduce: str  # the run that finds it again ("" when none can: an observation)
     rule: str
+    replay: str = ""  # re-sends the recorded minimal case alone, re-signed now
+
+    def commands(self) -> list[tuple[str, str]]:
+        """(how, command line) of each way to see it again; none for an observation."""
+        return [
+            (how, line)
+            for how, line in (("reproduce", self.reproduce), ("replay", self.replay))
+            if line
+        ]
 
 
 def findings(r: Results) -> list[Finding]:
@@ -26,13 +35,15 @@ def findings(r: Results) -> list[Finding]:
     for row in r["requirements"]:
         if row["status"] not in ("failed", "warned", "waived"):
             continue
-        found, reproduce = row["text"], ""
+        found, reproduce, replay = row["text"], "", ""
         for ev in row["evidence"][:1]:
             found = f"{ev['message']}; expected {ev['expected']}, got {ev['received']}"
-            reproduce = ev.get("reproduce", "")
+            reproduce, replay = ev.get("reproduce", ""), ev.get("replay", "")
         rule = f"{row['rule']} ({row['source']})"
         out.append(
-            Finding(row["id"], row["level"], row["status"], row["text"], found, reproduce, rule)
+            Finding(
+                row["id"], row["level"], row["status"], row["text"], found, reproduce, rule, replay
+            )
         )
     return out
 
@@ -75,7 +86,7 @@ def summary(r: Results) -> list[str]:
         if rows[f.rid]["evidence"]:
             lines.append(f"        {f.found}")
             lines.append(f"        rule: {f.rule}")
-            lines.append(f"        reproduce: {f.reproduce}")
+            lines += [f"        {how}: {line}" for how, line in f.commands()]
     lines += notes(r, every_reason=True)
     counts = ", ".join(f"{n} {s}" for s, n in r["counts"].items())
     lines.append(f"{counts} requirements; {r['run']['requests']} requests")
