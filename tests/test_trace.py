@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from conformance.catalogue import catalogue
+from conformance.cli import main
+from conformance.commands.catalogue import markdown
 from conformance.errors import ContractError
 from conformance.sentences import Sentence, split
 from conformance.trace import DOCUMENTS, Statement, parse, probes, problems, trace
@@ -208,3 +210,26 @@ def test_sentences_are_cut_by_the_documented_rule() -> None:
     assert [s.text for s in split("x.txt", page)] == [
         "PARAM_ILLEGALFIllegal parameters. For example, a date."
     ]
+
+
+def test_the_matrix_shows_every_statement_with_its_requirements_and_probes() -> None:
+    text = markdown(catalogue())
+    for s in trace():
+        assert s.quote.replace("|", "\\|") in text, s.anchor
+    row = next(
+        line for line in text.splitlines() if line.startswith("| Response parameters, scopes #3 |")
+    )
+    assert "`PAS-SCOPES-FIXED`" in row and "`test_provider_valid_request_succeeds`" in row
+    gap = next(s for s in trace() if s.gap)
+    assert f"gap: {gap.gap}" in text
+
+
+def test_a_filtered_matrix_keeps_the_statements_of_its_requirements(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["requirements", "--format", "markdown", "--family", "retry"]) == 0
+    text = capsys.readouterr().out
+    rows = [line for line in text.splitlines() if line.startswith("| How to handle the result #")]
+    assert rows and all("`PAI-RETRY-" in row for row in rows)
+    assert "`PAS-TRANSPORT-ANSWER`" not in text  # of another family: not in this list
+    assert "### Not statements" not in text and "### Gaps" not in text
