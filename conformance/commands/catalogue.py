@@ -150,10 +150,8 @@ def _matrix(cat: Catalogue, statements: Sequence[Statement]) -> list[str]:
     named = {r for s in trace() for r in s.requirements}
     unnamed = [r.id for r in cat if r.id not in named]
     if unnamed:
-        lines += [
-            "",
-            f"Requirements no sentence states (they rest on the profile): {_ids(unnamed)}.",
-        ]
+        why = "declared by the profile [P], or not traced yet"
+        lines += ["", f"Requirements no sentence names ({why}): {_ids(unnamed)}."]
     if told:
         lines += ["", "### Not statements", "", "| sentence | text | why |", "|---|---|---|"]
         lines += [f"| {s.anchor} | {_cell(s.quote)} | {_cell(s.informative)} |" for s in told]
