@@ -4,16 +4,35 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from itertools import groupby
 from types import MappingProxyType
 
 from ..catalogue import LABELS, Catalogue, Requirement
 from ..exitcodes import EXIT_OK, EXIT_USAGE
+from ..trace import DOCUMENTS, Statement, probes, trace
 from .term import error
 
 REGENERATE = "conformance requirements --format markdown > docs/requirements.md"
+TRACE_RULE = (
+    "Every sentence of `inquiryUserInfo.txt`, `prepareAuthInfo.txt` and `contract-notes.md` is "
+    "an entry of `conformance/catalogue/trace.toml`, cut by `conformance/sentences.py`: each line "
+    "of a page (a paragraph, bullet or table row of the notes) is cut after `.`, `!` or `?` when "
+    "the next word starts with a capital, a quote, a bracket, a backtick or `*` (never after "
+    '"e.g." or "i.e."); a table row is one sentence; a parameter\'s heading line '
+    "(`pspId String REQUIRED`) opens its section and is its first sentence; one-word lines and "
+    "code fences are layout. A sentence is a statement unless its entry says why it is "
+    "`informative`; a statement names the requirements whose checks catch its violation "
+    "(the suite tests are those of the requirement's role marked with its family, `-m "
+    "family_<family>`), or says why it is `unobservable`, or is a `gap`: no requirement yet, and "
+    "the probe that would catch it. `tests/test_trace.py` fails when a sentence has no entry, a "
+    "quote no longer reads so, or an ID is not in the catalogue."
+)
+_MATRIX_HEAD = (
+    "| sentence | statement | requirements | suite tests (or why none) |",
+    "|---|---|---|---|",
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,9 +64,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(cat: Catalogue) -> str:
+def markdown(cat: Catalogue, statements: Sequence[Statement] | None = None) -> str:
     """docs/requirements.md: every requirement, grouped by API and family, generated from the
-    catalogue."""
+    catalogue, then the trace from the documents (all of it unless statements are given)."""
     reqs = sorted(cat, key=lambda r: (r.api, r.family, r.id))
     lines = [
         "# Requirements",
@@ -83,7 +102,60 @@ def markdown(cat: Catalogue) -> str:
                 f"({_cell(r.source)}) | {_cell(r.level_basis) or '-'} |"
                 for r in rows
             ]
+    lines += _matrix(cat, trace() if statements is None else statements)
     return "\n".join(lines) + "\n"
+
+
+def _ids(ids: Iterable[str]) -> str:
+    return ", ".join(f"`{i}`" for i in ids) or "-"
+
+
+def _row(s: Statement, cat: Catalogue) -> str:
+    reqs = [r for r in s.requirements if r in cat]
+    tests = dict.fromkeys(t for r in reqs for t in probes(r, cat[r].family))
+    if s.unobservable:
+        probed = f"unobservable: {s.unobservable}"
+    elif s.gap:
+        probed = f"gap: {s.gap}"
+    else:
+        probed = _ids(tests)
+    return f"| {s.section} #{s.sentence} | {_cell(s.quote)} | {_ids(reqs)} | {_cell(probed)} |"
+
+
+def _matrix(cat: Catalogue, statements: Sequence[Statement]) -> list[str]:
+    """The traceability matrix: statement -> requirements -> suite tests, or why there are none."""
+    normative = [s for s in statements if s.normative]
+    told = [s for s in statements if s.informative]
+    gaps = [s for s in normative if s.gap]
+    lines = [
+        "",
+        "## Traceability",
+        "",
+        TRACE_RULE,
+        "",
+        (
+            f"{len(normative)} statements: {len(normative) - len(gaps)} traced, of them "
+            f"{sum(1 for s in normative if s.unobservable)} unobservable; {len(gaps)} gaps "
+            f"(no requirement yet); {len(told)} sentences are not statements."
+        ),
+    ]
+    for document in DOCUMENTS:
+        rows = [s for s in normative if s.document == document]
+        if rows:
+            lines += ["", f"### {document}", "", *_MATRIX_HEAD]
+            lines += [_row(s, cat) for s in rows]
+    if gaps:
+        lines += ["", "### Gaps", ""]
+        lines += [f"- {s.anchor}: {_cell(s.gap)}" for s in gaps]
+    named = {r for s in trace() for r in s.requirements}
+    unnamed = [r.id for r in cat if r.id not in named]
+    if unnamed:
+        why = "declared by the profile [P], or not traced yet"
+        lines += ["", f"Requirements no sentence names ({why}): {_ids(unnamed)}."]
+    if told:
+        lines += ["", "### Not statements", "", "| sentence | text | why |", "|---|---|---|"]
+        lines += [f"| {s.anchor} | {_cell(s.quote)} | {_cell(s.informative)} |" for s in told]
+    return lines
 
 
 def _select(cat: Catalogue, api: str | None, family: str | None) -> list[Requirement]:
@@ -106,7 +178,10 @@ def requirements(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     fmt = getattr(args, "format", "text")
     if fmt == "markdown":
-        print(markdown(_subset(rows)), end="")
+        ids = {r.id for r in rows}
+        whole = len(rows) == len(cat.requirements)
+        shown = trace() if whole else [s for s in trace() if ids & set(s.requirements)]
+        print(markdown(_subset(rows), shown), end="")
     elif fmt == "json":
         print(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))
     else:
