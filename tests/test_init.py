@@ -173,3 +173,30 @@ def test_scaffold_certifies_a_wallet_that_registered_its_key(
         )
     # An unregistered suite key is refused as INVALID_SIGNATURE: the preflight says so (exit 4).
     assert code == (EXIT_PARTIAL if register else 4)  # one test: a partial run
+
+
+def test_the_scaffold_shows_a_token_per_scope_and_state_and_names_doctor_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert init(tmp_path, *options()) == 0
+    out = capsys.readouterr().out
+    steps = out[out.index("Next:") :]
+    assert steps.index("conformance doctor --profile") < steps.index("conformance run --profile")
+    # Uncommented, every [[tokens]] example loads: each scope, and both refused states.
+    path = tmp_path / "staging.toml"
+    text = "\n".join(
+        line[2:]
+        if line.startswith(("# [[tokens]]", "# access_token", "# scopes", "# state"))
+        else line
+        for line in path.read_text().splitlines()
+    )
+    path.write_text(text)
+    for name in ("BASE", "LOGIN_ID", "HASH_LOGIN_ID", "ALL_SCOPES", "EXPIRED", "REVOKED"):
+        monkeypatch.setenv(f"MPP_TOKEN_{name}", f"RefTok.{name.lower()}.7f3a9c1e5b2d4f60")
+    tokens = profile.load(path).tokens
+    assert {s for t in tokens for s in t.scopes} == {
+        "BASE_USER_INFO",
+        "USER_LOGIN_ID",
+        "HASH_LOGIN_ID",
+    }
+    assert {t.state for t in tokens} == {"valid", "expired", "revoked"}

@@ -137,10 +137,32 @@ state = "valid"
 # [tokens.expect]
 # userId = "2160120012345678"
 
+# One token per scope you support: each is certified to return that scope's fields, and only them.
+# [[tokens]]
+# access_token = {{ env = "MPP_TOKEN_LOGIN_ID" }}
+# scopes = ["USER_LOGIN_ID"]
+# state = "valid"
+#
+# [[tokens]]
+# access_token = {{ env = "MPP_TOKEN_HASH_LOGIN_ID" }}
+# scopes = ["HASH_LOGIN_ID"]
+# state = "valid"
+#
+# [[tokens]]
+# access_token = {{ env = "MPP_TOKEN_ALL_SCOPES" }}
+# scopes = ["BASE_USER_INFO", "USER_LOGIN_ID", "HASH_LOGIN_ID"]
+# state = "valid"
+
+# Tokens your wallet must refuse: each is sent once, and must get INVALID_TOKEN.
 # [[tokens]]
 # access_token = {{ env = "MPP_TOKEN_EXPIRED" }}
 # scopes = ["BASE_USER_INFO"]
-# state = "expired"            # or "revoked"
+# state = "expired"
+#
+# [[tokens]]
+# access_token = {{ env = "MPP_TOKEN_REVOKED" }}
+# scopes = ["BASE_USER_INFO"]
+# state = "revoked"
 
 # Optional: raise or lower a requirement's level (IDs in docs/requirements.md).
 # [requirements]
@@ -248,4 +270,5 @@ def _explain(
         f"  - export {values['token_env']}=<a valid access token your wallet issued for a test "
         f"user>"
     )
+    print(f"  - conformance doctor --profile {profile}   (checks the set-up in seconds)")
     print(f"  - conformance run --profile {profile}")
