@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conformance import signing
 from conformance.bodies import LAYOUTS
-from conformance.redact import PIECE, Redactor, forms, token_tag
+from conformance.redact import PIECE, Redactor, forms, header_redacted, token_tag
 from conformance.reference import data
 
 LONG = "SJV4pjn840QVubeRwb4MTh5Ep1heBatNzm0OJpKKdPR8fbrb1KGqT38mSN9b2TyIcYp6q7qEM1LZIT0" + "x" * 49
@@ -270,3 +270,26 @@ def test_encoded_forms_leave_plain_hex_and_base64_alone() -> None:
     blob = base64.b64encode(b"x" * 90).decode()
     text = json.dumps({"traceId": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "blob": blob})
     assert r(text) == text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Authorization",
+        "proxy-authorization",
+        "Cookie",
+        "Set-Cookie",
+        "X-Api-Key",
+        "X-Auth-Token",
+        "x-client-secret",
+        "X-Password",
+    ],
+)
+def test_credential_headers_are_redacted_by_name(name: str) -> None:
+    assert header_redacted(name, "Bearer s3cr3t-value") == "[redacted]"
+
+
+@pytest.mark.parametrize("name", ["Signature", "Client-Id", "Request-Time", "Content-Type"])
+def test_other_headers_are_kept(name: str) -> None:
+    value = "algorithm=RSA256,keyVersion=1,signature=abc" if name == "Signature" else "x-1"
+    assert header_redacted(name, value) == value
