@@ -299,3 +299,28 @@ def test_bidirectional_controls_from_the_target_are_shown_not_obeyed(faulty_run:
     assert "wallet.example/<span class=bidi>&lt;U+2067&gt;</span>pay" in page
     for char in BIDI:
         assert f"&lt;U+{ord(char):04X}&gt;" in page
+
+
+def test_bidirectional_controls_in_pytest_htmls_results_are_shown_not_obeyed(
+    faulty_run: Path,
+) -> None:
+    """pytest-html keeps each test's log (a failure's message holds the target's text) as JSON
+    in an attribute, where a control is written \\u202e: it becomes the same visible mark."""
+    page = (faulty_run / "report.html").read_text()
+    blob = re.search(r'data-jsonblob="([^"]*)"', page)
+    assert blob
+    data = json.loads(unescape(blob.group(1)))
+    test = next(iter(data["tests"].values()))[0]
+    test["log"] = "E   got userLoginId=\u202egnp.exe, a \\u202e written out, \u2066x\u2069"
+    written = escape(json.dumps(data))
+    hidden = page.replace(page[page.index("<meta http-equiv") : page.index("<title")], "")
+    shown = html.protected(hidden.replace(blob.group(1), written))
+    log = next(
+        iter(
+            json.loads(unescape(re.findall(r'data-jsonblob="([^"]*)"', shown)[0]))["tests"].values()
+        )
+    )[0]["log"]
+    assert not set(BIDI) & set(log)
+    assert "userLoginId=<span class=bidi>&lt;U+202E&gt;</span>gnp.exe" in log
+    assert "a \\u202e written out" in log  # text that only spells an escape is left alone
+    assert "<span class=bidi>&lt;U+2066&gt;</span>x<span class=bidi>&lt;U+2069&gt;</span>" in log

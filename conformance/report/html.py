@@ -229,4 +229,16 @@ def protected(report: str) -> str:
     # The "still running, reload" button of a report written mid-run: hidden once the run is
     # over, and an inline handler the policy would refuse.
     rest = report[at:].replace(' onclick="location.reload()"', "", 1)
+    rest = _BLOB.sub(lambda m: _ESCAPED_BIDI.sub(_blob_mark, m.group()), rest, count=1)
     return report[:at] + meta + rest
+
+
+# pytest-html's results (each test's log, HTML it shows as is) are JSON in an attribute, where a
+# control is written \u202e; an escaped backslash before it means the text only spells one.
+_BLOB = re.compile(r'data-jsonblob="[^"]*"')
+_ESCAPED_BIDI = re.compile(r"(?<!\\)((?:\\\\)*)\\u(061[cC]|200[eEfF]|202[a-eA-E]|206[6-9])")
+
+
+def _blob_mark(m: re.Match[str]) -> str:
+    shown = f"<span class=bidi>{escape(_code(chr(int(m.group(2), 16))))}</span>"
+    return m.group(1) + escape(shown)
