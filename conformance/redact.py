@@ -3,8 +3,8 @@
 Access tokens become a prefix plus a hash; signatures and private keys never appear. A text cut
 short, wrapped or escaped can still hold a piece of a secret, so besides the whole secret any run
 of PIECE or more of its characters is replaced, in every form a secret is written out in (JSON,
-repr and percent escapes in either case, HTML entities, and those escaped once more; hex in either
-case; base64, standard or URL-safe, at any alignment inside a longer blob).
+repr and percent escapes in either case or a mix of both, HTML entities, and those escaped once
+more; hex in either case; base64, standard or URL-safe, at any alignment inside a longer blob).
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ class Form:
 
 @cache
 def forms(secret: str) -> tuple[Form, ...]:
-    """Every way of writing the secret out that _WRITTEN and _AGAIN make, then its base64 forms,
-    each once."""
+    """Every way of writing the secret out that _WRITTEN and _AGAIN make, then its hex and base64
+    forms, each once."""
     out = {f.text: f for f in _written(secret)}
     for form in _encoded(secret):
         out.setdefault(form.text, form)
@@ -322,13 +322,59 @@ def _unescaped(text: str) -> tuple[str, list[int]]:
 
 
 def _views(text: str) -> list[tuple[str, list[int]]]:
-    """text with its JSON escapes undone once and twice (when there are any), each with where its
-    characters start in text."""
+    """text with its JSON escapes undone once and twice, and with its percent escapes undone
+    (when there are any), each with where its characters start in text."""
+    views = []
     once, starts = _unescaped(text)
-    if not starts:
+    if starts:
+        twice, again = _unescaped(once)
+        views += [(once, starts)] + ([(twice, [starts[i] for i in again])] if again else [])
+    return views + _unpercented(text)
+
+
+_PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
+
+
+def _unpercented(text: str) -> list[tuple[str, list[int]]]:
+    """The stretches of text around its percent escapes with those undone, in whatever case (each
+    escape may have its own), and where each character of a stretch starts in text.
+
+    A run of PIECE characters of a secret that holds an escape lies within PIECE characters of
+    it, so only those stretches are looked at again: a long body with a few escapes stays cheap."""
+    if "%" not in text:
         return []
-    twice, again = _unescaped(once)
-    return [(once, starts)] + ([(twice, [starts[i] for i in again])] if again else [])
+    stretches: list[list[int]] = []
+    for m in _PERCENT_RUN.finditer(text):
+        begin, end = max(0, m.start() - PIECE), min(len(text), m.end() + PIECE)
+        if stretches and begin <= stretches[-1][1]:
+            stretches[-1][1] = end
+        else:
+            stretches.append([begin, end])
+    return [_decoded(text, begin, end) for begin, end in stretches]
+
+
+def _decoded(text: str, begin: int, end: int) -> tuple[str, list[int]]:
+    view: list[str] = []
+    starts: list[int] = []
+    at = begin
+    for m in _PERCENT_RUN.finditer(text, begin, end):
+        view.append(text[at : m.start()])
+        starts.extend(range(at, m.start()))
+        raw = bytes.fromhex(m.group().replace("%", ""))
+        i = 0
+        while i < len(raw):  # one character (its UTF-8 bytes) at a time, to know where it starts
+            size = next((n for n in (4, 3, 2) if raw[i] >> (7 - n) == (1 << (n + 1)) - 2), 1)
+            try:
+                view.append(raw[i : i + size].decode("utf-8"))
+            except UnicodeDecodeError:
+                size = 1
+                view.append("\ufffd")
+            starts.append(m.start() + 3 * i)
+            i += size
+        at = m.end()
+    view.append(text[at:end])
+    starts.extend(range(at, end + 1))
+    return "".join(view), starts
 
 
 def _occurrences(text: str, part: str) -> list[int]:
