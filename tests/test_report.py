@@ -324,3 +324,17 @@ def test_bidirectional_controls_in_pytest_htmls_results_are_shown_not_obeyed(
     assert "userLoginId=<span class=bidi>&lt;U+202E&gt;</span>gnp.exe" in log
     assert "a \\u202e written out" in log  # text that only spells an escape is left alone
     assert "<span class=bidi>&lt;U+2066&gt;</span>x<span class=bidi>&lt;U+2069&gt;</span>" in log
+
+
+def test_a_report_whose_stylesheet_is_a_file_beside_it_may_load_that_stylesheet() -> None:
+    """`pytest --html` without --self-contained-html links assets/style.css: allowed from the
+    report's own origin, and still nothing else."""
+    page = (
+        '<!DOCTYPE html>\n<html>\n  <head>\n    <meta charset="utf-8"/>\n    <title>t</title>\n'
+        '      <link href="assets/style.css" rel="stylesheet" type="text/css"/>\n  </head>\n'
+        "<body></body></html>"
+    )
+    policy = _policy(html.protected(page))
+    assert "'self'" in policy["style-src"] and policy["default-src"] == ["'none'"]
+    assert "'self'" not in policy["script-src"]
+    assert "'self'" not in _policy(html.protected(page.replace("<link", "<x-link")))["style-src"]

@@ -193,11 +193,13 @@ def _sources(blocks: Iterable[str]) -> str:
     return " ".join(f"'sha256-{base64.b64encode(h).decode('ascii')}'" for h in hashes) or "'none'"
 
 
-def policy(styles: Iterable[str], scripts: Iterable[str]) -> str:
+def policy(styles: Iterable[str], scripts: Iterable[str], linked: bool = False) -> str:
     """A Content-Security-Policy that allows exactly these inline blocks, by their hashes, and
-    nothing else: no other script or style, no load from anywhere."""
+    nothing else: no other script or style, no load from anywhere (but a stylesheet beside the
+    report when it links one)."""
+    style = ("'self' " if linked else "") + _sources(styles)
     return (
-        f"default-src 'none'; style-src {_sources(styles)}; script-src {_sources(scripts)}; "
+        f"default-src 'none'; style-src {style}; script-src {_sources(scripts)}; "
         "base-uri 'none'; form-action 'none'"
     )
 
@@ -206,6 +208,7 @@ POLICY = policy([CSS], [JS])  # the sections' own stylesheet and script, as the 
 _HEAD_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
 _SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _CHARSET = re.compile(r"<meta charset=[^>]*>", re.IGNORECASE)
+_LINKED_STYLE = re.compile(r"<link [^>]*rel=\"stylesheet\"")
 
 
 def _pytest_html_script() -> str:
@@ -221,9 +224,9 @@ def protected(report: str) -> str:
     known = _pytest_html_script().strip()
     styles = [*_HEAD_STYLE.findall(head), CSS]
     scripts = [*(b for b in _SCRIPT.findall(report) if b.strip() == known), JS]
-    meta = (
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(policy(styles, scripts))}">'
-    )
+    # Without --self-contained-html, pytest-html links its stylesheet from assets/ beside it.
+    allowed = escape(policy(styles, scripts, linked=bool(_LINKED_STYLE.search(head))))
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{allowed}">'
     charset = _CHARSET.search(head)
     at = charset.end() if charset else report.find("<head>") + len("<head>")
     # The "still running, reload" button of a report written mid-run: hidden once the run is
