@@ -332,7 +332,8 @@ def test_no_echoed_encoding_of_a_token_or_credential_header_reaches_any_output(
     with serve(echoing(long_token_wallet("reference").app())) as url:
         profile = tmp_path / "staging.toml"
         profile.write_text(long_token_profile(url, "path", tmp_path))
-        code = certify_profile(profile, out / "r.html", "-v")
+        run = ["run", "--profile", str(profile), "--examples", "1", "--rate", "0", "-v"]
+        code = main([*run, "--report", str(out / "r.html")])
     files = outputs(out, "".join(capfd.readouterr()))
     assert code == 1 and {"r.html", "results.json", "junit.xml", "transcript.jsonl"} <= set(files)
     assert "x-echo-b64-2" in files["transcript.jsonl"] and "set-cookie" in files["r.html"]
