@@ -2,7 +2,8 @@
 stdout.
 
 GET /_stats answers {"calls": requests handled, "cpu": CPU seconds of this process}.
-Usage: python bench/server.py [--latency SECONDS]
+`--role alipayplus` serves the reference Alipay+ prepareAuthInfo server instead (no /_stats).
+Usage: python bench/server.py [--latency SECONDS] [--role wallet|alipayplus]
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from typing import Any
 
 from conformance.reference.chaos import Latency, Receive, Scope, Send
+from conformance.reference.faults import make_server
 from conformance.reference.server import serve
 from conformance.reference.wallet import Wallet
 
@@ -42,9 +44,19 @@ class Stats:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--role", choices=("wallet", "alipayplus"), default="wallet")
+    parser.add_argument("--gateway-url", help="where the wallet's prepareAuthInfo client sends")
     args = parser.parse_args(argv)
     options: dict[str, Any] = {"backlog": 4096, "timeout_keep_alive": 60}
-    with serve(Stats(Wallet(), args.latency), **options) as url:
+    wallet = Wallet()
+    app = (
+        Stats(wallet, args.latency)
+        if args.role == "wallet"
+        else Latency(make_server("reference").app(), args.latency)
+    )
+    if args.gateway_url:  # the app made above holds the client the trigger drives
+        wallet.prepare_client.gateway_url = args.gateway_url  # type: ignore[attr-defined]
+    with serve(app, **options) as url:
         print(url, flush=True)
         sys.stdin.read()  # serve until the bench closes our stdin
 

@@ -21,7 +21,7 @@ from .document import Meta, TranscriptRef
 from .profile import Profile
 from .report.signature import sign
 from .results import INCONCLUSIVE, PARTIAL, build, digest, dumps, fold
-from .selection import stopped
+from .selection import stopped, unreached
 from .sinks import for_terminal
 from .spec import APIS, contract
 from .state import State
@@ -85,6 +85,7 @@ def _meta(state: State, prof: Profile) -> Meta:
             "seed": state.run.seed if state.run.seed is not None else "derandomized",
             "examples": state.run.examples,
             "requests": state.requests,
+            "planned": state.planned,
             "limits": {
                 "rate": prof.limits.rate or None,
                 "workers": prof.limits.workers,
@@ -108,9 +109,11 @@ class ResultsAssembly:
 
     def __init__(self, state: State) -> None:
         self.state = state
+        self.reported: set[str] = set()  # tests that ran (or were skipped), so none goes missing
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props, state = dict(report.user_properties), self.state
+        self.reported.add(report.nodeid)
         if "conformance" in props:
             state.records.append(
                 (report.head_line or report.nodeid, json.loads(str(props["conformance"])))
@@ -149,7 +152,8 @@ class ResultsAssembly:
             )
         cat = catalogue().with_levels(prof.levels)
         errors = list(state.errors)  # tests not run and a selection make the run PARTIAL instead
-        meta["run"]["selection"] = [*state.selection, *stopped(session)]
+        ended = stopped(session) or unreached(session, self.reported)
+        meta["run"]["selection"] = [*state.selection, *ended]
         today = datetime.fromtimestamp(state.started, UTC).date()
         from .gateway.applicability import inapplicable
         from .gateway.scenarios import SCENARIOS

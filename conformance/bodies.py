@@ -7,7 +7,7 @@ import json
 import re
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -100,6 +100,10 @@ UNKNOWN_VALUES = st.one_of(
 class BodyMutation:
     variants: Mapping[str, Variant]
     valid: bool  # whether the bytes are still a valid request
+
+    def only(self, variant: str) -> BodyMutation:
+        """This mutation with one of its variants."""
+        return replace(self, variants={variant: self.variants[variant]})
 
     def __call__(self, body: Mapping[str, Any]) -> st.SearchStrategy[tuple[str, bytes]]:
         """(variant name, bytes) from any valid encoding of body."""

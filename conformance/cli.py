@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TextIO, cast
 
 from . import __version__
 from .commands import (
@@ -24,6 +25,7 @@ from .commands import (
     verify_report,
 )
 from .exitcodes import EXIT_USAGE, HELP
+from .sinks import Unbroken
 
 # name -> (module that adds the parser, function that runs it)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -92,9 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """Console-script entry: a closed standard output (| head) ends quietly."""
+    """Console-script entry: a closed standard output (| head) is quiet, and changes neither the
+    run nor its exit code."""
     # SIGPIPE stays ignored (Python's default): a wallet closing its socket must raise, not kill the
     # run.
+    sys.stdout = cast(TextIO, Unbroken(sys.stdout))
     try:
         code = main()
         sys.stdout.flush()

@@ -17,8 +17,10 @@ from rich.table import Table
 from rich.text import Text
 
 from .document import Results
-from .report.text import Finding, disturbed, findings, notes
+from .report.text import Finding, disturbed, findings, notes, plan_line
+from .selection import applicable
 from .sinks import for_terminal
+from .state import State
 
 STYLE = {"failed": "bold red", "warned": "yellow", "waived": "cyan"}
 
@@ -35,6 +37,7 @@ class Progress:
         self.disturbed = 0  # attempts the network spoiled (each re-sent), in tests done
         self.started = time.monotonic()
         self.sent: Callable[[], int] = lambda: 0
+        self.planning: State | None = None  # the run's plan, said before its first request
 
     # -- pytest hooks ---------------------------------------------------------------------
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -42,10 +45,15 @@ class Progress:
         assembly = session.config.pluginmanager.get_plugin("conformance-results")
         if assembly is not None:  # the live count of requests the suite has sent
             self.sent = lambda: int(assembly.state.live())
+            self.planning = assembly.state
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[None]:
         self.started = time.monotonic()
+        state = self.planning
+        if state is not None and state.planned and state.profile is not None:
+            plan = plan_line(state.planned, state.profile.limits.rate)
+            print(plan, file=self.console.file, flush=True)
         if not self.console.is_terminal:
             yield
             return
@@ -63,6 +71,9 @@ class Progress:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        state = self.planning
+        if state is not None and state.profile is not None and not applicable(item, state.profile):
+            return  # a role the profile does not set up: its tests are skipped, nothing to follow
         api = next((str(m.args[0]) for m in item.iter_markers("api")), "")
         family = next((str(m.args[0]) for m in item.iter_markers("family") if m.args), "")
         if (api, family) != (self.api, self.family):

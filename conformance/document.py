@@ -74,6 +74,7 @@ class Run(TypedDict):
     seed: int | str | None  # an integer, "derandomized", or None for an observation
     examples: int  # 0 for an observation
     requests: int
+    planned: NotRequired[int]  # the requests the run planned before its first, at most
     limits: NotRequired[Limits]
     not_run: NotRequired[list[NotRun]]
     disturbances: NotRequired[Disturbances]  # absent from documents older than the count
@@ -110,6 +111,24 @@ class Asked(TypedDict):
     broken: dict[str, int]  # rule ID -> requests that broke it
 
 
+class Closed(TypedDict):
+    """Client connections the proxy closed, by why (docs/observe.md)."""
+
+    refused: int  # over the connection cap, as they arrived
+    idle: int  # no request began within the idle timeout
+    slow_head: int  # a request's headers not complete in time (408)
+    slow_body: int  # a request's body not complete in time (408)
+    malformed: int  # refused with 400 (ambiguous framing) or another 4xx
+
+
+class TranscriptCut(TypedDict):
+    """How much of an observation its transcript holds."""
+
+    kept: int
+    left_out: int  # exchanges past the cap: counted, not written
+    limit_bytes: int
+
+
 class Observation(TypedDict):
     """Where the proxy of `conformance observe` listened and forwarded, and what it saw."""
 
@@ -122,6 +141,8 @@ class Observation(TypedDict):
     path: NotRequired[str]
     not_judged: NotRequired[dict[str, int]]  # backlog, aborted, other_path
     judge_errors: NotRequired[int]
+    connections: NotRequired[Closed]
+    transcript: NotRequired[TranscriptCut]  # with --transcript
     added_latency_ms: NotRequired[Latency]
     requests: NotRequired[Asked]  # the wallet role only
     open_flows: NotRequired[int]  # the alipayplus role only

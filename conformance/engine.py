@@ -18,6 +18,7 @@ from .loopback import Loopback
 from .model import Case, Exchange
 from .profile import Profile
 from .redact import Redactor
+from .spaces import DEFAULT_EXAMPLES
 from .spec import Contract, contract
 
 # prepareAuthInfo here is the provider role (PAS); the wallet-as-client role (PAI) lives in
@@ -27,7 +28,7 @@ PREFIXES = {"inquiryUserInfo": "IUI", "prepareAuthInfo": "PAS"}
 
 @dataclass(frozen=True)
 class RunSettings:
-    examples: int = 25
+    examples: int = DEFAULT_EXAMPLES
     seed: int | None = None
     derandomize: bool = True
 

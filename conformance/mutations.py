@@ -211,8 +211,9 @@ class CharClass:
         return shape.wrap(next((u for u in units if u in content), units[0]) * 3)
 
 
+AT_LIMIT = "ascii-at-limit"  # the one class whose values are exactly at the limit
 CHAR_CLASSES: Mapping[str, CharClass] = {
-    "ascii-at-limit": CharClass(None, lambda n: (n, n)),
+    AT_LIMIT: CharClass(None, lambda n: (n, n)),
     "multibyte": CharClass(tuple(BMP_MULTIBYTE), lambda n: (n // 2 + 1, n - 1)),
     "astral": CharClass(tuple(ASTRAL), lambda n: (n // 4 + 1, n // 2)),
     "combining": CharClass(COMBINING, lambda n: (n // 3 + 1, (n - 1) // 2)),

@@ -16,6 +16,7 @@ from .redact import Redactor
 from .reference.data import embedded_profile as reference_profile
 from .report.signature import load_private
 from .selection import chosen
+from .spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
 from .spec import contract
 from .state import State
 from .waivers import load as load_waivers
@@ -57,9 +58,9 @@ def add(parser: pytest.Parser) -> None:
     group.addoption(
         "--conformance-examples",
         type=int,
-        default=25,
+        default=DEFAULT_EXAMPLES,
         metavar="N",
-        help="hypothesis examples per property (default 25)",
+        help=EXAMPLES_HELP,
     )
     group.addoption(
         "--conformance-seed", type=int, metavar="N", help="seed for a reproducible random run"

@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 
-from . import loopback, options, strategies
+from . import loopback, options, spaces, strategies
 from . import profile as profiles
 from .assembly import HtmlHooks, ResultsAssembly
 from .catalogue import catalogue
 from .engine import Engine, open_engine
 from .errors import ConformanceFailure
 from .recorder import Recorder
-from .selection import SUITE
+from .selection import SUITE, applicable
+from .spaces import Spend
 from .spec import APIS, contract
 from .state import NOT_RUN, RECORDER, STATE, State
 from .throttle import Exhausted
@@ -32,6 +33,9 @@ def _register_markers(config: pytest.Config) -> None:
     """Markers to select suite tests with -m (documented in docs/guide.md)."""
     config.addinivalue_line("markers", "api(name): the Alipay+ API a conformance test probes")
     config.addinivalue_line("markers", "listen: runs only under `conformance listen`")
+    config.addinivalue_line(
+        "markers", f"{spaces.MARKER}(spend): the input space of a conformance test's property"
+    )
     config.addinivalue_line(
         "markers", "family(*names): requirement families a conformance test probes"
     )
@@ -132,6 +136,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The run's plan: the requests its selected tests may send, before the first is sent."""
+    state = session.config.stash[STATE]
+    if state.profile is None:
+        return
+    prof = state.profile
+    chosen = [i for i in session.items if applicable(i, prof)]
+    # The preflight's one valid request per role, before the suite (not for the embedded wallet).
+    preflight = 0 if state.reference else prof.has_target + (prof.provider is not None)
+    state.planned = preflight + spaces.planned(chosen, state.run.examples, prof)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     state = metafunc.config.stash[STATE]
     api_name = getattr(metafunc.module, "API", None)
@@ -172,7 +188,7 @@ def conformance(conformance_engine: Engine, request: pytest.FixtureRequest) -> R
     if stopped is not None:
         request.node.stash[NOT_RUN] = stopped
         pytest.skip(f"not run: {stopped}")
-    rec = Recorder(conformance_engine, request.node.name)
+    rec = Recorder(conformance_engine, request.node.name, spaces.spend_of(request.node) or Spend())
     request.node.stash[RECORDER] = rec
     return rec
 
@@ -210,7 +226,7 @@ def provider_engine(conformance_engine: Engine, request: pytest.FixtureRequest) 
 
 @pytest.fixture
 def provider(provider_engine: Engine, request: pytest.FixtureRequest) -> Recorder:
-    rec = Recorder(provider_engine, request.node.name)
+    rec = Recorder(provider_engine, request.node.name, spaces.spend_of(request.node) or Spend())
     request.node.stash[RECORDER] = rec
     return rec
 
@@ -277,6 +293,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.user_properties.append(
             ("conformance-error", state.redactor(call.excinfo.exconly())[:500])
         )
-    if report.longrepr is not None:
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason), as pytest expects it
+        path, line, reason = report.longrepr
+        report.longrepr = (path, line, state.redactor(reason))
+    elif report.longrepr is not None:
         report.longrepr = state.redactor(str(report.longrepr))
     report.sections = [(title, state.redactor(text)) for title, text in report.sections]

@@ -21,6 +21,7 @@ from .errors import ConformanceFailure
 from .evidence import outcome_evidence, transcript_entry
 from .model import Case, Exchange, Outcome
 from .profile import Profile
+from .spaces import Spend
 from .throttle import Exhausted
 
 T = TypeVar("T")
@@ -60,10 +61,17 @@ class Prefetch:
         ahead = self.pending.pop(case, None)
         return ahead.result() if ahead is not None else self.engine.exchange(case)
 
-    def drain(self) -> None:
-        """Drawn, but the test took another path (it failed, and shrinking tried others)."""
+    def drain(self) -> dict[Case, Exchange]:
+        """Drawn, but the test took another path (it failed, and shrinking tried others): the
+        exchanges of those that were answered, so none is lost or sent twice."""
         self.engine.sender.drain(self.pending.values())
+        answered = {
+            case: answer.task.result()
+            for case, answer in self.pending.items()
+            if not answer.task.cancelled() and answer.task.exception() is None
+        }
         self.pending.clear()
+        return answered
 
 
 @dataclass
@@ -72,11 +80,15 @@ class Recorder:
 
     engine: Engine
     nodeid: str = ""
+    spend: Spend = field(default_factory=Spend)  # the property's space: examples `run` draws
     records: dict[str, Record] = field(default_factory=dict)
     # Answers by case, and their outcomes: a case hypothesis tries again gets the same answer
     # (so it never looks flaky) and is judged once.
     answers: dict[Case, Exchange] = field(default_factory=dict, repr=False)
     judged: dict[Case, list[Outcome]] = field(default_factory=dict, repr=False)
+    counted: set[Case] = field(default_factory=set, repr=False)  # cases in the records' counts
+    # Sent ahead and answered, but not reached by the test (yet): logged unjudged at its end.
+    unjudged: dict[Case, Exchange] = field(default_factory=dict, repr=False)
     stopped: Exhausted | None = None
     first: int = field(init=False, default=0)
     first_disturbed: Counter[str] = field(init=False, default_factory=Counter)
@@ -110,20 +122,37 @@ class Recorder:
         __tracebackhide__ = True  # a failure shows the test and the exchange, not the engine
         exchange = self.answers.get(case)
         if exchange is None:
-            exchange = self.answers[case] = self.prefetch.take(case)
+            ahead = self.unjudged.pop(case, None)
+            exchange = self.answers[case] = ahead or self.prefetch.take(case)
             outcomes = self.judged[case] = judge(exchange, self.engine.context(case.api))
             # A replayed case was sent once, so it is logged once.
             self.transcript.append(transcript_entry(exchange, outcomes, self.engine.redactor))
-        else:
-            outcomes = self.judged[case]
-        self.record(outcomes)
+        # ... and counted once in the records kept (a case replayed in a group, or by hypothesis
+        # as it shrinks, is judged from memory).
+        counted = case in self.counted
+        self.counted.add(case)  # before recording, which raises on a MUST failure
+        self.record(self.judged[case], counted=counted)
         return exchange
+
+    def witnessed(self, outcomes: list[Outcome]) -> None:
+        """Record the judgement of exchanges the suite did not send (the wallet's requests to the
+        suite's gateway), each logged in the transcript like the suite's own."""
+        seen: dict[int, Exchange] = {}
+        for o in outcomes:
+            for ex in o.exchanges:
+                seen.setdefault(id(ex), ex)
+        for ex in seen.values():
+            mine = [o for o in outcomes if any(e is ex for e in o.exchanges)]
+            self.transcript.append(transcript_entry(ex, mine, self.engine.redactor))
+        self.record(outcomes)
 
     def answer(self, case: Case) -> Exchange:
         """The answer a case sent in this test got (also when judging it raised)."""
         return self.answers[case]
 
-    def record(self, outcomes: list[Outcome]) -> None:
+    def record(self, outcomes: list[Outcome], counted: bool = False) -> None:
+        """Keep the outcomes per requirement (unless `counted`: a replay, judged before) and
+        fail the test on a MUST violation."""
         __tracebackhide__ = True
         cat, failed = self.engine.catalogue, []
         # Counted in distinct exchanges: a flow judges each request, and one exchange may hold
@@ -146,8 +175,9 @@ class Recorder:
                     failed.append(o)
         for rid, ids in judged.items():
             rec = self.records.setdefault(rid, Record())
-            rec.exchanges += len(ids)
-            rec.failures += len(broke.get(rid, ()))
+            if not counted:
+                rec.exchanges += len(ids)
+                rec.failures += len(broke.get(rid, ()))
         if failed:
             raise ConformanceFailure(
                 tuple(sorted({o.requirement for o in failed})),
@@ -188,7 +218,7 @@ class Recorder:
             if not (ahead and self._ahead(strategy, draw, drawn, test)):
                 self._given(strategy, probe)  # one worker, or shrinking a failure found ahead
         finally:
-            self.prefetch.drain()
+            self.unjudged.update(self.prefetch.drain())
         if self.stopped is not None:
             raise self.stopped
 
@@ -197,7 +227,7 @@ class Recorder:
         __tracebackhide__ = True
         s = self.engine.settings
         run = settings(
-            max_examples=s.examples,
+            max_examples=self.spend.examples(s.examples),
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
@@ -220,19 +250,25 @@ class Recorder:
         """Draw every example and send them all, then test each in order; False (records
         untouched) when one fails, for hypothesis to shrink."""
         self._given(strategy, draw)
-        before = copy.deepcopy(self.records)
+        before, counted = copy.deepcopy(self.records), set(self.counted)
         for value in drawn:
             try:
                 test(value)
             except Exhausted as exc:
                 self.stopped = exc  # the answers that came before the budget ran out still count
             except AssertionError:  # ConformanceFailure, or an assertion of the test itself
-                self.records = before
+                self.records, self.counted = before, counted
                 return False
         return True
 
     def serialise_transcript(self) -> str:
-        return json.dumps(self.transcript, ensure_ascii=False)
+        """Every exchange of the test: those judged, then those sent ahead that it never reached
+        (`judged` false)."""
+        left = [
+            {**transcript_entry(ex, [], self.engine.redactor), "judged": False}
+            for ex in self.unjudged.values()
+        ]
+        return json.dumps(self.transcript + left, ensure_ascii=False)
 
     def serialise(self) -> str:
         return json.dumps({rid: vars(rec) for rid, rec in self.records.items()}, ensure_ascii=False)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from .profile import Profile
 
 SUITE = Path(__file__).resolve().parent / "suite"
 
@@ -34,5 +38,20 @@ def stopped(session: pytest.Session) -> list[str]:
     """Why the session ended before every selected test ran."""
     if session.exitstatus == pytest.ExitCode.INTERRUPTED:
         return ["the run was interrupted"]
+    if session.exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+        return ["the run ended on an internal error"]
     reason = session.shouldstop or session.shouldfail
     return [f"the run stopped early: {reason}"] if reason else []
+
+
+def unreached(session: pytest.Session, reported: set[str]) -> list[str]:
+    """Selected tests the session ended before reaching, whatever ended it."""
+    left = sum(1 for item in session.items if item.nodeid not in reported)
+    return [f"{left} selected tests never ran: the run ended early"] if left else []
+
+
+def applicable(item: pytest.Item, profile: Profile) -> bool:
+    """Whether the profile sets up the roles a suite test plays (else it is skipped, unsent):
+    the Alipay+ server for the provider tests, the gateway for the client flows."""
+    needs = {"provider": profile.provider, "gateway": profile.gateway}
+    return all(needs[f] is not None for f in getattr(item, "fixturenames", ()) if f in needs)

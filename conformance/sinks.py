@@ -7,6 +7,7 @@ written as a visible escape (`\\x1b`, `\\r`, `\\u202e`), so the reader sees what
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TextIO
 
@@ -61,6 +62,38 @@ class TerminalStream:
             shown = _TERMINAL_LINES.sub(_escape, text)
         self.stream.write(shown)
         return len(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+
+class Unbroken:
+    """Standard output whose reader may leave (`| head`, a CI log closed early): once a write
+    meets a broken pipe the rest is dropped, and the command goes on to its verdict and exit code
+    rather than end at the first line it could not print."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._leave()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._leave()
+
+    def _leave(self) -> None:
+        self.gone = True
+        # What is still buffered goes nowhere, so the interpreter's last flush is quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.stream, name)

@@ -48,6 +48,7 @@ class State:
     errors: list[SuiteError] = field(default_factory=list)
     not_run: list[NotRun] = field(default_factory=list)
     requests: int = 0
+    planned: int = 0  # requests the selected tests may send, at most (before the first)
     disturbed: Counter[str] = field(default_factory=Counter)  # attempts spoiled, per kind
     started: float = field(default_factory=time.time)
     results: Results | None = None

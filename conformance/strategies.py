@@ -13,6 +13,7 @@ from .bodies import BODY_MUTATIONS, LAYOUTS
 from .header_cases import header_cases, method_case, refusal, success_expectation
 from .model import Case, Expect
 from .mutations import (
+    AT_LIMIT,
     CHAR_CLASSES,
     MUTATIONS,
     applicable,
@@ -91,9 +92,17 @@ def invalid_case(
     )
 
 
-def body_case(api: Api, profile: Profile, token: Token, kind: str) -> st.SearchStrategy[Case]:
-    """The whole body broken (or extended) by one mutation kind; the note names the variant."""
-    mutation = BODY_MUTATIONS[kind]
+def body_variants() -> list[tuple[str, str]]:
+    """Every (kind, variant) of the body mutations: each is probed, none left to a draw."""
+    return [(kind, v) for kind, m in BODY_MUTATIONS.items() for v in sorted(m.variants)]
+
+
+def body_case(
+    api: Api, profile: Profile, token: Token, kind: str, variant: str | None = None
+) -> st.SearchStrategy[Case]:
+    """The whole body broken (or extended) by one mutation kind (one variant of it, or any); the
+    note names the variant."""
+    mutation = BODY_MUTATIONS[kind].only(variant) if variant else BODY_MUTATIONS[kind]
     if not mutation.valid:
         expect = INVALID
     elif kind == "unknown-field":
@@ -148,9 +157,17 @@ def repeated(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[tupl
     return valid_case(api, profile, token).map(lambda c: (c, replace(c, note=f"{c.note} (retry)")))
 
 
-def token_cases(api: Api, profile: Profile) -> st.SearchStrategy[Case]:
-    """Expired and revoked tokens from the profile, and unknown ones shaped like a valid one."""
-    expect = Expect("refusal", "TOKEN-REFUSED", "TOKEN-CODE", frozenset({"INVALID_TOKEN"}))
+TOKEN_REFUSED = Expect("refusal", "TOKEN-REFUSED", "TOKEN-CODE", frozenset({"INVALID_TOKEN"}))
+
+
+def token_case(api: Api, profile: Profile, token: Token) -> Case:
+    """The valid request with a token the profile declares expired or revoked, as written."""
+    body = compact(base_body(api, profile, token.access_token))
+    return Case(api.name, f"token-{token.state}", body, TOKEN_REFUSED, token=token.access_token)
+
+
+def unknown_token_cases(api: Api, profile: Profile) -> st.SearchStrategy[Case]:
+    """Tokens the wallet never issued, shaped like a valid one."""
     known = {t.access_token for t in profile.tokens}
     field = next(f for f in api.request_fields() if f.name == "accessToken")
     unknown = (
@@ -159,11 +176,9 @@ def token_cases(api: Api, profile: Profile) -> st.SearchStrategy[Case]:
         .filter(lambda s: s not in known)
         .map(lambda s: Token(s, frozenset(), "unknown"))
     )
-    inactive = [t for t in profile.tokens if t.state != "valid"]
-    tokens = st.one_of(st.sampled_from(inactive), unknown) if inactive else unknown
-    return encode_each(tokens, lambda t: base_body(api, profile, t.access_token)).map(
+    return encode_each(unknown, lambda t: base_body(api, profile, t.access_token)).map(
         lambda drawn: Case(
-            api.name, f"token-{drawn[0].state}", drawn[1], expect, token=drawn[0].access_token
+            api.name, "token-unknown", drawn[1], TOKEN_REFUSED, token=drawn[0].access_token
         )
     )
 
@@ -199,16 +214,19 @@ def fixed_fields(api: Api) -> list[Field]:
 
 
 __all__ = [
+    "AT_LIMIT",
     "BODY_MUTATIONS",
     "CHAR_CLASSES",
     "INVALID",
     "JSON_CT",
     "LAYOUTS",
     "MUTATIONS",
+    "TOKEN_REFUSED",
     "Case",
     "applicable",
     "base_body",
     "body_case",
+    "body_variants",
     "compact",
     "encode",
     "field_mutations",
@@ -227,6 +245,7 @@ __all__ = [
     "other_psp",
     "repeated",
     "success_expectation",
-    "token_cases",
+    "token_case",
+    "unknown_token_cases",
     "valid_case",
 ]

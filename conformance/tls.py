@@ -8,7 +8,10 @@ from pathlib import Path
 
 import certifi
 
+from . import untrusted
 from .errors import ProfileError
+
+CA_BYTES = 4 * untrusted.MiB  # a bundle of every public CA is about 300 KiB
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,18 @@ class Tls:
         """A verifying client context; a file that cannot be used is a ProfileError."""
         where = "--ca-bundle / [tls] ca_bundle"
         try:
-            ctx = ssl.create_default_context(cafile=str(self.ca_bundle or certifi.where()))
+            if self.ca_bundle is None:
+                ctx = ssl.create_default_context(cafile=certifi.where())
+            else:  # a regular file of bounded size: never a FIFO that blocks, nor /dev/zero
+                pem = untrusted.read(self.ca_bundle, limit=CA_BYTES, what=where, error=ProfileError)
+                ctx = ssl.create_default_context(cadata=pem.decode("ascii", "replace"))
             where = "[tls] client_cert"
             if self.client_cert is not None:
+                for path in (self.client_cert, self.client_key):
+                    if path is not None:  # ssl reads them by path: checked the same way first
+                        untrusted.read(
+                            path, limit=untrusted.KEY_BYTES, what=where, error=ProfileError
+                        )
                 ctx.load_cert_chain(self.client_cert, self.client_key)
         except (OSError, ssl.SSLError) as exc:
             raise ProfileError(

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from conformance.observe import Paths, Running, observe
+from conformance.observe.limits import Limits
 from conformance.observe.settings import ObserveSettings, override, parse
 from conformance.reference import data
 from conformance.reference.faults import Fault
@@ -142,8 +143,10 @@ def settings(text: str, upstream: str, role: str, **options: Any) -> ObserveSett
 
 
 @contextmanager
-def session(s: ObserveSettings, folder: Path, transcript: bool = False) -> Iterator[Running]:
-    with observe(s, Paths.beside(folder / "observation.html", transcript)) as running:
+def session(
+    s: ObserveSettings, folder: Path, transcript: bool = False, limits: Limits | None = None
+) -> Iterator[Running]:
+    with observe(s, Paths.beside(folder / "observation.html", transcript), limits) as running:
         yield running
 
 

@@ -123,11 +123,34 @@ def test_occasional_drops_are_re_sent_and_too_many_leave_the_run_inconclusive(
     assert results["run"]["not_run"] == []
 
 
-def test_a_silent_target_stops_the_run_and_the_rest_is_not_run(
+def test_a_silent_target_stops_the_run_at_the_preflight(
     certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos]
 ) -> None:
-    code, results = run_against(certify, tmp_path, chaos[0], "hang", extra="give_up_after = 4\n")
+    code, results = run_against(certify, tmp_path, chaos[0], "hang")
     assert code == 3 and results["verdict"] == "NOT CERTIFIED"
+    assert results["preflight"]["passed"] is False
+    assert results["run"]["requests"] <= 4  # the preflight's request and its re-sends
+    assert "gave no answer within 0.3 s" in results["reasons"][0]
+    assert all(
+        n["reason"] == "the preflight found the set-up wrong" for n in results["run"]["not_run"]
+    )
+
+
+def test_a_target_gone_silent_stops_the_run_and_the_rest_is_not_run(
+    certify: Certify, tmp_path: Path, chaos: tuple[str, Chaos]
+) -> None:
+    target = chaos[1]
+
+    async def after_the_preflight(scope: Any, receive: Any, send: Any) -> None:
+        answer = target.reference if target.calls["/gone-silent"] == 1 else target.hang
+        await answer(scope, receive, send)
+
+    target.behaviours["gone-silent"] = after_the_preflight
+    code, results = run_against(
+        certify, tmp_path, chaos[0], "gone-silent", extra="give_up_after = 4\n"
+    )
+    assert code == 3 and results["verdict"] == "NOT CERTIFIED"
+    assert results["preflight"]["passed"] is True
     assert results["run"]["requests"] <= 4 + 8  # at most one batch of workers was in flight
     assert results["run"]["not_run"] and all(
         "4 requests in a row" in n["reason"] for n in results["run"]["not_run"]

@@ -16,6 +16,9 @@ from rich.console import Console
 
 from conformance.cli import main
 from conformance.console import Progress, show
+from conformance.reference import data
+from conformance.reference.server import serve
+from conformance.reference.wallet import Wallet
 
 SCOPE_PROBE = "test_valid_request_succeeds[0-valid:BASE_USER_INFO]"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
@@ -44,7 +47,8 @@ def test_off_a_terminal_a_failing_run_prints_progress_and_requirements_in_plain_
 ) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     assert failing_run(tmp_path) == 1
-    lines = capsys.readouterr().out.splitlines()
+    plan, *lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"plan: at most \d+ requests, at an unlimited rate", plan)
     assert lines[0].startswith("inquiryUserInfo · behaviour: test 1 of 1; 0 requests")
     assert lines[1].startswith("FAILED  IUI-SCOPE-NO-EXTRA (MUST): userInfo.userLoginId returned")
     assert lines[2] == (
@@ -141,3 +145,18 @@ def test_progress_counts_disturbances_once_there_is_one() -> None:
     console.print(progress)
     assert " · 3 disturbed · 0 failed" in console.file.getvalue()  # type: ignore[attr-defined]
     assert "200 requests (" in progress.line() and "/s), 3 disturbed; 0 failed" in progress.line()
+
+
+def test_a_role_the_profile_does_not_set_up_is_not_followed_nor_planned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve(Wallet().app()) as url:
+        profile = tmp_path / "wallet-only.toml"
+        profile.write_text(data.profile_toml(url))  # no [gateway], no [provider]
+        report = tmp_path / "report.html"
+        code = main(["run", "--profile", str(profile), "--examples", "1", "--report", str(report)])
+    out = capsys.readouterr().out
+    results = json.loads(report.with_name("results.json").read_text())
+    assert code == 0 and "inquiryUserInfo · " in out
+    assert "prepareAuthInfo" not in out.split("CERTIFIED")[0]  # not in the progress lines
+    assert 0 < results["run"]["requests"] <= results["run"]["planned"]

@@ -3,11 +3,15 @@ passes clean."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from conformance.reference.correct import CORRECT
 from conformance.reference.faults import FAULTS
 from conformance.reference.faults_provider import PROVIDER_FAULTS
+from conformance.spaces import DEFAULT_EXAMPLES
 from conformance.suite import test_inquiry_user_info, test_prepare_auth_info_provider
 
 from .conftest import ROLE_FAILED, ROLE_PASSED, Certify, statuses, verdict
@@ -25,9 +29,15 @@ IUI_RUN = _only(test_inquiry_user_info)
 PROVIDER_RUN = _only(test_prepare_auth_info_provider)
 
 
-def test_reference_wallet_is_certified_with_no_warning(certify: Certify) -> None:
-    code, results = certify()
+def test_reference_wallet_is_certified_with_no_warning(certify: Certify, tmp_path: Path) -> None:
+    code, results = certify(examples=DEFAULT_EXAMPLES)
     assert code == 0 and results["verdict"] == "CERTIFIED"
+    # Every request earns its place: a default run sends what it planned, at most, and no more
+    # than 400 inquiryUserInfo requests.
+    assert 0 < results["run"]["requests"] <= results["run"]["planned"]
+    lines = (tmp_path / "transcript.jsonl").read_text().splitlines()
+    tests = {name for name in dir(test_inquiry_user_info) if name.startswith("test_")}
+    assert sum(json.loads(line)["test"].split("[")[0] in tests for line in lines) <= 400
     assert statuses(results, "failed", "warned") == set()
     assert statuses(results, "untested") == set()
     assert {r["api"] for r in results["requirements"]} == {"inquiryUserInfo", "prepareAuthInfo"}
@@ -45,7 +55,8 @@ def test_fault_is_caught_by_its_requirement(certify: Certify, name: str) -> None
     # A variant changes one server only: its role's run shows everything it breaks. The other
     # roles stay the reference's, certified clean above.
     role = PROVIDER_RUN if name in PROVIDER_FAULTS else IUI_RUN
-    code, results = certify("--fault", name, *role, examples=3)  # catches every fault, derandomized
+    # At the default examples: what a wallet team's run would catch.
+    code, results = certify("--fault", name, *role, examples=DEFAULT_EXAMPLES)
     broken = statuses(results, "failed", "warned")
     assert set(fault.catches) <= broken, f"{name} not caught: {sorted(broken)}"
     assert broken <= set(fault.catches) | set(fault.also), f"{name} also broke {sorted(broken)}"

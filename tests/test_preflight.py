@@ -217,10 +217,21 @@ def test_transport_errors_name_their_cause(error: str, says: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "error", ["timeout: no complete answer within 10 s", "RemoteProtocolError: disconnected"]
+    ("error", "says"),
+    [
+        ("timeout: no complete answer within 10 s", "gave no answer within 10 s"),
+        ("ReadError: [Errno 104] Connection reset by peer", "reset the connection"),
+        ("RemoteProtocolError: Server disconnected without sending a response.", "closed"),
+        ("RemoteProtocolError: illegal status line: bytearray(b'SSH-2.0')", "is not HTTP"),
+    ],
 )
-def test_a_wallet_that_answers_badly_is_left_to_the_suite(error: str) -> None:
-    assert diagnose.transport(error, "https://wallet.example/x", "[target] base_url", "it") is None
+def test_a_connection_without_an_http_answer_is_named_after_the_transport(
+    error: str, says: str
+) -> None:
+    url, field = "https://wallet.example/x", "[target] base_url"
+    assert diagnose.transport(error, url, field, "it") is None  # the connection was made
+    problem, fix = diagnose.silence(error, url, field, "it", (10.0, "[target] timeout"))
+    assert says in problem and ("[target] timeout" in fix or field in fix)
 
 
 def _signed_answer(key_name: str) -> Exchange:

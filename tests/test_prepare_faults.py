@@ -27,3 +27,13 @@ def test_prepare_fault_is_caught_by_its_requirement(certify: Certify, name: str)
     assert broken <= set(fault.catches) | set(fault.also), f"{name} also broke {sorted(broken)}"
     must = any(r["level"] == "MUST" for r in results["requirements"] if r["id"] in fault.catches)
     assert verdict(code, results) == (ROLE_FAILED if must else ROLE_PASSED)
+
+
+def test_a_requirement_with_nothing_to_judge_is_untested_never_passed(certify: Certify) -> None:
+    code, results = certify("--fault", "pai-never-sends", *CLIENT_RUN, examples=1)
+    assert verdict(code, results) == ROLE_FAILED
+    assert statuses(results, "failed") == {"PAI-FLOW-SENDS"}
+    # The trigger was answered (PAI-TRIGGER); nothing the wallet's client sends was there to judge.
+    client = {r["id"] for r in results["requirements"] if r["id"].startswith("PAI-")}
+    assert statuses(results, "passed") & client == {"PAI-TRIGGER"}
+    assert all(r["exchanges"] for r in results["requirements"] if r["status"] == "passed")

@@ -178,7 +178,10 @@ def test_a_profile_without_target_is_refused_in_one_line_naming_the_field(
             lambda d: d["target"].update(base_url="https://user:s3cret@wallet.example"),
             "[target] base_url: carries credentials (user:password@); remove them from the URL",
         ),
-        (lambda d: d["target"].update(base_url=" https://wallet.example"), "is not an http(s) URL"),
+        (
+            lambda d: d["target"].update(base_url=" https://wallet.example"),
+            "has a space at character 1",
+        ),
         (lambda d: d["target"].update(base_url="https://wallet.example:99999"), "no valid port"),
     ],
 )

@@ -208,7 +208,7 @@ def test_render_refuses_a_document_that_breaks_the_schema(
     from conformance.cli import main
 
     (tmp_path / "results.json").write_text('{"schema": "mpp-conformance/results/v1"}')
-    assert main(["render", str(tmp_path / "results.json")]) == 1
+    assert main(["render", str(tmp_path / "results.json")]) == 2
     assert "breaks the results schema" in capsys.readouterr().err
 
 
@@ -218,7 +218,13 @@ def test_transcript_holds_every_judged_exchange_with_what_it_broke(faulty_run: P
         json.loads(line) for line in (faulty_run / "transcript.jsonl").read_text().splitlines()
     ]
     assert len(lines) == results["transcript"]["exchanges"] > 0
-    assert results["transcript"]["exchanges"] <= results["run"]["requests"]
+    # Every request the suite sent, and every one the wallet's client sent to the suite's gateway.
+    flows = [e for e in lines if e["test"].startswith("test_wallet_flow[")]
+    assert flows and len(lines) - len(flows) == results["run"]["requests"]
+    by_id = {r["id"]: r["exchanges"] for r in results["requirements"]}
+    judged = [e for e in lines if e.get("judged", True) and e not in flows]
+    answered = by_id["IUI-TRANSPORT-ANSWER"] + by_id["PAS-TRANSPORT-ANSWER"]
+    assert answered == len(judged)  # each exchange counted once, however often it was replayed
     assert {"test", "case", "request", "response", "error", "broke"} <= set(lines[0])
     broke = [e for e in lines if "IUI-SCOPE-NO-EXTRA" in e["broke"]]
     # Every probe that expects success judges the scopes: valid requests, retries, unknown fields,
@@ -226,7 +232,7 @@ def test_transcript_holds_every_judged_exchange_with_what_it_broke(faulty_run: P
     success_probes = (
         "test_valid_request_succeeds",
         "test_same_request_twice",
-        "test_body_mutation[unknown-field]",
+        "test_body_mutation[unknown-field-",
         "test_header_deviation[",
         "test_json_layout_accepted[",
     )

@@ -91,7 +91,7 @@ def test_length_twins_are_valid_within_every_count_and_keep_the_shape(
 
 def test_unknown_tokens_and_other_psp_ids_keep_the_shape_of_valid_ones() -> None:
     @FAST
-    @given(st.one_of(S.token_cases(IUI, PROFILE), S.other_psp(IUI, PROFILE, TOKEN)))
+    @given(st.one_of(S.unknown_token_cases(IUI, PROFILE), S.other_psp(IUI, PROFILE, TOKEN)))
     def check(case: Case) -> None:
         assert valid(IUI, case.body) and case.expect.outcome == "refusal"
         body = json.loads(case.body)

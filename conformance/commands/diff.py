@@ -4,14 +4,15 @@ between two runs."""
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
+from .. import untrusted
 from ..document import RequirementRow, Results
+from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
 from ..report.schema import checked
 from ..results import CERTIFIED, NOT_APPLICABLE, RESULTS_SCHEMA
+from .term import error
 
 # How bad a status is; a waived row counts as what it was, so a waiver never passes for a fix.
 SEVERITY = {"failed": 2, "warned": 1}
@@ -41,15 +42,22 @@ def severity(row: RequirementRow | None) -> int:
     return SEVERITY.get(effective(row), 0)
 
 
+def _shortened(text: str, limit: int = 300) -> str:
+    """A problem quoting a value of the file, cut to a readable length."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _load(path: Path) -> Results:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(
-            f"{path}: cannot be read ({exc.strerror}); give the path of a results.json"
+        raw = untrusted.read(
+            path,
+            limit=untrusted.RESULTS_BYTES,
+            what=str(path),
+            fix="give the path of a results.json",
         )
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError(f"{path}: is not JSON; give the results.json a run wrote")
+        doc = untrusted.load_json(raw, str(path), fix="give the results.json a run wrote")
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
     if not isinstance(doc, dict) or doc.get("schema") != RESULTS_SCHEMA:
         raise ValueError(
             f"{path}: is not a results document ({RESULTS_SCHEMA}); give the results.json a run "
@@ -57,7 +65,7 @@ def _load(path: Path) -> Results:
         )
     results, found = checked(doc)
     if results is None:
-        raise ValueError(f"{path}: breaks the results schema: {found[0]}")
+        raise ValueError(f"{path}: breaks the results schema: {_shortened(found[0])}")
     return results
 
 
@@ -107,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         old, new = _load(args.old), _load(args.new)
     except ValueError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_USAGE
     if old["contract"]["digest"] != new["contract"]["digest"]:
         print(

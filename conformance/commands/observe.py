@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+from ..observe.limits import Limits
 from ..sinks import for_terminal
 
 ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
@@ -55,6 +56,38 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--tls-cert", type=Path, help="listen on TLS with this certificate (PEM)")
     p.add_argument("--tls-key", type=Path, help="its private key, when not in --tls-cert")
     p.add_argument("--timeout", type=float, help="seconds to wait for the upstream (default 60)")
+    bounds = p.add_argument_group("bounds on clients (docs/observe.md, 'Hostile clients')")
+    d = Limits()
+    bounds.add_argument(
+        "--idle-timeout",
+        type=float,
+        metavar="S",
+        help=f"close a connection with no request begun for S seconds (default {d.idle:g})",
+    )
+    bounds.add_argument(
+        "--head-timeout",
+        type=float,
+        metavar="S",
+        help=f"close with 408 when a request's headers take S seconds (default {d.head:g})",
+    )
+    bounds.add_argument(
+        "--body-timeout",
+        type=float,
+        metavar="S",
+        help=f"close with 408 when a request's body takes S seconds (default {d.body:g})",
+    )
+    bounds.add_argument(
+        "--max-connections",
+        type=int,
+        metavar="N",
+        help=f"client connections at once; more are closed as they come (default {d.connections})",
+    )
+    bounds.add_argument(
+        "--transcript-max-mib",
+        type=float,
+        metavar="MIB",
+        help=f"stop writing the transcript past MIB MiB (default {d.transcript >> 20})",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
 
 
@@ -89,6 +122,27 @@ def _wait(
             write()
 
 
+def limits(args: argparse.Namespace) -> Limits | str:
+    """The bounds the flags set (the rest their defaults), or what is wrong with one."""
+    seconds = {"idle": args.idle_timeout, "head": args.head_timeout, "body": args.body_timeout}
+    for name, value in seconds.items():
+        if value is not None and not 0 < value <= 86400:
+            return f"--{name}-timeout must be seconds in (0, 86400]"
+    if args.max_connections is not None and not 1 <= args.max_connections <= 100_000:
+        return "--max-connections must be a whole number in [1, 100000]"
+    mib = args.transcript_max_mib
+    if mib is not None and not 0 < mib <= 1 << 20:
+        return "--transcript-max-mib must be MiB in (0, 1048576]"
+    d = Limits()
+    return Limits(
+        idle=args.idle_timeout or d.idle,
+        head=args.head_timeout or d.head,
+        body=args.body_timeout or d.body,
+        connections=args.max_connections or d.connections,
+        transcript=round(mib * (1 << 20)) if mib else d.transcript,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
     from ..observe import Paths, observe
@@ -100,6 +154,10 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and not 0 < value <= 7 * 86400:
             error(f"{flag} must be seconds in (0, 604800]")
             return EXIT_USAGE
+    bounds = limits(args)
+    if isinstance(bounds, str):
+        error(bounds)
+        return EXIT_USAGE
     try:
         from ..catalogue import catalogue
 
@@ -123,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     )
     stop = threading.Event()
     try:
-        with _until_signal(stop), observe(settings, paths) as running:
+        with _until_signal(stop), observe(settings, paths, bounds) as running:
             if not args.quiet:
                 print(
                     for_terminal(
@@ -135,11 +193,18 @@ def run(args: argparse.Namespace) -> int:
 
             def interim() -> None:
                 if running.session.changed:
-                    running.session.write()
+                    try:
+                        running.session.write()
+                    except OSError as exc:  # a full disk must not end the observation
+                        running.proxy.log("report", f"not rewritten: {exc.strerror or exc}")
 
             _wait(stop, args.duration, args.report_every, interim)
     except ConfigError as exc:
         error(str(exc))
+        return EXIT_USAGE
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        error(f"cannot write{where} ({exc.strerror or exc}): choose another --report")
         return EXIT_USAGE
     results = running.results
     assert results is not None
@@ -148,6 +213,12 @@ def run(args: argparse.Namespace) -> int:
 
         for line in summary(results):
             print(for_terminal(line))
+    cut = results.get("observation", {}).get("transcript")
+    if cut is not None and cut["left_out"]:
+        print(
+            f"transcript cut at its cap of {cut['limit_bytes'] / (1 << 20):.3g} MiB: "
+            f"{cut['left_out']} exchanges left out, {cut['kept']} written"
+        )
     failed = results["counts"].get("failed", 0)
     verdict = paint(results["verdict"], RED if failed else GREEN)
     print(f"{verdict}: {for_terminal(f'report {paths.report}, results {paths.results}')}")

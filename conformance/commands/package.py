@@ -6,8 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import untrusted
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from ..sinks import for_terminal
+from .term import error
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,21 +39,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
+def refuse(why: str, reasons: list[str], shown: int = 5) -> None:
+    """The refusal and its first reasons, on one line of stderr."""
+    more = f"; and {len(reasons) - shown} more" if len(reasons) > shown else ""
+    detail = f" ({'; '.join(reasons[:shown])}{more})" if reasons else ""
+    print(for_terminal(f"conformance: package refused: {why}{detail}"), file=sys.stderr)
+
+
 def _read(report: Path) -> dict[str, bytes]:
     """The report and the files `conformance run` wrote beside it."""
-    from ..report.archive import CONTENT, REPORT
+    from ..report.archive import CONTENT, LIMITS, REPORT
 
     files = {}
     for name in CONTENT:
         path = report if name == REPORT else report.with_name(name)
-        try:
-            files[name] = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(
-                str(path),
-                f"cannot be read ({exc.strerror})",
-                "package the folder `conformance run` wrote its report to",
-            )
+        files[name] = untrusted.read(
+            path,
+            limit=LIMITS[name],
+            what=str(path),
+            fix="package the folder `conformance run` wrote its report to",
+        )
     return files
 
 
@@ -61,17 +69,20 @@ def run(args: argparse.Namespace) -> int:
     from ..results import CERTIFIED, digest, verdict_of
 
     report: Path = args.report
+    sig = report.with_name(archive.RESULTS + ".sig")
     try:
         key = load_private(args.sign_key) if args.sign_key else None
         files = _read(report)
+        sig_file = (
+            untrusted.read(sig, limit=untrusted.SIGNATURE_BYTES, what=str(sig))
+            if sig.exists() or sig.is_symlink()
+            else None
+        )
     except ConfigError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_USAGE
-    sig = report.with_name(archive.RESULTS + ".sig")
     checks, results = check_html(
-        files[archive.REPORT].decode("utf-8", "replace"),
-        files[archive.RESULTS],
-        sig_file=sig.read_bytes() if sig.exists() else None,
+        files[archive.REPORT].decode("utf-8", "replace"), files[archive.RESULTS], sig_file=sig_file
     )
     if results is not None:
         checks += check_transcript(results, files[archive.TRANSCRIPT])
@@ -81,25 +92,21 @@ def run(args: argparse.Namespace) -> int:
                 "junit.xml is rendered from the results",
             )
         )
-    bad = [c for c in checks if not c.ok]
+    bad = [c.text for c in checks if not c.ok]
     if bad or results is None:
-        print("conformance: package refused: the report does not verify", file=sys.stderr)
-        for c in bad:
-            print(f"  {c.text}", file=sys.stderr)
+        refuse("the report does not verify", bad)
         return EXIT_NOT_CERTIFIED
     # From the rows, the errors, the selection and the run's disturbances: a PARTIAL or an
     # INCONCLUSIVE run is refused too.
     outcome, reasons = verdict_of(results)
     if outcome != CERTIFIED:
-        print(f"conformance: package refused: the run is {outcome}", file=sys.stderr)
-        for reason in reasons:
-            print(f"  {reason}", file=sys.stderr)
+        refuse(f"the run is {outcome}", reasons)
         return EXIT_NOT_CERTIFIED
     if key is not None:
         try:
             files[archive.REPORT] = archive.signed_report(files, results, key)
         except ValueError as exc:
-            print(f"conformance: package refused: {exc}", file=sys.stderr)
+            refuse(str(exc), [])
             return EXIT_NOT_CERTIFIED
     out: Path = args.out or report.with_name("certification.zip")
     data = archive.build(files, results, key)

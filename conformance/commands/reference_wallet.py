@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import untrusted
+from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_USAGE
 
 
@@ -54,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
         from ..reference import data
 
         try:
-            key = signing.load_public_key(args.register_key.read_bytes())
-        except (OSError, ValueError) as exc:
+            raw = untrusted.read(
+                args.register_key, limit=untrusted.KEY_BYTES, what="--register-key"
+            )
+            key = signing.load_public_key(raw)
+        except (ConfigError, ValueError) as exc:
             print(
                 f"conformance: error: --register-key {args.register_key} is not a readable RSA "
                 f"public key "

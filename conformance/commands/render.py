@@ -4,12 +4,13 @@ page."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import untrusted
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from .term import error
 
 if TYPE_CHECKING:
     from ..report.signature import Signature
@@ -36,20 +37,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
-def _signature(results: Path, data: bytes, key: PrivateKey | None) -> Signature | None:
-    """The signature the report carries: made with the key, or read from the .sig beside."""
+def _beside(results: Path) -> Path:
+    return results.with_name(results.name + ".sig")
+
+
+def _signature(
+    results: Path, data: bytes, key: PrivateKey | None, raw: bytes | None
+) -> Signature | None:
+    """The signature the report carries: made with the key, or the .sig beside (raw)."""
     from ..report.signature import parse, sign
 
-    beside = results.with_name(results.name + ".sig")
+    beside = _beside(results)
     if key is not None:
         signature = sign(data, key)
         beside.write_bytes(signature.document())
         return signature
-    if not beside.exists():
+    if raw is None:
         return None
     try:
-        signature = parse(beside.read_bytes())
-    except (OSError, ValueError) as exc:
+        signature = parse(raw)
+    except ValueError as exc:
         raise ConfigError(str(beside), f"is not a signature ({exc})", "remove it or sign again")
     # Only a key can tell whether it verifies (verify-report --public-key); a signature over other
     # bytes is refused here, so the report never claims a signature that cannot hold.
@@ -70,27 +77,31 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         key = load_private(args.sign_key) if args.sign_key else None
-    except ConfigError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        data = args.results.read_bytes()
-    except OSError as exc:
-        print(
-            f"conformance: error: {args.results}: cannot be read ({exc.strerror}); give a "
-            f"results.json path",
-            file=sys.stderr,
+        data = untrusted.read(
+            args.results,
+            limit=untrusted.RESULTS_BYTES,
+            what=str(args.results),
+            fix="give a results.json path",
         )
+        beside = _beside(args.results)
+        sig = (
+            untrusted.read(beside, limit=untrusted.SIGNATURE_BYTES, what=str(beside))
+            if key is None and (beside.exists() or beside.is_symlink())
+            else None
+        )
+    except ConfigError as exc:
+        error(str(exc))
         return EXIT_USAGE
     checks, results = check_results(data, args.results.name)
-    if results is None or not all(c.ok for c in checks):
-        for c in checks:
-            print(f"conformance: error: {c.text}", file=sys.stderr)
-        return EXIT_NOT_CERTIFIED
+    bad = [c.text for c in checks if not c.ok]
+    if results is None or bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        error(f"{bad[0]}{more}; give the results.json a run wrote")
+        return EXIT_USAGE
     try:
-        signature = _signature(args.results, data, key)
+        signature = _signature(args.results, data, key, sig)
     except ConfigError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_NOT_CERTIFIED
     out: Path = args.out or args.results.with_name("certification.html")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,12 +4,12 @@ and judge it."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import untrusted
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
 from ..model import Case, Exchange, Outcome
@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
-MAX_RESULTS_BYTES = 64 * 1024 * 1024  # far above any real run's results document
+MAX_RESULTS_BYTES = untrusted.RESULTS_BYTES
 
 
 def _shown(value: object, limit: int = 200) -> str:
@@ -62,22 +62,11 @@ def _malformed(where: Path, problem: str) -> ConfigError:
 
 def load_results(results_path: Path) -> Mapping[str, Any]:
     """The results document, read once at this edge: size, depth and shape checked."""
-    try:
-        with results_path.open("rb") as f:
-            raw = f.read(MAX_RESULTS_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(
-            f"--results {results_path}",
-            f"is not readable ({exc.strerror or exc})",
-            "run `conformance run` first",
-        )
-    if len(raw) > MAX_RESULTS_BYTES:
-        raise _malformed(results_path, f"is larger than {MAX_RESULTS_BYTES >> 20} MiB")
-    try:
-        results: Any = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:
-        problem = "nests too deeply" if isinstance(exc, RecursionError) else "is not JSON"
-        raise _malformed(results_path, f"{problem}, not a results document")
+    where = f"--results {results_path}"
+    raw = untrusted.read(
+        results_path, limit=MAX_RESULTS_BYTES, what=where, fix="run `conformance run` first"
+    )
+    results: Any = untrusted.load_json(raw, where, fix="run `conformance run` again")
     rows = results.get("requirements") if isinstance(results, dict) else None
     if not isinstance(rows, list) or not all(
         isinstance(r, dict) and isinstance(r.get("id"), str) for r in rows

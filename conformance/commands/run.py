@@ -22,6 +22,7 @@ from ..exitcodes import (
     HELP,
 )
 from ..sinks import TerminalStream, for_terminal
+from ..spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
 from .term import GREEN, RED, YELLOW, colour_enabled, error, paint
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
@@ -52,9 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         type=Path,
         help="transcript path, every exchange as JSON lines (default: beside the report)",
     )
-    p.add_argument(
-        "--examples", type=int, default=25, help="hypothesis examples per property (default 25)"
-    )
+    p.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES, help=EXAMPLES_HELP)
     p.add_argument(
         "--seed", type=int, help="seed for a reproducible random run (default: derandomized)"
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import zipfile
 from pathlib import Path
 
+from .. import untrusted
 from ..errors import ConfigError
 from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
 from ..report.integrity import Verification
@@ -57,8 +59,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
-def _beside(path: Path) -> bytes | None:
-    return path.read_bytes() if path.exists() else None
+def _beside(path: Path, limit: int) -> bytes | None:
+    """A file of the run beside the one verified, if there (a link to a device is refused)."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    return untrusted.read(path, limit=limit, what=str(path), fix="give the files a run wrote")
 
 
 def _checks(args: argparse.Namespace) -> list[Verification]:
@@ -68,27 +73,30 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
 
     key = load_public(args.public_key) if args.public_key else None
     path: Path = args.path
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
+    json_file = path.suffix == ".json"
+    fix = "give the path of a report, a results.json or a package"
+    limit = untrusted.RESULTS_BYTES if json_file else untrusted.PACKAGE_BYTES
+    data = untrusted.read(path, limit=limit, what=str(path), fix=fix)
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        return archive.verify(data, key, str(path))
+    if len(data) > untrusted.REPORT_BYTES:
         raise ConfigError(
-            str(path), f"cannot be read ({exc.strerror})", "give the path of a report"
+            str(path), f"is larger than any report ({untrusted.REPORT_BYTES >> 20} MiB)", fix
         )
-    if zipfile.is_zipfile(path):
-        return archive.verify(data, key)
-    if path.suffix == ".json":
+    sig = untrusted.SIGNATURE_BYTES
+    if json_file:
         checks, _ = check_results(data, path.name)
         return checks + check_signature(
-            data, _beside(path.with_name(path.name + ".sig")), path.name, key
+            data, _beside(path.with_name(path.name + ".sig"), sig), path.name, key
         )
     results_path = args.results or path.with_name("results.json")
-    results_file = _beside(results_path)
+    results_file = _beside(results_path, untrusted.RESULTS_BYTES)
     checks, results = check_html(
         data.decode("utf-8", "replace"),
         results_file,
         path.name,
         key,
-        _beside(results_path.with_name(results_path.name + ".sig")) if results_file else None,
+        _beside(results_path.with_name(results_path.name + ".sig"), sig) if results_file else None,
     )
     if results_file is None:
         checks.append(
@@ -99,7 +107,14 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
             )
         )
     if results is not None and (meta := results.get("transcript")):
-        transcript = _beside(results_path.parent / meta["file"])
+        if Path(meta["file"]).is_absolute():
+            # A run names its transcript relative to its results; only a forged document does not.
+            raise ConfigError(
+                f"{path.name} (embedded results)",
+                f"names transcript {meta['file'][:80]!r} by an absolute path",
+                "give the report a run wrote",
+            )
+        transcript = _beside(results_path.parent / meta["file"], untrusted.TRANSCRIPT_BYTES)
         # A report on its own leaves its run's files behind; in the run's folder, one missing
         # is a failure.
         if transcript is None and results_file is None:

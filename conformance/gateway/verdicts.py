@@ -195,8 +195,8 @@ def backoff(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
 
 @verdict
 def bounded(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
-    if not flow.scenario.persistent or flow.result is None:
-        return
+    if not flow.scenario.persistent or flow.result is None or not flow.arrivals:
+        return  # giving up before any attempt is PAI-FLOW-SENDS's failure, not a bounded retry
     cap, n, r = flow.settings.max_attempts, len(flow.arrivals), flow.result
     ok = n <= cap and r.outcome == "error"
     yield (

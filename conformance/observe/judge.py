@@ -18,14 +18,13 @@ from ..catalogue import Catalogue
 from ..checks import Context, judge, registry
 from ..model import Case, Exchange, Expect, Outcome, Request, Response
 from ..spec import Contract
-from . import flows
+from . import credentials, flows
 from .settings import ObserveSettings
 from .wire import Headers, Observed
 
 KIND = "incoming"  # a request the suite did not write (checks/incoming.py judges this kind)
 APIS = {"wallet": "inquiryUserInfo", "alipayplus": "prepareAuthInfo"}
 SECRET_FIELDS = ("accessToken",)
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 CHOSEN = "judged only on requests the suite chooses, or flows it starts: `conformance run`"
 NO_WALLET_KEY = "no wallet public key: add [keys] wallet_public_key or [observe] wallet_public_key"
 NO_AUTH_URL = "needs the authUrl the wallet intercepted: known only in flows the suite starts"
@@ -94,7 +93,7 @@ def secrets(ex: Exchange) -> tuple[str, ...]:
     body = ex.request.json() or {}
     found = [str(body[f]) for f in SECRET_FIELDS if isinstance(body.get(f), str)]
     messages = (ex.request, ex.response) if ex.response is not None else (ex.request,)
-    found += [v for m in messages for k, v in m.headers if k.lower() in SECRET_HEADERS]
+    found += [v for m in messages for v in credentials.values(m.headers)]
     return tuple(found)
 
 

@@ -4,6 +4,12 @@ The client side is parsed with h11 and the upstream is reached with httpcore, so
 their case, the request-target and both bodies go through unchanged, and nothing is added but the
 framing HTTP/1.1 needs. Only hop-by-hop headers are dropped, Host names the upstream, and an
 absolute-form target goes on in origin-form.
+
+Clients are held to the bounds of `Limits`: a connection that waits too long for its next request,
+or trickles its head or its body, is closed. At the connection cap, the connection idle the longest
+(no request begun) is closed to make room; when none is idle, the new one is closed as it arrives.
+A request whose framing is ambiguous is refused with 400 and its connection closed. Each such close
+is counted for the report and told on stderr in one rate-limited line.
 """
 
 from __future__ import annotations
@@ -11,17 +17,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import re
 import ssl
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import h11
 import httpcore
 
 from .. import signing
-from .wire import CHUNK, Headers, Kept, Observed, forwarded
+from .limits import Limits
+from .throttled import Throttled
+from .wire import CHUNK, CLOSED, PIPELINED, Headers, Kept, Observed, ambiguous, forwarded
+
+_QUOTED = re.compile(r"\s*b?['\"].*", re.DOTALL)  # h11 quotes the offending bytes: never shown
 
 
 class Proxy:
@@ -33,6 +46,8 @@ class Proxy:
         timeout: float,
         verify: ssl.SSLContext | None,
         report: Callable[[Observed], None],
+        limits: Limits | None = None,
+        log: Throttled | None = None,
     ) -> None:
         parts = urlsplit(upstream)
         self.scheme = parts.scheme.encode()
@@ -46,44 +61,108 @@ class Proxy:
         self.numbers = itertools.count(1)
         self.active: set[asyncio.Task[None]] = set()
         self.inflight = 0  # exchanges between their request head and their report
+        self.limits = limits or Limits()
+        self.log = log or Throttled(self.limits.log_every)
+        self.closed: Counter[str] = Counter(dict.fromkeys(CLOSED, 0))
+        self.waiting: dict[asyncio.Task[None], None] = {}  # idle connections, the longest first
+        self.reclaimed: set[asyncio.Task[None]] = set()  # idle ones closed to make room
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One client connection: requests in turn, until either side closes."""
         task = asyncio.current_task()
+        if len(self.active) >= self.limits.connections and self.waiting:
+            # Idle connections cost an attacker nothing: one gives way to a client that came.
+            oldest = next(iter(self.waiting))
+            self.waiting.pop(oldest)
+            self.reclaimed.add(oldest)
+            oldest.cancel()
+        elif len(self.active) >= self.limits.connections:
+            # Closed before a byte is read: the connections already open keep being served.
+            self.closed["refused"] += 1
+            self.log(
+                "connection cap",
+                f"{len(self.active)} client connections open (--max-connections): "
+                "a new one was closed",
+            )
+            writer.close()
+            return
         if task is not None:
             self.active.add(task)
         conn = h11.Connection(h11.SERVER)
         try:
             while True:
-                event = await self._next(conn, reader, writer)
+                event = await self._head(conn, reader)
                 if not isinstance(event, h11.Request):
                     break
+                if problem := ambiguous(tuple(event.headers.raw_items())):
+                    raise h11.RemoteProtocolError(problem, error_status_hint=400)
                 await self._exchange(conn, event, reader, writer)
                 if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                     break
                 conn.start_next_cycle()
+        except Idle:
+            self.closed["idle"] += 1  # a client's own keep-alive ending: nothing to tell
+        except TooSlow as exc:
+            self.closed[exc.part] += 1
+            self.log("slow client", str(exc))
+            _refuse(writer, 408)
         except h11.RemoteProtocolError as exc:
-            # Not HTTP the proxy can forward: answered here, the upstream never sees it.
-            with contextlib.suppress(Exception):
-                bad = h11.Response(
-                    status_code=exc.error_status_hint, headers=[(b"Content-Length", b"0")]
-                )
-                writer.write(conn.send(bad) or b"")
-                writer.write(conn.send(h11.EndOfMessage()) or b"")
+            # Not HTTP the proxy can forward: answered here, the upstream never sees it. RFC 9112
+            # §6.3: a Transfer-Encoding whose final coding is not chunked is a 400 (h11's 501).
+            status = 400 if exc.error_status_hint == 501 else exc.error_status_hint
+            self.closed["malformed"] += 1
+            self.log("malformed request", f"refused with {status}: {_QUOTED.sub('', str(exc))}")
+            _refuse(writer, status)
         except (ConnectionError, OSError, h11.LocalProtocolError):
             pass
         except asyncio.CancelledError:
-            pass  # the session ended: this connection closes (its exchange reported as aborted)
+            # The session ended (its exchange reported as aborted), or the connection was idle
+            # at the cap and gave way.
+            if task in self.reclaimed:
+                self.closed["idle"] += 1
+        except Exception as exc:  # noqa: BLE001 (one line, never a traceback; the proxy goes on)
+            self.log("unexpected error", f"{type(exc).__name__}: {exc}")
         finally:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
             if task is not None:
                 self.active.discard(task)
+                self.waiting.pop(task, None)
+                self.reclaimed.discard(task)
+
+    async def _head(self, conn: h11.Connection, reader: asyncio.StreamReader) -> object:
+        """The next request's head: its first byte within `idle`, the rest within `head`."""
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        begun = bool(conn.trailing_data[0])  # pipelined bytes: the request has begun
+        until = loop.time() + (self.limits.head if begun else self.limits.idle)
+        if not begun and task is not None:
+            self.waiting[task] = None
+        while True:
+            event = conn.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            try:
+                async with asyncio.timeout_at(until):
+                    data = await reader.read(CHUNK)
+            except TimeoutError:
+                if not begun:
+                    raise Idle from None
+                raise TooSlow("slow_head", self.limits.head) from None
+            if data and not begun:
+                begun, until = True, loop.time() + self.limits.head
+                if task is not None:
+                    self.waiting.pop(task, None)
+            conn.receive_data(data)
 
     async def _next(
-        self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        until: float,
     ) -> object:
+        """The next event of a request's body, its whole body due by `until` (loop time)."""
         while True:
             event = conn.next_event()
             if event is not h11.NEED_DATA:
@@ -91,7 +170,12 @@ class Proxy:
             if conn.they_are_waiting_for_100_continue:
                 go_on = h11.InformationalResponse(status_code=100, headers=[])
                 writer.write(conn.send(go_on) or b"")
-            conn.receive_data(await reader.read(CHUNK))
+            try:
+                async with asyncio.timeout_at(until):
+                    data = await reader.read(CHUNK)
+            except TimeoutError:
+                raise TooSlow("slow_body", self.limits.body) from None
+            conn.receive_data(data)
 
     async def _body(
         self,
@@ -99,9 +183,10 @@ class Proxy:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         kept: Kept,
+        until: float,
     ) -> AsyncIterator[bytes]:
         while True:
-            event = await self._next(conn, reader, writer)
+            event = await self._next(conn, reader, writer, until)
             if isinstance(event, h11.Data):
                 kept.add(bytes(event.data))
                 yield bytes(event.data)
@@ -129,11 +214,12 @@ class Proxy:
         sent, body, answer = Kept(), Kept(), _Answer()
         # A request without Content-Length or Transfer-Encoding has no body: none is framed for it.
         framed = any(n.lower() in (b"content-length", b"transfer-encoding") for n, _ in raw)
-        content = self._body(conn, reader, writer, sent) if framed else None
+        until = asyncio.get_running_loop().time() + self.limits.body
+        content = self._body(conn, reader, writer, sent, until) if framed else None
         sending = time.monotonic()
         try:
             if content is None:
-                await self._next(conn, reader, writer)  # its EndOfMessage
+                await self._next(conn, reader, writer, until)  # its EndOfMessage
             async with asyncio.timeout(self.timeout):
                 async with self.pool.stream(
                     request.method, url, headers=forwarded(raw, self.authority), content=content
@@ -149,6 +235,8 @@ class Proxy:
                         gone.cancel()
         except ClientAborted as exc:
             answer.error, answer.aborted = str(exc), True
+            if isinstance(exc, TooSlow):
+                raise
         except h11.RemoteProtocolError:
             answer.error, answer.aborted = "the client's request broke HTTP/1.1 framing", True
             raise
@@ -225,6 +313,30 @@ class ClientAborted(ConnectionError):
     """The client closed its connection before its request was complete."""
 
 
+class TooSlow(ClientAborted):
+    """The client did not send its request's head, or its body, within the limit."""
+
+    def __init__(self, part: str, limit: float) -> None:
+        what = "headers" if part == "slow_head" else "body"
+        super().__init__(f"request {what} not complete within {limit:g} s: connection closed")
+        self.part = part
+
+
+class Idle(Exception):
+    """No request began within the idle timeout: the connection is closed."""
+
+
+def _refuse(writer: asyncio.StreamWriter, status: int) -> None:
+    """Answer a request the proxy will not forward; the connection closes after it."""
+    try:
+        reason = HTTPStatus(status).phrase.encode()
+    except ValueError:
+        reason = b""
+    head = b"HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    with contextlib.suppress(Exception):
+        writer.write(head % (status, reason))
+
+
 @dataclass
 class _Answer:
     aborted: bool = False
@@ -238,12 +350,15 @@ class _Answer:
 
 
 async def _closed(conn: h11.Connection, reader: asyncio.StreamReader) -> bool:
-    """Wait for the client to close while its answer is on its way (pipelined bytes are kept)."""
-    while True:
+    """Wait for the client to close while its answer is on its way (pipelined bytes are kept,
+    up to PIPELINED: then the proxy stops reading, and TCP holds the client back)."""
+    while len(conn.trailing_data[0]) < PIPELINED:
         data = await reader.read(CHUNK)
         if not data:
             return True
         conn.receive_data(data)
+    await asyncio.Event().wait()  # until the answer is relayed and this wait cancelled
+    return False
 
 
 async def _write(

@@ -12,6 +12,7 @@ from ..evidence import exchange_evidence
 from ..model import Outcome
 from ..redact import Redactor
 from ..results import Tally
+from .credentials import masked
 from .judge import secrets
 
 
@@ -26,7 +27,8 @@ class Group:
 
 
 def evidence(failing: list[Outcome], label: str, known: tuple[str, ...]) -> Evidence:
-    """The evidence of one failing judgement; every token and credential it shows is redacted."""
+    """The evidence of one failing judgement; every token and credential it shows is redacted
+    (a credential header's value whatever its length, by its name)."""
     o = failing[0]
     redact = Redactor(known + tuple(s for ex in o.exchanges for s in secrets(ex)))
     return {
@@ -35,7 +37,9 @@ def evidence(failing: list[Outcome], label: str, known: tuple[str, ...]) -> Evid
         "expected": redact(o.expected),
         "received": redact(o.received),
         # The engine writes exchange records as plain dicts shaped as the schema's exchange.
-        "exchanges": [cast(ExchangeRecord, exchange_evidence(ex, redact)) for ex in o.exchanges],
+        "exchanges": [
+            cast(ExchangeRecord, exchange_evidence(masked(ex), redact)) for ex in o.exchanges
+        ],
     }
 
 

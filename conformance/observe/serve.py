@@ -12,9 +12,12 @@ from typing import Any
 
 from ..document import Results
 from ..errors import ConfigError
+from ..redact import Redactor
+from .limits import Limits
 from .proxy import Proxy
 from .session import Paths, Session
 from .settings import ObserveSettings
+from .throttled import Throttled
 
 GRACE = 10.0  # seconds exchanges in flight may take to finish when the session ends
 
@@ -30,12 +33,27 @@ class Running:
 
 
 @contextmanager
-def observe(settings: ObserveSettings, paths: Paths) -> Iterator[Running]:
+def observe(
+    settings: ObserveSettings, paths: Paths, limits: Limits | None = None
+) -> Iterator[Running]:
     """Listen and forward until the block ends; then judge what remains and write the report."""
     assert settings.upstream is not None
-    session = Session(settings, paths)
-    proxy = Proxy(settings.upstream, settings.timeout, settings.upstream_context(), session.offer)
+    limits = limits or Limits()
+    log = Throttled(limits.log_every, redact=Redactor(settings.secrets))
+    session = Session(settings, paths, limits.transcript)
+    proxy = Proxy(
+        settings.upstream,
+        settings.timeout,
+        settings.upstream_context(),
+        session.offer,
+        limits,
+        log,
+    )
+    session.connections = proxy.closed
     loop = asyncio.new_event_loop()
+    # What asyncio would log with a traceback (an accept out of file descriptors, a callback's
+    # error) is one rate-limited line: a flood of connections never floods stderr.
+    loop.set_exception_handler(lambda _, context: log("event loop", _said(context)))
     ready: list[Any] = []
     started = threading.Event()
     stop = asyncio.Event()
@@ -43,7 +61,11 @@ def observe(settings: ObserveSettings, paths: Paths) -> Iterator[Running]:
     async def main() -> None:
         try:
             server = await asyncio.start_server(
-                proxy.serve, settings.host, settings.port, ssl=settings.listen_context()
+                proxy.serve,
+                settings.host,
+                settings.port,
+                ssl=settings.listen_context(),
+                backlog=limits.backlog,
             )
         except OSError as exc:
             ready.append(exc)
@@ -87,3 +109,10 @@ def observe(settings: ObserveSettings, paths: Paths) -> Iterator[Running]:
     finally:
         thread.join()
         loop.close()
+
+
+def _said(context: dict[str, Any]) -> str:
+    """What asyncio reports, in a line: its message and the exception, never a traceback."""
+    exc = context.get("exception")
+    message = str(context.get("message", "error"))
+    return message if exc is None else f"{message}: {type(exc).__name__}: {exc}"

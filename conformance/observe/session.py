@@ -10,6 +10,7 @@ import statistics
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..catalogue import catalogue
-from ..document import Meta, Observation, Results, SuiteError, TranscriptRef
+from ..document import Closed, Meta, Observation, Results, SuiteError, TranscriptCut, TranscriptRef
 from ..evidence import transcript_entry
 from ..profile.sections import GatewaySettings
 from ..redact import Redactor
@@ -26,8 +27,10 @@ from ..report.html import page
 from ..results import build, digest, dumps
 from ..spec import contract
 from ..waivers import NONE
+from .credentials import masked
 from .flows import Flows
 from .judge import Judge, secrets, stand_in
+from .limits import Limits
 from .record import Record
 from .settings import ObserveSettings
 from .wire import Observed
@@ -66,7 +69,9 @@ def _write(path: Path, data: bytes) -> None:
 class Session:
     """Everything judged so far; `offer` is called by the proxy, the rest by its owner."""
 
-    def __init__(self, settings: ObserveSettings, paths: Paths) -> None:
+    def __init__(
+        self, settings: ObserveSettings, paths: Paths, transcript: int = Limits.transcript
+    ) -> None:
         self.settings, self.paths = settings, paths
         self.catalogue = catalogue().with_levels(settings.levels)
         self.judge = Judge(settings, contract(), self.catalogue)
@@ -87,7 +92,8 @@ class Session:
         self.broken: Counter[str] = Counter()  # request rules they broke, by suffix
         self.listen = settings.listen_url  # the bound address, once serving
         self.changed = True
-        self.transcript = _Transcript(paths.transcript)
+        self.transcript = _Transcript(paths.transcript, transcript)
+        self.connections: Mapping[str, int] = {}  # the proxy's closes, by why (its counter)
         self.worker = threading.Thread(target=self._work, name="observe-judge", daemon=True)
         self.worker.start()
 
@@ -136,7 +142,8 @@ class Session:
                 self.broken.update({n.split(":", 1)[0] for n in judged.notes[1:]})
         if self.transcript.file is not None:
             redact = Redactor(self.settings.secrets + secrets(judged.exchange))
-            self.transcript.add(transcript_entry(judged.exchange, list(judged.outcomes), redact))
+            shown = masked(judged.exchange)
+            self.transcript.add(transcript_entry(shown, list(judged.outcomes), redact))
 
     def _judged_path(self, uri: str) -> bool:
         return self.settings.path is None or uri.split("?", 1)[0] == self.settings.path
@@ -211,6 +218,7 @@ class Session:
             "path": self.settings.path or "(every path)",
             "not_judged": {k: self.skipped[k] for k in ("backlog", "aborted", "other_path")},
             "judge_errors": self.error_count,
+            "connections": self._closed(),
             "complete": final,
             "added_latency_ms": {
                 "samples": len(samples),
@@ -219,6 +227,8 @@ class Session:
                 "max": ms(samples[-1]) if samples else 0.0,
             },
         }
+        if self.transcript.path is not None:
+            out["transcript"] = self.transcript.cut()
         if self.judge.role == "wallet":
             out["requests"] = {
                 "well_formed": self.requests["well_formed"],
@@ -228,6 +238,16 @@ class Session:
         else:
             out["open_flows"] = len(self.flows.open) if self.flows is not None else 0
         return out
+
+    def _closed(self) -> Closed:
+        c = self.connections
+        return {
+            "refused": c.get("refused", 0),
+            "idle": c.get("idle", 0),
+            "slow_head": c.get("slow_head", 0),
+            "slow_body": c.get("slow_body", 0),
+            "malformed": c.get("malformed", 0),
+        }
 
     def write(self, final: bool = False) -> Results:
         """Write the HTML, the results JSON and the JUnit XML; return the results."""
@@ -240,10 +260,12 @@ class Session:
 
 
 class _Transcript:
-    """Every judged exchange, redacted, appended as it is judged (one JSON object per line)."""
+    """Every judged exchange, redacted, appended as it is judged (one JSON object per line), up to
+    `limit` bytes; past them exchanges are counted as left out, and none is written again."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, limit: int) -> None:
         self.path, self.count, self.hash = path, 0, hashlib.sha256()
+        self.limit, self.size, self.left_out = limit, 0, 0
         self.file = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -253,6 +275,10 @@ class _Transcript:
         if self.file is None:
             return
         line = (json.dumps(entry, ensure_ascii=True, sort_keys=True) + "\n").encode()
+        if self.left_out or self.size + len(line) > self.limit:
+            self.left_out += 1  # the transcript stays a whole prefix of the session
+            return
+        self.size += len(line)
         self.file.write(line)
         self.file.flush()
         self.hash.update(line)
@@ -265,6 +291,9 @@ class _Transcript:
             "sha256": "sha256:" + self.hash.hexdigest(),
             "exchanges": self.count,
         }
+
+    def cut(self) -> TranscriptCut:
+        return {"kept": self.count, "left_out": self.left_out, "limit_bytes": self.limit}
 
     def close(self) -> None:
         if self.file is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -12,9 +13,10 @@ from urllib.parse import urlsplit
 from .. import signing
 from ..catalogue import Catalogue
 from ..errors import ProfileError
-from ..profile import Reader, Token, levels, tokens
+from ..profile import SECTIONS, Reader, Token, levels, tokens
+from ..profile.carriers import HEADER, HOST, VISIBLE
 from ..profile.limits import parse_tls
-from ..profile.sections import DEFAULT_PATH
+from ..profile.sections import DEFAULT_PATH, LONGEST_CLIENT_ID, OBSERVE_KEYS
 from ..profile.table import Table, http_url, one_of
 from ..tls import Tls
 
@@ -80,10 +82,24 @@ class ObserveSettings:
 def parse_listen(value: str, where: str = "--listen") -> tuple[str, int]:
     """HOST:PORT (an IPv6 host in brackets); port 0 picks a free one."""
     host, sep, port = value.rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise ProfileError(where, f"{value!r} is not HOST:PORT", "write e.g. 0.0.0.0:8470")
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
+    if not sep or not port.isdigit() or int(port) > 65535 or not _listen_host(host, bracketed):
+        shown = repr(value) if set(value) <= VISIBLE else "it"
+        fix = "write e.g. 0.0.0.0:8470, or [::1]:8470 for an IPv6 address"
+        raise ProfileError(where, f"{shown} is not HOST:PORT", fix)
     return host, int(port)
+
+
+def _listen_host(host: str, bracketed: bool) -> bool:
+    """A host name or IPv4 address, or an IPv6 address (written in brackets)."""
+    if not bracketed:
+        return bool(host) and set(host) <= HOST
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_upstream(value: str, where: str = "--upstream") -> str:
@@ -110,7 +126,7 @@ def _public(root: Table, *places: tuple[str, str]) -> signing.PublicKey | None:
 
 def _first_text(root: Table, *places: tuple[str, str]) -> str | None:
     for section, key in places:
-        value = root.table(section).text(key, None)
+        value = root.table(section).text(key, None, on=HEADER, longest=LONGEST_CLIENT_ID)
         if value is not None:
             return value
     return None
@@ -131,7 +147,9 @@ def _role_paths(root: Table) -> Mapping[str, str]:
 
 def _build(root: Table, catalogue: Catalogue | None, source: str, digest: str) -> ObserveSettings:
     """[observe] and what an observation uses of the other sections; no private key needed."""
+    root.only(SECTIONS, "profile section")
     table = root.table("observe")
+    table.only(OBSERVE_KEYS, "[observe] setting")
     listen = table.text("listen", None)
     host, port = parse_listen(listen, table.at("listen")) if listen else DEFAULT_LISTEN
     upstream = table.text("upstream", None)

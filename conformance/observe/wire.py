@@ -23,7 +23,9 @@ HOP_BY_HOP = frozenset(
 )
 KEEP = 1 << 20  # bytes of each body kept for judging; the rest streams through unkept
 CHUNK = 65536  # bytes read from a socket at once
+PIPELINED = 1 << 20  # bytes of a client's next requests read while its answer is relayed
 Headers = tuple[tuple[bytes, bytes], ...]
+CLOSED = ("refused", "idle", "slow_head", "slow_body", "malformed")  # why the proxy closed one
 
 
 @dataclass
@@ -66,6 +68,18 @@ class Observed:
     def uri(self) -> str:
         """The Request-URI: the target's path and query, whatever its form."""
         return signing.origin_form(self.target)
+
+
+def ambiguous(headers: Headers) -> str | None:
+    """Why a request's framing is ambiguous (RFC 9112 §6.3), or None.
+
+    h11 refuses a Content-Length that is not one number and a Transfer-Encoding other than
+    chunked; both at once it reads as chunked. A proxy "ought to" treat that as an error (it is
+    how requests are smuggled past one server to the next): it is refused, never forwarded."""
+    names = {name.lower() for name, _ in headers}
+    if b"transfer-encoding" in names and b"content-length" in names:
+        return "Transfer-Encoding beside Content-Length"
+    return None
 
 
 def forwarded(headers: Headers, host: bytes | None = None) -> list[tuple[bytes, bytes]]:

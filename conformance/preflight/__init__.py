@@ -177,6 +177,7 @@ def _wallet(engine: Engine) -> Preflight:
         peer_key=p.wallet_public_key,
         peer_field="[keys] wallet_public_key",
         public_hint="`conformance init` wrote it to keys/suite-public.pem",
+        timeout=p.timeout,
     )
     return _server(engine, setup, case)
 
@@ -211,6 +212,8 @@ def _provider(engine: Engine, profile: Profile) -> Preflight:
         peer_key=settings.public_key,
         peer_field="[provider] public_key",
         public_hint="the wallet's public key, as registered for its Client-Id",
+        timeout=settings.timeout,
+        timeout_field="[provider] timeout",
     )
     return _server(engine, setup, case)
 

@@ -36,6 +36,8 @@ class Setup:
     peer_key: rsa.RSAPublicKey
     peer_field: str
     public_hint: str  # where the public half of signing_key is to be found
+    timeout: float = 10.0  # seconds the answer may take
+    timeout_field: str = "[target] timeout"
 
     @property
     def url(self) -> str:
@@ -84,10 +86,66 @@ def transport(error: str, url: str, field: str, what: str) -> Diagnosis | None:
     )
 
 
+def silence(error: str, url: str, field: str, what: str, wait: tuple[float, str]) -> Diagnosis:
+    """A connection was made but no HTTP answer came: a hang, a reset, or another protocol.
+    `wait` is the timeout and the setting that gives it."""
+    host = _host(url)
+    if error.startswith("timeout") or "Timeout" in error:
+        return (
+            f"{host} accepted the connection but gave no answer within {wait[0]:g} s",
+            (
+                f"check that {what} answers at {url} and is not stuck; if it is only slow, "
+                f"raise {wait[1]}"
+            ),
+        )
+    if "reset" in error.lower() or "broken pipe" in error.lower():
+        return (
+            f"{host} reset the connection instead of answering ({error})",
+            (
+                f"correct {field} to the port {what} serves HTTP on; if a firewall or proxy "
+                "resets it, let this machine through"
+            ),
+        )
+    if "without sending a response" in error:
+        return (
+            f"{host} closed the connection without an HTTP answer ({error})",
+            (
+                f"correct {field} to the port {what} serves HTTP on; if it is right, {what} "
+                "failed on the request: see its log"
+            ),
+        )
+    return (
+        f"{host} answered with something that is not HTTP ({error})",
+        f"correct {field} to the port {what} serves HTTP on (https:// if it speaks TLS)",
+    )
+
+
+def _not_the_api(ex: Exchange, setup: Setup) -> Diagnosis | None:
+    """An HTTP answer that is not the API's JSON answer: another server, or another path."""
+    assert ex.response is not None
+    if ex.result_status is not None:
+        return None  # the API's answer: whether it is right, the suite judges
+    kind = ex.response.header("content-type") or "no Content-Type"
+    return (
+        (
+            f"POST {setup.url} answered HTTP {ex.response.status} ({kind}), not the {setup.api} "
+            "JSON answer (an object whose result has a resultStatus)"
+        ),
+        (
+            f"point {setup.table} base_url and {setup.path_field} at {setup.server}'s "
+            f"{setup.api}; if they are right, {setup.server} must answer it with its JSON result"
+        ),
+    )
+
+
 def answer(ex: Exchange, setup: Setup) -> Diagnosis | None:
     """The answer to one valid, signed request: None when it shows nothing wrong with the set-up."""
     if ex.response is None:
-        return transport(ex.error or "", setup.url, f"{setup.table} base_url", setup.server)
+        error = ex.error or "no answer"
+        field = f"{setup.table} base_url"
+        found = transport(error, setup.url, field, setup.server)
+        wait = (setup.timeout, setup.timeout_field)
+        return found or silence(error, setup.url, field, setup.server, wait)
     fingerprint = signing.fingerprint(setup.signing_key)
     code, status = ex.code, ex.response.status
     if status == 404 or code == "NO_INTERFACE_DEF":
@@ -130,7 +188,7 @@ def answer(ex: Exchange, setup: Setup) -> Diagnosis | None:
                 f"the key {fingerprint}"
             ),
         )
-    return _response_key(ex, setup)
+    return _not_the_api(ex, setup) or _response_key(ex, setup)
 
 
 def _response_key(ex: Exchange, setup: Setup) -> Diagnosis | None:
@@ -165,8 +223,9 @@ def trigger_url(url: str, field: str, timeout: float) -> tuple[str, Diagnosis | 
         with httpx.Client(timeout=timeout) as http:
             status = http.get(url).status_code
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        return error, transport(error, url, field, "the wallet's harness")
+        error, what = f"{type(exc).__name__}: {exc}", "the wallet's harness"
+        wait = (timeout, "[trigger] timeout")
+        return error, transport(error, url, field, what) or silence(error, url, field, what, wait)
     if status == 404:
         return f"HTTP {status}", (
             f"GET {url} answered HTTP 404: no trigger is served there",

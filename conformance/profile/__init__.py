@@ -13,8 +13,9 @@ from ..catalogue import LEVELS, Catalogue
 from ..errors import ProfileError
 from ..spec import alipaycn_acquirer_id, contract
 from ..tls import Tls
+from .carriers import HEADER, TEXT, flaw
 from .limits import Limits, limits, parse_tls
-from .sections import attach
+from .sections import LONGEST_CLIENT_ID, attach, key_version, longest, psp_id_longest
 from .table import Table
 
 if TYPE_CHECKING:
@@ -90,16 +91,18 @@ def tokens(root: Table) -> tuple[Token, ...]:
     out: list[Token] = []
     for row in root.tables("tokens"):
         row.only(TOKEN_KEYS, "token setting")
-        token = row.text("access_token")
+        token = row.text("access_token", on=TEXT)
         if any(t.access_token == token for t in out):
             row.fail("access_token", "repeats an earlier token's", "give each token once")
-        if len(token) > 128:
+        if len(token) > (most := longest("inquiryUserInfo.request.json", "accessToken")):
             row.fail(
                 "access_token",
-                "is longer than 128 characters",
-                "use a token the wallet issued (at most 128 characters)",
+                f"is longer than {most} characters",
+                f"use a token the wallet issued (at most {most} characters)",
             )
-        scopes = row.strings("scopes", "must be a list of scope names", '["BASE_USER_INFO"]')
+        scopes = row.strings(
+            "scopes", "must be a list of scope names", '["BASE_USER_INFO"]', longest=64
+        )
         known = contract().scopes()
         if unknown := [s for s in scopes or () if s not in known]:
             row.fail(
@@ -115,6 +118,12 @@ def tokens(root: Table) -> tuple[Token, ...]:
                 "must map userInfo field names to strings",
                 'write [tokens.expect] userId = "..."',
             )
+        for name, value in expect.data.items():
+            if len(value) > (most := longest("User.json", name)):
+                fix = f"write the value the wallet returns (at most {most} characters)"
+                row.fail("expect", f"{name} is longer than {most} characters", fix)
+            if (found := flaw(value, TEXT)) is not None:
+                row.fail("expect", f"{name} {found}", TEXT.fix)
         state = row.choice("state", TOKEN_STATES, "valid")
         out.append(Token(token, frozenset(scopes or ()), state, tuple(sorted(expect.data.items()))))
     return tuple(out)
@@ -164,8 +173,11 @@ def _target(target: Table) -> dict[str, Any]:
     target.only(TARGET_KEYS, "[target] setting")
     base_url = target.url("base_url", '"https://staging.wallet.example"')
     paths = target.table("paths", PATHS_FIX)
+    paths.only(("inquiryUserInfo",), "known API")
     if not all(isinstance(p, str) and p.startswith("/") for p in paths.data.values()):
         paths.fail("", "must map API names to paths starting with /", PATHS_FIX)
+    for api in paths.data:
+        paths.url_path(api, example="/v1/inquiryUserInfo")
     if "inquiryUserInfo" not in paths:
         paths.fail(
             "inquiryUserInfo",
@@ -177,9 +189,14 @@ def _target(target: Table) -> dict[str, Any]:
     )
     return {
         "base_url": base_url,
-        "client_id": target.text("client_id"),
-        "psp_id": target.text("psp_id"),
-        "acquirer_id": target.text("acquirer_id", alipaycn_acquirer_id()),
+        "client_id": target.text("client_id", on=HEADER, longest=LONGEST_CLIENT_ID),
+        "psp_id": target.text("psp_id", on=HEADER, longest=psp_id_longest()),
+        "acquirer_id": target.text(
+            "acquirer_id",
+            alipaycn_acquirer_id(),
+            on=HEADER,
+            longest=longest("inquiryUserInfo.request.json", "acquirerId"),
+        ),
         "paths": MappingProxyType(dict(paths.data)),
         "timeout": timeout,
     }
@@ -196,7 +213,7 @@ def _keys(keys: Table) -> dict[str, Any]:
         "wallet_public_key": keys.need(
             "wallet_public_key", keys.public_key("wallet_public_key"), hint
         ),
-        "key_version": keys.text("key_version", "1", hint='"1"'),
+        "key_version": key_version(keys),
     }
 
 

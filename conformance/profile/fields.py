@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import untrusted
 from ..errors import ProfileError
 
 # The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path
@@ -19,6 +20,12 @@ def from_env(raw: Any, where: str) -> Any:
     """A plain value, or `{ env = "NAME" }` read from the environment."""
     if isinstance(raw, dict) and set(raw) == {"env"}:
         name = raw["env"]
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise ProfileError(
+                where,
+                "names no environment variable (env must be a variable's name)",
+                'write { env = "NAME" }',
+            )
         if name not in os.environ:
             raise ProfileError(
                 where,
@@ -36,6 +43,12 @@ def key_bytes(raw: str, base: Path, where: str) -> bytes:
     path = Path(raw)
     path = path if path.is_absolute() else base / path
     try:
-        return path.read_bytes()
-    except OSError:
-        raise ProfileError(where, f"file {path} cannot be read", KEY_FIX) from None
+        return untrusted.read(
+            path, limit=untrusted.KEY_BYTES, what=where, error=ProfileError, fix=KEY_FIX
+        )
+    except ProfileError as exc:
+        # A missing file reads "cannot be read", without the system's words.
+        problem = (
+            exc.problem.partition(" (")[0] if exc.problem.startswith("cannot") else exc.problem
+        )
+        raise ProfileError(where, f"file {path} {problem}", KEY_FIX) from None

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import signing
+from ..spec import contract
+from .carriers import HEADER, HOST, TEXT, TOKEN, Carrier, flaw
 from .table import Table
 
 if TYPE_CHECKING:
@@ -16,6 +18,49 @@ K = TypeVar("K")
 DEFAULT_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
 # The pspId of the gateway's SUCCESS replies when neither [gateway] nor [target] names one.
 DEFAULT_PSP_ID = "2160120000000001"
+# The documents give no maximum length to a Client-Id or a key version: sane bounds.
+LONGEST_CLIENT_ID = 128
+LONGEST_KEY_VERSION = 64
+# An IPv6 address to bind to is written without brackets.
+BIND_HOST = Carrier("a host name or IP address", HOST | {":"}, "write e.g. 127.0.0.1 or ::1")
+GATEWAY_KEYS = (
+    "wallet_public_key",
+    "suite_private_key",
+    "psp_id",
+    "host",
+    "port",
+    "path",
+    "client_id",
+    "key_version",
+    "wallet_timeout",
+    "max_attempts",
+    "min_backoff",
+    "settle",
+)
+TRIGGER_KEYS = ("url", "path", "command", "timeout", "parallel")
+PROVIDER_KEYS = (
+    "base_url",
+    "client_id",
+    "signing_key",
+    "public_key",
+    "auth_urls",
+    "path",
+    "key_version",
+    "timeout",
+)
+OBSERVE_KEYS = (
+    "listen",
+    "upstream",
+    "role",
+    "path",
+    "timeout",
+    "retry_window",
+    "alipayplus_public_key",
+    "wallet_public_key",
+    "wallet_client_id",
+    "tls_cert",
+    "tls_key",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +115,20 @@ def _path(table: Table) -> str:
     return table.url_path("path", DEFAULT_PATH, DEFAULT_PATH)
 
 
+def longest(schema: str, name: str) -> int:
+    """The maxLength the contract gives a property of one of its schemas."""
+    return int(contract().resolve(schema)["properties"][name]["maxLength"])
+
+
+def psp_id_longest() -> int:
+    return longest("inquiryUserInfo.request.json", "pspId")
+
+
+def key_version(table: Table) -> str:
+    """A key version: it goes into the Signature header as keyVersion=<token>."""
+    return table.text("key_version", "1", hint='"1"', on=TOKEN, longest=LONGEST_KEY_VERSION)
+
+
 def _key(table: Table, name: str, loaded: K | None, fallback: K | None, file: str) -> K:
     """A gateway key, given in [gateway] or taken from [keys]."""
     key = loaded if loaded is not None else fallback
@@ -86,6 +145,7 @@ def gateway(root: Table, profile: Profile) -> GatewaySettings | None:
     if "gateway" not in root:
         return None
     table = root.table("gateway")
+    table.only(GATEWAY_KEYS, "[gateway] setting")
     return GatewaySettings(
         wallet_public_key=_key(
             table,
@@ -101,14 +161,16 @@ def gateway(root: Table, profile: Profile) -> GatewaySettings | None:
             profile.suite_private_key,
             "suite-private",
         ),
-        psp_id=table.text("psp_id", profile.psp_id or DEFAULT_PSP_ID),
-        host=table.text("host", "127.0.0.1"),
+        psp_id=table.text(
+            "psp_id", profile.psp_id or DEFAULT_PSP_ID, on=HEADER, longest=psp_id_longest()
+        ),
+        host=table.text("host", "127.0.0.1", on=BIND_HOST, longest=253),
         port=table.integer("port", 8471, 0, 65535, noun="a port number"),
         path=_path(table),
-        client_id=table.text("client_id", None),
-        key_version=table.text("key_version", "1"),
+        client_id=table.text("client_id", None, on=HEADER, longest=LONGEST_CLIENT_ID),
+        key_version=key_version(table),
         wallet_timeout=table.number("wallet_timeout", 10.0, 0.05, 120),
-        max_attempts=int(table.number("max_attempts", 10, 2, 1000)),
+        max_attempts=table.integer("max_attempts", 10, 2, 1000),
         min_backoff=table.number("min_backoff", 0.1, 0, 60),
         settle=table.number("settle", 1.0, 0, 60),
     )
@@ -121,13 +183,18 @@ def trigger(root: Table) -> TriggerSettings | None:
     if "trigger" not in root:
         return None
     table = root.table("trigger")
+    table.only(TRIGGER_KEYS, "[trigger] setting")
     if sum(key in table for key in ("url", "path", "command")) != 1:
         table.fail("", "needs exactly one of url, path or command", f'write url = "{HARNESS}"')
+    command = table.strings(
+        "command", "must be a list of strings", '["./harness", "--json"]', least=1, longest=4096
+    )
+    if any(flaw(arg, TEXT) for arg in command or ()):
+        table.fail("command", "has a control character (a NUL, a line break...)", TEXT.fix)
     return TriggerSettings(
         table.url("url", f'"{HARNESS}"') if "url" in table else None,
         table.url_path("path", example="/harness/prepareAuthInfo") if "path" in table else None,
-        table.strings("command", "must be a list of strings", '["./harness", "--json"]', least=1)
-        or (),
+        command or (),
         table.number("timeout", 60.0, 0.1, 3600),
         table.integer("parallel", 1, 1, 64),
     )
@@ -137,8 +204,9 @@ def provider(root: Table, profile: Profile) -> ProviderSettings | None:
     if "provider" not in root:
         return None
     table = root.table("provider")
+    table.only(PROVIDER_KEYS, "[provider] setting")
     base_url = table.url("base_url", '"https://host[:port]"')
-    client_id = table.text("client_id")
+    wallet_id = table.text("client_id", on=HEADER, longest=LONGEST_CLIENT_ID)
     key = '"keys/name.pem"'
     signing_key = table.need("signing_key", table.private_key("signing_key"), key)
     public_key = table.need("public_key", table.public_key("public_key"), key)
@@ -149,20 +217,23 @@ def provider(root: Table, profile: Profile) -> ProviderSettings | None:
         least=1,
         longest=2048,
     )
+    if found := next(filter(None, (flaw(url, TEXT) for url in urls or ())), None):
+        table.fail("auth_urls", found, TEXT.fix)
     return ProviderSettings(
         base_url=base_url,
-        client_id=client_id,
+        client_id=wallet_id,
         signing_key=signing_key,
         public_key=public_key,
         auth_urls=table.need("auth_urls", urls, '["https://openauth.alipay.com/..."]'),
         path=_path(table),
-        key_version=table.text("key_version", "1"),
+        key_version=key_version(table),
         timeout=table.number("timeout", profile.timeout, 0.1, 300),
     )
 
 
 def attach(profile: Profile, root: Table) -> Profile:
     """The profile with its optional prepareAuthInfo sections parsed."""
+    root.table("observe").only(OBSERVE_KEYS, "[observe] setting")
     found = trigger(root)
     if found is not None and found.path is not None and not profile.has_target:
         root.table("trigger").fail(

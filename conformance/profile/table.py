@@ -12,10 +12,13 @@ from urllib.parse import urlsplit
 
 from .. import signing
 from ..errors import ConfigError, ProfileError
+from .carriers import LONGEST_URL, PATH, TEXT, VISIBLE, Carrier, flaw, url_flaw
 from .fields import from_env, key_bytes
 
 K = TypeVar("K")
 _REQUIRED: Any = object()  # the default of a key that must be given
+LONGEST_TEXT = 4096  # a sane bound for a value the documents give no maximum length for
+LONGEST_KEY = 65_536  # a key given as PEM text
 PRIVATE = "an RSA private key (PKCS#1 or PKCS#8)"
 PUBLIC = "an RSA public key (X.509 SubjectPublicKeyInfo)"
 
@@ -27,16 +30,18 @@ def located(where: str, key: str) -> str:
 
 def http_url(value: str, where: str, fix: str, error: type[ConfigError] = ProfileError) -> str:
     """An http(s) URL without its trailing slash (a profile's value or a command-line option)."""
-    parts = urlsplit(value)
-    if parts.username is not None or parts.password is not None:
+    try:
+        parts = urlsplit(value)
+        credentials = parts.username is not None or parts.password is not None
+    except ValueError:
+        credentials = False  # not a URL at all: url_flaw says why
+    if credentials:
         # Never echoed: the part before @ may be a password.
         raise error(where, "carries credentials (user:password@)", "remove them from the URL")
-    if value != value.strip() or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise error(where, f"{value!r} is not an http(s) URL", fix)
-    try:
-        _ = parts.port  # out of range or not a number raises here
-    except ValueError:
-        raise error(where, f"{value!r} has no valid port (1 to 65535)", fix) from None
+    if (found := url_flaw(value)) is not None:
+        # Echoed only when every character is printable ASCII, so the line stays one line.
+        shown = f"{value!r} " if set(value) <= VISIBLE and len(value) <= 200 else ""
+        raise error(where, shown + found, fix)
     return value.rstrip("/")
 
 
@@ -82,32 +87,65 @@ class Table:
         return value
 
     @overload
-    def text(self, key: str, default: str = ..., *, hint: str = ..., strip: bool = ...) -> str: ...
+    def text(
+        self,
+        key: str,
+        default: str = ...,
+        *,
+        hint: str = ...,
+        strip: bool = ...,
+        on: Carrier | None = ...,
+        longest: int = ...,
+    ) -> str: ...
     @overload
     def text(
-        self, key: str, default: None, *, hint: str = ..., strip: bool = ...
+        self,
+        key: str,
+        default: None,
+        *,
+        hint: str = ...,
+        strip: bool = ...,
+        on: Carrier | None = ...,
+        longest: int = ...,
     ) -> str | None: ...
     def text(
-        self, key: str, default: Any = _REQUIRED, *, hint: str = '"..."', strip: bool = False
+        self,
+        key: str,
+        default: Any = _REQUIRED,
+        *,
+        hint: str = '"..."',
+        strip: bool = False,
+        on: Carrier | None = None,
+        longest: int = LONGEST_TEXT,
     ) -> str | None:
-        """A non-empty string; with default None, None when absent."""
+        """A non-empty string of at most `longest` characters that `on`, the place on the wire it
+        goes to, can carry; with default None, None when absent."""
         raw = self.raw(key, None if default is _REQUIRED else default)
         if raw is None:
             return None if default is None else self.need(key, raw, hint)
         if not isinstance(raw, str) or not (raw.strip() if strip else raw):
             self.fail(key, "must be a non-empty string", f"write {key} = {hint}")
-        return raw.strip() if strip else raw
+        value = raw.strip() if strip else raw
+        if len(value) > longest:
+            self.fail(key, f"is longer than {longest} characters", f"write {key} = {hint}")
+        if on is not None and (found := flaw(value, on)) is not None:
+            self.fail(key, found, on.fix)
+        return value
 
     def url(self, key: str, hint: str) -> str:
         """An http(s) URL, without its trailing slash."""
         fix = f"write {key} = {hint}"
-        return http_url(self.text(key, hint=hint), self.at(key), fix, self.error)
+        value = self.text(key, hint=hint, longest=LONGEST_URL)
+        return http_url(value, self.at(key), fix, self.error)
 
     def url_path(self, key: str, default: str = "/", example: str = "/...") -> str:
-        """The path part of a URL: it starts with /."""
-        path = self.text(key, default)
+        """The path part of a URL: it starts with /, in characters a request-target carries."""
+        path = self.text(key, default, longest=LONGEST_URL)
         if not path.startswith("/"):
-            self.fail(key, f"{path!r} does not start with /", f'write {key} = "{example}"')
+            shown = f"{path!r} " if set(path) <= VISIBLE else ""
+            self.fail(key, f"{shown}does not start with /", f'write {key} = "{example}"')
+        if (found := flaw(path, PATH)) is not None:
+            self.fail(key, found, PATH.fix)
         return path
 
     def choice(self, key: str, options: Sequence[str], default: str | None = None) -> str:
@@ -182,7 +220,7 @@ class Table:
 
     def file(self, key: str, hint: str) -> Path | None:
         """An existing file, relative to the profile's folder; None when absent."""
-        raw = self.text(key, None, hint=hint)
+        raw = self.text(key, None, hint=hint, on=TEXT)
         if raw is None:
             return None
         path = Path(raw) if Path(raw).is_absolute() else self.base / raw
@@ -199,9 +237,11 @@ class Table:
 
     def _key(self, key: str, load: Callable[[bytes], K], kind: str) -> K | None:
         """A key given as a path relative to the profile, or as PEM text; None when absent."""
-        raw = self.text(key, None, hint='"keys/name.pem"')
+        raw = self.text(key, None, hint='"keys/name.pem"', longest=LONGEST_KEY)
         if raw is None:
             return None
+        if "\x00" in raw:  # neither a path nor PEM text holds one
+            self.fail(key, "has a NUL", "give a path relative to the profile, or PEM text")
         data = key_bytes(raw, self.base, self.at(key))
         try:
             return load(data)

@@ -235,3 +235,13 @@ class ContentTypeText(PrepareClient):
 class NoContentType(PrepareClient):
     def headers(self, uri: str, body: bytes) -> dict[str, str]:
         return {k: v for k, v in super().headers(uri, body).items() if k != "Content-Type"}
+
+
+@client_fault(
+    "pai-never-sends",
+    "PAI-FLOW-SENDS",
+    summary="Shows an error for every intercepted URL without sending prepareAuthInfo.",
+)
+class NeverSends(PrepareClient):
+    async def start(self, auth_url: str) -> dict[str, str]:
+        return {"outcome": "error", "error": "prepareAuthInfo is not wired"}

@@ -8,8 +8,9 @@ import json
 import zipfile
 from collections.abc import Mapping
 
-from .. import signing
+from .. import signing, untrusted
 from ..document import Results
+from ..errors import ConfigError
 from ..results import digest
 from .integrity import (
     Verification,
@@ -25,6 +26,15 @@ PACKAGE_SCHEMA = "mpp-conformance/package/v1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "MANIFEST.json", "MANIFEST.json.sig", "certifier-public.pem"
 REPORT, RESULTS, JUNIT, TRANSCRIPT = "report.html", "results.json", "junit.xml", "transcript.jsonl"
 CONTENT = (REPORT, RESULTS, JUNIT, TRANSCRIPT)
+# The most each file of a package may unpack to; others are held to untrusted.MANIFEST_BYTES.
+LIMITS = {
+    REPORT: untrusted.REPORT_BYTES,
+    RESULTS: untrusted.RESULTS_BYTES,
+    JUNIT: untrusted.JUNIT_BYTES,
+    TRANSCRIPT: untrusted.TRANSCRIPT_BYTES,
+    SIGNATURE: untrusted.SIGNATURE_BYTES,
+    PUBLIC_KEY: untrusted.KEY_BYTES,
+}
 # Fixed entry times, so the same run packaged twice gives the same bytes.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -75,14 +85,14 @@ def build(
     return out.getvalue()
 
 
-def verify(data: bytes, key: signing.PublicKey | None) -> list[Verification]:
-    """Every file against the manifest, the manifest's signature, then the report inside."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = z.namelist()
-            files = {n: z.read(n) for n in names}
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        return [Verification(False, f"not a readable zip archive ({exc})")]
+def verify(
+    data: bytes, key: signing.PublicKey | None, source: str = "package"
+) -> list[Verification]:
+    """Every file against the manifest, the manifest's signature, then the report inside; an
+    archive that cannot be unpacked within bounds raises ConfigError."""
+    members = untrusted.read_zip(data, LIMITS, source)
+    names = [n for n, _ in members]
+    files = dict(members)
     # Only the last of two entries of one name is read here, while an unzip tool may show the
     # first: a package that holds a name twice is refused.
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -91,8 +101,9 @@ def verify(data: bytes, key: signing.PublicKey | None) -> list[Verification]:
     if MANIFEST not in files:
         return [Verification(False, f"the archive holds no {MANIFEST}")]
     try:
-        listed = {f["name"]: f["sha256"] for f in json.loads(files[MANIFEST])["files"]}
-    except (ValueError, KeyError, TypeError):
+        doc = untrusted.load_json(files[MANIFEST], MANIFEST)
+        listed = {str(f["name"]): str(f["sha256"]) for f in doc["files"]}
+    except (ConfigError, KeyError, TypeError):
         return [Verification(False, f"{MANIFEST} is malformed")]
     checks = check_signature(files[MANIFEST], files.get(SIGNATURE), MANIFEST, key)
     if key is None and SIGNATURE not in files:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from ..document import Answer, ExchangeRecord, RequirementRow, Results, SentRequest
 from .signature import Signature
 from .style import CSS, JS
-from .text import disturbed, left_out
+from .text import disturbed, left_out, plan
 
 BROKEN = ("failed", "warned", "waived")
 Families = list[tuple[str, list[RequirementRow]]]
@@ -128,6 +128,7 @@ def _context(results: Results) -> dict[str, Any]:
         "notes": notes(rows),
         "disturbed": disturbed(results),
         "selection": left_out(results),
+        "plan": plan(results),
         "groups": groups(rows),
         "broken": [r for r in rows if r["status"] in BROKEN and r["evidence"]],
         # An observation's cover says what traffic broke; it never reads as a certification.

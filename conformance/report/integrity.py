@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .. import __version__, signing
+from .. import __version__, signing, untrusted
 from ..document import Results
+from ..errors import ConfigError
 from ..results import digest, verdict_of
 from .html import sections
 from .schema import checked
@@ -126,16 +126,21 @@ def conclusion(checks: Sequence[Verification]) -> str:
     )
 
 
+def _cut(text: str, limit: int = 300) -> str:
+    """A problem quoting a value of the document, cut to a readable length."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def check_results(data: bytes, name: str = "results") -> tuple[list[Verification], Results | None]:
     """Schema and verdict consistency of a results document."""
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return [Verification(False, f"{name}: not JSON ({exc})")], None
+        doc = untrusted.load_json(data, name)
+    except ConfigError as exc:
+        return [Verification(False, f"{name}: {exc.problem}")], None
     results, found = checked(doc)
     if results is None:
         return [
-            Verification(False, f"{name}: breaks the results schema: {p}") for p in found[:5]
+            Verification(False, f"{name}: breaks the results schema: {_cut(p)}") for p in found[:5]
         ], None
     expected, _ = verdict_of(results)
     if expected != results["verdict"]:

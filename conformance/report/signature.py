@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from .. import signing
+from .. import signing, untrusted
 from ..errors import ConfigError
 from ..results import digest
 
@@ -18,7 +18,6 @@ T = TypeVar("T")
 ALGORITHM = "SHA256withRSA"
 _FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,2048}={0,2}")
-_LIMIT = 8192  # a signature document is a few hundred bytes; a longer file is not one
 
 
 @dataclass(frozen=True)
@@ -67,12 +66,13 @@ def sign(data: bytes, key: signing.PrivateKey) -> Signature:
 
 def parse(raw: bytes | str) -> Signature:
     """A signature document; ValueError when it is not one this suite writes."""
-    if len(raw) > _LIMIT:
+    # A signature document is a few hundred bytes; a longer file is not one.
+    if len(raw) > untrusted.SIGNATURE_BYTES:
         raise ValueError("too long for a signature document")
     try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"not JSON ({exc})") from None
+        doc = untrusted.load_json(raw, "signature")
+    except ConfigError as exc:
+        raise ValueError(exc.problem.removeprefix("is ")) from None
     if not isinstance(doc, dict) or doc.get("algorithm") != ALGORITHM:
         raise ValueError(f"not a {ALGORITHM} signature document")
     return Signature(str(doc.get("key")), str(doc.get("sha256")), str(doc.get("signature")))
@@ -80,12 +80,11 @@ def parse(raw: bytes | str) -> Signature:
 
 def _key(path: Path, option: str, load: Callable[[bytes], T], kind: str, fix: str) -> T:
     """A key file; a bad one is one ConfigError line, never the key's content."""
+    raw = untrusted.read(
+        path, limit=untrusted.KEY_BYTES, what=f"{option} {path}", fix="give the path of a PEM file"
+    )
     try:
-        return load(path.read_bytes())
-    except OSError as exc:
-        raise ConfigError(
-            f"{option} {path}", f"cannot be read ({exc.strerror})", "give the path of a PEM file"
-        )
+        return load(raw)
     except (ValueError, TypeError):
         raise ConfigError(f"{option} {path}", f"is not an RSA {kind} key", fix)
 

@@ -92,6 +92,23 @@ def left_out(r: Results) -> str | None:
     return "; ".join(choices) or None
 
 
+def plan_line(planned: int, rate: float | None) -> str:
+    """How long the run will take, said before its first request."""
+    if not rate:
+        return f"plan: at most {planned:,} requests, at an unlimited rate"
+    seconds = planned / rate
+    took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+    return f"plan: at most {planned:,} requests; at {rate:g} per second, about {took}"
+
+
+def plan(r: Results) -> str | None:
+    """What the run planned before its first request; None for a run that made no plan."""
+    planned = r["run"].get("planned")
+    if not planned:
+        return None
+    return plan_line(planned, r["run"].get("limits", {}).get("rate")).removeprefix("plan: ")
+
+
 def disturbed(r: Results) -> str | None:
     """What the network did to the run's requests, in one line; None when it was not counted."""
     spoiled = r["run"].get("disturbances")

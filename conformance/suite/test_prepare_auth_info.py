@@ -22,7 +22,7 @@ def test_wallet_flow(
         pytest.skip("no [trigger] in the profile: flows need `conformance listen` and manual scans")
     if not hasattr(request.config, "workerinput"):  # a worker process runs only some scenarios
         gateway.plan(_scenarios(request.session.items))
-    conformance.record(gateway.play(SCENARIOS[scenario]))
+    conformance.witnessed(gateway.play(SCENARIOS[scenario]))
 
 
 def _scenarios(items: list[pytest.Item]) -> list[str]:
@@ -40,4 +40,4 @@ def test_listen(conformance: Recorder, gateway: Player, request: pytest.FixtureR
     seconds = request.config.getoption("conformance_listen")
     if seconds is None:
         pytest.skip("only under `conformance listen`")
-    conformance.record(gateway.listen(float(seconds)))
+    conformance.witnessed(gateway.listen(float(seconds)))

@@ -9,6 +9,7 @@ from conformance import provider as P
 from conformance import strategies as S
 from conformance.profile import Token
 from conformance.recorder import Recorder
+from conformance.spaces import Space, probes
 from conformance.spec import Api, Field, contract
 from conformance.suite.grouped import grouped
 
@@ -16,6 +17,14 @@ API = "prepareAuthInfo"
 pytestmark = pytest.mark.api(API)
 LIMITED = S.limited_fields(contract().apis[API])
 FIXED = S.fixed_fields(contract().apis[API])
+CHAR_CLASSES = [
+    pytest.param(c, marks=probes(Space.FEW if c == S.AT_LIMIT else Space.LARGE, 2))
+    for c in S.CHAR_CLASSES
+]
+BODY_VARIANTS = [
+    pytest.param(kind, variant, marks=probes(Space.LARGE if kind == "unknown-field" else Space.FEW))
+    for kind, variant in S.body_variants()
+]
 
 
 def _api(provider: Recorder) -> Api:
@@ -32,11 +41,13 @@ def _body(provider: Recorder) -> bytes:
 
 
 @pytest.mark.family("behaviour", "result", "schema", "signature", "headers", "transport")
+@probes(Space.LARGE)
 def test_provider_valid_request_succeeds(provider: Recorder) -> None:
     provider.run(P.valid_case(_api(provider), provider.engine), provider.send)
 
 
 @pytest.mark.family("behaviour")
+@probes(Space.FEW)
 def test_provider_schema_invalid_request_refused(
     provider: Recorder, request_mutation: tuple[Field, str]
 ) -> None:
@@ -48,19 +59,23 @@ def test_provider_schema_invalid_request_refused(
 
 
 @pytest.mark.family("behaviour", "transport")
-@pytest.mark.parametrize("kind", list(S.BODY_MUTATIONS))
-def test_provider_body_mutation(provider: Recorder, kind: str) -> None:
-    provider.run(S.body_case(_api(provider), provider.profile, _key(provider), kind), provider.send)
+@pytest.mark.parametrize(("kind", "variant"), BODY_VARIANTS)
+def test_provider_body_mutation(provider: Recorder, kind: str, variant: str) -> None:
+    provider.run(
+        S.body_case(_api(provider), provider.profile, _key(provider), kind, variant),
+        provider.send,
+    )
 
 
 @pytest.mark.family("transport")
+@probes(Space.ONE)
 @pytest.mark.parametrize("layout", list(S.LAYOUTS))
 def test_provider_json_layout_accepted(provider: Recorder, layout: str) -> None:
     provider.send(S.layout_case(_api(provider), provider.profile, _key(provider), layout))
 
 
 @pytest.mark.family("behaviour")
-@pytest.mark.parametrize("char_class", list(S.CHAR_CLASSES))
+@pytest.mark.parametrize("char_class", CHAR_CLASSES)
 @pytest.mark.parametrize("field", LIMITED, ids=[f.name for f in LIMITED])
 def test_provider_limits_counted_in_characters(
     provider: Recorder, field: Field, char_class: str
@@ -70,6 +85,7 @@ def test_provider_limits_counted_in_characters(
 
 
 @pytest.mark.family("behaviour")
+@probes(Space.FEW)
 @pytest.mark.parametrize("field", FIXED, ids=[f.name for f in FIXED])
 def test_provider_other_fixed_value_refused(provider: Recorder, field: Field) -> None:
     provider.run(
@@ -79,12 +95,14 @@ def test_provider_other_fixed_value_refused(provider: Recorder, field: Field) ->
 
 
 @pytest.mark.family("headers", "signature")
+@probes(Space.ONE)
 def test_provider_header_deviation(provider: Recorder, header_case: str) -> None:
     make = S.header_cases(_api(provider), provider.profile, _key(provider))[header_case]
     provider.send(make(_body(provider)))
 
 
 @pytest.mark.family("headers")
+@probes(Space.ONE)
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_provider_other_method_refused(provider: Recorder, method: str) -> None:
     provider.send(S.method_case(_api(provider), method, _body(provider), _key(provider)))
