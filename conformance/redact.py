@@ -71,17 +71,18 @@ def _lower_escapes(quoted: str) -> str:
     return _PERCENT.sub(lambda m: m[0].lower(), quoted)
 
 
-# Headers that carry a credential whatever its value: their values are never shown. The
-# wallet's Signature header is not one of them: it is public, and checked.
+# Headers that carry a credential whatever its value, known by a part of their name (the parts
+# observe/credentials.py knows): Authorization, Cookie, Set-Cookie, X-Api-Key, X-Session-Id...
+# The wallet's Signature header is not one of them: it is public, and checked.
 _CREDENTIAL_HEADER = re.compile(
-    r"(proxy-)?authorization|cookie|set-cookie|x-api-key|.*(token|secret|password).*", re.IGNORECASE
+    r"api-?key|token|secret|auth|cookie|password|passwd|session", re.IGNORECASE
 )
 HEADER_TAG = "[redacted]"
 
 
 def header_redacted(name: str, value: str) -> str:
     """The value of a header as an output may show it: a credential header's value is hidden."""
-    return HEADER_TAG if _CREDENTIAL_HEADER.fullmatch(name.strip()) else value
+    return HEADER_TAG if _CREDENTIAL_HEADER.search(name) else value
 
 
 def token_tag(secret: str) -> str:

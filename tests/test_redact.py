@@ -290,6 +290,10 @@ def test_encoded_forms_leave_plain_hex_and_base64_alone() -> None:
         "X-Api-Key",
         "X-Auth-Token",
         "x-client-secret",
+        "X-Session-Id",
+        "X-Auth",
+        "X-Passwd",
+        "ApiKey",
         "X-Password",
     ],
 )
