@@ -4,9 +4,12 @@ results document at session end and written as JSON, JUnit, the terminal summary
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import time
+from collections.abc import Generator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -217,3 +220,15 @@ class HtmlHooks:
 
             data = self.state.results_data
             prefix.append(sections(self.state.results, digest(data), data, self.state.signature))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
+        # After pytest-html has written the report: its head gets the Content-Security-Policy.
+        yield
+        where = session.config.getoption("htmlpath", None)
+        if where and not hasattr(session.config, "workerinput"):
+            from .report.html import protected
+
+            page = Path.cwd() / Path(os.path.expandvars(where)).expanduser()
+            if page.is_file():
+                page.write_text(protected(page.read_text(encoding="utf-8")), encoding="utf-8")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from . import casefile
 from .client import MAX_RESPONSE_BYTES
 from .model import Exchange, Outcome
-from .redact import Redactor
+from .redact import Redactor, header_redacted
 
 EVIDENCE_BODY_LIMIT = MAX_RESPONSE_BYTES  # bodies are kept whole up to the read bound
 
@@ -22,6 +23,11 @@ def _text(body: bytes, redact: Redactor) -> str:
     return text
 
 
+def _headers(headers: Iterable[tuple[str, str]], redact: Redactor) -> list[list[str]]:
+    # A credential header (a cookie the wallet sets) is hidden by its name, whatever its value.
+    return [[k, redact(header_redacted(k, v))] for k, v in headers]
+
+
 def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:
     req = ex.request
     out: dict[str, Any] = {
@@ -29,7 +35,7 @@ def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:
         "request": {
             "method": req.method,
             "url": req.url,
-            "headers": [[k, redact(v)] for k, v in req.headers],
+            "headers": _headers(req.headers, redact),
             "body": _text(req.body, redact),
         },
         "response": None,
@@ -45,7 +51,7 @@ def exchange_evidence(ex: Exchange, redact: Redactor) -> dict[str, Any]:
         r = ex.response
         out["response"] = {
             "status": r.status,
-            "headers": [[k, redact(v)] for k, v in r.headers],
+            "headers": _headers(r.headers, redact),
             "body": _text(r.body, redact),
             "elapsed": round(r.elapsed, 4),
         }

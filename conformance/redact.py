@@ -3,11 +3,13 @@
 Access tokens become a prefix plus a hash; signatures and private keys never appear. A text cut
 short, wrapped or escaped can still hold a piece of a secret, so besides the whole secret any run
 of PIECE or more of its characters is replaced, in every form a secret is written out in (JSON,
-repr and percent escapes, HTML entities, and those escaped once more).
+repr and percent escapes in either case or a mix of both, HTML entities, and those escaped once
+more; hex in either case; base64, standard or URL-safe, at any alignment inside a longer blob).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -16,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
@@ -42,6 +45,9 @@ _WRITTEN: tuple[Callable[[str], str], ...] = (
     lambda c: quote(c, safe=""),
     lambda c: quote(c),
     lambda c: quote_plus(c),
+    lambda c: _lower_escapes(quote(c, safe="")),  # %2f: percent-encoding in lower case
+    lambda c: _lower_escapes(quote(c)),
+    lambda c: _lower_escapes(quote_plus(c)),
 )
 # ... and written again: quoted in a JSON string or a repr (backslashes doubled), or in HTML.
 _AGAIN: tuple[Callable[[str], str], ...] = (
@@ -58,6 +64,25 @@ _JSON_ESCAPE = re.compile(
     r"|\\u([0-9a-fA-F]{4})|\\([\"\\/bfnrt])"
 )
 _SHORT_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
+def _lower_escapes(quoted: str) -> str:
+    return _PERCENT.sub(lambda m: m[0].lower(), quoted)
+
+
+# Headers that carry a credential whatever its value, known by a part of their name (the parts
+# observe/credentials.py knows): Authorization, Cookie, Set-Cookie, X-Api-Key, X-Session-Id...
+# The wallet's Signature header is not one of them: it is public, and checked.
+_CREDENTIAL_HEADER = re.compile(
+    r"api-?key|token|secret|auth|cookie|password|passwd|session", re.IGNORECASE
+)
+HEADER_TAG = "[redacted]"
+
+
+def header_redacted(name: str, value: str) -> str:
+    """The value of a header as an output may show it: a credential header's value is hidden."""
+    return HEADER_TAG if _CREDENTIAL_HEADER.search(name) else value
 
 
 def token_tag(secret: str) -> str:
@@ -78,6 +103,7 @@ class Form:
 
     text: str
     starts: tuple[int, ...]  # one per character of the secret, then len(text)
+    encoded: bool = False  # hex or base64 of its bytes, not written character by character
 
     def characters(self, begin: int, end: int) -> int:
         """How many whole characters of the secret text[begin:end] holds."""
@@ -86,21 +112,56 @@ class Form:
 
 @cache
 def forms(secret: str) -> tuple[Form, ...]:
-    """Every way of writing the secret out that _WRITTEN and _AGAIN make, each once."""
-    out: dict[str, Form] = {}
-    alphabet = set(secret)
-    for written in _WRITTEN:
-        for again in _AGAIN:
-            table = {c: again(written(c)) for c in alphabet}
-            chars = [table[c] for c in secret]
-            text = "".join(chars)
-            starts = [0]
-            for c in chars:
-                starts.append(starts[-1] + len(c))
-            out.setdefault(text, Form(text, tuple(starts)))
+    """Every way of writing the secret out that _WRITTEN and _AGAIN make, then its hex and base64
+    forms, each once."""
+    out = {f.text: f for f in _written(secret)}
+    for form in _encoded(secret):
+        out.setdefault(form.text, form)
     return tuple(out.values())
 
 
+@cache
+def _written(secret: str) -> tuple[Form, ...]:
+    out: dict[str, Form] = {}
+    spelt = [_spellings(c) for c in secret]
+    for way in range(len(_WRITTEN) * len(_AGAIN)):
+        chars = [s[way] for s in spelt]
+        text = "".join(chars)
+        out.setdefault(text, Form(text, tuple(accumulate(map(len, chars), initial=0))))
+    return tuple(out.values())
+
+
+@lru_cache(maxsize=4096)
+def _spellings(c: str) -> tuple[str, ...]:
+    """One character in every way _WRITTEN and _AGAIN write it (tokens share most characters)."""
+    return tuple(again(written(c)) for written in _WRITTEN for again in _AGAIN)
+
+
+def _encoded(secret: str) -> list[Form]:
+    """The secret's UTF-8 bytes in hex, either case, and in base64, standard and URL-safe, at each
+    of the three alignments it can have inside a longer blob: only the characters no byte around
+    it changes."""
+    raw = secret.encode("utf-8")
+    edges = [0]
+    for c in secret:
+        edges.append(edges[-1] + len(c.encode("utf-8")))
+    hexed = tuple(2 * e for e in edges)
+    out = [Form(raw.hex(), hexed, encoded=True), Form(raw.hex().upper(), hexed, encoded=True)]
+    for align in range(3):
+        first, last = -(-8 * align // 6), 8 * (align + len(raw)) // 6
+        text = base64.b64encode(bytes(align) + raw + bytes(2)).decode("ascii")[first:last]
+        # A base64 character can hold bits of two characters of the secret: each character
+        # starts at the one holding its first bit, so a run never counts fewer than it shows.
+        starts = [min(max(8 * (align + e) // 6 - first, 0), len(text)) for e in edges[:-1]]
+        starts.append(len(text))
+        out.append(Form(text, tuple(starts), encoded=True))
+        safe = text.translate(_URLSAFE)
+        if safe != text:
+            out.append(Form(safe, tuple(starts), encoded=True))
+    return out
+
+
+_URLSAFE = str.maketrans("+/", "-_")
 MEMO_TEXT, MEMO_SIZE = 4096, 2048  # at most 8 MiB of redacted texts kept
 
 
@@ -193,7 +254,9 @@ class Redactor:
         while end < len(text) and ahead < len(form.text) and text[end] == form.text[ahead]:
             end, ahead = end + 1, ahead + 1
         held = form.characters(back, ahead)
-        if held < PIECE:
+        # A base64 character holds bits of two characters of the secret: a run cut there shows
+        # most of the character at each end, so those two count as shown.
+        if held < PIECE - (2 if form.encoded else 0):
             return at, at, tag
         if held == len(form.starts) - 1 or tag == KEY_TAG:
             return begin, end, tag
@@ -210,7 +273,14 @@ def _compiled(tokens: tuple[str, ...], keys: tuple[str, ...]) -> Compiled:
     """What a Redactor looks for: short secrets whole, every form of the others by slices."""
     # Shorter than a piece: only found whole. Longest first, so a secret containing another
     # is replaced whole.
-    short = {(f.text, token_tag(s)) for s in tokens if len(s) < PIECE for f in forms(s)}
+    # An encoded form shorter than a piece (a few base64 characters) would match by chance.
+    short = {
+        (f.text, token_tag(s))
+        for s in tokens
+        if len(s) < PIECE
+        for f in forms(s)
+        if not f.encoded or len(f.text) >= PIECE
+    }
     whole = sorted(short, key=lambda p: len(p[0]), reverse=True)
     every = [(f, token_tag(s)) for s in tokens for f in forms(s)]
     every += [(f, KEY_TAG) for k in keys for f in forms(k)]
@@ -218,7 +288,9 @@ def _compiled(tokens: tuple[str, ...], keys: tuple[str, ...]) -> Compiled:
     index: dict[int, dict[str, list[tuple[int, int]]]] = {g: {} for g in GRAMS}
     for i, (form, _) in enumerate(found):
         shortest = min(b - a for a, b in zip(form.starts, form.starts[PIECE:]))
-        gram = max(g for g in GRAMS if 2 * g <= max(shortest, PIECE))
+        # Every secret's plain form is looked up by the shortest slices: an encoded form, rarely
+        # met by chance, is looked up with them too rather than cost a pass of its own.
+        gram = GRAMS[0] if form.encoded else max(g for g in GRAMS if 2 * g <= max(shortest, PIECE))
         grams = index[gram]
         for offset in range(len(form.text) - gram + 1):
             grams.setdefault(form.text[offset : offset + gram], []).append((i, offset))
@@ -251,13 +323,59 @@ def _unescaped(text: str) -> tuple[str, list[int]]:
 
 
 def _views(text: str) -> list[tuple[str, list[int]]]:
-    """text with its JSON escapes undone once and twice (when there are any), each with where its
-    characters start in text."""
+    """text with its JSON escapes undone once and twice, and with its percent escapes undone
+    (when there are any), each with where its characters start in text."""
+    views = []
     once, starts = _unescaped(text)
-    if not starts:
+    if starts:
+        twice, again = _unescaped(once)
+        views += [(once, starts)] + ([(twice, [starts[i] for i in again])] if again else [])
+    return views + _unpercented(text)
+
+
+_PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
+
+
+def _unpercented(text: str) -> list[tuple[str, list[int]]]:
+    """The stretches of text around its percent escapes with those undone, in whatever case (each
+    escape may have its own), and where each character of a stretch starts in text.
+
+    A run of PIECE characters of a secret that holds an escape lies within PIECE characters of
+    it, so only those stretches are looked at again: a long body with a few escapes stays cheap."""
+    if "%" not in text:
         return []
-    twice, again = _unescaped(once)
-    return [(once, starts)] + ([(twice, [starts[i] for i in again])] if again else [])
+    stretches: list[list[int]] = []
+    for m in _PERCENT_RUN.finditer(text):
+        begin, end = max(0, m.start() - PIECE), min(len(text), m.end() + PIECE)
+        if stretches and begin <= stretches[-1][1]:
+            stretches[-1][1] = end
+        else:
+            stretches.append([begin, end])
+    return [_decoded(text, begin, end) for begin, end in stretches]
+
+
+def _decoded(text: str, begin: int, end: int) -> tuple[str, list[int]]:
+    view: list[str] = []
+    starts: list[int] = []
+    at = begin
+    for m in _PERCENT_RUN.finditer(text, begin, end):
+        view.append(text[at : m.start()])
+        starts.extend(range(at, m.start()))
+        raw = bytes.fromhex(m.group().replace("%", ""))
+        i = 0
+        while i < len(raw):  # one character (its UTF-8 bytes) at a time, to know where it starts
+            size = next((n for n in (4, 3, 2) if raw[i] >> (7 - n) == (1 << (n + 1)) - 2), 1)
+            try:
+                view.append(raw[i : i + size].decode("utf-8"))
+            except UnicodeDecodeError:
+                size = 1
+                view.append("\ufffd")
+            starts.append(m.start() + 3 * i)
+            i += size
+        at = m.end()
+    view.append(text[at:end])
+    starts.extend(range(at, end + 1))
+    return "".join(view), starts
 
 
 def _occurrences(text: str, part: str) -> list[int]:

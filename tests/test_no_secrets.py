@@ -10,10 +10,11 @@ import random
 import re
 import string
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -25,6 +26,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
 
 from .reporting import env_profile, recording
+from .test_redact import encoded_leaks
 
 
 def secrets(signatures: list[bytes]) -> list[str]:
@@ -259,3 +261,84 @@ def test_no_piece_of_a_long_token_or_the_key_reaches_any_output(
     assert "[sha256:" in files["transcript.jsonl"] and len(seen) > 100
     sent = "".join(decodings(files["transcript.jsonl"]))
     assert all(token_tag(t) in sent for t in LONG_TOKENS[:4])
+
+
+# -- a wallet that echoes the token back encoded, and credentials in its headers ----------------
+
+ECHOES: dict[str, Callable[[bytes], str]] = {
+    "pct": lambda t: quote(t, safe=""),
+    "pct-lower": lambda t: re.sub("%[0-9A-F]{2}", lambda m: m[0].lower(), quote(t, safe="")),
+    "hex": lambda t: t.hex(),
+    "HEX": lambda t: t.hex().upper(),
+    **{
+        f"b64-{a}{'-url' if url else ''}": (
+            lambda t, a=a, url=url: (base64.urlsafe_b64encode if url else base64.b64encode)(
+                b"\x01" * a + t + b"\x02"
+            ).decode()
+        )
+        for a in range(3)
+        for url in (False, True)
+    },
+    "b64-unpadded": lambda t: base64.b64encode(t).decode().rstrip("="),
+}
+SESSION = "sid-9fK2mQ7xWv4Lp8Zr3Tn6Yb1Hc5Jd0Ge"  # a credential the profile does not know
+
+
+def echoing(app: Any) -> Any:
+    """The wallet's app, answering with the request's access token in every encoding of ECHOES,
+    in its headers and in its body, and setting a session cookie."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        asked = bytearray()
+
+        async def read() -> Any:
+            message = await receive()
+            asked.extend(message.get("body", b""))
+            return message
+
+        start: dict[str, Any] = {}
+
+        async def answer(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            try:
+                token = str(json.loads(asked)["accessToken"]).encode()
+            except (ValueError, KeyError, TypeError):
+                token = b""
+            body = message.get("body", b"")
+            echoed = {name: echo(token) for name, echo in ECHOES.items()} if token else {}
+            if echoed and body.startswith(b"{"):
+                body = body[:-1] + b',"echo":' + json.dumps(echoed).encode() + b"}"
+            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+            headers += [(f"x-echo-{n}".encode(), v.encode()) for n, v in echoed.items()]
+            headers += [(b"content-length", str(len(body)).encode())]
+            headers += [(b"set-cookie", f"session={SESSION}; HttpOnly".encode())]
+            await send({**start, "headers": headers})
+            await send({**message, "body": body, "more_body": False})
+
+        await app(scope, read, answer)
+        return None
+
+    return wrapped
+
+
+def test_no_echoed_encoding_of_a_token_or_credential_header_reaches_any_output(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    with serve(echoing(long_token_wallet("reference").app())) as url:
+        profile = tmp_path / "staging.toml"
+        profile.write_text(long_token_profile(url, "path", tmp_path))
+        run = ["run", "--profile", str(profile), "--examples", "1", "--rate", "0", "-v"]
+        code = main([*run, "--report", str(out / "r.html")])
+    files = outputs(out, "".join(capfd.readouterr()))
+    assert code == 1 and {"r.html", "results.json", "junit.xml", "transcript.jsonl"} <= set(files)
+    assert "x-echo-b64-2" in files["transcript.jsonl"] and "set-cookie" in files["r.html"]
+    for name, text in files.items():
+        for token in LONG_TOKENS[:2]:  # ASCII with + / =, and not ASCII
+            shown = encoded_leaks(html.unescape(text), token)
+            assert not shown, f"{name} shows {shown[:3]}"
+        assert SESSION not in text, name

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
-from urllib.parse import quote
+from collections.abc import Callable
+from functools import partial
+from urllib.parse import quote, unquote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import signing
 from conformance.bodies import LAYOUTS
-from conformance.redact import PIECE, Redactor, forms, token_tag
+from conformance.redact import PIECE, Redactor, forms, header_redacted, token_tag
 from conformance.reference import data
 
 LONG = "SJV4pjn840QVubeRwb4MTh5Ep1heBatNzm0OJpKKdPR8fbrb1KGqT38mSN9b2TyIcYp6q7qEM1LZIT0" + "x" * 49
@@ -175,3 +179,138 @@ def test_no_piece_survives_a_mix_of_json_escapes(
     text = "<" + written[start : start + length] + ">"
     redacted = Redactor([secret])(text)
     assert not leaks(_json_unescaped(redacted), secret), (secret, text, redacted)
+
+
+# -- the encodings an output can show: percent in either case, base64, hex ----------------------
+
+ENCODED = "Tok/en+with=Some.Chars_and-more~" + LONG[:40] + "ЖжЯ令牌"
+
+
+def _pct_lower(text: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), text)
+
+
+def _pct_mixed(text: str) -> str:
+    """Every other escape in lower case: %2F%2b%3D%e4..."""
+    flip = iter(range(len(text)))
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower() if next(flip) % 2 else m[0], text)
+
+
+def _b64_cores(piece: str) -> set[str]:
+    """What base64 shows of piece wherever it sits in a longer blob: the characters that do not
+    depend on the bytes around it, at each of the three alignments, in both alphabets."""
+    raw = piece.encode()
+    cores = set()
+    for a in range(3):
+        one = base64.b64encode(b"\0" * a + raw + b"\0\0").decode()
+        two = base64.b64encode(b"\xff" * a + raw + b"\xff\xff").decode()
+        same = "".join(c if c == d else "\n" for c, d in zip(one, two, strict=True))
+        core = max(same.split("\n"), key=len)
+        cores |= {core, core.replace("+", "-").replace("/", "_")}
+    return cores
+
+
+def encoded_leaks(text: str, secret: str) -> list[str]:
+    """Every run of PIECE characters of the secret that text shows percent-encoded (either
+    case), base64-encoded or hex-encoded (either case)."""
+    found = []
+    for i in range(len(secret) - PIECE + 1):
+        piece = secret[i : i + PIECE]
+        raw = piece.encode()
+        shown = {quote(piece, safe=""), quote(piece), raw.hex(), raw.hex().upper()}
+        shown |= {_pct_lower(quote(piece, safe="")), _pct_lower(quote(piece))}
+        shown |= _b64_cores(piece)
+        found += [s for s in shown if s in text]
+        found += [piece] if piece in unquote(text) and piece not in text else []
+    return found
+
+
+def _embedded_b64(secret: str, align: int, urlsafe: bool, padded: bool) -> str:
+    blob = base64.b64encode(b"<" * align + secret.encode() + b">")
+    text = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(base64.b64decode(blob))
+    return text.decode().rstrip("" if padded else "=")
+
+
+ENCODINGS: dict[str, Callable[[str], str]] = {
+    "percent upper": lambda s: quote(s, safe=""),
+    "percent lower": lambda s: _pct_lower(quote(s, safe="")),
+    "percent lower, / kept": lambda s: _pct_lower(quote(s)),
+    "percent, mixed case": lambda s: _pct_mixed(quote(s, safe="")),
+    "hex lower": lambda s: s.encode().hex(),
+    "hex upper": lambda s: s.encode().hex().upper(),
+    **{
+        f"base64{' urlsafe' if u else ''}{' padded' if p else ''} at {a}": partial(
+            _embedded_b64, align=a, urlsafe=u, padded=p
+        )
+        for a in range(3)
+        for u in (False, True)
+        for p in (False, True)
+    },
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_a_secret_encoded_whole_or_cut_is_caught(encoding: str) -> None:
+    written = ENCODINGS[encoding](ENCODED)
+    r = Redactor([ENCODED])
+    assert encoded_leaks(written, ENCODED), "the test shows no leak to catch"
+    for text in (written, f"echo={written}&x=1", written[7:80], json.dumps({"v": written})):
+        assert not encoded_leaks(r(text), ENCODED), (encoding, text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    secret=SECRET,
+    encoding=st.sampled_from(sorted(ENCODINGS)),
+    start=st.integers(0, 40),
+    length=st.integers(2 * PIECE, 400),
+)
+def test_no_encoded_piece_survives_any_cut(
+    secret: str, encoding: str, start: int, length: int
+) -> None:
+    text = "[" + ENCODINGS[encoding](secret)[start : start + length] + "]"
+    redacted = Redactor([secret])(text)
+    assert not encoded_leaks(redacted, secret), (secret, text, redacted)
+
+
+def test_encoded_forms_leave_plain_hex_and_base64_alone() -> None:
+    r = Redactor([ENCODED])
+    blob = base64.b64encode(b"x" * 90).decode()
+    text = json.dumps({"traceId": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "blob": blob})
+    assert r(text) == text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Authorization",
+        "proxy-authorization",
+        "Cookie",
+        "Set-Cookie",
+        "X-Api-Key",
+        "X-Auth-Token",
+        "x-client-secret",
+        "X-Session-Id",
+        "X-Auth",
+        "X-Passwd",
+        "ApiKey",
+        "X-Password",
+    ],
+)
+def test_credential_headers_are_redacted_by_name(name: str) -> None:
+    assert header_redacted(name, "Bearer s3cr3t-value") == "[redacted]"
+
+
+@pytest.mark.parametrize("name", ["Signature", "Client-Id", "Request-Time", "Content-Type"])
+def test_other_headers_are_kept(name: str) -> None:
+    value = "algorithm=RSA256,keyVersion=1,signature=abc" if name == "Signature" else "x-1"
+    assert header_redacted(name, value) == value
+
+
+def test_a_secret_percent_encoded_in_mixed_case_is_caught() -> None:
+    """Case is free in each escape: %D0%9a%D0%bb..., whatever mix, is the same secret."""
+    for secret in (WIDE, "/+=?&#" * 8):
+        written = _pct_mixed(quote(secret, safe=""))
+        assert encoded_leaks(written, secret)
+        for text in (written, f"x={written[5:90]}&y=1", json.dumps(written)):
+            assert not encoded_leaks(Redactor([secret])(text), secret), text

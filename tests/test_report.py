@@ -3,12 +3,13 @@ results document."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +238,109 @@ def test_transcript_holds_every_judged_exchange_with_what_it_broke(faulty_run: P
     )
     assert broke and all(e["test"].startswith(success_probes) for e in broke)
     assert [e["test"] for e in lines] == sorted(e["test"] for e in lines)
+
+
+# -- a Content-Security-Policy that allows the report's own inline blocks and nothing else -------
+
+_BLOCK = re.compile(r"<(style|script)(\s[^>]*)?>(.*?)</\1>", re.DOTALL)
+_POLICY = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">')
+
+
+def _sha(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _policy(page: str) -> dict[str, list[str]]:
+    """The page's policy, directive by directive; it stands in the head before any block."""
+    found = _POLICY.search(page)
+    assert found, "no Content-Security-Policy"
+    head = page[: page.index("</head>")]
+    assert found.start() < min((m.start() for m in _BLOCK.finditer(head)), default=len(head))
+    directives = [d.split() for d in unescape(found.group(1)).split(";") if d.strip()]
+    return {d[0]: d[1:] for d in directives}
+
+
+def _runs(attrs: str | None) -> bool:
+    """A script block a browser runs (not a data block such as the embedded results)."""
+    kind = re.search(r'type="([^"]+)"', attrs or "")
+    return kind is None or kind.group(1) in ("text/javascript", "module")
+
+
+def assert_only_own_blocks_allowed(page: str) -> None:
+    policy = _policy(page)
+    styles = [m[3] for m in _BLOCK.finditer(page) if m[1] == "style"]
+    scripts = [m[3] for m in _BLOCK.finditer(page) if m[1] == "script" and _runs(m[2])]
+    assert policy["default-src"] == ["'none'"] and policy["base-uri"] == ["'none'"]
+    assert sorted(policy["style-src"]) == sorted({_sha(s) for s in styles})
+    assert sorted(policy["script-src"]) == sorted({_sha(s) for s in scripts})
+    assert not re.search(r'\son[a-z]+="|\sstyle="', page.split("<!-- END TEMPLATES -->")[-1])
+
+
+def test_the_standalone_page_allows_only_its_own_style_and_script(faulty_run: Path) -> None:
+    data = (faulty_run / "results.json").read_bytes()
+    page = html.page(load(faulty_run), "sha256:" + hashlib.sha256(data).hexdigest(), data)
+    assert_only_own_blocks_allowed(page)
+
+
+def test_the_certification_report_allows_only_its_own_and_pytest_htmls_blocks(
+    faulty_run: Path,
+) -> None:
+    assert_only_own_blocks_allowed((faulty_run / "report.html").read_text())
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidirectional_controls_from_the_target_are_shown_not_obeyed(faulty_run: Path) -> None:
+    results = load(faulty_run)
+    row = next(r for r in results["requirements"] if r["id"] == "IUI-SCOPE-NO-EXTRA")
+    ev = row["evidence"][0]
+    ev["received"] = "userLoginId=\u202egnp.exe"
+    ev["exchanges"][0]["response"]["body"] = json.dumps({"resultMessage": "ok" + BIDI})
+    results["target"]["base_url"] = "https://wallet.example/\u2067pay"
+    data = json.dumps(results).encode()
+    page = html.page(results, "sha256:" + hashlib.sha256(data).hexdigest(), data)
+    assert not set(BIDI) & set(page)
+    assert "userLoginId=<span class=bidi>&lt;U+202E&gt;</span>gnp.exe" in page
+    assert "wallet.example/<span class=bidi>&lt;U+2067&gt;</span>pay" in page
+    for char in BIDI:
+        assert f"&lt;U+{ord(char):04X}&gt;" in page
+
+
+def test_bidirectional_controls_in_pytest_htmls_results_are_shown_not_obeyed(
+    faulty_run: Path,
+) -> None:
+    """pytest-html keeps each test's log (a failure's message holds the target's text) as JSON
+    in an attribute, where a control is written \\u202e: it becomes the same visible mark."""
+    page = (faulty_run / "report.html").read_text()
+    blob = re.search(r'data-jsonblob="([^"]*)"', page)
+    assert blob
+    data = json.loads(unescape(blob.group(1)))
+    test = next(iter(data["tests"].values()))[0]
+    test["log"] = "E   got userLoginId=\u202egnp.exe, a \\u202e written out, \u2066x\u2069"
+    written = escape(json.dumps(data))
+    hidden = page.replace(page[page.index("<meta http-equiv") : page.index("<title")], "")
+    shown = html.protected(hidden.replace(blob.group(1), written))
+    log = next(
+        iter(
+            json.loads(unescape(re.findall(r'data-jsonblob="([^"]*)"', shown)[0]))["tests"].values()
+        )
+    )[0]["log"]
+    assert not set(BIDI) & set(log)
+    assert "userLoginId=<span class=bidi>&lt;U+202E&gt;</span>gnp.exe" in log
+    assert "a \\u202e written out" in log  # text that only spells an escape is left alone
+    assert "<span class=bidi>&lt;U+2066&gt;</span>x<span class=bidi>&lt;U+2069&gt;</span>" in log
+
+
+def test_a_report_whose_stylesheet_is_a_file_beside_it_may_load_that_stylesheet() -> None:
+    """`pytest --html` without --self-contained-html links assets/style.css: allowed from the
+    report's own origin, and still nothing else."""
+    page = (
+        '<!DOCTYPE html>\n<html>\n  <head>\n    <meta charset="utf-8"/>\n    <title>t</title>\n'
+        '      <link href="assets/style.css" rel="stylesheet" type="text/css"/>\n  </head>\n'
+        "<body></body></html>"
+    )
+    policy = _policy(html.protected(page))
+    assert "'self'" in policy["style-src"] and policy["default-src"] == ["'none'"]
+    assert "'self'" not in policy["script-src"]
+    assert "'self'" not in _policy(html.protected(page.replace("<link", "<x-link")))["style-src"]

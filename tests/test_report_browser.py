@@ -3,6 +3,8 @@ filter working."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -47,6 +49,7 @@ PROBE = """<script>
     if (b.getAttribute("data-filter-status") !== "failed" && b.checked) { b.click(); }
   });
   out.filtered = rows();
+  out.violations = window.violations;
   var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
 })();
@@ -69,9 +72,36 @@ def render(page: Path, tmp_path: Path, *extra: str) -> str:
     return done.stdout
 
 
-def probe(folder: Path, tmp_path: Path) -> dict[str, Any]:
+# Runs first, in the head: records every Content-Security-Policy violation the page causes.
+WATCH = """<script>
+window.violations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.violations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sample);
+});
+</script>"""
+_POLICY = re.compile(r'(<meta http-equiv="Content-Security-Policy" content="[^"]*?script-src )')
+
+
+def probed(page: str, probe: str) -> str:
+    """The page with WATCH first and probe last, the report's policy extended to run these two
+    by their hashes, and otherwise unchanged."""
+    allowed = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in (_content(WATCH), _content(probe))
+    )
+    with_policy, found = _POLICY.subn(lambda m: m.group(1) + allowed + " ", page, count=1)
+    assert found, "the report has no Content-Security-Policy"
+    at = with_policy.index(">", with_policy.index("Content-Security-Policy")) + 1
+    return with_policy[:at] + WATCH + with_policy[at:].replace("</body>", probe + "</body>")
+
+
+def _content(script: str) -> str:
+    return script[len("<script>") : -len("</script>")]
+
+
+def probe(folder: Path, tmp_path: Path, script: str = PROBE) -> dict[str, Any]:
     page = tmp_path / "probed.html"
-    page.write_text((folder / "report.html").read_text().replace("</body>", PROBE + "</body>"))
+    page.write_text(probed((folder / "report.html").read_text(), script))
     dom = render(page, tmp_path, "--dump-dom", "--virtual-time-budget=5000")
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
     assert found, dom[-2000:]
@@ -90,6 +120,7 @@ def test_reference_report_shows_certified_verdict_and_full_matrix(
     )
     assert seen["titles"][:3] == ["Alipay+ wallet certification", "Requirement matrix", "Evidence"]
     assert seen["filtered"] == []  # nothing failed, so the "failed" filter leaves no row
+    assert seen["violations"] == []
 
 
 def test_faulty_report_shows_not_certified_and_filters_to_the_failure(
@@ -99,6 +130,7 @@ def test_faulty_report_shows_not_certified_and_filters_to_the_failure(
     assert seen["verdict"] == "NOT CERTIFIED"
     assert "IUI-SCOPE-NO-EXTRA:failed" in seen["rows"] and len(seen["rows"]) > 20
     assert seen["filtered"] == ["IUI-SCOPE-NO-EXTRA:failed"]
+    assert seen["violations"] == []
 
 
 def test_report_renders_to_a_screenshot(faulty_run: Path, tmp_path: Path) -> None:
@@ -132,7 +164,7 @@ window.addEventListener("load", function () {
 def test_the_cover_reads_whole_on_a_phone(faulty_run: Path, tmp_path: Path) -> None:
     """At a phone's width the verdict, its reasons and every cover line fit the screen."""
     page = tmp_path / "narrow.html"
-    page.write_text((faulty_run / "report.html").read_text().replace("</body>", NARROW + "</body>"))
+    page.write_text(probed((faulty_run / "report.html").read_text(), NARROW))
     flags = [f for f in FLAGS if not f.startswith("--window-size")] + ["--window-size=420,900"]
     args = [chromium(), *flags, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom"]
     done = subprocess.run(
@@ -147,3 +179,46 @@ def test_the_cover_reads_whole_on_a_phone(faulty_run: Path, tmp_path: Path) -> N
     seen = json.loads(found.group(1).replace("&quot;", '"'))
     # Headless Chromium lays out no narrower than about 500 pixels: still a phone's width.
     assert seen["width"] < 640 and seen["wide"] == []
+
+
+# After load: opens and closes the evidence, hides and shows pytest-html's details, and tries
+# what the policy must refuse (a script and a style the report did not bring, a remote image).
+WORKS = """<script>
+window.addEventListener("load", function () {
+  var out = {};
+  var details = document.querySelector("#evidence details");
+  details.open = false;
+  details.querySelector("summary").click();
+  out.opened = details.open;
+  var rows = document.querySelectorAll("#results-table tbody.results-table-row");
+  out.tests = rows.length;
+  document.getElementById("hide_all_details").click();
+  out.hidden = document.querySelectorAll("#results-table .col-result.collapsed").length;
+  document.getElementById("show_all_details").click();
+  out.shown = document.querySelectorAll("#results-table .col-result.collapsed").length;
+  var injected = document.createElement("div");
+  injected.innerHTML = '<img src="https://example.invalid/x.png"><span style="color:red">x</span>';
+  document.body.appendChild(injected);
+  var s = document.createElement("script");
+  s.textContent = "window.injected = true;";
+  document.body.appendChild(s);
+  setTimeout(function () {
+    out.injected = window.injected === true;
+    out.violations = window.violations;
+    var pre = document.createElement("pre"); pre.id = "probe";
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+  }, 100);
+});
+</script>"""
+
+
+def test_the_report_works_under_its_policy_and_refuses_anything_else(
+    faulty_run: Path, tmp_path: Path
+) -> None:
+    seen = probe(faulty_run, tmp_path, WORKS)
+    assert seen["opened"] is True
+    assert seen["tests"] > 5 and seen["hidden"] == seen["tests"] and seen["shown"] == 0
+    refused = sorted(v.split()[0] for v in seen["violations"])
+    assert refused == ["img-src", "script-src-elem", "style-src-attr"], seen["violations"]
+    assert seen["injected"] is False

@@ -4,9 +4,12 @@ templates/ (placed in the pytest-html report, or on a page of their own)."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from html import escape
+from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -18,8 +21,6 @@ from .style import CSS, JS
 from .text import disturbed, left_out, plan
 
 BROKEN = ("failed", "warned", "waived")
-# Column widths in percent, fixed so every family's table lines up with the others.
-WIDTHS = (16, 6, 26, 28, 9, 8, 7)
 Families = list[tuple[str, list[RequirementRow]]]
 
 
@@ -61,9 +62,27 @@ def answered(ex: ExchangeRecord) -> str:
     return spoiled + _message(f"HTTP {resp['status']}{elapsed}", resp)
 
 
+# Bidirectional embeddings, overrides, isolates and marks: a target's text holding one could
+# reorder what the reader sees around it (a name read backwards, a status moved).
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _code(char: str) -> str:
+    return f"<U+{ord(char):04X}>"
+
+
 def _escape(value: object) -> Markup:
-    """Autoescaping with html.escape's entities (`&quot;`, `&#x27;`), as the report always used."""
-    return value if isinstance(value, Markup) else Markup(escape(str(value), quote=True))
+    """Autoescaping with html.escape's entities (`&quot;`, `&#x27;`), as the report always used;
+    each bidirectional control shown as a marked `<U+202E>` instead of obeyed."""
+    if isinstance(value, Markup):
+        return value
+    # No quote in the mark: a value placed in an attribute stays inside it.
+    return Markup(
+        _BIDI.sub(
+            lambda m: f"<span class=bidi>{escape(_code(m.group()))}</span>",
+            escape(str(value), quote=True),
+        )
+    )
 
 
 _ENV = Environment(
@@ -111,7 +130,6 @@ def _context(results: Results) -> dict[str, Any]:
         "selection": left_out(results),
         "plan": plan(results),
         "groups": groups(rows),
-        "widths": WIDTHS,
         "broken": [r for r in rows if r["status"] in BROKEN and r["evidence"]],
         # An observation's cover says what traffic broke; it never reads as a certification.
         "cover_template": "observed.html" if "observation" in results else "cover.html",
@@ -160,7 +178,71 @@ def page(results: Results, digest: str, data: bytes, signature: Signature | None
     """A standalone page of the same sections, for a results document without its pytest-html
     report."""
     kind = "Observation" if "observation" in results else "Certification"
-    title = f"{kind} report: {results['target']['base_url']}"
+    # A <title> shows text, not markup: its controls are shown as plain `<U+202E>`.
+    title = _BIDI.sub(lambda m: _code(m.group()), f"{kind} report: {results['target']['base_url']}")
     return _render(
-        "page.html", title=title, **_context(results), **_integrity(digest, data, signature)
+        "page.html",
+        title=title,
+        policy=POLICY,
+        **_context(results),
+        **_integrity(digest, data, signature),
     )
+
+
+def _sources(blocks: Iterable[str]) -> str:
+    hashes = sorted({hashlib.sha256(b.encode("utf-8")).digest() for b in blocks})
+    return " ".join(f"'sha256-{base64.b64encode(h).decode('ascii')}'" for h in hashes) or "'none'"
+
+
+def policy(styles: Iterable[str], scripts: Iterable[str], linked: bool = False) -> str:
+    """A Content-Security-Policy that allows exactly these inline blocks, by their hashes, and
+    nothing else: no other script or style, no load from anywhere (but a stylesheet beside the
+    report when it links one)."""
+    style = ("'self' " if linked else "") + _sources(styles)
+    return (
+        f"default-src 'none'; style-src {style}; script-src {_sources(scripts)}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+POLICY = policy([CSS], [JS])  # the sections' own stylesheet and script, as the templates place them
+_HEAD_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
+_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+_CHARSET = re.compile(r"<meta charset=[^>]*>", re.IGNORECASE)
+_LINKED_STYLE = re.compile(r"<link [^>]*rel=\"stylesheet\"")
+
+
+def _pytest_html_script() -> str:
+    return (resources.files("pytest_html") / "resources" / "app.js").read_text(encoding="utf-8")
+
+
+def protected(report: str) -> str:
+    """The pytest-html report with a policy allowing its own blocks and the sections' only.
+
+    pytest-html's head holds its stylesheet and nothing from a target; of the scripts, only the
+    one that is pytest-html's own app.js is allowed (its results table is rendered by it)."""
+    head = report[: report.find("</head>")]
+    known = _pytest_html_script().strip()
+    styles = [*_HEAD_STYLE.findall(head), CSS]
+    scripts = [*(b for b in _SCRIPT.findall(report) if b.strip() == known), JS]
+    # Without --self-contained-html, pytest-html links its stylesheet from assets/ beside it.
+    allowed = escape(policy(styles, scripts, linked=bool(_LINKED_STYLE.search(head))))
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{allowed}">'
+    charset = _CHARSET.search(head)
+    at = charset.end() if charset else report.find("<head>") + len("<head>")
+    # The "still running, reload" button of a report written mid-run: hidden once the run is
+    # over, and an inline handler the policy would refuse.
+    rest = report[at:].replace(' onclick="location.reload()"', "", 1)
+    rest = _BLOB.sub(lambda m: _ESCAPED_BIDI.sub(_blob_mark, m.group()), rest, count=1)
+    return report[:at] + meta + rest
+
+
+# pytest-html's results (each test's log, HTML it shows as is) are JSON in an attribute, where a
+# control is written \u202e; an escaped backslash before it means the text only spells one.
+_BLOB = re.compile(r'data-jsonblob="[^"]*"')
+_ESCAPED_BIDI = re.compile(r"(?<!\\)((?:\\\\)*)\\u(061[cC]|200[eEfF]|202[a-eA-E]|206[6-9])")
+
+
+def _blob_mark(m: re.Match[str]) -> str:
+    shown = f"<span class=bidi>{escape(_code(chr(int(m.group(2), 16))))}</span>"
+    return m.group(1) + escape(shown)
