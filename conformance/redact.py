@@ -80,9 +80,15 @@ _CREDENTIAL_HEADER = re.compile(
 HEADER_TAG = "[redacted]"
 
 
+def is_credential(name: str) -> bool:
+    """Whether a header of this name carries a credential (`X-Api-Key`, `Authorization`,
+    `Set-Cookie`, `X-Session-Id`, ...): one of the parts above, in any case."""
+    return _CREDENTIAL_HEADER.search(name) is not None
+
+
 def header_redacted(name: str, value: str) -> str:
     """The value of a header as an output may show it: a credential header's value is hidden."""
-    return HEADER_TAG if _CREDENTIAL_HEADER.search(name) else value
+    return HEADER_TAG if is_credential(name) else value
 
 
 def token_tag(secret: str) -> str:

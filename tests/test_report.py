@@ -125,8 +125,9 @@ def test_evidence_shows_exchange_expectation_rule_and_reproduction(faulty_run: P
         assert escape(text) in section
     assert "POST " + ev["exchanges"][0]["request"]["url"] in section
     assert "HTTP 200" in section
-    # Bodies are pretty-printed JSON, one member per line.
-    assert "\n  &quot;userInfo&quot;: {\n" in section
+    # Bodies are shown as received (a signature is over those very bytes), never re-indented.
+    received = ev["exchanges"][0]["response"]["body"]
+    assert escape(received) in section and "\n  &quot;userInfo&quot;" not in section
     assert "signature=[redacted]" in section
     # Only failures, warnings and waivers have evidence; passed requirements do not.
     assert 'id="ev-IUI-TRANSPORT-ANSWER"' not in section
@@ -296,7 +297,8 @@ def test_bidirectional_controls_from_the_target_are_shown_not_obeyed(faulty_run:
     row = next(r for r in results["requirements"] if r["id"] == "IUI-SCOPE-NO-EXTRA")
     ev = row["evidence"][0]
     ev["received"] = "userLoginId=\u202egnp.exe"
-    ev["exchanges"][0]["response"]["body"] = json.dumps({"resultMessage": "ok" + BIDI})
+    body = json.dumps({"resultMessage": "ok" + BIDI}, ensure_ascii=False)  # raw, as received
+    ev["exchanges"][0]["response"]["body"] = body
     results["target"]["base_url"] = "https://wallet.example/\u2067pay"
     data = json.dumps(results).encode()
     page = html.page(results, "sha256:" + hashlib.sha256(data).hexdigest(), data)

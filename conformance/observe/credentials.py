@@ -1,27 +1,21 @@
 """Headers that carry a credential, known by name: their values never reach an observe output.
 
 The proxy forwards them unchanged; only what it writes (transcript, report, results, console)
-shows `[redacted]` in their place. A name is a credential's when it holds one of the parts below,
-in any case: `X-Api-Key`, `Authorization`, `Set-Cookie`, `X-Session-Id`, `X-Client-Secret`...
+shows `[redacted]` in their place. Which names carry one is `redact.is_credential`'s to say, for
+every output of the suite alike.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
 from ..model import Exchange, Message
+from ..redact import HEADER_TAG as MASK
+from ..redact import is_credential
 
-MASK = "[redacted]"
 M = TypeVar("M", bound=Message)
-_PARTS = re.compile(r"api-?key|token|secret|auth|cookie|password|passwd|session", re.IGNORECASE)
-
-
-def is_credential(name: str) -> bool:
-    """Whether a header of this name carries a credential."""
-    return _PARTS.search(name) is not None
 
 
 def values(headers: Iterable[tuple[str, str]]) -> list[str]:

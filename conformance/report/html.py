@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from html import escape
@@ -29,16 +28,11 @@ def slug(status: str) -> str:
     return "st-" + "-".join(status.split())
 
 
-def _pretty(body: str) -> str:
-    try:
-        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-    except (ValueError, TypeError):
-        return body
-
-
 def _message(first_line: str, m: SentRequest | Answer) -> str:
+    """The message as it went over the wire: the body is shown as received, never re-indented,
+    for a signature is over those very bytes (bytes that are not UTF-8 read as \\xNN)."""
     head = "\n".join(f"{k}: {v}" for k, v in m["headers"])
-    body = _pretty(m["body"])
+    body = m["body"]
     return f"{first_line}\n{head}\n\n{body}" if body else f"{first_line}\n{head}"
 
 
