@@ -56,6 +56,8 @@ class Progress:
             print(plan, file=self.console.file, flush=True)
         if not self.console.is_terminal:
             yield
+            if self.done:  # the whole run's progress, as the last line of a CI log shows it
+                print(self.line(ended=True), file=self.console.file, flush=True)
             return
         # pytest captures sys.stdout around each test; the console writes to the stream it was
         # given, before that (run.py asks pytest to capture at the sys level only).
@@ -79,7 +81,7 @@ class Progress:
         if (api, family) != (self.api, self.family):
             self.api, self.family = api, family
             if not self.console.is_terminal:
-                print(for_terminal(self.line()), file=self.console.file, flush=True)
+                print(self.line(), file=self.console.file, flush=True)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -101,10 +103,16 @@ class Progress:
         """The disturbances so far, shown once there is one: a steady network adds no noise."""
         return f"{before}{self.disturbed} disturbed{after}" if self.disturbed else ""
 
-    def line(self) -> str:
-        """The progress as one plain line."""
+    def line(self, ended: bool = False) -> str:
+        """The progress as one plain line: where the run is, or (ended) what it did."""
+        where = (
+            f"ended: {self.done} of {self.total} tests"
+            if ended
+            else f"{for_terminal(self.api)} · {for_terminal(self.family)}: "
+            f"test {self.done + 1} of {self.total}"
+        )
         return (
-            f"{self.api} · {self.family}: test {self.done + 1} of {self.total}; "
+            f"{where}; "
             f"{self.sent()} requests ({self.rate():.0f}/s){self.spoiled(', ')}; "
             f"{len(self.failed)} failed, {len(self.warned)} warned"
         )

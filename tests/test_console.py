@@ -50,6 +50,8 @@ def test_off_a_terminal_a_failing_run_prints_progress_and_requirements_in_plain_
     plan, *lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"plan: at most \d+ requests, at an unlimited rate", plan)
     assert lines[0].startswith("inquiryUserInfo · behaviour: test 1 of 1; 0 requests")
+    ended = lines.pop(1)  # the whole run, as the last progress line
+    assert re.fullmatch(r"ended: 1 of 1 tests; \d+ requests \(\d+/s\); 1 failed, 0 warned", ended)
     assert lines[1].startswith("FAILED  IUI-SCOPE-NO-EXTRA (MUST): userInfo.userLoginId returned")
     assert lines[2] == (
         f"        reproduce: conformance run --fault scope-leak --examples 3 --only '{SCOPE_PROBE}'"

@@ -127,7 +127,7 @@ def test_workers_keep_the_minimal_failing_example(certify: Certify) -> None:
         (("--workers", "0"), "--workers 0 is below 1"),
         (("--rate", "-1"), "--rate -1 is below 0"),
         (("--disturbance-budget", "2"), "--disturbance-budget 2 is above 1"),
-        (("--ca-bundle", "/nonexistent/ca.pem"), "--ca-bundle / [tls] ca_bundle: cannot be used"),
+        (("--ca-bundle", "/nonexistent/ca.pem"), "--ca-bundle / [tls] ca_bundle: cannot be read"),
     ],
 )
 def test_bad_run_options_are_one_line(
