@@ -80,6 +80,7 @@ MIRRORED = (
     "unsigned-success",
     "unsigned-with-response-time",
     "unwraps-single-arrays",
+    "utf16-not-chars",
     "verifies-reserialised-body",
     "accepts-any-digest",
     "accepts-pss",

@@ -19,6 +19,16 @@ class BytesNotChars(Pipeline):
 
 
 @fault(
+    "utf16-not-chars",
+    "IUI-LIMIT-CHARS",
+    summary="Counts request limits in UTF-16 units (Java's String.length(), JavaScript's .length).",
+)
+class Utf16NotChars(Pipeline):
+    def length(self, value: str) -> int:
+        return len(value.encode("utf-16-le")) // 2
+
+
+@fault(
     "scope-leak", "IUI-SCOPE-NO-EXTRA", summary="Returns userLoginId whatever the token's scopes."
 )
 class ScopeLeak(Wallet):

@@ -18,7 +18,13 @@ pytestmark = pytest.mark.api(API)
 LIMITED = S.limited_fields(contract().apis[API])
 FIXED = S.fixed_fields(contract().apis[API])
 CHAR_CLASSES = [
-    pytest.param(c, marks=probes(Space.FEW if c == S.AT_LIMIT else Space.LARGE, 2))
+    pytest.param(
+        c,
+        marks=probes(
+            Space.FEW if c in S.AT_LIMIT_CLASSES else Space.LARGE,
+            3 if c in S.UNEVEN_AT_LIMIT else 2,
+        ),
+    )
     for c in S.CHAR_CLASSES
 ]
 BODY_VARIANTS = [
