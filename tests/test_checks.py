@@ -108,10 +108,22 @@ def test_unsigned_failure_without_response_time_is_accepted() -> None:
         ({"result": {"resultCode": "USER_NOT_FOUND", "resultStatus": "F"}}, "IUI-RESULT-CODE"),
         ({**OK, "userInfo": {"userId": "1", "userLoginId": "+86-1****"}}, "IUI-SCOPE-NO-EXTRA"),
         ({**OK, "userInfo": {}}, "IUI-SCOPE-COMPLETE"),
+        ({**OK, "userInfo": {"userId": "1", "nickName": "Lin"}}, "IUI-SCOPE-NO-EXTRA"),
+        ({**OK, "userInfo": {"userId": "1", "phoneNo": "+86-1****"}}, "IUI-SCOPE-NO-EXTRA"),
     ],
 )
 def test_broken_body_fails_its_requirement(body: Any, rid: str) -> None:
     assert rid in failed(answer(body))
+
+
+def test_a_field_no_scope_maps_to_is_judged_only_when_every_granted_scope_is_known() -> None:
+    extra = {**OK, "userInfo": {"userId": "1", "nickName": "Lin", "avatar": None}}
+    [violation] = [o for o in judge(answer(extra), ctx()) if not o.ok]
+    assert violation.requirement == "IUI-SCOPE-NO-EXTRA" and "nickName" in violation.message
+    # A null discloses nothing; a scope whose fields the documents never name may map to any.
+    assert failed(answer({**OK, "userInfo": {"userId": "1", "nickName": None}})) == set()
+    unmapped = Expect("success", "VALID-SUCCESS", scopes=frozenset({"BASE_USER_INFO", "USER_INFO"}))
+    assert failed(answer(extra, expect=unmapped)) == set()
 
 
 def test_limit_counts_characters_not_bytes() -> None:

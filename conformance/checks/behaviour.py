@@ -78,7 +78,8 @@ def scopes(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     info = info if isinstance(info, dict) else {}
     extra: list[Violation] = []
     missing: list[Violation] = []
-    for name, scope in scope_fields(ctx).items():
+    fields = scope_fields(ctx)
+    for name, scope in fields.items():
         present = info.get(name) is not None
         if present and scope not in exp.scopes:
             extra.append(
@@ -92,6 +93,16 @@ def scopes(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
             missing.append(
                 (f"userInfo.{name} missing although scope {scope} was granted", name, "(absent)")
             )
+    if exp.scopes <= set(fields.values()):  # a scope the documents give no fields may map to any
+        extra += [
+            (
+                f"userInfo.{name} returned, a field no granted scope maps to",
+                f"only fields of {', '.join(sorted(exp.scopes)) or 'no scope'}",
+                name,
+            )
+            for name, value in info.items()
+            if name not in fields and value is not None
+        ]
     found: dict[str, list[Violation]] = {"SCOPE-NO-EXTRA": extra, "SCOPE-COMPLETE": missing}
     if exp.values:  # absent fields and non-strings are SCOPE-COMPLETE's and RESP-STRING's to report
         found["USERINFO-EXPECTED"] = [

@@ -38,6 +38,16 @@ class ScopeLeak(Wallet):
         return info
 
 
+@fault(
+    "nickname-leak",
+    "IUI-SCOPE-NO-EXTRA",
+    summary="Adds the user's nickName to userInfo, a field no scope maps to.",
+)
+class NicknameLeak(Wallet):
+    def user_info(self, seed: Any) -> dict[str, Any]:
+        return {**super().user_info(seed), "nickName": "Lin"}
+
+
 @fault("number-not-string", "IUI-RESP-STRING", summary="Returns a numeric userId as a JSON number.")
 class NumberNotString(Wallet):
     def user_info(self, seed: Any) -> dict[str, Any]:
