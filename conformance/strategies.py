@@ -159,7 +159,8 @@ def fixed_value_case(api: Api, profile: Profile, token: Token, f: Field) -> st.S
 
 
 def repeated(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[tuple[Case, Case]]:
-    """The same valid request twice, as Alipay+ retries it (re-signed, same body)."""
+    """The same valid request twice, as a caller retries it after U or no answer (re-signed, same
+    body): Alipay+ an inquiry, a wallet a prepareAuthInfo."""
     # Distinct cases with the same bytes, so the second is really sent, not answered from memory.
     return valid_case(api, profile, token).map(lambda c: (c, replace(c, note=f"{c.note} (retry)")))
 

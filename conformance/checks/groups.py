@@ -70,14 +70,15 @@ def twins(exchanges: Sequence[Exchange], ctx: Context) -> list[Outcome]:
     ]
 
 
-def _user_info(ex: Exchange) -> Any:
+def _answer(ex: Exchange) -> dict[str, Any]:
+    """What an answer carries besides its result: userInfo, or the authorization information."""
     body = ex.body
-    return body.get("userInfo") if isinstance(body, dict) else None
+    return {k: v for k, v in body.items() if k != "result"} if isinstance(body, dict) else {}
 
 
 @group("IDEMPOTENT")
 def repeat(exchanges: Sequence[Exchange], ctx: Context) -> list[Outcome]:
-    """The same request twice gets the same definitive result and the same userInfo."""
+    """The same request twice gets the same definitive result and the same fields with it."""
     first, second = exchanges
     if (
         not ctx.has("IDEMPOTENT")
@@ -85,16 +86,16 @@ def repeat(exchanges: Sequence[Exchange], ctx: Context) -> list[Outcome]:
         or second.result_status not in ("S", "F")
     ):
         return []  # a U answer or none is to be retried, not compared
-    a = (first.result_status, first.code, _user_info(first))
-    b = (second.result_status, second.code, _user_info(second))
+    a = (first.result_status, first.code, _answer(first))
+    b = (second.result_status, second.code, _answer(second))
     ok = a == b
     return [
         Outcome(
             ctx.rid("IDEMPOTENT"),
             ok,
             "" if ok else "the same request got a different answer",
-            f"{a[0]}/{a[1]} userInfo {a[2]}",
-            f"{b[0]}/{b[1]} userInfo {b[2]}",
+            f"{a[0]}/{a[1]} {json.dumps(a[2], ensure_ascii=False)}",
+            f"{b[0]}/{b[1]} {json.dumps(b[2], ensure_ascii=False)}",
             (first, second),
         )
     ]

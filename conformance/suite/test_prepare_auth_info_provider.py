@@ -53,6 +53,15 @@ def test_provider_valid_request_succeeds(provider: Recorder) -> None:
 
 
 @pytest.mark.family("behaviour")
+@probes(Space.FEW, 2)
+def test_provider_same_request_twice_same_answer(provider: Recorder) -> None:
+    provider.run(
+        S.repeated(_api(provider), provider.profile, _key(provider)),
+        grouped(provider, API, "IDEMPOTENT"),
+    )
+
+
+@pytest.mark.family("behaviour")
 @probes(Space.FEW)
 def test_provider_schema_invalid_request_refused(
     provider: Recorder, request_mutation: tuple[Field, str]
