@@ -244,3 +244,39 @@ def test_an_unsigned_f_or_u_is_allowed_but_warned_as_the_python_sdk_refuses_it(
 def test_the_python_sdk_finds_no_capitalised_name_nor_an_absent_client_id() -> None:
     assert sdk_refuses(pas_answer("S", names=str))  # Signature, Response-Time, Client-Id
     assert sdk_refuses(pas_answer("S", client_id=False))
+
+
+AUTH_URL = data.AUTH_URLS[0]
+NAMED = "https://merchant.example/oauth/return?shop=ref-1"
+GRANT = {
+    "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success"},
+    "acquirerId": data.ACQUIRER_ID,
+    "pspId": data.PSP_ID,
+    "authClientId": "2021000000000001",
+    "authRedirectUrl": NAMED,
+    "scopes": ["BASE_USER_INFO"],
+}
+
+
+def redirect_failures(redirect: str, auth_url: str = AUTH_URL) -> list[str]:
+    """The PAS-REDIRECT-NAMED violations of a SUCCESS returning this redirect for this authUrl."""
+    c = contract()
+    pas = Context(c.apis["prepareAuthInfo"], c, catalogue(), "PAS", data.public_key("alipayplus"))
+    sent = json.dumps({"authUrl": auth_url, "acquirerId": data.ACQUIRER_ID}).encode()
+    case = Case("prepareAuthInfo", "valid", sent, Expect("success", "VALID-SUCCESS"))
+    raw = json.dumps({**GRANT, "authRedirectUrl": redirect}).encode()
+    ex = Exchange(case, Request((), sent, uri="/p"), Response((), raw, status=200))
+    found = [o for o in judge(ex, pas) if o.requirement == "PAS-REDIRECT-NAMED"]
+    assert found, "PAS-REDIRECT-NAMED not judged"
+    return [o.message for o in found if not o.ok]
+
+
+def test_auth_redirect_url_is_the_redirect_the_auth_url_names() -> None:
+    assert "shop%3Dref-1" in AUTH_URL  # the merchant's redirect carries a query parameter
+    assert redirect_failures(NAMED) == []
+    assert redirect_failures(NAMED + "&state=ref-1") == []  # Alipay+ may add its own
+    assert redirect_failures("HTTPS://Merchant.example/oauth/return?shop=ref-1") == []
+    [dropped] = redirect_failures("https://merchant.example/oauth/return")
+    assert "shop=ref-1" in dropped
+    assert redirect_failures("https://merchant.example/oauth/return?shop=ref-2")
+    assert redirect_failures("https://elsewhere.example/oauth/return?shop=ref-1")

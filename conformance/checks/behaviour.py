@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from ..model import Exchange
 from .registry import Context, Violation, check
@@ -111,3 +113,48 @@ def scopes(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
             if isinstance(info.get(k), str) and info.get(k) != v
         ]
     return found
+
+
+# The parameter of an AlipayCN authorization URL that names the merchant's redirect.
+REDIRECT_PARAM = "redirect_uri"
+
+
+def _named_redirect(ex: Exchange) -> str | None:
+    """The redirect the request's authUrl names, if it names exactly one."""
+    try:
+        body = json.loads(ex.request.body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    auth_url = body.get("authUrl") if isinstance(body, dict) else None
+    if not isinstance(auth_url, str):
+        return None
+    named = parse_qs(urlsplit(auth_url).query).get(REDIRECT_PARAM, [])
+    return named[0] if len(named) == 1 else None
+
+
+def _place(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path or "/"
+
+
+@check("REDIRECT-NAMED", applies=lambda ex: has_result(ex) and ex.code == "SUCCESS")
+def redirect_named(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    """authRedirectUrl is the redirect the authUrl names: its place and every query parameter kept
+    (Alipay+ may add its own)."""
+    body, named = ex.body, _named_redirect(ex)
+    got = body.get("authRedirectUrl") if isinstance(body, dict) else None
+    if named is None or not isinstance(got, str):
+        return {}  # no redirect named, or none returned (SUCCESS-FIELDS reports that)
+    found: list[Violation] = []
+    if _place(got) != _place(named):
+        found.append(("authRedirectUrl is not the redirect the authUrl names", named, got))
+    kept = parse_qsl(urlsplit(got).query, keep_blank_values=True)
+    lost = [
+        f"{k}={v}"
+        for k, v in parse_qsl(urlsplit(named).query, keep_blank_values=True)
+        if (k, v) not in kept
+    ]
+    if lost:
+        message = f"authRedirectUrl drops or changes the merchant's parameters {', '.join(lost)}"
+        found.append((message, named, got))
+    return {"REDIRECT-NAMED": found}

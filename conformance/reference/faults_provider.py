@@ -177,6 +177,18 @@ class FreshAuthClientId(AlipayPlus):
 
 
 @provider_fault(
+    "pas-redirect-drops-query",
+    "PAS-REDIRECT-NAMED",
+    summary="Returns the merchant's redirect without its query parameters: "
+    "https://merchant.example/oauth/return?shop=ref-1 becomes https://merchant.example/oauth/return.",
+)
+class RedirectDropsQuery(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        found = super().resolve(body)
+        return {**found, "authRedirectUrl": found["authRedirectUrl"].split("?")[0]}
+
+
+@provider_fault(
     "pas-missing-auth-client-id",
     "PAS-SUCCESS-FIELDS",
     summary="Leaves authClientId out of SUCCESS.",
