@@ -194,8 +194,8 @@ def applicable(kind: str, f: Field, valid: Any) -> bool:
 class CharClass:
     # None: the characters of the field's own shape (digits for an ID of digits).
     units: tuple[str, ...] | None
-    # (fewest, most) units for a limit: within it however characters are counted, and short of it
-    # but for the shape's own class, so that only that class probes the boundary itself.
+    # (fewest, most) units for a limit: within it however characters are counted (code points or
+    # grapheme clusters, composed or not); exactly at it for the classes of AT_LIMIT_CLASSES.
     sizes: Callable[[int], tuple[int, int]]
 
     def values(self, shape: Shape, limit: int) -> st.SearchStrategy[str]:
@@ -204,6 +204,11 @@ class CharClass:
         lo, hi = self.sizes(shape.room(limit))
         return runs(units, max(lo, 1), max(hi, lo, 1)).map(shape.wrap)
 
+    def shorter(self, shape: Shape, value: str) -> str:
+        """The value one character shorter, in the same characters."""
+        content = value[len(shape.head) : len(value) - len(shape.tail)]
+        return shape.wrap(content[:-1])
+
     def short(self, shape: Shape, value: str) -> str:
         """The shape with three units of the same kind: the same characters, far from any limit."""
         units = self.units or tuple(shape.alphabet)
@@ -211,9 +216,20 @@ class CharClass:
         return shape.wrap(next((u for u in units if u in content), units[0]) * 3)
 
 
-AT_LIMIT = "ascii-at-limit"  # the one class whose values are exactly at the limit
+AT_LIMIT = "ascii-at-limit"  # the limit in the field's own characters: every count agrees
+# Exactly `limit` code points that are each one grapheme cluster and already composed, so the
+# value is at the limit however characters are read, while the other counts run furthest over:
+# astral, 2 UTF-16 units and 4 UTF-8 bytes each; BMP letters, 2 or 3 bytes, more code points
+# once decomposed (é, 한). A value at the limit in graphemes but over it in code points (combining
+# marks) is legal under one reading only, and is never sent.
+AT_LIMIT_CLASSES = frozenset({AT_LIMIT, "astral-at-limit", "multibyte-at-limit"})
+# At the limit in characters, over it in bytes or UTF-16 units: one character shorter tells a
+# limit off by one from a count in other units.
+UNEVEN_AT_LIMIT = AT_LIMIT_CLASSES - {AT_LIMIT}
 CHAR_CLASSES: Mapping[str, CharClass] = {
     AT_LIMIT: CharClass(None, lambda n: (n, n)),
+    "astral-at-limit": CharClass(tuple(ASTRAL), lambda n: (n, n)),
+    "multibyte-at-limit": CharClass(tuple(BMP_MULTIBYTE), lambda n: (n, n)),
     "multibyte": CharClass(tuple(BMP_MULTIBYTE), lambda n: (n // 2 + 1, n - 1)),
     "astral": CharClass(tuple(ASTRAL), lambda n: (n // 4 + 1, n // 2)),
     "combining": CharClass(COMBINING, lambda n: (n // 3 + 1, (n - 1) // 2)),

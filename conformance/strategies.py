@@ -14,8 +14,10 @@ from .header_cases import header_cases, method_case, refusal, success_expectatio
 from .model import Case, Expect
 from .mutations import (
     AT_LIMIT,
+    AT_LIMIT_CLASSES,
     CHAR_CLASSES,
     MUTATIONS,
+    UNEVEN_AT_LIMIT,
     applicable,
     compact,
     encode,
@@ -123,21 +125,26 @@ def layout_case(api: Api, profile: Profile, token: Token, layout: str) -> Case:
 
 def length_twins(
     api: Api, profile: Profile, token: Token, f: Field, char_class: str
-) -> st.SearchStrategy[tuple[Case, Case]]:
+) -> st.SearchStrategy[tuple[Case, ...]]:
     """The field grown in its shape to within its limit however characters are counted, and
-    grown by three of the same characters."""
+    grown by three of the same characters; a value at the limit that other counts put over it
+    also one character shorter."""
     cls, limit = CHAR_CLASSES[char_class], f.max_length or 0
     base = base_body(api, profile, token.access_token)
     shape = shape_of(f, base[f.name])
     any_ = Expect("any")
     within = _cases(api, f"within-limit-{char_class}", any_, token, field=f.name)
     short = _cases(api, f"short-{char_class}", any_, token, field=f.name)
+    below = _cases(api, f"below-limit-{char_class}", any_, token, field=f.name)
 
-    def pair(drawn: tuple[str, bytes]) -> tuple[Case, Case]:
+    def group(drawn: tuple[str, bytes]) -> tuple[Case, ...]:
         value, raw = drawn
-        return within(raw), short(compact(mutated(base, f.name, cls.short(shape, value))))
+        pair = within(raw), short(compact(mutated(base, f.name, cls.short(shape, value))))
+        if char_class not in UNEVEN_AT_LIMIT:
+            return pair
+        return (*pair, below(compact(mutated(base, f.name, cls.shorter(shape, value)))))
 
-    return encode_with(base, f.name, cls.values(shape, limit)).map(pair)
+    return encode_with(base, f.name, cls.values(shape, limit)).map(group)
 
 
 def fixed_value_case(api: Api, profile: Profile, token: Token, f: Field) -> st.SearchStrategy[Case]:
@@ -152,7 +159,8 @@ def fixed_value_case(api: Api, profile: Profile, token: Token, f: Field) -> st.S
 
 
 def repeated(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[tuple[Case, Case]]:
-    """The same valid request twice, as Alipay+ retries it (re-signed, same body)."""
+    """The same valid request twice, as a caller retries it after U or no answer (re-signed, same
+    body): Alipay+ an inquiry, a wallet a prepareAuthInfo."""
     # Distinct cases with the same bytes, so the second is really sent, not answered from memory.
     return valid_case(api, profile, token).map(lambda c: (c, replace(c, note=f"{c.note} (retry)")))
 
@@ -215,6 +223,7 @@ def fixed_fields(api: Api) -> list[Field]:
 
 __all__ = [
     "AT_LIMIT",
+    "AT_LIMIT_CLASSES",
     "BODY_MUTATIONS",
     "CHAR_CLASSES",
     "INVALID",
@@ -222,6 +231,7 @@ __all__ = [
     "LAYOUTS",
     "MUTATIONS",
     "TOKEN_REFUSED",
+    "UNEVEN_AT_LIMIT",
     "Case",
     "applicable",
     "base_body",

@@ -108,10 +108,22 @@ def test_unsigned_failure_without_response_time_is_accepted() -> None:
         ({"result": {"resultCode": "USER_NOT_FOUND", "resultStatus": "F"}}, "IUI-RESULT-CODE"),
         ({**OK, "userInfo": {"userId": "1", "userLoginId": "+86-1****"}}, "IUI-SCOPE-NO-EXTRA"),
         ({**OK, "userInfo": {}}, "IUI-SCOPE-COMPLETE"),
+        ({**OK, "userInfo": {"userId": "1", "nickName": "Lin"}}, "IUI-SCOPE-NO-EXTRA"),
+        ({**OK, "userInfo": {"userId": "1", "phoneNo": "+86-1****"}}, "IUI-SCOPE-NO-EXTRA"),
     ],
 )
 def test_broken_body_fails_its_requirement(body: Any, rid: str) -> None:
     assert rid in failed(answer(body))
+
+
+def test_a_field_no_scope_maps_to_is_judged_only_when_every_granted_scope_is_known() -> None:
+    extra = {**OK, "userInfo": {"userId": "1", "nickName": "Lin", "avatar": None}}
+    [violation] = [o for o in judge(answer(extra), ctx()) if not o.ok]
+    assert violation.requirement == "IUI-SCOPE-NO-EXTRA" and "nickName" in violation.message
+    # A null discloses nothing; a scope whose fields the documents never name may map to any.
+    assert failed(answer({**OK, "userInfo": {"userId": "1", "nickName": None}})) == set()
+    unmapped = Expect("success", "VALID-SUCCESS", scopes=frozenset({"BASE_USER_INFO", "USER_INFO"}))
+    assert failed(answer(extra, expect=unmapped)) == set()
 
 
 def test_limit_counts_characters_not_bytes() -> None:
@@ -232,3 +244,39 @@ def test_an_unsigned_f_or_u_is_allowed_but_warned_as_the_python_sdk_refuses_it(
 def test_the_python_sdk_finds_no_capitalised_name_nor_an_absent_client_id() -> None:
     assert sdk_refuses(pas_answer("S", names=str))  # Signature, Response-Time, Client-Id
     assert sdk_refuses(pas_answer("S", client_id=False))
+
+
+AUTH_URL = data.AUTH_URLS[0]
+NAMED = "https://merchant.example/oauth/return?shop=ref-1"
+GRANT = {
+    "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success"},
+    "acquirerId": data.ACQUIRER_ID,
+    "pspId": data.PSP_ID,
+    "authClientId": "2021000000000001",
+    "authRedirectUrl": NAMED,
+    "scopes": ["BASE_USER_INFO"],
+}
+
+
+def redirect_failures(redirect: str, auth_url: str = AUTH_URL) -> list[str]:
+    """The PAS-REDIRECT-NAMED violations of a SUCCESS returning this redirect for this authUrl."""
+    c = contract()
+    pas = Context(c.apis["prepareAuthInfo"], c, catalogue(), "PAS", data.public_key("alipayplus"))
+    sent = json.dumps({"authUrl": auth_url, "acquirerId": data.ACQUIRER_ID}).encode()
+    case = Case("prepareAuthInfo", "valid", sent, Expect("success", "VALID-SUCCESS"))
+    raw = json.dumps({**GRANT, "authRedirectUrl": redirect}).encode()
+    ex = Exchange(case, Request((), sent, uri="/p"), Response((), raw, status=200))
+    found = [o for o in judge(ex, pas) if o.requirement == "PAS-REDIRECT-NAMED"]
+    assert found, "PAS-REDIRECT-NAMED not judged"
+    return [o.message for o in found if not o.ok]
+
+
+def test_auth_redirect_url_is_the_redirect_the_auth_url_names() -> None:
+    assert "shop%3Dref-1" in AUTH_URL  # the merchant's redirect carries a query parameter
+    assert redirect_failures(NAMED) == []
+    assert redirect_failures(NAMED + "&state=ref-1") == []  # Alipay+ may add its own
+    assert redirect_failures("HTTPS://Merchant.example/oauth/return?shop=ref-1") == []
+    [dropped] = redirect_failures("https://merchant.example/oauth/return")
+    assert "shop=ref-1" in dropped
+    assert redirect_failures("https://merchant.example/oauth/return?shop=ref-2")
+    assert redirect_failures("https://elsewhere.example/oauth/return?shop=ref-1")

@@ -32,7 +32,10 @@ from .observe_traffic import assert_named, broken, session, settings
 # The wallet's timeout is generous, so that a loaded machine never makes it retry an answered
 # request; the held answer comes well after it.
 WINDOW, HOLD, WALLET_TIMEOUT = 2.0, 1.6, 0.8
-AUTH = "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001&state="
+AUTH = (
+    "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001"
+    "&redirect_uri=https%3A%2F%2Fmerchant.example%2Foauth%2Freturn%3Fshop%3Dref-1&state="
+)
 FLOWS = ("ok", "fail", "u-first", "silent-first")
 # Runs that wait out the retry window: the faults that do not retry, and the reference.
 SILENT = (None, "pai-no-retry-after-u", "pai-no-retry-after-silence")

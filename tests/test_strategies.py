@@ -4,6 +4,7 @@ claim, in the shape of the valid value. (tests/test_one_property.py: the invalid
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 import pytest
@@ -74,17 +75,30 @@ def test_length_twins_are_valid_within_every_count_and_keep_the_shape(
 
     @FAST
     @given(S.length_twins(api, PROFILE, token, field, char_class))
-    def check(pair: tuple[Case, Case]) -> None:
-        within, short = pair
+    def check(group: tuple[Case, ...]) -> None:
+        within, short, *below = group
         assert valid(api, within.body) and valid(api, short.body)
         value, small = value_of(within), value_of(short)
-        assert len(value) <= limit and len(value.encode("utf-16-le")) // 2 <= limit
+        # Within in code points, composed or not, and so in grapheme clusters (never more of them).
+        assert len(value) <= limit and len(unicodedata.normalize("NFC", value)) <= limit
         assert value.startswith(shape.head) and small.startswith(shape.head)
         assert len(small) - len(shape.wrap("")) in (3, 6)  # three units, of one or two characters
+        utf16, utf8 = len(value.encode("utf-16-le")) // 2, len(value.encode("utf-8"))
+        if char_class in S.AT_LIMIT_CLASSES:
+            assert len(value) == limit
         if char_class == "ascii-at-limit":
-            assert len(value) == limit and shape.keeps(value) and shape.keeps(small)
+            assert shape.keeps(value) and shape.keeps(small)
         elif char_class != "control":
-            assert len(value.encode("utf-8")) > limit  # over in bytes: the point of the probe
+            assert utf8 > limit  # over in bytes: the point of the probe
+        if char_class == "astral-at-limit":  # the counts disagree most: over in UTF-16 units too
+            content = len(value) - len(shape.wrap(""))
+            assert utf16 == limit + content and utf8 == limit + 3 * content
+        # At the limit and over it in bytes: also one character shorter, still over in bytes.
+        assert len(below) == (char_class in S.UNEVEN_AT_LIMIT)
+        for case in below:
+            shorter = value_of(case)
+            assert valid(api, case.body) and shorter.startswith(shape.head)
+            assert len(shorter) == limit - 1 and len(shorter.encode("utf-8")) > limit
 
     check()
 
@@ -187,3 +201,8 @@ def test_a_run_has_a_drawn_number_of_units_all_of_the_class(
 ) -> None:
     assert lo <= _units(data.draw(runs(UNITS, lo, lo + extra))) <= lo + extra
     assert _units(data.draw(runs(UNITS, lo, lo))) == lo
+
+
+def test_character_classes_at_the_limit_are_the_ones_of_one_length() -> None:
+    assert {"ascii-at-limit", "astral-at-limit", "multibyte-at-limit"} == S.AT_LIMIT_CLASSES
+    assert S.AT_LIMIT_CLASSES <= set(CHAR_CLASSES)

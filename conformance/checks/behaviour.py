@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from ..model import Exchange
 from .registry import Context, Violation, check
@@ -78,7 +80,8 @@ def scopes(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     info = info if isinstance(info, dict) else {}
     extra: list[Violation] = []
     missing: list[Violation] = []
-    for name, scope in scope_fields(ctx).items():
+    fields = scope_fields(ctx)
+    for name, scope in fields.items():
         present = info.get(name) is not None
         if present and scope not in exp.scopes:
             extra.append(
@@ -92,6 +95,16 @@ def scopes(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
             missing.append(
                 (f"userInfo.{name} missing although scope {scope} was granted", name, "(absent)")
             )
+    if exp.scopes <= set(fields.values()):  # a scope the documents give no fields may map to any
+        extra += [
+            (
+                f"userInfo.{name} returned, a field no granted scope maps to",
+                f"only fields of {', '.join(sorted(exp.scopes)) or 'no scope'}",
+                name,
+            )
+            for name, value in info.items()
+            if name not in fields and value is not None
+        ]
     found: dict[str, list[Violation]] = {"SCOPE-NO-EXTRA": extra, "SCOPE-COMPLETE": missing}
     if exp.values:  # absent fields and non-strings are SCOPE-COMPLETE's and RESP-STRING's to report
         found["USERINFO-EXPECTED"] = [
@@ -100,3 +113,48 @@ def scopes(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
             if isinstance(info.get(k), str) and info.get(k) != v
         ]
     return found
+
+
+# The parameter of an AlipayCN authorization URL that names the merchant's redirect.
+REDIRECT_PARAM = "redirect_uri"
+
+
+def _named_redirect(ex: Exchange) -> str | None:
+    """The redirect the request's authUrl names, if it names exactly one."""
+    try:
+        body = json.loads(ex.request.body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    auth_url = body.get("authUrl") if isinstance(body, dict) else None
+    if not isinstance(auth_url, str):
+        return None
+    named = parse_qs(urlsplit(auth_url).query).get(REDIRECT_PARAM, [])
+    return named[0] if len(named) == 1 else None
+
+
+def _place(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path or "/"
+
+
+@check("REDIRECT-NAMED", applies=lambda ex: has_result(ex) and ex.code == "SUCCESS")
+def redirect_named(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    """authRedirectUrl is the redirect the authUrl names: its place and every query parameter kept
+    (Alipay+ may add its own)."""
+    body, named = ex.body, _named_redirect(ex)
+    got = body.get("authRedirectUrl") if isinstance(body, dict) else None
+    if named is None or not isinstance(got, str):
+        return {}  # no redirect named, or none returned (SUCCESS-FIELDS reports that)
+    found: list[Violation] = []
+    if _place(got) != _place(named):
+        found.append(("authRedirectUrl is not the redirect the authUrl names", named, got))
+    kept = parse_qsl(urlsplit(got).query, keep_blank_values=True)
+    lost = [
+        f"{k}={v}"
+        for k, v in parse_qsl(urlsplit(named).query, keep_blank_values=True)
+        if (k, v) not in kept
+    ]
+    if lost:
+        message = f"authRedirectUrl drops or changes the merchant's parameters {', '.join(lost)}"
+        found.append((message, named, got))
+    return {"REDIRECT-NAMED": found}

@@ -14,7 +14,7 @@ from .pipeline import ALL_METHODS, Refusal
 from .service import Service
 
 AUTH_CLIENT_ID = "2021000000000001"
-REDIRECT = "https://merchant.example/oauth/return?shop=ref-1"
+REDIRECT = "https://merchant.example/oauth/return?shop=ref-1"  # the redirect_uri of data.AUTH_URLS
 
 
 def _parts(url: str) -> tuple[tuple[str, str, str], dict[str, str]]:

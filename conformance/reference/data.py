@@ -34,7 +34,7 @@ GATEWAY_PATH = "/aps/api/v1/authorizations/prepareAuthInfo"
 AUTH_URLS = (
     (
         "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001&scope=auth_base"
-        "&redirect_uri=https%3A%2F%2Fmerchant.example%2Foauth%2Freturn&state=ref-1"
+        "&redirect_uri=https%3A%2F%2Fmerchant.example%2Foauth%2Freturn%3Fshop%3Dref-1&state=ref-1"
     ),
 )
 PROVIDER_PLACEHOLDER = "http://127.0.0.1:1"

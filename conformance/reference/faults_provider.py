@@ -5,6 +5,7 @@ subclass); the wallet of the run stays the reference one."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -80,6 +81,7 @@ MIRRORED = (
     "unsigned-success",
     "unsigned-with-response-time",
     "unwraps-single-arrays",
+    "utf16-not-chars",
     "verifies-reserialised-body",
     "accepts-any-digest",
     "accepts-pss",
@@ -161,6 +163,29 @@ class LongRedirect(AlipayPlus):
     def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
         found = super().resolve(body)
         return {**found, "authRedirectUrl": found["authRedirectUrl"] + "&pad=" + "é" * 1024}
+
+
+@provider_fault(
+    "pas-fresh-auth-client-id",
+    "PAS-IDEMPOTENT",
+    summary="Mints a fresh authClientId on every call: a retry is answered with another "
+    "authorization object.",
+)
+class FreshAuthClientId(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {**super().resolve(body), "authClientId": str(secrets.randbelow(10**16))}
+
+
+@provider_fault(
+    "pas-redirect-drops-query",
+    "PAS-REDIRECT-NAMED",
+    summary="Returns the merchant's redirect without its query parameters: "
+    "https://merchant.example/oauth/return?shop=ref-1 becomes https://merchant.example/oauth/return.",
+)
+class RedirectDropsQuery(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        found = super().resolve(body)
+        return {**found, "authRedirectUrl": found["authRedirectUrl"].split("?")[0]}
 
 
 @provider_fault(

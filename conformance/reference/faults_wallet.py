@@ -19,6 +19,16 @@ class BytesNotChars(Pipeline):
 
 
 @fault(
+    "utf16-not-chars",
+    "IUI-LIMIT-CHARS",
+    summary="Counts request limits in UTF-16 units (Java's String.length(), JavaScript's .length).",
+)
+class Utf16NotChars(Pipeline):
+    def length(self, value: str) -> int:
+        return len(value.encode("utf-16-le")) // 2
+
+
+@fault(
     "scope-leak", "IUI-SCOPE-NO-EXTRA", summary="Returns userLoginId whatever the token's scopes."
 )
 class ScopeLeak(Wallet):
@@ -26,6 +36,16 @@ class ScopeLeak(Wallet):
         info = super().user_info(seed)
         info.setdefault("userLoginId", "+86-138****0001")
         return info
+
+
+@fault(
+    "nickname-leak",
+    "IUI-SCOPE-NO-EXTRA",
+    summary="Adds the user's nickName to userInfo, a field no scope maps to.",
+)
+class NicknameLeak(Wallet):
+    def user_info(self, seed: Any) -> dict[str, Any]:
+        return {**super().user_info(seed), "nickName": "Lin"}
 
 
 @fault("number-not-string", "IUI-RESP-STRING", summary="Returns a numeric userId as a JSON number.")

@@ -14,10 +14,16 @@ from conformance.suite.grouped import grouped
 API = "inquiryUserInfo"
 pytestmark = pytest.mark.api(API)
 LIMITED = S.limited_fields(contract().apis[API])
-# A value at the limit in the field's own characters is one value in JSON's layouts; the other
-# classes range over lengths and characters.
+# A class of values exactly at the limit is of one length, a few values in JSON's layouts; the
+# other classes range over lengths and characters.
 CHAR_CLASSES = [
-    pytest.param(c, marks=probes(Space.FEW if c == S.AT_LIMIT else Space.LARGE, 2))
+    pytest.param(
+        c,
+        marks=probes(
+            Space.FEW if c in S.AT_LIMIT_CLASSES else Space.LARGE,
+            3 if c in S.UNEVEN_AT_LIMIT else 2,
+        ),
+    )
     for c in S.CHAR_CLASSES
 ]
 BODY_VARIANTS = [

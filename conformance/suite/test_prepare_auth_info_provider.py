@@ -18,7 +18,13 @@ pytestmark = pytest.mark.api(API)
 LIMITED = S.limited_fields(contract().apis[API])
 FIXED = S.fixed_fields(contract().apis[API])
 CHAR_CLASSES = [
-    pytest.param(c, marks=probes(Space.FEW if c == S.AT_LIMIT else Space.LARGE, 2))
+    pytest.param(
+        c,
+        marks=probes(
+            Space.FEW if c in S.AT_LIMIT_CLASSES else Space.LARGE,
+            3 if c in S.UNEVEN_AT_LIMIT else 2,
+        ),
+    )
     for c in S.CHAR_CLASSES
 ]
 BODY_VARIANTS = [
@@ -44,6 +50,15 @@ def _body(provider: Recorder) -> bytes:
 @probes(Space.LARGE)
 def test_provider_valid_request_succeeds(provider: Recorder) -> None:
     provider.run(P.valid_case(_api(provider), provider.engine), provider.send)
+
+
+@pytest.mark.family("behaviour")
+@probes(Space.FEW, 2)
+def test_provider_same_request_twice_same_answer(provider: Recorder) -> None:
+    provider.run(
+        S.repeated(_api(provider), provider.profile, _key(provider)),
+        grouped(provider, API, "IDEMPOTENT"),
+    )
 
 
 @pytest.mark.family("behaviour")
