@@ -19,7 +19,7 @@ import pytest
 if TYPE_CHECKING:
     from .profile import Profile
 
-DEFAULT_EXAMPLES = 5  # examples of a LARGE property; `--examples` sets it
+DEFAULT_EXAMPLES = 4  # examples of a LARGE property; `--examples` sets it
 EXAMPLES_HELP = (
     f"hypothesis examples of a property over a large input space: lengths, characters, generated"
     f" values (default {DEFAULT_EXAMPLES}); a property of a few distinct requests spends a third"
@@ -46,7 +46,7 @@ class Spend:
         if self.space is Space.ONE:
             return 1
         if self.space is Space.FEW:
-            return max(1, -(-large // 3))  # 5 -> 2: the body as written and one other layout
+            return max(1, -(-large // 3))  # 4 -> 2: the body as written and one other layout
         return max(1, large)
 
     def requests(self, large: int) -> int:
