@@ -100,10 +100,10 @@ def evidence(results: dict[str, Any], rid: str) -> str:
 @pytest.mark.parametrize(
     ("wallet", "rid", "shown"),
     [
-        (make_wallet("accepts-bad-signature"), "IUI-SIG-VERIFY", "did not verify"),
-        (ServesExpired(), "IUI-TOKEN-REFUSED", "token-expired"),
-        (ServesRevoked(), "IUI-TOKEN-REFUSED", "token-revoked"),
-        (make_wallet("unvalidated-acquirer-id"), "IUI-INVALID-REFUSED", "missing"),
+        (make_wallet("accepts-bad-signature"), "IUI-SIG-VERIFY", "signature does not verify"),
+        (ServesExpired(), "IUI-TOKEN-REFUSED", "accessToken expired"),
+        (ServesRevoked(), "IUI-TOKEN-REFUSED", "accessToken revoked"),
+        (make_wallet("unvalidated-acquirer-id"), "IUI-INVALID-REFUSED", "acquirerId: "),
     ],
     ids=["bad-signature", "expired-token", "revoked-token", "missing-field"],
 )
@@ -112,7 +112,7 @@ def test_a_wallet_succeeding_where_the_request_calls_for_a_refusal_is_found(
 ) -> None:
     results = wallet_role(tmp_path, wallet)
     assert rid in broken(results)
-    assert "was not refused" in evidence(results, rid)
+    assert "was not refused" in evidence(results, rid) and shown in evidence(results, rid)
 
 
 def test_without_alipayplus_key_signatures_are_not_judged_and_the_report_says_why(
@@ -182,8 +182,14 @@ def test_an_expectation_carries_its_code_only_when_one_deviation_decides_it() ->
     client = AlipayPlus("")
     missing = body(acquirerId=...)
     expired = body(accessToken=data.SEEDS[4].token)
-    assert derive(_request(missing, client.headers(missing)), judge.peer) == (INVALID, "")
-    assert derive(_request(expired, client.headers(expired)), judge.peer) == (TOKEN_REFUSED, "")
+    assert derive(_request(missing, client.headers(missing)), judge.peer) == (
+        INVALID,
+        "a refusal is called for: the body breaks the schema (acquirerId: required)",
+    )
+    assert derive(_request(expired, client.headers(expired)), judge.peer) == (
+        TOKEN_REFUSED,
+        "a refusal is called for: the profile declares the accessToken expired",
+    )
     both = client.headers(missing, signed=expired)
     expect, why = derive(_request(missing, both), judge.peer)
     assert (expect.outcome, expect.requirement, expect.codes) == (
@@ -191,10 +197,14 @@ def test_an_expectation_carries_its_code_only_when_one_deviation_decides_it() ->
         "SIG-VERIFY",
         frozenset(),
     )
-    assert "2 deviations" in why
+    assert why == (
+        "a refusal, whatever its code: the signature does not verify; "
+        "the body breaks the schema (acquirerId: required)"
+    )
     undeclared = body(accessToken="NoSuchToken.0000000000000000")
     expect, why = derive(_request(undeclared, client.headers(undeclared)), judge.peer)
-    assert expect.requirement is None and "not declared in the profile" in why
+    assert expect.requirement is None
+    assert why == "answer not derived: the request's accessToken is not declared in the profile"
 
 
 def test_the_profile_gives_the_values_a_request_is_read_against() -> None:

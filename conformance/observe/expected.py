@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from .. import signing
 from ..header_cases import BAD_SIGNATURE, OTHER_DIGEST, method_case, refusal, success_expectation
@@ -50,6 +50,7 @@ class Fact:
     """One property of the request, as it bears on the answer."""
 
     refusal: Expect | None = None
+    because: str = ""  # what calls for the refusal
     form: str | None = None  # a valid variant: success is judged under this requirement
     open: str | None = None  # what leaves the answer open
     token: Token | None = None  # the profile's entry for the request's key, when valid
@@ -80,6 +81,7 @@ class Body:
     valid_fields: frozenset[str]
     broken: bool  # not a JSON object, or against the schema
     repeated: bool  # a key written twice
+    problem: str = ""  # how it is broken, by field and rule (never a value: it may be a token)
 
 
 def read_body(raw: bytes, peer: Peer) -> Body:
@@ -95,16 +97,31 @@ def read_body(raw: bytes, peer: Peer) -> Body:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         value = None
     if not isinstance(value, dict):
-        return Body(None, frozenset(), True, False)
+        return Body(None, frozenset(), True, False, "the body is not a UTF-8 JSON object")
     errors = list(peer.validator.iter_errors(value))
     bad = {str(e.path[0]) for e in errors if e.path}
     fields = frozenset(k for k in value if k not in bad)
-    return Body(value, fields, bool(errors), bool(seen))
+    rules = [f"{_where(e)}: {e.validator}" for e in errors]
+    problem = f"the body breaks the schema ({', '.join(sorted(set(rules)))})" if rules else ""
+    return Body(value, fields, bool(errors), bool(seen), problem)
+
+
+def _where(error: ValidationError) -> str:
+    """The field an error is about: a required one by its name, never by the value it has."""
+    if error.path:
+        return str(error.path[0])
+    wanted = error.validator_value
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = (
+            [str(r) for r in wanted if r not in error.instance] if isinstance(wanted, list) else []
+        )
+        return ", ".join(missing) or "the body"
+    return "the body"
 
 
 def _method(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     if req.method != "POST":
-        yield Fact(method_case(peer.api, req.method).expect)
+        yield Fact(method_case(peer.api, req.method).expect, f"the method is {req.method}")
 
 
 def _media_type(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
@@ -112,17 +129,19 @@ def _media_type(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     if label is None:
         yield Fact(open="the request has no Content-Type: the documents leave its reading open")
     elif label.split(";")[0].strip().lower() != "application/json":
-        yield Fact(refusal("MEDIA-TYPE", "MEDIA_TYPE_NOT_ACCEPTABLE"))
+        yield Fact(
+            refusal("MEDIA-TYPE", "MEDIA_TYPE_NOT_ACCEPTABLE"), "the body is not labelled JSON"
+        )
 
 
 def _headers(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     if any(not req.header(name) for name in SIGNED_HEADERS):
-        yield Fact(refusal("HEADER-REQUIRED", None))
+        yield Fact(refusal("HEADER-REQUIRED", None), "a signed header is missing")
     client_id = req.header("client-id")
     if client_id and peer.client_id is None:
         yield Fact(open="the sender's Client-Id is not in the profile")
     elif client_id and client_id != peer.client_id:
-        yield Fact(refusal("CLIENT-UNKNOWN", "INVALID_CLIENT"))
+        yield Fact(refusal("CLIENT-UNKNOWN", "INVALID_CLIENT"), "the Client-Id is not the sender's")
     names = [k for k, _ in req.headers if k.lower() in {h.lower() for h in SIGNED_HEADERS}]
     if names and all(k == k.lower() for k in names):
         yield Fact(form="SIG-HEADER-FORMS")
@@ -135,7 +154,7 @@ def _time(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     if signing.is_epoch_millis(time):
         yield Fact(open="Request-Time is epoch milliseconds: the documents leave it open")
     elif not signing.is_valid_time(time):
-        yield Fact(refusal("TIME-MALFORMED", None))
+        yield Fact(refusal("TIME-MALFORMED", None), "Request-Time is malformed")
     elif not PLAIN_TIME.match(time):
         yield Fact(form="TIME-FORMS")
 
@@ -147,10 +166,10 @@ def _signature(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     try:
         header = signing.parse_signature_header(value)
     except ValueError:
-        yield Fact(BAD_SIGNATURE)
+        yield Fact(BAD_SIGNATURE, "the Signature header is malformed")
         return
     if header.algorithm != signing.ALGORITHM:
-        yield Fact(refusal("SIG-ALGORITHM", "INVALID_SIGNATURE"))
+        yield Fact(refusal("SIG-ALGORITHM", "INVALID_SIGNATURE"), "the algorithm is not RSA256")
         return
     if ", " in value:
         yield Fact(form="SIG-HEADER-FORMS")
@@ -168,12 +187,16 @@ def _signature(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     elif not found.ok:
         content = signing.content_to_sign(req.method, req.uri, client_id, time, req.body)
         other = signing.verify_any_digest(content, header.signature, peer.key)
-        yield Fact(OTHER_DIGEST if other else BAD_SIGNATURE)
+        yield (
+            Fact(OTHER_DIGEST, "the signature is made with another digest than SHA-256")
+            if other
+            else Fact(BAD_SIGNATURE, "the signature does not verify")
+        )
 
 
 def _body(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     if body.broken:
-        yield Fact(INVALID)
+        yield Fact(INVALID, body.problem)
     if body.repeated:
         yield Fact(open="a key is repeated: the documents leave which one counts open")
     if body.value is None:
@@ -190,14 +213,14 @@ def _values(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     value = body.value or {}
     for name, fixed in fixed_values(peer.api).items():
         if name in body.valid_fields and value[name] != fixed:
-            yield Fact(refusal("FIXED-VALUE", None))
+            yield Fact(refusal("FIXED-VALUE", None), f"{name} is not the fixed value")
     for name, wanted in peer.filled:
         if name not in body.valid_fields or value[name] == wanted:
             continue
         if not wanted:
             yield Fact(open=f"no {name} in the profile to compare the request's with")
         elif name == "pspId":
-            yield Fact(refusal("PSPID-MISMATCH", None))
+            yield Fact(refusal("PSPID-MISMATCH", None), "pspId is not the profile's")
         else:
             yield Fact(open=f"{name} is not the profile's: the documents leave it open")
     if peer.key_field not in body.valid_fields:
@@ -208,28 +231,30 @@ def _values(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     elif entry.state == "valid":
         yield Fact(token=entry)
     else:
-        yield Fact(TOKEN_REFUSED)
+        yield Fact(TOKEN_REFUSED, f"the profile declares the {peer.key_field} {entry.state}")
 
 
 RULES: tuple[Rule, ...] = (_method, _media_type, _headers, _signature, _time, _body, _values)
 
 
 def derive(req: Request, peer: Peer) -> tuple[Expect, str]:
-    """The Expect of a suite-chosen request of this shape, and why it is no more than that."""
+    """The Expect of a suite-chosen request of this shape, and what decided it (or left it open)."""
     body = read_body(req.body, peer)
     facts = [f for rule in RULES for f in rule(req, peer, body)]
-    refusals = list(dict.fromkeys(f.refusal for f in facts if f.refusal is not None))
+    refusals = list(dict.fromkeys((f.refusal, f.because) for f in facts if f.refusal is not None))
     opened = [f.open for f in facts if f.open is not None]
     if refusals:
-        if len(refusals) == 1 and not opened:
-            return refusals[0], ""
-        why = opened[0] if opened else f"{len(refusals)} deviations"
-        return Expect("refusal", refusals[0].requirement), f"refused, whatever the code: {why}"
+        (first, because), *more = refusals
+        if not more and not opened:
+            return first, f"a refusal is called for: {because}"
+        why = "; ".join([b for _, b in refusals] + opened)
+        return Expect("refusal", first.requirement), f"a refusal, whatever its code: {why}"
     token = next((f.token for f in facts if f.token is not None), None)
     if opened or token is None:
         why = opened[0] if opened else f"no {peer.key_field} in the request"
         # Whatever decides the answer, a SUCCESS shows the fields of the token's scopes.
         granted = replace(success_expectation(token), requirement=None) if token else Expect()
-        return granted, why
+        return granted, f"answer not derived: {why}"
     forms = [f.form for f in facts if f.form is not None]
-    return success_expectation(token, forms[0] if forms else "VALID-SUCCESS"), ""
+    requirement = forms[0] if forms else "VALID-SUCCESS"
+    return success_expectation(token, requirement), "S/SUCCESS is called for"

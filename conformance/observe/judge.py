@@ -152,7 +152,7 @@ class Judge:
     def judge(self, obs: Observed) -> Judged:
         ex = exchange(obs, self.api)
         expect, why = self.expect(ex)
-        note = ex.case.note + (f"; answer not derived in full: {why}" if why else "")
+        note = f"{ex.case.note}; {why}"
         ex = replace(ex, case=replace(ex.case, expect=expect, note=note))
         notes = self._caller(ex)
         if notes:
