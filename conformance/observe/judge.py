@@ -262,10 +262,8 @@ class Judge:
             (key is None, no_key + NO_SUCCESS, expected.SUCCESS),
             (key is None, no_key, expected.SIGNATURE),
             (
-                not (wallet and inactive),
-                "no expired or revoked [[tokens]] in the profile"
-                if wallet
-                else "prepareAuthInfo carries no token",
+                wallet and not inactive,
+                "no expired or revoked [[tokens]] in the profile",
                 ("TOKEN-REFUSED", "TOKEN-CODE"),
             ),
         ):
