@@ -51,6 +51,7 @@ class AlipayPlus:
     key: rsa.RSAPrivateKey = field(default_factory=lambda: _key("alipayplus-private.pem"))
     path: str = PATH
     client_id: str = CLIENT_ID
+    extra: dict[str, str] = field(default_factory=dict)  # sent with every request
     answers: list[httpx.Response | Exception] = field(default_factory=list)
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10, verify=False))
 
@@ -99,6 +100,7 @@ class AlipayPlus:
     def send(self, body: bytes, headers: dict[str, str], method: str = "POST") -> None:
         try:
             url = self.base_url + self.path
+            headers = {**headers, **self.extra}
             self.answers.append(self.http.request(method, url, content=body, headers=headers))
         except httpx.HTTPError as exc:
             self.answers.append(exc)
@@ -113,11 +115,10 @@ def body(indent: int | None = None, **fields: Any) -> bytes:
     return json.dumps(kept, indent=indent, separators=separators, ensure_ascii=False).encode()
 
 
-def wallet_client(base_url: str) -> AlipayPlus:
+def wallet_client(base_url: str, extra: dict[str, str] | None = None) -> AlipayPlus:
     """A wallet calling prepareAuthInfo: the same signing, with the wallet's key and Client-Id."""
-    return AlipayPlus(
-        base_url, _key("wallet-private.pem"), data.GATEWAY_PATH, data.WALLET_CLIENT_ID
-    )
+    key, path, client_id = _key("wallet-private.pem"), data.GATEWAY_PATH, data.WALLET_CLIENT_ID
+    return AlipayPlus(base_url, key, path, client_id, extra or {})
 
 
 def prepare_body(indent: int | None = None, **fields: Any) -> bytes:
