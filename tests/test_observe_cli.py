@@ -103,7 +103,15 @@ def test_duration_ends_the_session_and_reports_are_rewritten_meanwhile(
         text = (report.parent / name).read_text()
         assert UNDECLARED not in text and CREDENTIAL.split()[1] not in text, name
         assert "RefTok.base.7f3a" not in text, name
+    # Each failure has its evidence line; an observation has no command that reproduces it, so
+    # no `reproduce:` line is printed at all.
+    assert "reproduce:" not in out
     assert main(["verify-report", str(report), "--results", str(results)]) == 0
+    capsys.readouterr()
+    # The observation's own results file is found beside its report, without --results.
+    assert main(["verify-report", str(report)]) == 0
+    checked = capsys.readouterr().out
+    assert "not found" not in checked and "results.json hashes to" in checked
     junit = (report.parent / "observation-junit.xml").read_text()
     assert 'name="IUI-SCOPE-NO-EXTRA"' in junit and "<failure" in junit
 

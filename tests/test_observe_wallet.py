@@ -11,6 +11,7 @@ import pytest
 from conformance.catalogue import catalogue
 from conformance.checks import registry
 from conformance.observe.judge import Judge
+from conformance.reference.correct import CORRECT
 from conformance.reference.faults import FAULTS, make_wallet
 from conformance.reference.server import serve
 from conformance.spec import contract
@@ -28,6 +29,10 @@ from .observe_traffic import (
 # Faults whose catching requirement the traffic can show but this acceptance traffic does not
 # provoke, with the reason. None today.
 NOT_PROVOKED: dict[str, str] = {}
+# Catching requirements a fault's deviation shows in this traffic only through another of them:
+# verifies-reserialised-body fails every layout but the compact one Alipay+ writes, so an indented
+# body is judged under IUI-JSON-FORMS and a compact one succeeds.
+UNPROVOKED = {"verifies-reserialised-body": "IUI-VALID-SUCCESS"}
 
 
 def observed(tmp_path: Path, fault: str | None) -> dict[str, Any]:
@@ -47,7 +52,7 @@ def test_reference_wallet_shows_no_violation_even_on_invalid_calls(tmp_path: Pat
     assert broken(results) == set()
     seen = results["observation"]
     assert results["verdict"] == f"observed: {seen['exchanges']} exchanges, 0 requirements violated"
-    assert seen["exchanges"] == seen["judged"] == 25 and results["errors"] == []
+    assert seen["exchanges"] == seen["judged"] == 35 and results["errors"] == []
     # Alipay+'s malformed calls are told apart from the wallet: judged, never counted against it.
     assert seen["requests"]["malformed"] >= 12 and seen["requests"]["well_formed"] >= 8
     assert {
@@ -67,8 +72,28 @@ def test_reference_wallet_shows_no_violation_even_on_invalid_calls(tmp_path: Pat
         "IUI-CLIENT-ID-ECHO",  # a response judged against its own request, so passively
     ):
         assert rows[rid]["status"] == "passed" and rows[rid]["exchanges"] > 0, rid
-    # What only a request the suite chose can settle is never judged from traffic.
-    for rid in ("IUI-SIG-VERIFY", "IUI-VALID-SUCCESS", "IUI-INVALID-REFUSED", "IUI-IDEMPOTENT"):
+    # The answer a request calls for follows from the request, as for one the suite chose.
+    for rid in (
+        "IUI-VALID-SUCCESS",
+        "IUI-INVALID-REFUSED",
+        "IUI-INVALID-PARAM-ILLEGAL",
+        "IUI-TOKEN-REFUSED",
+        "IUI-TOKEN-CODE",
+        "IUI-SIG-VERIFY",
+        "IUI-SIG-DIGEST",
+        "IUI-HEADER-REQUIRED",
+        "IUI-CLIENT-UNKNOWN",
+        "IUI-METHOD-CODE",
+        "IUI-MEDIA-TYPE",
+        "IUI-PSPID-MISMATCH",
+        "IUI-JSON-FORMS",
+        "IUI-TIME-FORMS",
+        "IUI-SIG-HEADER-FORMS",
+    ):
+        assert rows[rid]["status"] == "passed" and rows[rid]["exchanges"] > 0, rid
+    # What only requests the suite chose can settle (twins, a repeat, a key version it knows to
+    # be unknown) is never judged from traffic.
+    for rid in ("IUI-IDEMPOTENT", "IUI-LIMIT-WITHIN", "IUI-KEY-UNKNOWN"):
         assert rows[rid]["status"] == "not applicable" and "conformance run" in rows[rid]["reason"]
 
 
@@ -78,23 +103,25 @@ def test_each_passively_visible_fault_is_named_by_its_requirement(
 ) -> None:
     fault = FAULTS[name]
     results = observed(tmp_path, name)
-    assert_named(fault, results, provoked=name not in NOT_PROVOKED)
+    unprovoked = (UNPROVOKED[name],) if name in UNPROVOKED else ()
+    assert_named(fault, results, provoked=name not in NOT_PROVOKED, unprovoked=unprovoked)
 
 
 def test_what_traffic_can_show_is_declared_not_guessed() -> None:
-    """Faults visible in passing are exactly those caught by a requirement no chosen request
-    settles: the response contract, the signature, the profile's tokens."""
+    """Faults visible in passing are those caught by a requirement an observed request settles:
+    the response contract, the signature, and the answer the request's own shape calls for."""
     judge = Judge(settings(profile(), "http://127.0.0.1:1", "wallet"), contract(), catalogue())
     judgeable = {r.id for r in catalogue() if r.api == "inquiryUserInfo"} - set(judge.na)
-    visible = {name for name, f in FAULTS.items() if set(f.catches) & judgeable}
-    assert visible == {
-        "scope-leak", "number-not-string", "status-mismatch", "unsigned-success",
-        "crashes-on-astral", "crashes-on-duplicate-keys", "drops-connection-on-empty-body",
-        "long-result-message", "empty-result-message", "message-as-list", "long-result-code",
-        "text-plain-response", "http-400-on-refusal", "response-time-no-offset",
-        "unsigned-with-response-time", "undocumented-code", "drops-scope-field",
-        "userinfo-on-failure", "pairwise-user-id", "wrong-user", "client-id-not-echoed",
-        "nickname-leak",
+    hidden = {name for name, f in FAULTS.items() if not set(f.catches) & judgeable}
+    # Twins at a length limit, and a key version only the suite knows to be unknown.
+    assert hidden == {
+        "bytes-not-chars", "utf16-not-chars", "limit-off-by-one", "unknown-key-falls-back"
     }  # fmt: skip
-    # The behaviour checks judge an answer against the case the suite chose: declared, skipped.
+    # The behaviour check judges an answer against an Expect: the suite's, or one derived here.
     assert [c.fn.__name__ for c in registry() if c.chosen] == ["expectation"]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CORRECT if not n.startswith("pas-")))
+def test_correct_variants_show_no_violation(tmp_path: Path, name: str) -> None:
+    results = observed(tmp_path, name)
+    assert broken(results) == set() and results["errors"] == []

@@ -212,7 +212,9 @@ def run(args: argparse.Namespace) -> int:
         from ..report.text import summary
 
         for line in summary(results):
-            print(for_terminal(line))
+            # Observed traffic has no command that reproduces it: no empty `reproduce:` line.
+            if line.strip() != "reproduce:":
+                print(for_terminal(line))
     cut = results.get("observation", {}).get("transcript")
     if cut is not None and cut["left_out"]:
         print(

@@ -66,6 +66,13 @@ def _beside(path: Path, limit: int) -> bytes | None:
     return untrusted.read(path, limit=limit, what=str(path), fix="give the files a run wrote")
 
 
+def _results_of(report: Path) -> Path:
+    """The results a report's run wrote beside it: results.json of a certification run, or the
+    report's own name in .json of an observation (observation.html, observation.json)."""
+    run, observation = report.with_name("results.json"), report.with_suffix(".json")
+    return observation if observation.exists() and not run.exists() else run
+
+
 def _checks(args: argparse.Namespace) -> list[Verification]:
     from ..report import archive
     from ..report.integrity import check_html, check_results, check_signature, check_transcript
@@ -89,7 +96,7 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
         return checks + check_signature(
             data, _beside(path.with_name(path.name + ".sig"), sig), path.name, key
         )
-    results_path = args.results or path.with_name("results.json")
+    results_path = args.results or _results_of(path)
     results_file = _beside(results_path, untrusted.RESULTS_BYTES)
     checks, results = check_html(
         data.decode("utf-8", "replace"),

@@ -1,9 +1,11 @@
 """Observed bytes -> the Exchange checks see -> outcomes, with the registered checks of a role.
 
-A role judges with the same checks, contexts and requirement IDs as a certification run. What
-traffic alone cannot settle is declared, never guessed: checks registered `chosen` (they judge an
-answer against what the suite chose its request to provoke) do not run, and requirements that
-need a key, a token or a value the profile does not give are not applicable, with the reason.
+A role judges with the same checks, contexts and requirement IDs as a certification run. The
+answer a request calls for is derived from the request itself (expected.py), as the suite's own
+Expect for a request of that shape: its signature, schema, token and values, read against the
+profile. What traffic alone cannot settle is declared, never guessed: requirements that need a
+request the suite chooses (twins, repeats, an unknown key version), or a key, a token or a value
+the profile does not give, are not applicable, with the reason.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from ..catalogue import Catalogue
 from ..checks import Context, judge, registry
 from ..model import Case, Exchange, Expect, Outcome, Request, Response
 from ..spec import Contract
-from . import credentials, flows
+from ..strategies import key_token
+from . import credentials, expected, flows
 from .settings import ObserveSettings
 from .wire import Headers, Observed
 
@@ -31,6 +34,7 @@ NO_AUTH_URL = "needs the authUrl the wallet intercepted: known only in flows the
 NO_ALIPAYPLUS_KEY = (
     "no Alipay+ public key: add [observe] alipayplus_public_key or [provider] public_key"
 )
+NO_SUCCESS = "; success is expected only of a request whose every property the profile settles"
 
 
 @cache
@@ -117,28 +121,43 @@ class Judge:
                 Context(api, contract, catalogue, "PAS", alipayplus),
             )
             self.caller = None
+        self.peer = self._peer(contract)
         self.na = self.inapplicable()
 
-    def expect(self, ex: Exchange) -> Expect:
-        """What the profile says of this request: its token's scopes and values, the Client-Id."""
-        if self.role == "alipayplus":
-            cid = self.settings.wallet_client_id
-            return Expect(values=(("client-id", cid),) if cid else ())
-        body = ex.request.json() or {}
-        token = next(
-            (t for t in self.settings.tokens if t.access_token == body.get("accessToken")), None
-        )
-        if token is None or token.state != "valid":
-            return Expect()
-        return Expect(outcome="success", scopes=token.scopes, values=token.expect)
+    def _peer(self, contract: Contract) -> expected.Peer:
+        """What the profile tells of the request's sender, for deriving the answer it calls for."""
+        s, api = self.settings, contract.apis[self.api]
+        validator = contract.validator(api.request)
+        if self.role == "wallet":
+            filled = (("pspId", s.psp_id), ("acquirerId", s.acquirer_id))
+            return expected.Peer(
+                api, validator, s.alipayplus_public_key, s.alipayplus_client_id, filled,
+                "accessToken", s.tokens, NO_ALIPAYPLUS_KEY,
+            )  # fmt: skip
+        urls = tuple(key_token(u) for u in s.auth_urls)
+        return expected.Peer(
+            api, validator, s.wallet_public_key, s.wallet_client_id, (), "authUrl", urls,
+            NO_WALLET_KEY,
+        )  # fmt: skip
+
+    def expect(self, ex: Exchange) -> tuple[Expect, str]:
+        """The answer this request calls for, and why no more is derived; the Client-Id the
+        profile gives the wallet (alipayplus role)."""
+        found, why = expected.derive(ex.request, self.peer)
+        cid = self.settings.wallet_client_id
+        if self.role == "alipayplus" and cid:
+            found = replace(found, values=(("client-id", cid),))
+        return found, why
 
     def judge(self, obs: Observed) -> Judged:
         ex = exchange(obs, self.api)
-        ex = replace(ex, case=replace(ex.case, expect=self.expect(ex)))
+        expect, why = self.expect(ex)
+        note = f"{ex.case.note}; {why}"
+        ex = replace(ex, case=replace(ex.case, expect=expect, note=note))
         notes = self._caller(ex)
         if notes:
             ex = replace(ex, case=replace(ex.case, note=f"{ex.case.note}; request: {notes[0]}"))
-        found = [o for ctx in self.contexts for o in judge(ex, ctx, observed=True)]
+        found = [o for ctx in self.contexts for o in judge(ex, ctx)]
         trusted = self.settings.alipayplus_public_key is None or not any(
             o.requirement == "PAS-RESP-SIGNED" and not o.ok for o in found
         )
@@ -173,6 +192,7 @@ class Judge:
     def inapplicable(self) -> dict[str, str]:
         """Requirement ID -> why this observation cannot judge it (never reported as failed)."""
         passive = {s for chk in registry() if not chk.chosen for s in chk.suffixes}
+        passive |= expected.DERIVED
         if self.role == "alipayplus":
             passive |= flows.PASSIVE
         missing = self._missing()
@@ -204,8 +224,8 @@ class Judge:
                 "no [tokens.expect] values in the profile to compare userInfo with",
                 ["IUI-USERINFO-EXPECTED"],
             )
-            return found
-        return (
+            return found | self._underived("IUI")
+        return self._underived("PAS") | (
             _when(s.wallet_public_key is None, NO_WALLET_KEY, ["PAI-REQ-SIGNED"])
             | _when(s.alipayplus_public_key is None, NO_ALIPAYPLUS_KEY, ["PAS-RESP-SIGNED"])
             | _when(
@@ -215,6 +235,40 @@ class Judge:
             )
             | {"PAI-REQ-AUTHURL": NO_AUTH_URL}
         )
+
+    def _underived(self, prefix: str) -> dict[str, str]:
+        """The derived requirements the profile gives too little to derive, with the reason."""
+        s, wallet = self.settings, self.role == "wallet"
+        key = s.alipayplus_public_key if wallet else s.wallet_public_key
+        no_key = NO_ALIPAYPLUS_KEY if wallet else NO_WALLET_KEY
+        client = s.alipayplus_client_id if wallet else s.wallet_client_id
+        no_client = (
+            "no Alipay+ Client-Id at the wallet: add [target] client_id"
+            if wallet
+            else "no wallet Client-Id: add [observe] wallet_client_id (or [gateway] client_id)"
+        )
+        inactive = [t for t in s.tokens if t.state != "valid"]
+        success = [t for t in s.tokens if t.state == "valid"] if wallet else s.auth_urls
+        no_success = (
+            "no valid [[tokens]] in the profile" if wallet else "no [provider] auth_urls"
+        ) + NO_SUCCESS
+        found: dict[str, str] = {}
+        for condition, reason, suffixes in (
+            (not success, no_success, expected.SUCCESS),
+            (wallet and not s.psp_id, "no [target] psp_id" + NO_SUCCESS, expected.SUCCESS),
+            (wallet and not s.psp_id, "no [target] psp_id", ("PSPID-MISMATCH",)),
+            (client is None, no_client + NO_SUCCESS, expected.SUCCESS),
+            (client is None, no_client, ("CLIENT-UNKNOWN",)),
+            (key is None, no_key + NO_SUCCESS, expected.SUCCESS),
+            (key is None, no_key, expected.SIGNATURE),
+            (
+                wallet and not inactive,
+                "no expired or revoked [[tokens]] in the profile",
+                ("TOKEN-REFUSED", "TOKEN-CODE"),
+            ),
+        ):
+            found |= _when(condition, reason, [f"{prefix}-{x}" for x in suffixes])
+        return found
 
 
 def _when(condition: bool, reason: str, ids: Iterable[str]) -> dict[str, str]:

@@ -18,6 +18,7 @@ from ..profile.carriers import HEADER, HOST, VISIBLE
 from ..profile.limits import parse_tls
 from ..profile.sections import DEFAULT_PATH, LONGEST_CLIENT_ID, OBSERVE_KEYS
 from ..profile.table import Table, http_url, one_of
+from ..spec import alipaycn_acquirer_id
 from ..tls import Tls
 
 ROLES = ("wallet", "alipayplus")
@@ -44,6 +45,8 @@ class ObserveSettings:
     wallet_client_id: str | None = None  # the wallet's Client-Id, for PAI-REQ-CLIENT-ID
     alipayplus_client_id: str | None = None  # Alipay+'s Client-Id at the wallet ([target])
     psp_id: str = ""
+    acquirer_id: str = ""  # the acquirerId a correct inquiryUserInfo carries ([target])
+    auth_urls: tuple[str, ...] = ()  # authUrls Alipay+ resolves ([provider] auth_urls)
     tokens: tuple[Token, ...] = ()
     levels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tls: Tls = field(default_factory=Tls)  # trust towards the upstream
@@ -154,7 +157,9 @@ def _build(root: Table, catalogue: Catalogue | None, source: str, digest: str) -
     host, port = parse_listen(listen, table.at("listen")) if listen else DEFAULT_LISTEN
     upstream = table.text("upstream", None)
     cert = table.file("tls_cert", '"tls/proxy.pem"')
-    psp_id = root.table("target").data.get("psp_id")
+    target = root.table("target").data
+    psp_id, acquirer_id = target.get("psp_id"), target.get("acquirer_id", alipaycn_acquirer_id())
+    urls = root.table("provider").data.get("auth_urls") if "provider" in root else None
     return ObserveSettings(
         role=table.choice("role", ROLES) if "role" in table else None,
         upstream=parse_upstream(upstream, table.at("upstream")) if upstream else None,
@@ -181,6 +186,8 @@ def _build(root: Table, catalogue: Catalogue | None, source: str, digest: str) -
         ),
         alipayplus_client_id=_first_text(root, ("target", "client_id")),
         psp_id=psp_id if isinstance(psp_id, str) else "",
+        acquirer_id=acquirer_id if isinstance(acquirer_id, str) else "",
+        auth_urls=tuple(u for u in urls if isinstance(u, str)) if isinstance(urls, list) else (),
         tokens=tokens(root),
         levels=levels(root, catalogue),
         tls=parse_tls(root),
