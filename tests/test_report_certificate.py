@@ -1,0 +1,103 @@
+"""The certificate a partner reads: cover, matrix, evidence and integrity first; pytest-html's
+sections after them as a collapsed technical appendix in words; evidence an engineer can act on."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from conformance.report.appendix import SuiteTest, duration, outcome, tally
+
+
+def load(folder: Path) -> dict[str, Any]:
+    return dict(json.loads((folder / "results.json").read_text()))
+
+
+def _blob(page: str) -> dict[str, Any]:
+    found = re.search(r'data-jsonblob="([^"]*)"', page)
+    assert found
+    return dict(json.loads(unescape(found.group(1))))
+
+
+def test_the_certificate_comes_first_and_pytest_htmls_sections_are_a_collapsed_appendix(
+    faulty_run: Path,
+) -> None:
+    page = (faulty_run / "report.html").read_text()
+    cert, appendix = page.index('id="certification"'), page.index('<details id="appendix">')
+    # Without any script: the certificate right under the title, everything of pytest-html's
+    # (environment, its summary, the per-test table) inside the appendix, which is closed.
+    assert page.index('<h1 id="title">') < cert < appendix
+    for part in ("<h2>Environment</h2>", 'class="run-count"', 'id="results-table"'):
+        assert appendix < page.index(part) < page.index("</details>\n<footer>")
+    assert '<details id="appendix" open' not in page
+
+
+def test_the_appendix_shows_outcomes_in_words_without_tracebacks_paths_or_reprs(
+    faulty_run: Path,
+) -> None:
+    page = (faulty_run / "report.html").read_text()
+    logs = [t["log"] for runs in _blob(page)["tests"].values() for t in runs]
+    assert logs and not any("Recorder(" in log or "Traceback" in log for log in logs)
+    assert not any(re.search(r"(/[\w.-]+)+\.py", unescape(log)) for log in logs)
+    failed = [
+        unescape(t["log"])
+        for runs in _blob(page)["tests"].values()
+        for t in runs
+        if t["result"] == "Failed"
+    ]
+    assert failed and all(log.startswith("broke IUI-SCOPE-NO-EXTRA: ") for log in failed)
+    assert "Recorder(" not in page
+
+
+def test_the_appendix_counts_reconcile_with_the_cover(faulty_run: Path) -> None:
+    page, results = (faulty_run / "report.html").read_text(), load(faulty_run)
+    runs = [t for runs in _blob(page)["tests"].values() for t in runs]
+    failed_tests = sum(1 for t in runs if t["result"] == "Failed")
+    summary = re.search(r'<details id="appendix"><summary>([^<]*)</summary>', page)
+    assert summary and f"{failed_tests} failed" in summary.group(1)
+    assert (
+        f"The {failed_tests} failed tests broke 1 requirement: IUI-SCOPE-NO-EXTRA "
+        f"(by {failed_tests} tests); the cover counts {results['counts']['failed']} failed "
+        "(IUI-SCOPE-NO-EXTRA)."
+    ) in page
+    count = re.search(r'<p class="run-count">([^<]*)</p>', page)
+    assert count and count.group(1) == (
+        f"{len(runs)} suite tests took {duration(results['run']['duration'])}."
+    )
+
+
+def test_a_duration_never_reads_sixty_seconds() -> None:
+    assert duration(59.6) == "59.6 s"
+    assert duration(119.7) == "2 min 00 s" and duration(61) == "1 min 01 s"
+
+
+def test_outcomes_in_words_and_their_tally() -> None:
+    record = json.dumps(
+        {
+            "A-1": {"exchanges": 2, "failures": 0, "evidence": None},
+            "B-2": {
+                "exchanges": 2,
+                "failures": 1,
+                "evidence": {"message": "m", "expected": "e", "received": "r"},
+            },
+        }
+    )
+    broke = outcome("t1", "failed", {"conformance": record})
+    assert broke == SuiteTest("t1", "failed", "broke B-2: m; expected e, got r", ("B-2",))
+    ok = outcome("t2", "passed", {"conformance": record})
+    assert ok.text == "passed: 2 requirements judged, none broken"
+    skipped = outcome("t3", "skipped", {}, "Skipped: no [gateway] in the profile")
+    assert skipped.text == "skipped: no [gateway] in the profile"
+    error = outcome("t4", "failed", {"conformance-error": "OSError: refused"})
+    assert error.outcome == "error" and error.text == "could not complete: OSError: refused"
+    lines = tally([broke, ok, skipped, error], ["B-2"])
+    assert lines[0].startswith("4 suite tests: 1 failed, 1 error, 1 passed, 1 skipped.")
+    assert (
+        lines[1]
+        == "The 1 failed test broke 1 requirement: B-2 (by 1 test); the cover counts 1 failed "
+        "(B-2)."
+    )
+    assert lines[2] == "The 1 skipped test: 1 no [gateway] in the profile."
