@@ -9,6 +9,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+from conformance.report import html, junit
 from conformance.report.appendix import SuiteTest, duration, outcome, tally
 
 
@@ -101,3 +102,42 @@ def test_outcomes_in_words_and_their_tally() -> None:
         "(B-2)."
     )
     assert lines[2] == "The 1 skipped test: 1 no [gateway] in the profile."
+
+
+GATEWAY = "no [gateway] in the profile: the wallet was not certified as a prepareAuthInfo client"
+
+
+def _without_gateway(results: dict[str, Any]) -> dict[str, Any]:
+    """The results of a profile without [gateway]: every PAI requirement not applicable."""
+    for row in results["requirements"]:
+        if row["id"].startswith("PAI-"):
+            row.update(status="not applicable", reason=GATEWAY, exchanges=0)
+    results["counts"]["not applicable"] = sum(
+        1 for r in results["requirements"] if r["status"] == "not applicable"
+    )
+    return results
+
+
+def test_the_cover_says_per_role_whether_it_was_assessed_and_why_not(reference_run: Path) -> None:
+    results = _without_gateway(load(reference_run))
+    cover = html.cover(results)
+    roles = dict(
+        re.findall(r'<tr class="(?:not-)?assessed"><th>([^<]+)</th>\s*<td>(.*?)</td>', cover)
+    )
+    assert roles["the wallet as prepareAuthInfo client ([gateway])"] == (
+        f"<b>NOT ASSESSED</b>: {GATEWAY}"
+    )
+    served = roles["the wallet&#x27;s inquiryUserInfo server ([target])"]
+    assert served.startswith("assessed: ") and "passed" in served
+
+
+def test_a_role_not_assessed_is_one_line_of_the_matrix(reference_run: Path) -> None:
+    results = _without_gateway(load(reference_run))
+    pai = sum(1 for r in results["requirements"] if r["id"].startswith("PAI-"))
+    matrix = html.matrix(results)
+    assert 'id="req-PAI-' not in matrix and matrix.count('class="not-assessed"') == 1
+    line = re.search(r'<p class="not-assessed" id="role-PAI">(.*?)</p>', matrix)
+    assert line and f"{pai} PAI requirements not applicable: {GATEWAY}" in line.group(1)
+    # The filter offers only statuses of rows the matrix shows, and only once a script runs.
+    assert 'data-filter-status="not applicable"' not in matrix
+    assert '<p id="status-filter" hidden>' in matrix
