@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
+import xml.etree.ElementTree as ET
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
-from conformance.report import html, junit
+from conformance.report import html
 from conformance.report.appendix import SuiteTest, duration, outcome, tally
 
 
@@ -141,3 +142,16 @@ def test_a_role_not_assessed_is_one_line_of_the_matrix(reference_run: Path) -> N
     # The filter offers only statuses of rows the matrix shows, and only once a script runs.
     assert 'data-filter-status="not applicable"' not in matrix
     assert '<p id="status-filter" hidden>' in matrix
+
+
+def test_the_replay_command_is_in_the_evidence_and_in_junit(faulty_run: Path) -> None:
+    results = load(faulty_run)
+    row = next(r for r in results["requirements"] if r["id"] == "IUI-SCOPE-NO-EXTRA")
+    ev = row["evidence"][0]
+    assert ev["replay"].startswith("conformance replay ")
+    section = html.evidence(results)
+    assert f"<tr><th>Replay</th><td><code>{escape(ev['replay'])}</code>" in section
+    suite = ET.fromstring((faulty_run / "junit.xml").read_bytes())
+    case = next(c for c in suite.findall("testcase") if c.get("name") == row["id"])
+    text = case.findtext("failure") or ""
+    assert f"replay: {ev['replay']}" in text and f"reproduce: {ev['reproduce']}" in text

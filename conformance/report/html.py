@@ -135,7 +135,7 @@ def role_of(row: RequirementRow) -> str:
 
 
 def roles(rows: Sequence[RequirementRow]) -> list[Role]:
-    """Each role of the catalogue, in its order: what the run found of it, or why it was left out."""
+    """Each role of the catalogue in its order: what the run found of it, or why it was left out."""
     out = []
     for prefix in dict.fromkeys(role_of(r) for r in rows):
         mine = [r for r in rows if role_of(r) == prefix]
