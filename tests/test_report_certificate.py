@@ -155,3 +155,28 @@ def test_the_replay_command_is_in_the_evidence_and_in_junit(faulty_run: Path) ->
     case = next(c for c in suite.findall("testcase") if c.get("name") == row["id"])
     text = case.findtext("failure") or ""
     assert f"replay: {ev['replay']}" in text and f"reproduce: {ev['reproduce']}" in text
+
+
+def test_a_signature_failure_shows_what_it_was_checked_over_and_which_key(
+    faulty_run: Path,
+) -> None:
+    results = load(faulty_run)
+    ev = next(r for r in results["requirements"] if r["id"] == "IUI-SCOPE-NO-EXTRA")["evidence"][0]
+    content = 'POST /mpp/v1/alipayplus/inquiryUserInfo\nW.2026-01-02T03:04:05+08:00.{"a":\n 1}'
+    ev["signatures"] = [
+        {
+            "signed": "response",
+            "signature": "c2ln%2B",
+            "contents": [content],
+            "verifies": False,
+            "key": "right",
+        }
+    ]
+    section = html.evidence(results)
+    assert "<code>c2ln%2B</code>" in section and "<b>the right key</b>" in section
+    assert f'<pre class="content">{escape(content)}</pre>' in section
+    ev["signatures"][0]["key"] = "other"
+    assert "<b>another key</b>" in html.evidence(results)
+    # The wallet's own Signature header is shown as it came, never redacted.
+    shown = [v for k, v in ev["exchanges"][0]["response"]["headers"] if k.lower() == "signature"]
+    assert shown and "[redacted]" not in shown[0] and escape(shown[0]) in section
