@@ -336,6 +336,42 @@ def test_the_observation_reads_whole_with_a_styled_title_and_whole_badges(
     assert "system-ui" in seen["titleFont"]
 
 
+# After load: the page's print rules made to apply on screen (through the CSSOM, which the
+# policy allows), then what Save as PDF would show; the evidence as the browser opens it to print.
+PRINTED = """<script>
+window.addEventListener("load", function () {
+  var sheet = document.querySelector("#certification style").sheet, printed = [];
+  Array.prototype.forEach.call(document.styleSheets, function (s) {
+    Array.prototype.forEach.call(s.cssRules, function (r) {
+      if (r.media && r.media.mediaText === "print") {
+        Array.prototype.forEach.call(r.cssRules, function (inner) { printed.push(inner.cssText); });
+      }
+    });
+  });
+  printed.forEach(function (text) { sheet.insertRule(text, sheet.cssRules.length); });
+  function shown(id) { return getComputedStyle(document.getElementById(id)).display !== "none"; }
+  var pre = document.querySelector("#evidence pre");
+  var out = {rules: printed.length, appendix: shown("appendix"), filter: shown("status-filter"),
+             preMaxHeight: getComputedStyle(pre).maxHeight};
+  window.dispatchEvent(new Event("beforeprint"));
+  out.evidenceOpen = Array.prototype.every.call(document.querySelectorAll("#evidence details"),
+                                                 function (d) { return d.open; });
+  var probe = document.createElement("pre"); probe.id = "probe";
+  probe.textContent = JSON.stringify(out);
+  document.body.appendChild(probe);
+});
+</script>"""
+
+
+def test_the_print_stylesheet_leaves_the_certificate_alone_and_opened(
+    faulty_run: Path, tmp_path: Path
+) -> None:
+    seen = probe(faulty_run, tmp_path, PRINTED)
+    assert seen["rules"] > 3
+    assert seen["appendix"] is False and seen["filter"] is False
+    assert seen["preMaxHeight"] == "none" and seen["evidenceOpen"] is True
+
+
 def test_the_failing_certificate_prints_to_pdf(faulty_run: Path, tmp_path: Path) -> None:
     pdf = tmp_path / "report.pdf"
     render(faulty_run / "report.html", tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
