@@ -9,8 +9,9 @@ import shlex
 import time
 from collections.abc import Generator
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -25,6 +26,9 @@ from .selection import stopped, unreached
 from .sinks import for_terminal
 from .spec import APIS, contract
 from .state import State
+
+if TYPE_CHECKING:
+    from .report.appendix import SuiteTest
 
 
 def _target(state: State) -> list[str]:
@@ -208,6 +212,32 @@ class HtmlHooks:
 
     def __init__(self, state: State) -> None:
         self.state = state
+        self.tests: dict[str, SuiteTest] = {}  # each suite test's outcome, for the appendix
+
+    @staticmethod
+    def _outcome(report: pytest.TestReport) -> SuiteTest:
+        from .report.appendix import outcome
+
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        result = report.outcome if report.when == "call" or report.skipped else "error"
+        if report.passed:
+            result = "passed"
+        return outcome(
+            report.head_line or report.nodeid, result, dict(report.user_properties), reason
+        )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" and report.passed:
+            return
+        seen = self._outcome(report)
+        known = self.tests.get(report.nodeid)
+        # A test's worst phase stands for it: a failure or an error is never hidden by a pass.
+        if known is None or known.outcome == "passed":
+            self.tests[report.nodeid] = seen
+
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        # Its outcome in words instead of the traceback (internal paths, object reprs).
+        data[:] = [escape(self._outcome(report).text)]
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "mpp-conformance certification report"
@@ -227,8 +257,14 @@ class HtmlHooks:
         yield
         where = session.config.getoption("htmlpath", None)
         if where and not hasattr(session.config, "workerinput"):
+            from .report.appendix import arrange, duration, tally
             from .report.html import protected
 
             page = Path.cwd() / Path(os.path.expandvars(where)).expanduser()
             if page.is_file():
-                page.write_text(protected(page.read_text(encoding="utf-8")), encoding="utf-8")
+                written = page.read_text(encoding="utf-8")
+                if (r := self.state.results) is not None:
+                    failed = [x["id"] for x in r["requirements"] if x["status"] == "failed"]
+                    lines = tally(list(self.tests.values()), failed)
+                    written = arrange(written, lines, duration(r["run"]["duration"]))
+                page.write_text(protected(written), encoding="utf-8")

@@ -194,6 +194,16 @@ class ExchangeRecord(TypedDict):
     disturbances: NotRequired[list[DisturbanceRecord]]
 
 
+class SignatureShown(TypedDict):
+    """A target's signature that did not verify: the exact content it was checked over."""
+
+    signed: str  # which message carried it: "response"
+    signature: str  # the value, public
+    contents: list[str]  # one per Client-Id tried, the body's bytes as received (\xNN if not UTF-8)
+    verifies: bool
+    key: str  # "right": the expected key made it (over other bytes); "other": another key did
+
+
 class Evidence(TypedDict):
     """The last (after shrinking, the minimal) failing example of one suite test."""
 
@@ -206,6 +216,7 @@ class Evidence(TypedDict):
     cases: NotRequired[list[dict[str, Any]]]  # casefile.dump's format, read back by replay
     reproduce: NotRequired[str]
     replay: NotRequired[str]
+    signatures: NotRequired[list[SignatureShown]]
 
 
 class RowWaiver(TypedDict):

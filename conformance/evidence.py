@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import casefile
+from . import casefile, signing
 from .client import MAX_RESPONSE_BYTES
 from .model import Exchange, Outcome
 from .redact import Redactor, header_redacted
@@ -66,11 +66,52 @@ def transcript_entry(ex: Exchange, outcomes: list[Outcome], redact: Redactor) ->
     }
 
 
-def outcome_evidence(
-    o: Outcome, test: str, redact: Redactor, seed: int | None, secrets: tuple[str, ...]
-) -> dict[str, Any]:
-    """A failed outcome as evidence: what broke, the exchanges, and the cases to replay them."""
+def signature_evidence(ex: Exchange, key: signing.PublicKey, redact: Redactor) -> dict[str, Any]:
+    """What the target's response signature was checked over, exactly (the body's bytes as
+    received), its value (public) and whether the expected key made it: a right key over other
+    bytes is fixed in what is signed, another key in which key signs."""
+    resp = ex.response
+    header = resp.header("signature") if resp is not None else None
+    if resp is None or header is None:
+        return {}
+    try:
+        value = signing.parse_signature_header(header).signature
+    except ValueError:
+        return {}
+    # The Client-Ids the check tries, in its order (conformance/checks/response.py).
+    ids = (resp.header("client-id"), ex.request.header("client-id"))
+    contents = signing.checked_contents(
+        ex.request.uri,
+        tuple(dict.fromkeys(i for i in ids if i)),
+        resp.header("response-time") or "",
+        resp.body,
+    )
+    verifies = any(signing.verify(c, value, key) for c in contents)
+    right = verifies or signing.signed_with(value, key)
     return {
+        "signed": "response",
+        "signature": value,
+        "contents": [_text(c, redact) for c in contents],
+        "verifies": verifies,
+        "key": "right" if right else "other",
+    }
+
+
+def outcome_evidence(
+    o: Outcome,
+    test: str,
+    redact: Redactor,
+    seed: int | None,
+    secrets: tuple[str, ...],
+    key: signing.PublicKey | None = None,
+) -> dict[str, Any]:
+    """A failed outcome as evidence: what broke, the exchanges, and the cases to replay them;
+    for a response signature, what it was checked over with `key` (the target's public key)."""
+    signed = []
+    if key is not None and o.requirement.endswith("RESP-SIGNED"):
+        signed = [s for ex in o.exchanges if (s := signature_evidence(ex, key, redact))]
+    return {
+        **({"signatures": signed} if signed else {}),
         "test": test,
         "message": redact(o.message),
         "expected": redact(o.expected),

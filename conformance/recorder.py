@@ -170,6 +170,7 @@ class Recorder:
                     self.engine.redactor,
                     self.engine.settings.seed,
                     self.engine.profile.secrets,
+                    key=self.engine.profile.wallet_public_key,
                 )
                 if cat[o.requirement].level == "MUST":
                     failed.append(o)

@@ -1,6 +1,8 @@
 """Redaction: no secret reaches an output, not whole, not in part, not escaped.
 
-Access tokens become a prefix plus a hash; signatures and private keys never appear. A text cut
+Access tokens become a prefix plus a hash; private keys never appear. Signature values are shown:
+a signature reveals nothing of the key that made it (it is checked with a public one, over
+content the outputs show anyway), and the engineer fixing a failure compares it. A text cut
 short, wrapped or escaped can still hold a piece of a secret, so besides the whole secret any run
 of PIECE or more of its characters is replaced, in every form a secret is written out in (JSON,
 repr and percent escapes in either case or a mix of both, HTML entities, and those escaped once
@@ -31,7 +33,6 @@ PIECE = 12  # this many characters of a secret, in a row, are a leak wherever th
 # characters is written longer (escapes) is looked up with longer slices, more selective.
 GRAMS = (PIECE // 2, PIECE, 2 * PIECE)
 KEY_TAG = "[private key redacted]"
-_SIGNATURE = re.compile(r"(signature=)[^,\s\"'&\\]+", re.IGNORECASE)
 _PEM = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL
 )
@@ -209,7 +210,6 @@ class Redactor:
         for form, tag in self.whole:
             if form in text:
                 text = text.replace(form, tag)
-        text = _SIGNATURE.sub(r"\1[redacted]", text)
         return self.pieces(_PEM.sub(KEY_TAG, text))
 
     def pieces(self, text: str) -> str:

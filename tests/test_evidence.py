@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from conformance import signing
 from conformance.cli import main
 from conformance.client import MAX_RESPONSE_BYTES
-from conformance.evidence import exchange_evidence
+from conformance.evidence import exchange_evidence, outcome_evidence
 from conformance.exitcodes import EXIT_PARTIAL
-from conformance.model import Case, Exchange, Request
+from conformance.model import Case, Exchange, Outcome, Request, Response
 from conformance.redact import PIECE, Redactor
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
@@ -106,3 +108,63 @@ def test_the_transcript_goes_where_it_is_told_and_is_still_verified(tmp_path: Pa
     assert moved.exists() and not (tmp_path / "out/transcript.jsonl").exists()
     assert results["transcript"]["file"] == "../logs/run.jsonl"
     assert main(["verify-report", str(report)]) == 0
+
+
+# -- a response signature that does not verify: what it was checked over, and by which key -------
+
+URI = "/mpp/v1/alipayplus/inquiryUserInfo"
+TIME = "2026-01-02T03:04:05+08:00"
+BODY = b'{"result":{"resultStatus":"S"},\n "userInfo":{"userId":"21601"}}'
+
+
+def _answered(signature: str) -> Exchange:
+    request = Request(
+        headers=(("Client-Id", data.ALIPAYPLUS_CLIENT_ID),),
+        body=b"{}",
+        uri=URI,
+        url="http://w" + URI,
+    )
+    response = Response(
+        headers=(
+            ("Client-Id", data.WALLET_CLIENT_ID),
+            ("Response-Time", TIME),
+            ("Signature", f"algorithm=RSA256,keyVersion=1,signature={signature}"),
+        ),
+        body=BODY,
+        status=200,
+    )
+    return Exchange(Case("inquiryUserInfo", "valid", b"{}"), request, response)
+
+
+def _evidence(ex: Exchange) -> dict[str, Any]:
+    failed = Outcome("IUI-RESP-SIGNED", False, "does not verify", "valid", "invalid", (ex,))
+    key = data.public_key("wallet")
+    return outcome_evidence(failed, "t", Redactor(), None, (), key=key)
+
+
+def test_a_signature_over_other_bytes_shows_the_exact_content_and_that_the_key_is_right() -> None:
+    content = f"POST {URI}\n{data.WALLET_CLIENT_ID}.{TIME}.".encode()
+    # The wallet's key, over the body written out again: the right key, other bytes.
+    other = signing.sign(
+        content + b'{"result":{"resultStatus":"S"},"userInfo":{"userId":"21601"}}',
+        data.private_key("wallet"),
+    )
+    [shown] = _evidence(_answered(other))["signatures"]
+    assert shown["signature"] == other  # public: shown, never redacted
+    assert shown["contents"][0] == (content + BODY).decode()  # the exact bytes, as received
+    assert shown["verifies"] is False and shown["key"] == "right"
+    # Another key altogether: the content is the same, the key is the one to fix.
+    stranger = signing.sign(content + BODY, data.private_key("stranger"))
+    [shown] = _evidence(_answered(stranger))["signatures"]
+    assert shown["verifies"] is False and shown["key"] == "other"
+    # The reason the check gives says the same.
+    assert "made with the expected key, over other bytes" in signing.why_not_verified(
+        content + BODY, other, data.public_key("wallet")
+    )
+
+
+def test_a_body_that_is_not_utf8_is_shown_as_hex_escapes_in_the_checked_content() -> None:
+    ex = _answered("abc")
+    raw = replace(ex.response, body=b'{"x":"\xff\xfe"}') if ex.response else None
+    [shown] = _evidence(replace(ex, response=raw))["signatures"]
+    assert shown["contents"][0].endswith('.{"x":"\\xff\\xfe"}')

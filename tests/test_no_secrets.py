@@ -1,5 +1,5 @@
-"""No secret of the profile reaches any output: tokens (also env-provided), key material,
-signature values."""
+"""No secret of the profile reaches any output: tokens (also env-provided), key material.
+Signature values are not secrets (a signature reveals no key) and are shown."""
 
 from __future__ import annotations
 
@@ -29,14 +29,10 @@ from .reporting import env_profile, recording
 from .test_redact import encoded_leaks
 
 
-def secrets(signatures: list[bytes]) -> list[str]:
-    """Every token, every line of the suite's private key, every signature value seen on the
-    wire."""
+def secrets() -> list[str]:
+    """Every token and every line of the suite's private key."""
     pem = data.testdata("alipayplus-private.pem").read_text().splitlines()
     values = [s.token for s in data.SEEDS] + [line for line in pem if not line.startswith("-----")]
-    for raw in signatures:
-        value = raw.decode()
-        values += [value, unquote(value)]
     return sorted({v for v in values if len(v) >= 16})
 
 
@@ -114,11 +110,10 @@ def test_no_secret_in_report_json_junit_transcript_package_or_terminal(
         files
     )
     for name, text in files.items():
-        leaked = [s[:8] for s in secrets(seen) if s in text]
+        leaked = [s[:8] for s in secrets() if s in text]
         assert not leaked, f"{name} shows secrets starting {leaked}"
-        assert not re.search(
-            r"signature=(?!\[redacted\])[A-Za-z0-9%+/]{16}", text, re.IGNORECASE
-        ), name
+    # Signatures are public: the wire's values are shown for the engineer to compare.
+    assert any(raw.decode() in files["results.json"] for raw in seen)
     # Tokens are still recognisable to the wallet team: a short prefix and a hash.
     assert token_tag(data.SEEDS[0].token) in files["results.json"] + files["report.html"]
 
@@ -160,12 +155,11 @@ def long_token_profile(url: str, key: str, folder: Path) -> str:
     return text
 
 
-def every_secret(signatures: list[bytes]) -> set[str]:
-    """Every token, every line and form of the suite key, every signature seen on the wire."""
+def every_secret() -> set[str]:
+    """Every token, every line and form of the suite key."""
     key = data.private_key("alipayplus")
     pem = data.testdata("alipayplus-private.pem").read_text().splitlines()[1:-1]
     found = set(LONG_TOKENS) | set(signing.private_key_text(key)) | set(pem)
-    found |= {v for raw in signatures for v in (raw.decode(), unquote(raw.decode()))}
     return {s for s in found if len(s) >= PIECE}
 
 
@@ -254,7 +248,7 @@ def test_no_piece_of_a_long_token_or_the_key_reaches_any_output(
     files = outputs(out, "".join(capfd.readouterr()))
     files["results.json (cases)"] = decoded_cases(files["results.json"])
     assert {"r.html", "results.json", "junit.xml", "transcript.jsonl"} <= set(files)
-    grams = pieces(every_secret(seen))
+    grams = pieces(every_secret())
     for name, text in files.items():
         assert not leaked(text, grams), f"{name} holds pieces of a secret"
     # The redaction is visible, and every token was sent: the scan had something to find.

@@ -34,14 +34,16 @@ def leaks(text: str, *secrets: str) -> list[str]:
     ]
 
 
-def test_tokens_become_prefix_and_hash_and_signatures_vanish() -> None:
+def test_tokens_become_prefix_and_hash_and_signatures_are_shown() -> None:
+    """A signature reveals no key: it is checked with a public one, over content the report
+    shows anyway. The engineer compares it; only tokens and private keys are hidden."""
     r = Redactor(["RefTok.base.7f3a9c1e5b2d4f60"])
     text = r(
         '{"accessToken":"RefTok.base.7f3a9c1e5b2d4f60"} Signature: '
         "algorithm=RSA256,keyVersion=1,signature=abc%2B%3D"
     )
-    assert "7f3a9c1e5b2d4f60" not in text and "abc%2B" not in text
-    assert token_tag("RefTok.base.7f3a9c1e5b2d4f60") in text and "signature=[redacted]" in text
+    assert "7f3a9c1e5b2d4f60" not in text
+    assert token_tag("RefTok.base.7f3a9c1e5b2d4f60") in text and "signature=abc%2B%3D" in text
 
 
 def test_private_keys_never_appear() -> None:

@@ -128,7 +128,8 @@ def test_evidence_shows_exchange_expectation_rule_and_reproduction(faulty_run: P
     # Bodies are shown as received (a signature is over those very bytes), never re-indented.
     received = ev["exchanges"][0]["response"]["body"]
     assert escape(received) in section and "\n  &quot;userInfo&quot;" not in section
-    assert "signature=[redacted]" in section
+    # The wallet's Signature header is public: shown as it came, for the engineer to compare.
+    assert "signature=[redacted]" not in section and "signature=" in section
     # Only failures, warnings and waivers have evidence; passed requirements do not.
     assert 'id="ev-IUI-TRANSPORT-ANSWER"' not in section
 

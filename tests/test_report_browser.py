@@ -222,3 +222,159 @@ def test_the_report_works_under_its_policy_and_refuses_anything_else(
     refused = sorted(v.split()[0] for v in seen["violations"])
     assert refused == ["img-src", "script-src-elem", "style-src-attr"], seen["violations"]
     assert seen["injected"] is False
+
+
+# -- the certificate at a desk's width and a phone's, and printed -------------------------------
+
+# After load: where the verdict is, what is wider than the screen, which badge its cell cuts, and
+# whether the appendix (pytest-html's sections) is shut.
+LAYOUT = """<script>
+window.addEventListener("load", function () {
+  var width = document.documentElement.clientWidth, out = {width: width, wide: [], clipped: []};
+  var verdict = document.getElementById("verdict").getBoundingClientRect();
+  out.verdictInFirstScreen = verdict.top >= 0 && verdict.bottom <= window.innerHeight;
+  out.scrollWidth = document.documentElement.scrollWidth;
+  var texts = ["#certification h1", "#certification h2", "#certification p", "#title",
+               "#certification table.cover td", "#certification code", "#appendix > summary"];
+  document.querySelectorAll(texts.join(", ")).forEach(function (el) {
+    if (el.getBoundingClientRect().right > width + 1) {
+      out.wide.push(el.tagName + ":" + el.innerText.slice(0, 40));
+    }
+  });
+  document.querySelectorAll("#certification .badge").forEach(function (b) {
+    var r = b.getBoundingClientRect(), cell = b.parentElement.getBoundingClientRect();
+    if (r.width === 0) { return; }
+    if (b.scrollWidth > b.clientWidth + 1 || r.right > cell.right + 1 || r.left < cell.left - 1) {
+      out.clipped.push(b.innerText);
+    }
+  });
+  out.badges = document.querySelectorAll("#certification .badge").length;
+  var appendix = document.getElementById("appendix");
+  var table = document.getElementById("results-table");
+  out.appendix = appendix ? {open: appendix.open,
+                             tableShown: !!table && table.checkVisibility()} : null;
+  var title = document.getElementById("title");
+  out.titleFont = getComputedStyle(title).fontFamily;
+  if (window.parent !== window) { window.parent.postMessage(JSON.stringify(out), "*"); return; }
+  var pre = document.createElement("pre"); pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+# Headless Chromium's window is no narrower than 500 pixels: a phone's width is a frame of it,
+# whose page reports what it laid out.
+FRAME = """<!DOCTYPE html><html><body style="margin:0">
+<iframe src="{page}" style="width:{width}px;height:900px;border:0"></iframe>
+<script>
+window.addEventListener("message", function (e) {{
+  var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = e.data;
+  document.body.appendChild(pre);
+}});
+</script></body></html>"""
+
+
+def laid_out(page: Path, tmp_path: Path, width: int) -> dict[str, Any]:
+    probing = tmp_path / f"layout-{width}.html"
+    probing.write_text(probed(page.read_text(), LAYOUT))
+    if width < 500:
+        framed = tmp_path / f"frame-{width}.html"
+        framed.write_text(FRAME.format(page=probing.name, width=width))
+        probing = framed
+    size = f"--window-size={max(width, 600)},1000"
+    flags = [f for f in FLAGS if not f.startswith("--window-size")] + [size]
+    args = [chromium(), *flags, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom"]
+    done = subprocess.run(
+        [*args, "--hide-scrollbars", "--virtual-time-budget=5000", probing.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert found, done.stderr[-2000:]
+    return dict(json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&")))
+
+
+@pytest.mark.parametrize("width", [1400, 420])
+def test_the_failing_certificate_reads_whole_at_a_desk_and_on_a_phone(
+    faulty_run: Path, tmp_path: Path, width: int
+) -> None:
+    seen = laid_out(faulty_run / "report.html", tmp_path, width)
+    assert seen["width"] == width and seen["verdictInFirstScreen"], seen
+    assert seen["scrollWidth"] <= seen["width"] and seen["wide"] == [], seen
+    assert seen["badges"] > 20 and seen["clipped"] == [], seen
+    assert seen["appendix"] == {"open": False, "tableShown": False}
+
+
+@pytest.fixture(scope="module")
+def observation(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The page of an observation of a leaking wallet: its matrix holds not-applicable rows."""
+    from conformance.reference.faults import make_wallet
+    from conformance.reference.server import serve
+
+    from .observe_traffic import profile, session, settings
+    from .test_observe_cli import traffic
+
+    folder = tmp_path_factory.mktemp("observed")
+    with (
+        serve(make_wallet("scope-leak").app()) as url,
+        session(settings(profile(), url, "wallet"), folder) as running,
+    ):
+        traffic(running.url)
+    return folder / "observation.html"
+
+
+@pytest.mark.parametrize("width", [1400, 420])
+def test_the_observation_reads_whole_with_a_styled_title_and_whole_badges(
+    observation: Path, tmp_path: Path, width: int
+) -> None:
+    seen = laid_out(observation, tmp_path, width)
+    assert seen["verdictInFirstScreen"] and seen["scrollWidth"] <= seen["width"], seen
+    assert seen["wide"] == [] and seen["clipped"] == [], seen
+    assert "NOT APPLICABLE" in observation.read_text().upper() and seen["badges"] > 20
+    assert "system-ui" in seen["titleFont"]
+
+
+# After load: the page's print rules made to apply on screen (through the CSSOM, which the
+# policy allows), then what Save as PDF would show; the evidence as the browser opens it to print.
+PRINTED = """<script>
+window.addEventListener("load", function () {
+  var sheet = document.querySelector("#certification style").sheet, printed = [];
+  Array.prototype.forEach.call(document.styleSheets, function (s) {
+    Array.prototype.forEach.call(s.cssRules, function (r) {
+      if (r.media && r.media.mediaText === "print") {
+        Array.prototype.forEach.call(r.cssRules, function (inner) { printed.push(inner.cssText); });
+      }
+    });
+  });
+  printed.forEach(function (text) { sheet.insertRule(text, sheet.cssRules.length); });
+  function shown(id) { return getComputedStyle(document.getElementById(id)).display !== "none"; }
+  var pre = document.querySelector("#evidence pre");
+  var out = {rules: printed.length, appendix: shown("appendix"), filter: shown("status-filter"),
+             preMaxHeight: getComputedStyle(pre).maxHeight};
+  window.dispatchEvent(new Event("beforeprint"));
+  out.evidenceOpen = Array.prototype.every.call(document.querySelectorAll("#evidence details"),
+                                                 function (d) { return d.open; });
+  var probe = document.createElement("pre"); probe.id = "probe";
+  probe.textContent = JSON.stringify(out);
+  document.body.appendChild(probe);
+});
+</script>"""
+
+
+def test_the_print_stylesheet_leaves_the_certificate_alone_and_opened(
+    faulty_run: Path, tmp_path: Path
+) -> None:
+    seen = probe(faulty_run, tmp_path, PRINTED)
+    assert seen["rules"] > 3
+    assert seen["appendix"] is False and seen["filter"] is False
+    assert seen["preMaxHeight"] == "none" and seen["evidenceOpen"] is True
+
+
+def test_the_failing_certificate_prints_to_pdf(faulty_run: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    render(faulty_run / "report.html", tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    data = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert data[:5] == b"%PDF-" and 2 <= pages <= 40, pages

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from typing import Any
@@ -104,6 +106,54 @@ def notes(rows: Sequence[RequirementRow]) -> list[str]:
     return warned + changed
 
 
+# The roles a profile can certify, by requirement prefix (docs/prepareAuthInfo.md).
+ROLES = {
+    "IUI": "the wallet's inquiryUserInfo server ([target])",
+    "PAI": "the wallet as prepareAuthInfo client ([gateway])",
+    "PAS": "an Alipay+-side prepareAuthInfo server ([provider])",
+}
+NOT_APPLICABLE = "not applicable"
+
+
+@dataclass(frozen=True)
+class Role:
+    """One role of the run: assessed (some requirement judged) or not, and why not."""
+
+    prefix: str
+    name: str
+    requirements: int
+    counts: tuple[tuple[str, int], ...]  # status -> requirements, in catalogue order of statuses
+    why_not: str  # why it was not assessed (the rows' reason); "" when assessed
+
+    @property
+    def assessed(self) -> bool:
+        return not self.why_not
+
+
+def role_of(row: RequirementRow) -> str:
+    return row["id"].split("-", 1)[0]
+
+
+def roles(rows: Sequence[RequirementRow]) -> list[Role]:
+    """Each role of the catalogue in its order: what the run found of it, or why it was left out."""
+    out = []
+    for prefix in dict.fromkeys(role_of(r) for r in rows):
+        mine = [r for r in rows if role_of(r) == prefix]
+        counts = Counter(r["status"] for r in mine)
+        left_out = counts[NOT_APPLICABLE] == len(mine)
+        why = Counter(r.get("reason") or NOT_APPLICABLE for r in mine).most_common(1)[0][0]
+        out.append(
+            Role(
+                prefix,
+                ROLES.get(prefix, f"{prefix} requirements"),
+                len(mine),
+                tuple(counts.items()),
+                why if left_out else "",
+            )
+        )
+    return out
+
+
 def groups(rows: Sequence[RequirementRow]) -> list[tuple[str, Families]]:
     """(api, [(family, rows)]) in catalogue order."""
     out = []
@@ -117,13 +167,18 @@ def groups(rows: Sequence[RequirementRow]) -> list[tuple[str, Families]]:
 def _context(results: Results) -> dict[str, Any]:
     """What the section templates read: the document, and the views derived from it."""
     rows = results["requirements"]
+    of_run = roles(rows)
+    # A role left out shows as one line, not as a row per requirement it holds.
+    shown = {r.prefix for r in of_run if r.assessed}
     return {
+        "roles": of_run,
         "results": results,
         "notes": notes(rows),
         "disturbed": disturbed(results),
         "selection": left_out(results),
         "plan": plan(results),
-        "groups": groups(rows),
+        "groups": groups([r for r in rows if role_of(r) in shown]),
+        "listed": Counter(r["status"] for r in rows if role_of(r) in shown),
         "broken": [r for r in rows if r["status"] in BROKEN and r["evidence"]],
         # An observation's cover says what traffic broke; it never reads as a certification.
         "cover_template": "observed.html" if "observation" in results else "cover.html",

@@ -18,8 +18,17 @@ def _why(r: RequirementRow) -> str:
     return f"{found} (expected {expected}, got {received})"
 
 
+def _commands(r: RequirementRow) -> str:
+    """The commands that see the first piece of evidence again, one a line."""
+    ev = r["evidence"][0] if r["evidence"] else None
+    if ev is None:
+        return ""
+    lines = [f"{how}: {line}" for how in ("reproduce", "replay") if (line := ev.get(how))]
+    return "".join(f"\n{line}" for line in lines)
+
+
 def _outcome(case: ET.Element, r: RequirementRow) -> None:
-    detail = f"{r['level']}: {r['text']}\nRule ({r['source']}): {r['rule']}"
+    detail = f"{r['level']}: {r['text']}\nRule ({r['source']}): {r['rule']}{_commands(r)}"
     why = _why(r)
     if r["status"] == "failed":
         ET.SubElement(case, "failure", message=why, type=r["level"]).text = detail

@@ -97,6 +97,13 @@ class Verification:
         return self.verdict is Verdict.OK
 
 
+def checked_contents(
+    uri: str, client_ids: Sequence[str], time: str, body: bytes, method: str = "POST"
+) -> list[bytes]:
+    """The exact contents a message's signature is checked over, one per Client-Id tried."""
+    return [content_to_sign(method, uri, i, time, body) for i in client_ids]
+
+
 def verify_message(
     signature: str | SignatureHeader | None,
     key: PublicKey,
@@ -121,7 +128,7 @@ def verify_message(
             return Verification(Verdict.MALFORMED, reason=str(exc))
     if signature.algorithm != ALGORITHM:
         return Verification(Verdict.ALGORITHM, signature)
-    contents = [content_to_sign(method, uri, i, time, body) for i in client_ids]
+    contents = checked_contents(uri, client_ids, time, body, method)
     if any(verifier(c, signature.signature, key) for c in contents):
         return Verification(Verdict.OK, signature)
     if not contents:

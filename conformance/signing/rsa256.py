@@ -81,7 +81,9 @@ def why_not_verified(content: bytes, signature: str, key: PublicKey) -> str:
         )
     if decode_signature(signature) is None:
         return "it is not URL-encoded base64"
-    return "it was not made over this content with the expected key"
+    if signed_with(signature, key):
+        return "it was made with the expected key, over other bytes than this content"
+    return "it was not made with the expected key"
 
 
 def _plain(value: str) -> bytes | None:

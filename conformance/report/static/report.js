@@ -20,5 +20,17 @@
     if (label) { label.textContent = shown + " shown"; }
   }
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
+  var filter = document.getElementById("status-filter");
+  if (filter) { filter.hidden = false; }
   apply();
+  // A printed certificate holds every piece of evidence, opened, and every matrix row.
+  var closed = [];
+  window.addEventListener("beforeprint", function () {
+    closed = Array.prototype.filter.call(document.querySelectorAll("#evidence details"),
+                                         function (d) { return !d.open; });
+    closed.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    closed.forEach(function (d) { d.open = false; });
+  });
 })();
