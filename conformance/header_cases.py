@@ -19,6 +19,10 @@ MALFORMED_TIMES = (
     "2019-05-28T25:61:61+08:00",
 )
 OTHER_TIME = "2019-05-28T12:12:12+08:00"
+# What a technical service provider acting for a partner would carry (contract-notes §2).
+AGENT_TOKEN = "AgTk.7c1e94b3a5d2406f8e3b"
+# Deviations that exist for one API only: a wallet ignores Agent-Token, while Alipay+ may read it.
+ONLY_FOR = {"agent-token-ignored": "inquiryUserInfo"}
 
 
 def success_expectation(token: Token, requirement: str = "VALID-SUCCESS") -> Expect:
@@ -90,6 +94,10 @@ def _deviations(profile: Profile, api: Api) -> dict[str, Deviation]:
             lambda t: refusal("KEY-UNKNOWN", "KEY_NOT_FOUND"),
             {"tamper": Tamper(key_version="9137")},
         ),
+        "agent-token-ignored": (
+            lambda t: success_expectation(t, "AGENT-TOKEN"),
+            {"tamper": Tamper(agent_token=AGENT_TOKEN)},
+        ),
         "media-type-text-plain": (
             lambda t: refusal("MEDIA-TYPE", "MEDIA_TYPE_NOT_ACCEPTABLE"),
             {"content_type": "text/plain; charset=UTF-8"},
@@ -119,7 +127,7 @@ def _deviations(profile: Profile, api: Api) -> dict[str, Deviation]:
             _always(OTHER_DIGEST if form in PYTHON_RSA_HASHES else BAD_SIGNATURE),
             {"tamper": Tamper(digest=form)},
         )
-    return table
+    return {k: v for k, v in table.items() if ONLY_FOR.get(k, api.name) == api.name}
 
 
 def header_cases(api: Api, profile: Profile, token: Token) -> Mapping[str, Callable[[bytes], Case]]:

@@ -175,6 +175,8 @@ def acceptance(client: AlipayPlus) -> None:
     for seed in data.SEEDS:
         b = body(accessToken=seed.token)
         client.send(b, client.headers(b))
+    b = body(accessToken=data.SEEDS[0].token)  # as a service provider acting for a partner
+    client.send(b, {**client.headers(b), "Agent-Token": "AgTk.5e0b2c"})
     b = body(accessToken="NoSuchToken.0000000000000000")
     client.send(b, client.headers(b))
     for broken in (

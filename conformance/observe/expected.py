@@ -58,7 +58,10 @@ class Fact:
 
 # The suffixes an observed request's Expect can name: the refusals, their codes' requirements and
 # the forms a valid request may take (each also needs what Judge.inapplicable lists).
-SUCCESS = ("VALID-SUCCESS", "SIG-HEADER-FORMS", "TIME-FORMS", "JSON-FORMS", "UNKNOWN-FIELDS")
+SUCCESS = (
+    *("VALID-SUCCESS", "SIG-HEADER-FORMS", "TIME-FORMS", "JSON-FORMS", "UNKNOWN-FIELDS"),
+    "AGENT-TOKEN",
+)
 SIGNATURE = ("SIG-VERIFY", "SIG-DIGEST")
 DERIVED = frozenset(
     {
@@ -145,6 +148,11 @@ def _headers(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:
     names = [k for k, _ in req.headers if k.lower() in {h.lower() for h in SIGNED_HEADERS}]
     if names and all(k == k.lower() for k in names):
         yield Fact(form="SIG-HEADER-FORMS")
+    if req.header("agent-token"):  # a wallet ignores it; Alipay+ may read it
+        if peer.key_field == "accessToken":
+            yield Fact(form="AGENT-TOKEN")
+        else:
+            yield Fact(open="the request carries an Agent-Token, which Alipay+ may act on")
 
 
 def _time(req: Request, peer: Peer, body: Body) -> Iterator[Fact]:

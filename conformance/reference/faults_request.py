@@ -177,6 +177,18 @@ class AcceptsMalformedTime(Pipeline):
 
 
 @fault(
+    "refuses-agent-token",
+    "IUI-AGENT-TOKEN",
+    summary="Refuses any request that carries an Agent-Token header, which a wallet must ignore.",
+)
+class RefusesAgentToken(Pipeline):
+    def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
+        if headers.get("agent-token") is not None:
+            raise Refusal("INVALID_CLIENT", "Agent-Token is not accepted")
+        super().authenticate(method, uri, headers, body)
+
+
+@fault(
     "strict-signature-split",
     "IUI-SIG-HEADER-FORMS",
     summary="Splits the Signature header on ',' without trimming, so the documented spaced form "

@@ -34,6 +34,7 @@ class Tamper:
     foreign_key: bool = False
     time_form: str | None = None  # a name in TIME_FORMS: the current time, written that way
     digest: str | None = None  # a name in DIGEST_FORMS: the right content, signed that way
+    agent_token: str | None = None  # an Agent-Token header beside the signed ones (never signed)
 
 
 class RSA256Auth(httpx.Auth):
@@ -78,6 +79,8 @@ class RSA256Auth(httpx.Auth):
             ),
         }
         headers = {k: v for k, v in headers.items() if k.lower() not in t.omit}
+        if t.agent_token is not None:
+            headers["Agent-Token"] = t.agent_token
         if t.lower_case_names:
             headers = {k.lower(): v for k, v in headers.items()}
         return headers
