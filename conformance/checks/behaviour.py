@@ -121,11 +121,7 @@ REDIRECT_PARAM = "redirect_uri"
 
 def _named_redirect(ex: Exchange) -> str | None:
     """The redirect the request's authUrl names, if it names exactly one."""
-    try:
-        body = json.loads(ex.request.body)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    auth_url = body.get("authUrl") if isinstance(body, dict) else None
+    auth_url = _request_field(ex, "authUrl")
     if not isinstance(auth_url, str):
         return None
     named = parse_qs(urlsplit(auth_url).query).get(REDIRECT_PARAM, [])
@@ -135,6 +131,27 @@ def _named_redirect(ex: Exchange) -> str | None:
 def _place(url: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower(), parts.path or "/"
+
+
+@check("ACQUIRER-ECHO", applies=lambda ex: has_result(ex) and ex.code == "SUCCESS")
+def acquirer_echo(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    """A SUCCESS names the acquirer the request named."""
+    sent, body = _request_field(ex, "acquirerId"), ex.body
+    got = body.get("acquirerId") if isinstance(body, dict) else None
+    if not isinstance(sent, str) or not isinstance(got, str):
+        return {}  # none sent (a probe's), or none returned (SUCCESS-FIELDS reports that)
+    found: list[Violation] = []
+    if got != sent:
+        found.append(("acquirerId is not the one the request named", sent, got))
+    return {"ACQUIRER-ECHO": found}
+
+
+def _request_field(ex: Exchange, name: str) -> Any:
+    try:
+        body = json.loads(ex.request.body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return body.get(name) if isinstance(body, dict) else None
 
 
 @check("REDIRECT-NAMED", applies=lambda ex: has_result(ex) and ex.code == "SUCCESS")

@@ -177,6 +177,16 @@ class FreshAuthClientId(AlipayPlus):
 
 
 @provider_fault(
+    "pas-other-acquirer",
+    "PAS-ACQUIRER-ECHO",
+    summary="Answers SUCCESS naming another acquirerId than the request's.",
+)
+class OtherAcquirer(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {**super().resolve(body), "acquirerId": "1022088000000000002"}
+
+
+@provider_fault(
     "pas-redirect-drops-query",
     "PAS-REDIRECT-NAMED",
     summary="Returns the merchant's redirect without its query parameters: "
@@ -237,6 +247,8 @@ class MethodWrongCode(Pipeline):
     "pas-any-acquirer",
     "PAS-FIXED-VALUE",
     summary="Serves any well-formed acquirerId, not only AlipayCN's 1022088000000000001.",
+    # Its SUCCESS to another acquirer still names AlipayCN's: not the one the request named.
+    also=("PAS-ACQUIRER-ECHO",),
 )
 class AnyAcquirer(AlipayPlus):
     def check_acquirer(self, acquirer_id: str) -> None:
