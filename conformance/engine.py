@@ -50,7 +50,14 @@ class Engine:
     def context(self, api: str) -> Context:
         key = self.profile.wallet_public_key
         assert key is not None, "only a profile with [target] or [provider] sends requests"
-        return Context(self.contract.apis[api], self.contract, self.catalogue, PREFIXES[api], key)
+        return Context(
+            self.contract.apis[api],
+            self.contract,
+            self.catalogue,
+            PREFIXES[api],
+            key,
+            self.profile.psp_id,
+        )
 
     def exchange(self, case: Case) -> Exchange:
         return self.sender.send(case, self.profile.path(case.api))

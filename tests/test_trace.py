@@ -220,8 +220,8 @@ def test_the_matrix_shows_every_statement_with_its_requirements_and_probes() -> 
         line for line in text.splitlines() if line.startswith("| Response parameters, scopes #3 |")
     )
     assert "`PAS-SCOPES-FIXED`" in row and "`test_provider_valid_request_succeeds`" in row
-    gap = next(s for s in trace() if s.gap)
-    assert f"gap: {gap.gap}" in text
+    for gap in (s for s in trace() if s.gap):  # a statement no requirement covers yet is shown
+        assert f"gap: {gap.gap}" in text
 
 
 def test_a_filtered_matrix_keeps_the_statements_of_its_requirements(

@@ -146,6 +146,19 @@ def acquirer_echo(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
     return {"ACQUIRER-ECHO": found}
 
 
+@check("PSPID-ECHO", applies=lambda ex: has_result(ex) and ex.code == "SUCCESS")
+def psp_id_echo(ex: Exchange, ctx: Context) -> Mapping[str, list[Violation]]:
+    """A SUCCESS names the MPP that asked: the pspId the profile declares for the wallet."""
+    body = ex.body
+    got = body.get("pspId") if isinstance(body, dict) else None
+    if not ctx.psp_id or not isinstance(got, str):
+        return {}  # no pspId declared, or none returned (SUCCESS-FIELDS reports that)
+    found: list[Violation] = []
+    if got != ctx.psp_id:
+        found.append(("pspId is not the requesting wallet's", ctx.psp_id, got))
+    return {"PSPID-ECHO": found}
+
+
 def _request_field(ex: Exchange, name: str) -> Any:
     try:
         body = json.loads(ex.request.body)

@@ -22,6 +22,7 @@ class Context:
     catalogue: Catalogue
     prefix: str
     peer_public_key: signing.PublicKey
+    psp_id: str = ""  # the wallet's pspId, as the profile declares it ("" when it does not)
 
     def rid(self, suffix: str) -> str:
         return f"{self.prefix}-{suffix}"

@@ -118,7 +118,7 @@ class Judge:
         else:
             self.contexts = (
                 Context(api, contract, catalogue, "PAI", wallet),
-                Context(api, contract, catalogue, "PAS", alipayplus),
+                Context(api, contract, catalogue, "PAS", alipayplus, settings.psp_id),
             )
             self.caller = None
         self.peer = self._peer(contract)

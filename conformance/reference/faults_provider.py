@@ -187,6 +187,16 @@ class OtherAcquirer(AlipayPlus):
 
 
 @provider_fault(
+    "pas-other-psp",
+    "PAS-PSPID-ECHO",
+    summary="Answers SUCCESS naming another MPP's pspId than the requesting wallet's.",
+)
+class OtherPsp(AlipayPlus):
+    def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {**super().resolve(body), "pspId": "2160120000000002"}
+
+
+@provider_fault(
     "pas-redirect-drops-query",
     "PAS-REDIRECT-NAMED",
     summary="Returns the merchant's redirect without its query parameters: "
