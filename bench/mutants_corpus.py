@@ -102,9 +102,14 @@ def record(role: str) -> list[dict[str, Any]]:
 
 def _body(raw: bytes) -> Any:
     try:
-        return json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return {"not-json": raw.decode("latin-1")}
+    result = body.get("result") if isinstance(body, dict) else None
+    message = result.get("resultMessage") if isinstance(result, dict) else None
+    if isinstance(result, dict) and isinstance(message, str) and message:
+        body["result"] = {**result, "resultMessage": "(text)"}  # free text: not its words
+    return body
 
 
 def _signature(
