@@ -209,6 +209,10 @@ def report(role: str, outcomes: Sequence[Outcome], total: int, seconds: float) -
             lines.append(f"  survivor  {o.mutant.describe()}{warn}")
             lines.append(f"            corpus: {o.difference}")
             lines.append(f"            {kind}{': ' + why if why else ''}")
+    for o in outcomes:
+        if not o.observable:  # equivalent, or a probe missing from the corpus as from the suite
+            kind, why = KNOWN.get(o.mutant.key, ("", ""))
+            lines.append(f"  unseen    {o.mutant.describe()}{'  (' + kind + ')' if kind else ''}")
     return lines
 
 

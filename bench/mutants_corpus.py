@@ -91,6 +91,7 @@ def record(role: str) -> list[dict[str, Any]]:
             yield url
 
     Service.handle = recording  # type: ignore[method-assign]
+    seen += _beyond_the_suite(role)
     apart.serve_apart = in_process  # type: ignore[assignment]
     apart.prestart = lambda role, variant: None
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,6 +99,32 @@ def record(role: str) -> list[dict[str, Any]]:
         args = ["run", "-q", "--examples", str(CORPUS_EXAMPLES), "--report", report]
         main([*args, *role_args(role)])
     return sorted(seen, key=lambda r: json.dumps(r, sort_keys=True))
+
+
+def _beyond_the_suite(role: str) -> list[dict[str, Any]]:
+    """Valid requests the suite does not send: the provider asked for an authUrl it never issued,
+    and for one it issued, its parameters in another order."""
+    from conformance.reference import data
+
+    if role != "provider":
+        return []
+    issued = data.AUTH_URLS[0]
+    base, _, query = issued.partition("?")
+    urls = [issued.replace("app_id=2021000000000001", "app_id=2021000000000002")]
+    urls += [base + "?" + "&".join(reversed(query.split("&")))]
+    found = []
+    for url in urls:
+        body = json.dumps({"authUrl": url, "acquirerId": data.ACQUIRER_ID}).encode()
+        signed = signing.signed_headers(
+            data.private_key("wallet"), "request", data.GATEWAY_PATH, data.WALLET_CLIENT_ID, body
+        )
+        headers = {k.lower(): v for k, v in signed.items()}
+        headers["content-type"] = "application/json; charset=UTF-8"
+        encoded = base64.b64encode(body).decode()
+        found.append(
+            {"method": "POST", "uri": data.GATEWAY_PATH, "headers": headers, "body": encoded}
+        )
+    return found
 
 
 def _body(raw: bytes) -> Any:

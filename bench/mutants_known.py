@@ -9,6 +9,7 @@ from __future__ import annotations
 
 PIPE = "reference/pipeline.py:Pipeline"
 CLIENT = "reference/client.py:PrepareClient"
+PAS = "reference/alipayplus.py:AlipayPlus"
 U_CODE = "'REQUEST_TRAFFIC_EXCEED_LIMIT'"
 SHOULD = "lenient check (a SHOULD, by design)"
 U_FOR_F = (
@@ -17,6 +18,12 @@ U_FOR_F = (
 )
 
 KNOWN: dict[str, tuple[str, str]] = {
+    f"{PIPE}.handle: 500 -> 501": ("equivalent", "no reference step raises Crash"),
+    f"{PIPE}.handle: 500 -> 499": ("equivalent", "no reference step raises Crash"),
+    f"{PAS}.resolve: if not self.issued(body['authUrl']): -> if False:": (
+        "missing probe",
+        "the provider suite never asks for a well-formed authUrl that was not issued",
+    ),
     f"{PIPE}.check_method: 'METHOD_NOT_SUPPORTED' -> {U_CODE}": (SHOULD, U_FOR_F),
     f"{PIPE}.check_method: 'METHOD_NOT_SUPPORTED' -> 'NO_INTERFACE_DEF'": (
         SHOULD,
