@@ -60,8 +60,12 @@ class Outcome:
         return self.observable and self.verdict not in ("PARTIAL", "CERTIFIED")
 
 
-def context() -> Context:
-    return Context({c.code: c.status for a in contract().apis.values() for c in a.codes.values()})
+API = {"wallet": "inquiryUserInfo", "provider": "prepareAuthInfo", "client": "prepareAuthInfo"}
+
+
+def context(role: str) -> Context:
+    """The result codes a role's API documents: a swapped code is one of them."""
+    return Context({c.code: c.status for c in contract().apis[API[role]].codes.values()})
 
 
 def mutants(role: str, ctx: Context) -> list[Mutant]:
@@ -225,10 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.limit < 0 or args.jobs < 1:
         parser.error("--limit must be 0 or more, --jobs 1 or more")
-    ctx = context()
     lines = []
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
         for role in args.role or ROLES:
+            ctx = context(role)
             found = mutants(role, ctx)
             if args.list:
                 for m in sample(found, args.limit, role):

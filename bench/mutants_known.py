@@ -42,18 +42,26 @@ KNOWN: dict[str, tuple[str, str]] = {
     f"{PIPE}.authenticate: 'KEY_NOT_FOUND' -> {U_CODE}": (SHOULD, U_FOR_F),
     f"{PIPE}.authenticate: 'INVALID_SIGNATURE' -> {U_CODE}": (SHOULD, U_FOR_F),
     f"{PIPE}.authenticate: 'INVALID_SIGNATURE' -> 'INVALID_TOKEN'": (
+        SHOULD,
+        "SIG-ALGORITHM: another F code for an unsupported algorithm",
+    ),
+    f"{PIPE}.authenticate: 'INVALID_SIGNATURE' -> 'INVALID_TOKEN' (#2)": (
         "lenient check",
         (
-            "a missing or malformed Signature header answered F INVALID_TOKEN: the wallet suite "
-            "asks only that it never succeeds (IUI-HEADER-REQUIRED), no SHOULD names the code"
+            "a missing or malformed Signature header answered F INVALID_TOKEN: the wallet "
+            "suite asks only that it never succeeds (IUI-HEADER-REQUIRED), no SHOULD names "
+            "the code"
         ),
     ),
     f"{PIPE}.parse: 'PARAM_ILLEGAL' -> {U_CODE}": (SHOULD, U_FOR_F),
-    f"{PIPE}.check_field: 'PARAM_ILLEGAL' -> {U_CODE}": (SHOULD, U_FOR_F),
-    f"{PIPE}.check_field: 'PARAM_ILLEGAL' -> 'PROCESS_FAIL'": (
-        SHOULD,
-        "INVALID-PARAM-ILLEGAL: another F code refuses as safely",
-    ),
+    **{
+        f"{PIPE}.check_field: 'PARAM_ILLEGAL' -> {code}{again}": (SHOULD, why)
+        for code, why in (
+            (U_CODE, U_FOR_F),
+            ("'PROCESS_FAIL'", "INVALID-PARAM-ILLEGAL: another F code refuses as safely"),
+        )
+        for again in ("", " (#2)", " (#3)")
+    },
     f"{PIPE}.http_status: 200 -> 201": (SHOULD, "TRANSPORT-HTTP-200"),
     f"reference/wallet.py:Wallet.authorize: 'ACCESS_DENIED' -> {U_CODE}": (
         "lenient check",

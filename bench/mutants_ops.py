@@ -54,11 +54,14 @@ class Mutant:
     operator: str
     before: str
     after: str
+    nth: int = 0  # among the unit's mutants that read the same: 0 for the first
 
     @property
     def key(self) -> str:
-        """Stable across runs while the source stays put: how a classification names it."""
-        return f"{self.path}:{self.unit}: {self.before} -> {self.after}"
+        """Stable while its unit's source stays put (not its line): how a classification names
+        it."""
+        again = f" (#{self.nth + 1})" if self.nth else ""
+        return f"{self.path}:{self.unit}: {self.before} -> {self.after}{again}"
 
     def describe(self) -> str:
         return f"{self.path}:{self.line} {self.unit}: {self.before} -> {self.after}"
@@ -245,7 +248,10 @@ def generate(path: str, source: str, ctx: Context) -> list[Mutant]:
                 before, after = _summary(old), _summary(new)
                 if before != after:
                     line = getattr(node, "lineno", unit.lineno)
-                    found.append(Mutant(path, name, line, point, variant, operator, before, after))
+                    nth = sum((m.unit, m.before, m.after) == (name, before, after) for m in found)
+                    found.append(
+                        Mutant(path, name, line, point, variant, operator, before, after, nth)
+                    )
     return found
 
 

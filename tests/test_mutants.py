@@ -61,6 +61,12 @@ def test_each_operator_changes_one_thing() -> None:
     assert not any("docstring" in before for _, before, _ in found)
 
 
+def test_mutants_that_read_the_same_have_their_own_keys() -> None:
+    source = "def f(a):\n    if a:\n        return 'INVALID_TOKEN'\n    return 'INVALID_TOKEN'\n"
+    found = [m for m in generate("tiny.py", source, CTX) if m.after == "'ACCESS_DENIED'"]
+    assert len(found) == 2 and len({m.key for m in found}) == 2
+
+
 def test_a_mutant_rewrites_only_its_unit() -> None:
     source = (
         TINY + "\n\nclass Client:\n    attempts = 3\n\n    def other(self):\n        return 1\n"
@@ -117,7 +123,7 @@ def _request(token: str, psp_id: str = data.PSP_ID) -> dict[str, Any]:
 def _mutant_wallet(describe_end: str, where: Path) -> type[Wallet]:
     """The reference wallet's module with one mutant's change, loaded beside the real one."""
     path = mutants.ROOT / "conformance" / "reference" / "wallet.py"
-    ctx = mutants.context()
+    ctx = mutants.context("wallet")
     mutant: Mutant = next(
         m for m in mutants.mutants("wallet", ctx) if m.describe().endswith(describe_end)
     )
@@ -163,8 +169,7 @@ def test_what_legitimately_differs_is_read_not_compared() -> None:
 def test_every_survivor_classified_is_a_mutant_still_generated() -> None:
     from mutants_known import KNOWN
 
-    ctx = mutants.context()
-    keys = {m.key for role in mutants.ROLES for m in mutants.mutants(role, ctx)}
+    keys = {m.key for role in mutants.ROLES for m in mutants.mutants(role, mutants.context(role))}
     assert set(KNOWN) <= keys, sorted(set(KNOWN) - keys)
     assert {kind.split(" (")[0] for kind, _ in KNOWN.values()} <= {
         "missing probe",
