@@ -8,7 +8,8 @@ observable mutant is then certified, `conformance run` at defaults restricted to
 *killed* when that run is not certified (a failed MUST). A SHOULD warning alone is *warned*: it
 survives, and is counted apart. Long (seconds a mutant): not for CI.
 
-Usage: python bench/mutants.py [--role wallet|provider|client] [--limit N] [--jobs N] [--list]
+Usage: python bench/mutants.py [--role wallet|provider|client] [--limit N] [--jobs N]
+                               [--match TEXT] [--list]
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def progress(outcome: Outcome) -> Outcome:
     return outcome
 
 
-def run_role(role: str, limit: int, jobs: int, ctx: Context, work: Path) -> list[Outcome]:
+def run_role(role: str, chosen: list[Mutant], jobs: int, ctx: Context, work: Path) -> list[Outcome]:
     corpus = work / f"{role}-corpus.json"
     script = str(BENCH / "mutants_corpus.py")
     done = _python(ROOT, script, "record", role, str(corpus), timeout=RUN_TIMEOUT)
@@ -193,7 +194,6 @@ def run_role(role: str, limit: int, jobs: int, ctx: Context, work: Path) -> list
         raise SystemExit(f"the reference {role} does not answer its corpus: {expected}")
     if answers(ROOT, role, corpus) != expected:
         raise SystemExit(f"the reference {role} answers its corpus differently twice")
-    chosen = sample(mutants(role, ctx), limit, role)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(
             pool.map(lambda m: progress(judge(role, m, ctx, work, expected, corpus)), chosen)
@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", choices=ROLES, action="append", help="default: every role")
     parser.add_argument("--limit", type=int, default=0, help="mutants per role (0: all)")
     parser.add_argument("--jobs", type=int, default=1, help="mutants judged at once")
+    parser.add_argument("--match", default="", help="only mutants whose line holds this text")
     parser.add_argument("--list", action="store_true", help="list the sample; run nothing")
     args = parser.parse_args(argv)
     if args.limit < 0 or args.jobs < 1:
@@ -233,13 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
         for role in args.role or ROLES:
             ctx = context(role)
-            found = mutants(role, ctx)
+            found = [m for m in mutants(role, ctx) if args.match in m.describe()]
             if args.list:
                 for m in sample(found, args.limit, role):
                     print(f"{role:<9} {m.operator:<12} {m.describe()}")
                 continue
             started = time.monotonic()
-            outcomes = run_role(role, args.limit, args.jobs, ctx, Path(tmp))
+            outcomes = run_role(role, sample(found, args.limit, role), args.jobs, ctx, Path(tmp))
             role_lines = report(role, outcomes, len(found), time.monotonic() - started)
             print(role_lines[0], file=sys.stderr, flush=True)
             lines += role_lines
