@@ -17,7 +17,41 @@ U_FOR_F = (
     "passes every MUST too, which no requirement names"
 )
 
+EXTRA = "an extra field the contract does not name: equivalent, read past by the corpus"
+HARNESS = "the trigger harness's own words, outside the contract: read past by the corpus"
+
 KNOWN: dict[str, tuple[str, str]] = {
+    f"{PIPE}.length: len(value) -> len(value.encode('utf-16-le')) // 2": (
+        "equivalent",
+        (
+            "by the suite's design: its astral values stay within every limit in UTF-16 units too "
+            "(conformance/mutations.py), so a wallet counting as Java's String.length() passes"
+        ),
+    ),
+    f"{PIPE}.check_method: 'METHOD_NOT_SUPPORTED' -> 'PARAM_ILLEGAL'": (
+        SHOULD,
+        "METHOD-CODE: another F code refuses as safely",
+    ),
+    f"{PIPE}.authenticate: 'INVALID_SIGNATURE' -> 'KEY_NOT_FOUND' (#2)": (
+        "lenient check",
+        (
+            "a missing or malformed Signature header answered F KEY_NOT_FOUND: the provider suite "
+            "asks only that it never succeeds (PAS-HEADER-REQUIRED), no SHOULD names the code"
+        ),
+    ),
+    f"{PIPE}.authenticate: if found.verdict is signing.Verdict.ALGORITHM: -> if False:": (
+        "equivalent",
+        (
+            "the signature still does not verify: INVALID_SIGNATURE, only the free-text message "
+            "changes"
+        ),
+    ),
+    f"{PIPE}.handle: {{'Content-Type': self.content_type()}} -> "
+    f"{{'Content-Type': self.content_type(), 'extraField': 'x'}}": ("equivalent", EXTRA),
+    f"{CLIENT}.headers: {{'Content-Type': JSON_TYPE, **signed}} -> "
+    f"{{'Content-Type': JSON_TYPE, **signed, 'extraField': 'x'}}": ("equivalent", EXTRA),
+    "reference/client.py:harness_routes: 400 -> 401": ("equivalent", HARNESS),
+    "reference/client.py:harness_routes: 400 -> 399": ("equivalent", HARNESS),
     f"{PIPE}.handle: 500 -> 501": ("equivalent", "no reference step raises Crash"),
     f"{PIPE}.handle: 500 -> 499": ("equivalent", "no reference step raises Crash"),
     f"{PAS}.resolve: if not self.issued(body['authUrl']): -> if False:": (
