@@ -1,0 +1,338 @@
+"""The fixed corpus that tells an observable mutant from an equivalent one, and the answers of
+the package on the path to it, with what legitimately differs (times, signatures) read, not
+compared.
+
+wallet and provider: every request a reference run of the role sends (at more examples than a
+default run, derandomized), replayed against the server's `handle`. client: every scripted gateway
+reply sequence the suite plays, and some it does not, against the wallet's trigger and client.
+
+Usage (PYTHONPATH at the package under test):
+  python bench/mutants_corpus.py record ROLE CORPUS   the reference run's requests, as JSON
+  python bench/mutants_corpus.py answer ROLE CORPUS   the normalized answers, as JSON
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import sys
+import tempfile
+import types
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from conformance import signing
+
+ROLES = ("wallet", "provider", "client")
+CORPUS_EXAMPLES = 20  # a default run draws 5 of a large property: the corpus sees more
+AUTH_CODE = re.compile(r"authCode=([0-9a-f]*)")
+# The headers the contract names; any other is HTTP's, and one more or less changes nothing.
+CONTRACT_HEADERS = {"client-id", "content-type", "request-time", "response-time", "signature"}
+
+
+def role_args(role: str) -> list[str]:
+    """`--only` for every suite test of one role, as the project's fault tests run them."""
+    if role == "client":
+        from conformance.gateway.scenarios import SCENARIOS
+
+        flows = [a for s in SCENARIOS for a in ("--only", f"test_wallet_flow[{s}]")]
+        return flows + ["--only", "test_other_method_refused[GET]"]
+    from conformance.suite import test_inquiry_user_info, test_prepare_auth_info_provider
+
+    suite = test_inquiry_user_info if role == "wallet" else test_prepare_auth_info_provider
+    return [a for n in dir(suite) if n.startswith("test_") for a in ("--only", n)]
+
+
+# -- wallet and provider: the requests of a reference run ----------------------------------------
+
+
+def _server_class(role: str) -> type[Any]:
+    from conformance.reference.alipayplus import AlipayPlus
+    from conformance.reference.wallet import Wallet
+
+    return Wallet if role == "wallet" else AlipayPlus
+
+
+def record(role: str) -> list[dict[str, Any]]:
+    """Run the reference certification of a role, its servers in this process, and keep every
+    request its server of the role was handed."""
+    from conformance.cli import main
+    from conformance.reference import apart
+    from conformance.reference.faults import make_server, make_wallet
+    from conformance.reference.server import serve
+    from conformance.reference.service import Service
+
+    seen: list[dict[str, Any]] = []
+    served = _server_class(role)
+    handle = Service.handle
+
+    def recording(self: Any, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> Any:
+        if isinstance(self, served):
+            seen.append(
+                {
+                    "method": method,
+                    "uri": uri,
+                    "headers": dict(headers),
+                    "body": base64.b64encode(body).decode(),
+                }
+            )
+        return handle(self, method, uri, headers, body)
+
+    @contextmanager
+    def in_process(kind: str, variant: str | None) -> Iterator[str]:
+        service = make_wallet(variant) if kind == "wallet" else make_server(variant)
+        with serve(service.app()) as url:
+            yield url
+
+    Service.handle = recording  # type: ignore[method-assign]
+    seen += _beyond_the_suite(role)
+    apart.serve_apart = in_process  # type: ignore[assignment]
+    apart.prestart = lambda role, variant: None
+    with tempfile.TemporaryDirectory() as tmp:
+        report = str(Path(tmp) / "report.html")
+        args = ["run", "-q", "--examples", str(CORPUS_EXAMPLES), "--report", report]
+        main([*args, *role_args(role)])
+    return sorted(seen, key=lambda r: json.dumps(r, sort_keys=True))
+
+
+def _beyond_the_suite(role: str) -> list[dict[str, Any]]:
+    """Valid requests the suite does not send: the provider asked for an authUrl it never issued,
+    and for one it issued, its parameters in another order."""
+    from conformance.reference import data
+
+    if role != "provider":
+        return []
+    issued = data.AUTH_URLS[0]
+    base, _, query = issued.partition("?")
+    urls = [issued.replace("app_id=2021000000000001", "app_id=2021000000000002")]
+    urls += [base + "?" + "&".join(reversed(query.split("&")))]
+    found = []
+    for url in urls:
+        body = json.dumps({"authUrl": url, "acquirerId": data.ACQUIRER_ID}).encode()
+        signed = signing.signed_headers(
+            data.private_key("wallet"), "request", data.GATEWAY_PATH, data.WALLET_CLIENT_ID, body
+        )
+        headers = {k.lower(): v for k, v in signed.items()}
+        headers["content-type"] = "application/json; charset=UTF-8"
+        encoded = base64.b64encode(body).decode()
+        found.append(
+            {"method": "POST", "uri": data.GATEWAY_PATH, "headers": headers, "body": encoded}
+        )
+    return found
+
+
+def _body(raw: bytes) -> Any:
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {"not-json": raw.decode("latin-1")}
+    result = body.get("result") if isinstance(body, dict) else None
+    message = result.get("resultMessage") if isinstance(result, dict) else None
+    if isinstance(result, dict) and isinstance(message, str) and message:
+        body["result"] = {**result, "resultMessage": "(text)"}  # free text: not its words
+    return body
+
+
+def _signature(
+    headers: Mapping[str, str], uri: str, body: bytes, key: signing.PublicKey, stamp: str
+) -> dict[str, Any]:
+    """What a signed message's headers say, read: which are there, does the signature verify."""
+    names = {k.lower(): v for k, v in headers.items()}
+    value, time = names.get("signature"), names.get(stamp)
+    found = signing.verify_message(
+        value, key, uri=uri, client_ids=(names.get("client-id") or "",), time=time or "", body=body
+    )
+    return {
+        "headers": sorted(set(names) & CONTRACT_HEADERS),
+        "client-id": names.get("client-id"),
+        "content-type": names.get("content-type"),
+        "time-valid": time is not None and signing.is_valid_time(time),
+        "verdict": found.verdict.name,
+    }
+
+
+def server_answers(role: str, corpus: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from conformance.reference import data
+
+    key = data.public_key("wallet" if role == "wallet" else "alipayplus")
+    return answers_of(_server_class(role)(), key, corpus)
+
+
+def answers_of(service: Any, key: signing.PublicKey, corpus: list[dict[str, Any]]) -> list[Any]:
+    """A server's answers to the corpus, read: its signature verified with `key`, not compared."""
+    found: list[Any] = []
+    for request in corpus:
+        body = base64.b64decode(request["body"])
+        try:
+            reply = service.handle(request["method"], request["uri"], request["headers"], body)
+        except Exception as exc:  # noqa: BLE001  (a mutant's crash: the framework's 500 page)
+            found.append({"exception": type(exc).__name__})
+            continue
+        found.append(
+            {
+                "status": reply.status,
+                "body": _body(reply.body),
+                **_signature(reply.headers, request["uri"], reply.body, key, "response-time"),
+            }
+        )
+    return found
+
+
+# -- client: scripted gateway replies --------------------------------------------------------------
+
+LATE, DROP = "late", "drop"
+
+
+def _flows() -> list[tuple[str, tuple[str, ...], bool]]:
+    """(name, reply per attempt (the last repeats), long authUrl): the suite's scenarios, then
+    replies it does not play."""
+    from conformance.gateway.scenarios import SCENARIOS
+
+    found = [(s.name, s.steps, s.long_url) for s in SCENARIOS.values()]
+    extra = ["s-no-redirect", "s-wrong-code", "http-500", "unsigned-f", "unsigned-u", "not-object"]
+    found += [(name, (name,), False) for name in extra]
+    found += [("u-then-f", ("UNKNOWN_EXCEPTION", "PROCESS_FAIL"), False)]
+    return found
+
+
+def _reply(
+    step: str, uri: str, client_id: str | None, nonce: str
+) -> tuple[int, dict[str, str], bytes]:
+    from conformance.gateway import replies
+    from conformance.gateway.scenarios import redirect_url
+    from conformance.reference import data
+
+    settings = data.embedded_profile().gateway
+    assert settings is not None
+    cid = client_id or data.WALLET_CLIENT_ID
+    own: dict[str, Any] = {
+        "s-no-redirect": {"result": replies.result("SUCCESS")},
+        "s-wrong-code": {
+            **replies.success_payload(data.PSP_ID, redirect_url(nonce)),
+            "result": {**replies.result("PROCESS_FAIL"), "resultStatus": "S"},
+        },
+        "http-500": {"result": replies.result("PROCESS_FAIL")},
+        "unsigned-f": {"result": replies.result("PROCESS_FAIL")},
+        "unsigned-u": {"result": replies.result("UNKNOWN_EXCEPTION")},
+        "not-object": [replies.result("SUCCESS")],
+    }
+    if step not in own:
+        made = replies.build(step, settings, uri, cid, data.PSP_ID, redirect_url(nonce))
+        return made.status, dict(made.headers), made.body
+    body = json.dumps(own[step], separators=(",", ":")).encode()
+    if step.startswith("unsigned"):
+        return 200, {"Content-Type": replies.JSON_TYPE}, body
+    return (
+        (500 if step == "http-500" else 200),
+        replies.signed_headers(settings, uri, cid, body),
+        body,
+    )
+
+
+async def _flow(steps: tuple[str, ...], long_url: bool, nonce: str) -> dict[str, Any]:
+    from conformance.gateway.scenarios import auth_url
+    from conformance.reference import client as module
+    from conformance.reference import data
+    from conformance.reference.client import harness_app
+    from conformance.reference.wallet import Wallet
+
+    sent: list[dict[str, Any]] = []
+    pauses: list[float] = []
+    wallet_key = data.public_key("wallet")
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        uri = request.url.raw_path.decode()
+        body = request.content
+        sent.append(
+            {
+                "method": request.method,
+                "uri": uri,
+                "body": _body(body),
+                **_signature(request.headers, uri, body, wallet_key, "request-time"),
+            }
+        )
+        step = steps[min(len(sent), len(steps)) - 1]
+        if step == LATE:
+            raise httpx.ReadTimeout("late", request=request)
+        if step == DROP:
+            raise httpx.RemoteProtocolError("dropped", request=request)
+        status, headers, content = _reply(step, uri, request.headers.get("client-id"), nonce)
+        return httpx.Response(status, headers=headers, content=content)
+
+    async def sleep(delay: float) -> None:
+        pauses.append(round(delay, 6))
+
+    module.asyncio = types.SimpleNamespace(sleep=sleep)  # type: ignore[attr-defined,assignment]
+    wallet = Wallet()
+    app = harness_app(wallet)
+    client = wallet.prepare_client  # type: ignore[attr-defined]
+    client.gateway_url = "http://gateway.test" + data.GATEWAY_PATH
+    client.http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://wallet.test"
+    ) as trigger:
+        answer = await trigger.post(data.HARNESS_PATH, json={"authUrl": auth_url(nonce, long_url)})
+    return {
+        "trigger": answer.status_code,
+        "outcome": _outcome(answer),
+        "sent": sent,
+        "pauses": pauses,
+    }
+
+
+def _outcome(answer: httpx.Response) -> dict[str, Any]:
+    """What the wallet decided: redirect (to where) or error. The harness's other words (the
+    error's text, fields beside) are the test bed's, not the contract's."""
+    shown = answer.json()
+    url = shown.get("redirectUrl")
+    if isinstance(url, str):  # its authCode is random: only its length is the wallet's
+        url = AUTH_CODE.sub(lambda m: "authCode=" + "h" * len(m.group(1)), url)
+    return {"outcome": shown.get("outcome"), "redirectUrl": url}
+
+
+async def _bad_triggers() -> list[dict[str, Any]]:
+    from conformance.reference import data
+    from conformance.reference.client import harness_app
+    from conformance.reference.wallet import Wallet
+
+    found = []
+    transport = httpx.ASGITransport(app=harness_app(Wallet()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://wallet.test") as trigger:
+        for content in (b"not json", b"{}", b'{"url": "x"}', b"[1]"):
+            answer = await trigger.post(data.HARNESS_PATH, content=content)
+            found.append({"refused": not answer.is_success})  # its status and words are free
+    return found
+
+
+def client_answers() -> list[dict[str, Any]]:
+    async def all_flows() -> list[dict[str, Any]]:
+        found = []
+        for i, (name, steps, long_url) in enumerate(_flows()):
+            found.append({"flow": name, **await _flow(steps, long_url, f"mppc{i:016x}")})
+        return found + await _bad_triggers()
+
+    return asyncio.run(all_flows())
+
+
+def main(argv: list[str]) -> int:
+    action, role, path = argv
+    if action == "record":
+        Path(path).write_text(json.dumps(record(role) if role != "client" else []))
+        return 0
+    answers: Callable[[], list[dict[str, Any]]] = (
+        client_answers
+        if role == "client"
+        else lambda: server_answers(role, json.loads(Path(path).read_text()))
+    )
+    print(json.dumps(answers(), sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
