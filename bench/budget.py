@@ -8,8 +8,8 @@ caught that the other missed; (c) the wall time to certify the reference behind 
 in processes of its own (a remote wallet: both APIs, provider and client flows included), at the
 default rate of 20 requests per second and at `--rate 0`, on each side.
 
-The baseline is the source of an earlier commit (default: the last release before this tree's
-version), exported with `git archive` and run from a temporary folder.
+The baseline is the source of an earlier release (default: the highest tag `v<version>` below this
+tree's version), exported with `git archive` and run from a temporary folder.
 
 Usage: python bench/budget.py [--baseline REV] [--faults N]
 """
@@ -32,6 +32,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance import __version__
 from conformance.reference import data
 from conformance.reference.faults import FAULTS
 from conformance.reference.faults_provider import PROVIDER_FAULTS
@@ -79,15 +80,21 @@ def _git(*args: str) -> str:
 
 
 def baseline_rev() -> str:
-    """The last commit of the version before this tree's (where conformance/__init__.py last
-    said another version)."""
-    for rev in _git("log", "--format=%H", "--", "conformance/__init__.py").split():
-        if (
-            _git("show", f"{rev}:conformance/__init__.py")
-            != (ROOT / "conformance/__init__.py").read_text()
-        ):
-            return rev
-    raise SystemExit("no earlier version in this repository's history: pass --baseline REV")
+    """The release before this tree's version: the highest tag v<version> below it."""
+    here = version_tuple(__version__)
+    tags = [t for t in _git("tag", "--list", "v*").split() if _is_version(t[1:])]
+    older = sorted((version_tuple(t[1:]), t) for t in tags if version_tuple(t[1:]) < here)
+    if not older:
+        raise SystemExit("no release tag below this version (v1.2.3): pass --baseline REV")
+    return older[-1][1]
+
+
+def _is_version(text: str) -> bool:
+    return all(part.isdigit() for part in text.split("."))
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
 
 
 def export(rev: str, into: Path) -> Path:
@@ -100,10 +107,14 @@ def export(rev: str, into: Path) -> Path:
 
 
 def per_role(transcript: Path) -> Counter[str]:
+    """Requests the suite sent, per role (the transcript also holds the wallet's own requests to
+    the suite's gateway, which the suite does not send)."""
     counts: Counter[str] = Counter()
     for line in transcript.read_text().splitlines():
         test = json.loads(line)["test"].split("[")[0]
-        counts[next((role for role, tests in ROLES.items() if test in tests), "other")] += 1
+        role = next((role for role, tests in ROLES.items() if test in tests), None)
+        if role is not None:
+            counts[role] += 1
     return counts
 
 

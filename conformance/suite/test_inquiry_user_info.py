@@ -10,26 +10,11 @@ from conformance.recorder import Recorder
 from conformance.spaces import Space, probes
 from conformance.spec import Api, Field, contract
 from conformance.suite.grouped import grouped
+from conformance.suite.params import BODY_VARIANTS, CHAR_CLASSES
 
 API = "inquiryUserInfo"
 pytestmark = pytest.mark.api(API)
 LIMITED = S.limited_fields(contract().apis[API])
-# A class of values exactly at the limit is of one length, a few values in JSON's layouts; the
-# other classes range over lengths and characters.
-CHAR_CLASSES = [
-    pytest.param(
-        c,
-        marks=probes(
-            Space.FEW if c in S.AT_LIMIT_CLASSES else Space.LARGE,
-            3 if c in S.UNEVEN_AT_LIMIT else 2,
-        ),
-    )
-    for c in S.CHAR_CLASSES
-]
-BODY_VARIANTS = [
-    pytest.param(kind, variant, marks=probes(Space.LARGE if kind == "unknown-field" else Space.FEW))
-    for kind, variant in S.body_variants()
-]
 
 
 def _api(conformance: Recorder) -> Api:
