@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from hypothesis import strategies as st
 
@@ -26,7 +27,7 @@ from .mutations import (
     mutated,
 )
 from .profile import Profile, Token
-from .shapes import shape_of
+from .shapes import char_shape, shape_of
 from .spec import Api, Field
 
 JSON_CT = "application/json; charset=UTF-8"
@@ -203,6 +204,22 @@ def other_psp(api: Api, profile: Profile, token: Token) -> st.SearchStrategy[Cas
     )
 
 
+def unknown_auth_url(api: Api, profile: Profile, token: Token) -> Case:
+    """The valid request for an authUrl never issued: the declared one with its app_id (else its
+    first query parameter) moved to a sibling of the same shape, as the page would read another
+    merchant's app."""
+    parts = urlsplit(token.access_token)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    if not params:
+        params = [("app_id", "")]
+    name = "app_id" if any(k == "app_id" for k, _ in params) else params[0][0]
+    moved = [(k, char_shape(v).sibling() if k == name else v) for k, v in params]
+    url = urlunsplit(parts._replace(query=urlencode(moved, safe="%")))
+    body = compact(base_body(api, profile, url))
+    expect = Expect("refusal", "AUTHURL-UNKNOWN")
+    return Case(api.name, "unknown-auth-url", body, expect, token=url, field="authUrl")
+
+
 def field_mutations(api: Api, body: Mapping[str, Any]) -> list[tuple[Field, str]]:
     """Every (field, kind) pair that breaks exactly one property of this valid body."""
     return [
@@ -256,6 +273,7 @@ __all__ = [
     "repeated",
     "success_expectation",
     "token_case",
+    "unknown_auth_url",
     "unknown_token_cases",
     "valid_case",
 ]

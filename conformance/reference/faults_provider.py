@@ -177,6 +177,16 @@ class FreshAuthClientId(AlipayPlus):
 
 
 @provider_fault(
+    "pas-resolves-any-auth-url",
+    "PAS-AUTHURL-UNKNOWN",
+    summary="Resolves any well-formed authUrl, also one AlipayCN never issued.",
+)
+class ResolvesAnyAuthUrl(AlipayPlus):
+    def issued(self, auth_url: str) -> bool:
+        return True
+
+
+@provider_fault(
     "pas-other-acquirer",
     "PAS-ACQUIRER-ECHO",
     summary="Answers SUCCESS naming another acquirerId than the request's.",

@@ -69,6 +69,12 @@ def test_provider_body_mutation(provider: Recorder, kind: str, variant: str) -> 
     )
 
 
+@pytest.mark.family("behaviour")
+@probes(Space.ONE)
+def test_provider_unknown_auth_url_refused(provider: Recorder) -> None:
+    provider.send(S.unknown_auth_url(_api(provider), provider.profile, _key(provider)))
+
+
 @pytest.mark.family("transport")
 @probes(Space.ONE)
 @pytest.mark.parametrize("layout", list(S.LAYOUTS))
