@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ..catalogue import Requirement
 from ..profile import Profile
-from .scenarios import DROP, LATE, TRAFFIC, Scenario, status
+from .scenarios import DROP, LATE, TRAFFIC, UNSIGNED_RESULT, Scenario, status
 
 # Judged only in flows the suite starts through a trigger (it knows the authUrl and hears the
 # outcome).
@@ -19,6 +19,7 @@ TRIGGERED = frozenset(
         "PAI-F-STOPS",
         "PAI-F-NO-RETRY",
         "PAI-RETRY-U",
+        "PAI-RETRY-UNSIGNED-U",
         "PAI-RETRY-SILENCE",
         "PAI-RETRY-SAME",
         "PAI-RETRY-BOUNDED",
@@ -36,9 +37,9 @@ def listened(scenario: Scenario) -> frozenset[str]:
     if status(first) == "F":
         return frozenset({"PAI-F-NO-RETRY"})
     if status(first) == "U":
+        retried = "PAI-RETRY-UNSIGNED-U" if first.startswith(UNSIGNED_RESULT) else "PAI-RETRY-U"
         return frozenset(
-            {"PAI-RETRY-U", "PAI-RETRY-SAME"}
-            | ({"PAI-RETRY-BACKOFF"} if first == TRAFFIC else set())
+            {retried, "PAI-RETRY-SAME"} | ({"PAI-RETRY-BACKOFF"} if first == TRAFFIC else set())
         )
     if first in (LATE, DROP):
         return frozenset({"PAI-RETRY-SILENCE", "PAI-RETRY-SAME"})

@@ -10,7 +10,16 @@ from typing import Any
 from .. import signing
 from ..profile.sections import GatewaySettings
 from ..spec import alipaycn_acquirer_id, contract
-from .scenarios import API, BAD_SIGNATURE, DROP, LATE, MALFORMED, SUCCESS, UNSIGNED
+from .scenarios import (
+    API,
+    BAD_SIGNATURE,
+    DROP,
+    LATE,
+    MALFORMED,
+    SUCCESS,
+    UNSIGNED,
+    UNSIGNED_RESULT,
+)
 
 AUTH_CLIENT_ID = "2021000000000001"
 JSON_TYPE = "application/json; charset=UTF-8"
@@ -85,5 +94,8 @@ def build(
     if step == MALFORMED:
         body = _encode(success_payload(psp_id, redirect))[:-1]  # the closing brace is missing
         return Reply(200, signed_headers(settings, uri, cid, body), body)
+    if step.startswith(UNSIGNED_RESULT):
+        body = _encode({"result": result(step.removeprefix(UNSIGNED_RESULT))})
+        return Reply(200, {"Content-Type": JSON_TYPE}, body)
     body = _encode({"result": result(step)})
     return Reply(200, signed_headers(settings, uri, cid, body), body)

@@ -12,6 +12,9 @@ from ..spec import contract
 API = "prepareAuthInfo"
 SUCCESS, LATE, DROP = "success", "late", "drop"
 BAD_SIGNATURE, UNSIGNED, MALFORMED = "bad-signature", "unsigned", "malformed"
+# A result code's reply with neither Signature nor Response-Time, as the official SDKs read an F
+# or U answer of Alipay+ (contract-notes §2): "unsigned:UNKNOWN_EXCEPTION".
+UNSIGNED_RESULT = "unsigned:"
 TRAFFIC = "REQUEST_TRAFFIC_EXCEED_LIMIT"
 NONCE_PREFIX = "mppc"
 AUTH_URL_LIMIT = 2048
@@ -46,7 +49,7 @@ def status(step: str) -> str | None:
     replies)."""
     if step == SUCCESS:
         return "S"
-    return contract().apis[API].status_of(step)
+    return contract().apis[API].status_of(step.removeprefix(UNSIGNED_RESULT))
 
 
 def _scenarios() -> dict[str, Scenario]:
@@ -71,6 +74,12 @@ def _scenarios() -> dict[str, Scenario]:
         if c.status == "U"
     ]
     found += [
+        # Trusted or not, an unsigned U is no definitive result: either way the wallet retries.
+        Scenario(
+            "u-unsigned",
+            (f"{UNSIGNED_RESULT}UNKNOWN_EXCEPTION", SUCCESS),
+            "U UNKNOWN_EXCEPTION without a signature, then SUCCESS: the wallet retries",
+        ),
         Scenario(
             "u-persistent",
             (TRAFFIC,),

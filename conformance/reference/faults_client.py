@@ -245,3 +245,16 @@ class NoContentType(PrepareClient):
 class NeverSends(PrepareClient):
     async def start(self, auth_url: str) -> dict[str, str]:
         return {"outcome": "error", "error": "prepareAuthInfo is not wired"}
+
+
+@client_fault(
+    "pai-gives-up-on-unsigned-u",
+    "PAI-RETRY-UNSIGNED-U",
+    summary="Shows an error for an unsigned U answer instead of retrying: trusted or not, a U is "
+    "no definitive result.",
+)
+class GivesUpOnUnsignedU(PrepareClient):
+    def trusted(self, uri: str, answer: Any, status: str | None) -> bool:
+        if answer.headers.get("signature") is None:
+            return status == "F"
+        return super().trusted(uri, answer, status)
