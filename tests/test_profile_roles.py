@@ -24,6 +24,9 @@ from .test_prepare_auth_info import _free_port
 KEY = data.testdata
 
 
+UNSIGNED = "u-unsigned"  # a U flow of its own requirement (PAI-RETRY-UNSIGNED-U)
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "profile.toml"
     path.write_text(text, encoding="utf-8")
@@ -74,10 +77,11 @@ def test_gateway_only_profile_certifies_the_reference_client(
     # Counted in exchanges, not flows: a U flow is its trigger exchange and two requests, the
     # persistent one its trigger and every attempt; request rules count every request.
     rows = {r["id"]: r for r in results["requirements"]}
-    u_flows = [s for s in SCENARIOS if s.startswith("u-") and s != "u-persistent"]
+    u_flows = [s for s in SCENARIOS if s.startswith("u-") and s not in ("u-persistent", UNSIGNED)]
     assert rows["PAI-RETRY-U"]["exchanges"] == 3 * len(u_flows) + 1 + PrepareClient.max_attempts
+    assert rows["PAI-RETRY-UNSIGNED-U"]["exchanges"] == 3  # its trigger and two requests
     signed = rows["PAI-REQ-SIGNED"]["exchanges"]
-    assert signed == rows["PAI-REQ-TIME"]["exchanges"] >= len(SCENARIOS) + len(u_flows) + 2
+    assert signed == rows["PAI-REQ-TIME"]["exchanges"] >= len(SCENARIOS) + len(u_flows) + 3
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

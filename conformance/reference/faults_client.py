@@ -94,7 +94,12 @@ class RetriesAfterF(PrepareClient):
         return status != "S"
 
 
-@client_fault("pai-no-retry-after-u", "PAI-RETRY-U", summary="Gives up at the first U result.")
+@client_fault(
+    "pai-no-retry-after-u",
+    "PAI-RETRY-U",
+    summary="Gives up at the first U result.",
+    also=("PAI-RETRY-UNSIGNED-U",),  # an unsigned U too
+)
 class NoRetryAfterU(PrepareClient):
     def retries(self, status: str | None) -> bool:
         return status is None
