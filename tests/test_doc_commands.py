@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
 import re
 import shlex
 import shutil
@@ -70,12 +72,17 @@ def block(text: str, containing: str) -> list[str]:
 
 
 def free_port_pair() -> int:
-    """A loopback port whose successor is free too (the reference wallet's gateway takes it)."""
+    """A loopback port whose successor is free too (the reference wallet's gateway takes it).
+
+    Both are below the kernel's ephemeral range, so no connection another test opens meanwhile,
+    and no bind to port 0, can take them between this check and the commands' own binds."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    rng = random.Random(os.getpid())
     while True:
+        port = rng.randrange(max(low - 12_000, 1024), low - 1)
         with socket.socket() as first, socket.socket() as second:
-            first.bind(("127.0.0.1", 0))
-            port = int(first.getsockname()[1])
             try:
+                first.bind(("127.0.0.1", port))
                 second.bind(("127.0.0.1", port + 1))
             except OSError:
                 continue
