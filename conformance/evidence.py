@@ -7,7 +7,7 @@ from typing import Any
 
 from . import casefile, signing
 from .client import MAX_RESPONSE_BYTES
-from .model import Exchange, Outcome
+from .model import Exchange, Message, Outcome
 from .redact import Redactor, header_redacted
 
 EVIDENCE_BODY_LIMIT = MAX_RESPONSE_BYTES  # bodies are kept whole up to the read bound
@@ -71,25 +71,46 @@ def signature_evidence(ex: Exchange, key: signing.PublicKey, redact: Redactor) -
     received), its value (public) and whether the expected key made it: a right key over other
     bytes is fixed in what is signed, another key in which key signs."""
     resp = ex.response
-    header = resp.header("signature") if resp is not None else None
-    if resp is None or header is None:
+    if resp is None:
+        return {}
+    # The Client-Ids the check tries, in its order (conformance/checks/response.py).
+    ids = (resp.header("client-id"), ex.request.header("client-id"))
+    return _signed("response", ex.request.uri, resp, ids, resp.header("response-time"), key, redact)
+
+
+def request_signature_evidence(
+    ex: Exchange, key: signing.PublicKey, redact: Redactor
+) -> dict[str, Any]:
+    """The same for a request the wallet sent (to the suite's gateway): checked over its own
+    Client-Id and Request-Time and its body's bytes as received."""
+    req = ex.request
+    ids = (req.header("client-id"),)
+    return _signed("request", req.uri, req, ids, req.header("request-time"), key, redact)
+
+
+def _signed(
+    side: str,
+    uri: str,
+    message: Message,
+    ids: tuple[str | None, ...],
+    time: str | None,
+    key: signing.PublicKey,
+    redact: Redactor,
+) -> dict[str, Any]:
+    header = message.header("signature")
+    if header is None:
         return {}
     try:
         value = signing.parse_signature_header(header).signature
     except ValueError:
         return {}
-    # The Client-Ids the check tries, in its order (conformance/checks/response.py).
-    ids = (resp.header("client-id"), ex.request.header("client-id"))
     contents = signing.checked_contents(
-        ex.request.uri,
-        tuple(dict.fromkeys(i for i in ids if i)),
-        resp.header("response-time") or "",
-        resp.body,
+        uri, tuple(dict.fromkeys(i for i in ids if i)), time or "", message.body
     )
     verifies = any(signing.verify(c, value, key) for c in contents)
     right = verifies or signing.signed_with(value, key)
     return {
-        "signed": "response",
+        "signed": side,
         "signature": value,
         "contents": [_text(c, redact) for c in contents],
         "verifies": verifies,
@@ -104,12 +125,18 @@ def outcome_evidence(
     seed: int | None,
     secrets: tuple[str, ...],
     key: signing.PublicKey | None = None,
+    request_key: signing.PublicKey | None = None,
 ) -> dict[str, Any]:
     """A failed outcome as evidence: what broke, the exchanges, and the cases to replay them;
-    for a response signature, what it was checked over with `key` (the target's public key)."""
+    for a response signature, what it was checked over with `key` (the target's public key), and
+    for a request the wallet sent, with `request_key` (its key as the gateway knows it)."""
     signed = []
     if key is not None and o.requirement.endswith("RESP-SIGNED"):
         signed = [s for ex in o.exchanges if (s := signature_evidence(ex, key, redact))]
+    if request_key is not None and o.requirement.endswith("REQ-SIGNED"):
+        signed = [
+            s for ex in o.exchanges if (s := request_signature_evidence(ex, request_key, redact))
+        ]
     return {
         **({"signatures": signed} if signed else {}),
         "test": test,

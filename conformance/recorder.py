@@ -154,7 +154,7 @@ class Recorder:
         """Keep the outcomes per requirement (unless `counted`: a replay, judged before) and
         fail the test on a MUST violation."""
         __tracebackhide__ = True
-        cat, failed = self.engine.catalogue, []
+        cat, failed, gateway = self.engine.catalogue, [], self.engine.profile.gateway
         # Counted in distinct exchanges: a flow judges each request, and one exchange may hold
         # several violations of one requirement.
         judged: dict[str, set[int]] = {}
@@ -171,6 +171,7 @@ class Recorder:
                     self.engine.settings.seed,
                     self.engine.profile.secrets,
                     key=self.engine.profile.wallet_public_key,
+                    request_key=gateway.wallet_public_key if gateway else None,
                 )
                 if cat[o.requirement].level == "MUST":
                     failed.append(o)

@@ -168,3 +168,19 @@ def test_a_body_that_is_not_utf8_is_shown_as_hex_escapes_in_the_checked_content(
     raw = replace(ex.response, body=b'{"x":"\xff\xfe"}') if ex.response else None
     [shown] = _evidence(replace(ex, response=raw))["signatures"]
     assert shown["contents"][0].endswith('.{"x":"\\xff\\xfe"}')
+
+
+def test_a_wallet_request_signed_wrongly_shows_what_the_gateway_checked(certify: Certify) -> None:
+    """The wallet's own request to the suite's gateway: its signature, the exact content it was
+    checked over (method, the path it asked for, its Client-Id and Request-Time, the body as
+    sent), and that its key made it over other bytes (here, another digest)."""
+    flows = ("--only", "test_wallet_flow[success]", "--only", "test_other_method_refused[GET]")
+    code, results = certify("--fault", "pai-signs-sha1", *flows)
+    row = next(r for r in results["requirements"] if r["id"] == "PAI-REQ-SIGNED")
+    assert row["status"] == "failed"
+    shown = row["evidence"][0]["signatures"][0]
+    assert shown["signed"] == "request" and shown["key"] == "right" and not shown["verifies"]
+    request = row["evidence"][0]["exchanges"][0]["request"]
+    client_id = dict(request["headers"])["Client-Id"]
+    assert shown["contents"][0].startswith(f"POST {data.GATEWAY_PATH}\n{client_id}.")
+    assert shown["contents"][0].endswith(request["body"])
