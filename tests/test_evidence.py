@@ -177,7 +177,7 @@ def test_a_wallet_request_signed_wrongly_shows_what_the_gateway_checked(certify:
     flows = ("--only", "test_wallet_flow[success]", "--only", "test_other_method_refused[GET]")
     code, results = certify("--fault", "pai-signs-sha1", *flows)
     row = next(r for r in results["requirements"] if r["id"] == "PAI-REQ-SIGNED")
-    assert row["status"] == "failed"
+    assert code == 1 and row["status"] == "failed"
     shown = row["evidence"][0]["signatures"][0]
     assert shown["signed"] == "request" and shown["key"] == "right" and not shown["verifies"]
     request = row["evidence"][0]["exchanges"][0]["request"]
