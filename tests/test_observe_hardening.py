@@ -25,6 +25,7 @@ from conformance.observe.throttled import Throttled
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
+from conformance.report.schema import problems
 
 from .observe_traffic import AlipayPlus, body, profile, session, settings
 from .test_observe_cli import Background
@@ -155,6 +156,11 @@ def test_a_connection_that_says_nothing_is_closed(tmp_path: Path, wallet: str) -
     assert closed and got == b""
     assert running.results is not None
     assert running.results["observation"]["connections"]["idle"] == 1
+    # The count is part of the versioned document: described by its schema, typed there.
+    assert problems(running.results) == []
+    wrong = json.loads(json.dumps(running.results))
+    wrong["observation"]["connections"]["idle"] = "one"
+    assert problems(wrong) == ["/observation/connections/idle: 'one' is not of type 'integer'"]
 
 
 def test_headers_trickled_slowloris_are_cut_off_with_408(tmp_path: Path, wallet: str) -> None:
