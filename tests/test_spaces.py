@@ -72,7 +72,7 @@ def test_a_run_that_ends_on_an_internal_error_is_partial(
 ) -> None:
     lines = iter(range(2))
 
-    def line(self: console.Progress) -> str:
+    def line(self: console.Progress, ended: bool = False) -> str:
         if next(lines, None) is None:
             raise RuntimeError("the console broke")
         return "a line"
