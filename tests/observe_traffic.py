@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import socketserver
+import threading
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -242,3 +244,16 @@ def assert_named(
     if provoked:
         assert visible <= found, f"{fault.name} not found: {sorted(found)}"
     assert found <= set(fault.catches) | set(fault.also), f"{fault.name} broke {sorted(found)}"
+
+
+@contextmanager
+def raw_server(handler: type[socketserver.BaseRequestHandler]) -> Iterator[str]:
+    """A plain TCP upstream whose handler sees and writes exact bytes; yields its base URL."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

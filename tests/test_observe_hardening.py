@@ -8,7 +8,6 @@ import errno
 import json
 import logging
 import socket
-import socketserver
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.server import serve
 from conformance.report.schema import problems
 
-from .observe_traffic import AlipayPlus, body, profile, session, settings
+from .observe_traffic import AlipayPlus, body, profile, raw_server, session, settings
 from .test_observe_cli import Background
 from .test_observe_proxy import RESPONSE, Raw
 
@@ -41,14 +40,19 @@ def wallet() -> Iterator[str]:
         yield url
 
 
+def read_until(sock: socket.socket, end: bytes) -> bytes:
+    """What a client sends, up to its last bytes `end` (or until it closes)."""
+    data = b""
+    while not data.endswith(end) and (more := sock.recv(65536)):
+        data += more
+    return data
+
+
 class Chunked(Raw):
     """The raw upstream, reading a chunked request body to its end before it answers."""
 
     def handle(self) -> None:
-        data = b""
-        while not data.endswith(b"0\r\n\r\n") and (more := self.request.recv(65536)):
-            data += more
-        self.received.append(data)
+        self.received.append(read_until(self.request, b"0\r\n\r\n"))
         self.request.sendall(RESPONSE)
 
 
@@ -56,10 +60,7 @@ class Cookies(Raw):
     """The raw upstream, answering with a cookie and a token of its own."""
 
     def handle(self) -> None:
-        data = b""
-        while not data.endswith(b"{}") and (more := self.request.recv(65536)):
-            data += more
-        self.received.append(data)
+        self.received.append(read_until(self.request, b"{}"))
         answer = b'{"result": "none"}'
         self.request.sendall(
             b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nX-Upstream-Token: up-7e6d5c4b3a29\r\n"
@@ -81,15 +82,8 @@ class Silent(Raw):
 @pytest.fixture
 def raw(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[bytes]]]:
     Raw.received = []
-    handler = getattr(request, "param", Raw)
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", Raw.received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with raw_server(getattr(request, "param", Raw)) as url:
+        yield url, Raw.received
 
 
 def connect(url: str) -> socket.socket:

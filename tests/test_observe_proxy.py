@@ -20,7 +20,7 @@ from conformance.observe.wire import KEEP, Kept, forwarded
 from conformance.reference.chaos import Chaos
 from conformance.reference.server import serve
 
-from .observe_traffic import PATH, AlipayPlus, body, profile, session, settings
+from .observe_traffic import PATH, AlipayPlus, body, profile, raw_server, session, settings
 
 RESPONSE = (
     b"HTTP/1.1 299 Quite Fine\r\n"
@@ -60,14 +60,8 @@ class Raw(socketserver.BaseRequestHandler):
 @pytest.fixture
 def raw_upstream() -> Iterator[tuple[str, list[bytes]]]:
     Raw.received = []
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Raw)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", Raw.received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with raw_server(Raw) as url:
+        yield url, Raw.received
 
 
 def exchange_raw(url: str, request: bytes) -> bytes:
