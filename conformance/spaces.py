@@ -14,9 +14,9 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:  # the engine reads the defaults here without importing pytest
+    import pytest
 
-if TYPE_CHECKING:
     from .profile import Profile
 
 DEFAULT_EXAMPLES = 4  # examples of a LARGE property; `--examples` sets it
@@ -56,6 +56,8 @@ class Spend:
 
 def probes(space: Space, cases: int = 1, inactive: bool = False) -> pytest.MarkDecorator:
     """The marker a suite test declares its space with."""
+    import pytest
+
     marker: pytest.MarkDecorator = getattr(pytest.mark, MARKER)
     return marker(Spend(space, cases, inactive))
 
