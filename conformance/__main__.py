@@ -1,5 +1,5 @@
 """`python -m conformance` runs the command line."""
 
-from .cli import entry
+from conformance.cli import entry
 
 entry()

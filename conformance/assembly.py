@@ -15,20 +15,20 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from . import __version__
-from .catalogue import catalogue
-from .disturbance import ordered
-from .document import Meta, TranscriptRef
-from .profile import Profile
-from .report.signature import sign
-from .results import INCONCLUSIVE, PARTIAL, build, digest, dumps, fold
-from .selection import stopped, unreached
-from .sinks import for_terminal
-from .spec import APIS, contract
-from .state import State
+from conformance import __version__
+from conformance.catalogue import catalogue
+from conformance.disturbance import ordered
+from conformance.document import Meta, TranscriptRef
+from conformance.profile import Profile
+from conformance.report.signature import sign
+from conformance.results import INCONCLUSIVE, PARTIAL, build, digest, dumps, fold
+from conformance.selection import stopped, unreached
+from conformance.sinks import for_terminal
+from conformance.spec import APIS, contract
+from conformance.state import State
 
 if TYPE_CHECKING:
-    from .report.appendix import SuiteTest
+    from conformance.report.appendix import SuiteTest
 
 
 def _target(state: State) -> list[str]:
@@ -148,7 +148,7 @@ class ResultsAssembly:
                 ev["replay"] = _replay(state, rid)
         meta = _meta(state, prof)
         if state.transcript_path:
-            from .report.transcript import write as write_transcript
+            from conformance.report.transcript import write as write_transcript
 
             meta["transcript"] = cast(
                 TranscriptRef,
@@ -159,8 +159,8 @@ class ResultsAssembly:
         ended = stopped(session) or unreached(session, self.reported)
         meta["run"]["selection"] = [*state.selection, *ended]
         today = datetime.fromtimestamp(state.started, UTC).date()
-        from .gateway.applicability import inapplicable
-        from .gateway.scenarios import SCENARIOS
+        from conformance.gateway.applicability import inapplicable
+        from conformance.gateway.scenarios import SCENARIOS
 
         listen = (
             SCENARIOS[session.config.getoption("conformance_scenario")]
@@ -171,7 +171,7 @@ class ResultsAssembly:
             tallies, cat, APIS, errors, meta, state.waivers, today, inapplicable(cat, prof, listen)
         )
         if state.preflight is not None:
-            from .preflight import annotate
+            from conformance.preflight import annotate
 
             annotate(state.results, state.preflight)
         unproven = (INCONCLUSIVE, PARTIAL)
@@ -190,7 +190,7 @@ class ResultsAssembly:
                     state.signature.document()
                 )
         if state.junit_path:
-            from .report import junit
+            from conformance.report import junit
 
             junit.write(state.results, state.junit_path)
 
@@ -200,7 +200,7 @@ class ResultsAssembly:
         r = self.state.results
         if r is None:
             return
-        from .report.text import summary
+        from conformance.report.text import summary
 
         terminalreporter.write_sep("=", f"conformance: {r['verdict']}")
         for line in summary(r):
@@ -216,7 +216,7 @@ class HtmlHooks:
 
     @staticmethod
     def _outcome(report: pytest.TestReport) -> SuiteTest:
-        from .report.appendix import outcome
+        from conformance.report.appendix import outcome
 
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
         result = report.outcome if report.when == "call" or report.skipped else "error"
@@ -246,7 +246,7 @@ class HtmlHooks:
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
         if self.state.results is not None:
-            from .report.html import sections
+            from conformance.report.html import sections
 
             data = self.state.results_data
             prefix.append(sections(self.state.results, digest(data), data, self.state.signature))
@@ -257,8 +257,8 @@ class HtmlHooks:
         yield
         where = session.config.getoption("htmlpath", None)
         if where and not hasattr(session.config, "workerinput"):
-            from .report.appendix import arrange, duration, tally
-            from .report.html import protected
+            from conformance.report.appendix import arrange, duration, tally
+            from conformance.report.html import protected
 
             page = Path.cwd() / Path(os.path.expandvars(where)).expanduser()
             if page.is_file():

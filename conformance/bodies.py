@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .mutations import ASCII, STANDALONE, compact, encode
+from conformance.mutations import ASCII, STANDALONE, compact, encode
 
 # -- layouts: the same body in other forms JSON allows ---------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .errors import ConformanceFailure
+from conformance.errors import ConformanceFailure
 
 T = TypeVar("T")
 SHRINK_REQUESTS = 12

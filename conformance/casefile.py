@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, fields, is_dataclass
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from .model import Case, Expect
-from .redact import json_forms, token_tag
-from .signing import Tamper
+from conformance.model import Case, Expect
+from conformance.redact import json_forms, token_tag
+from conformance.signing import Tamper
 
 
 def _swap(data: bytes, pairs: Iterable[tuple[str, str]]) -> bytes:

@@ -9,8 +9,8 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
-from .errors import ContractError
-from .trace import TRACE_FILE
+from conformance.errors import ContractError
+from conformance.trace import TRACE_FILE
 
 LEVELS = ("MUST", "SHOULD")
 LABELS = {

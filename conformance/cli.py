@@ -8,8 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO, cast
 
-from . import __version__
-from .commands import (
+from conformance import __version__
+from conformance.commands import (
     catalogue,
     diff,
     doctor,
@@ -24,8 +24,8 @@ from .commands import (
     run,
     verify_report,
 )
-from .exitcodes import EXIT_USAGE, HELP
-from .sinks import Unbroken
+from conformance.exitcodes import EXIT_USAGE, HELP
+from conformance.sinks import Unbroken
 
 # name -> (module that adds the parser, function that runs it)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -25,11 +25,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import __version__, wire
-from .disturbance import disturbance, kind
-from .model import Case, Disturbance, Exchange, Request, Response
-from .signing import RSA256Auth, Tamper, request_uri
-from .throttle import Exhausted, Limits, Throttle
+from conformance import __version__, wire
+from conformance.disturbance import disturbance, kind
+from conformance.model import Case, Disturbance, Exchange, Request, Response
+from conformance.signing import RSA256Auth, Tamper, request_uri
+from conformance.throttle import Exhausted, Limits, Throttle
 
 MAX_RESPONSE_BYTES = 1 << 20
 RETRY_HTTP = frozenset({429, 503})

@@ -16,11 +16,11 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from .document import Results
-from .report.text import Finding, disturbed, findings, notes, plan_line
-from .selection import applicable
-from .sinks import for_terminal
-from .state import State
+from conformance.document import Results
+from conformance.report.text import Finding, disturbed, findings, notes, plan_line
+from conformance.selection import applicable
+from conformance.sinks import for_terminal
+from conformance.state import State
 
 STYLE = {"failed": "bold red", "warned": "yellow", "waived": "cyan"}
 

@@ -7,7 +7,7 @@ own answer is judged.
 
 from __future__ import annotations
 
-from .model import Disturbance, Exchange
+from conformance.model import Disturbance, Exchange
 
 # A load balancer or gateway in front of the wallet answers these itself when the wallet is away.
 PAGES = frozenset({502, 503, 504})

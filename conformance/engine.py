@@ -10,16 +10,16 @@ from typing import Any
 
 import httpx
 
-from . import loopback, signing
-from .catalogue import Catalogue, catalogue
-from .checks import Context
-from .client import Answer, Sender, open_sender
-from .loopback import Loopback
-from .model import Case, Exchange
-from .profile import Profile
-from .redact import Redactor
-from .spaces import DEFAULT_EXAMPLES
-from .spec import Contract, contract
+from conformance import loopback, signing
+from conformance.catalogue import Catalogue, catalogue
+from conformance.checks import Context
+from conformance.client import Answer, Sender, open_sender
+from conformance.loopback import Loopback
+from conformance.model import Case, Exchange
+from conformance.profile import Profile
+from conformance.redact import Redactor
+from conformance.spaces import DEFAULT_EXAMPLES
+from conformance.spec import Contract, contract
 
 # prepareAuthInfo here is the provider role (PAS); the wallet-as-client role (PAI) lives in
 # gateway/.
@@ -75,19 +75,19 @@ def open_engine(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Iterator[Engine]:
     """Open the target (starting the embedded reference wallet when asked) and yield an engine."""
-    from .reference import data
+    from conformance.reference import data
 
     with ExitStack() as stack:
         wallet, loop = None, None
         if reference is not None:
-            from .reference.faults import make_wallet
+            from conformance.reference.faults import make_wallet
 
             wallet = make_wallet(reference)
             loop = loopback.transport() if transport is None else None
             if loop is None and transport is None:
                 profile = stack.enter_context(_apart(profile, wallet, reference))
             else:
-                from .reference.server import serve
+                from conformance.reference.server import serve
 
                 app = wallet.app()
                 url = stack.enter_context(serve(app))
@@ -128,10 +128,10 @@ def open_engine(
 def _apart(profile: Profile, wallet: Any, variant: str) -> Iterator[Profile]:
     """The embedded wallet served by a process of its own; its prepareAuthInfo client and
     trigger stay here, where the suite's gateway tells the client where to send."""
-    from .reference import data
-    from .reference.apart import serve_apart
-    from .reference.client import harness_app
-    from .reference.server import serve
+    from conformance.reference import data
+    from conformance.reference.apart import serve_apart
+    from conformance.reference.client import harness_app
+    from conformance.reference.server import serve
 
     with serve_apart("wallet", variant) as url, serve(harness_app(wallet)) as harness:
         trigger = profile.trigger and replace(

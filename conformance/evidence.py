@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import casefile, signing
-from .client import MAX_RESPONSE_BYTES
-from .model import Exchange, Message, Outcome
-from .redact import Redactor, header_redacted
+from conformance import casefile, signing
+from conformance.client import MAX_RESPONSE_BYTES
+from conformance.model import Exchange, Message, Outcome
+from conformance.redact import Redactor, header_redacted
 
 EVIDENCE_BODY_LIMIT = MAX_RESPONSE_BYTES  # bodies are kept whole up to the read bound
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .model import Case, Expect
-from .profile import Profile, Token
-from .shapes import char_shape
-from .signing import DIGEST_FORMS, PYTHON_RSA_HASHES, TIME_FORMS, Tamper
-from .spec import Api
+from conformance.model import Case, Expect
+from conformance.profile import Profile, Token
+from conformance.shapes import char_shape
+from conformance.signing import DIGEST_FORMS, PYTHON_RSA_HASHES, TIME_FORMS, Tamper
+from conformance.spec import Api
 
 # Clearly not ISO 8601 with an offset, whatever leniency a parser has.
 MALFORMED_TIMES = (

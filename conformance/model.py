@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .redact import json_forms, token_tag
-from .signing import Tamper
+from conformance.redact import json_forms, token_tag
+from conformance.signing import Tamper
 
 Outcome_ = Literal["success", "refusal", "any"]
 

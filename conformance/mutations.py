@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
-from .shapes import Shape, runs, shape_of
-from .spec import Field
+from conformance.shapes import Shape, runs, shape_of
+from conformance.spec import Field
 
 T = TypeVar("T")
 MISSING: Any = object()  # a field value that removes the field

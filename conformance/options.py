@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from . import profile as profiles
-from .catalogue import catalogue
-from .engine import RunSettings
-from .errors import ConfigError
-from .redact import Redactor
-from .reference.data import embedded_profile as reference_profile
-from .report.signature import load_private
-from .selection import chosen
-from .spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
-from .spec import contract
-from .state import State
-from .waivers import load as load_waivers
+from conformance import profile as profiles
+from conformance.catalogue import catalogue
+from conformance.engine import RunSettings
+from conformance.errors import ConfigError
+from conformance.redact import Redactor
+from conformance.reference.data import embedded_profile as reference_profile
+from conformance.report.signature import load_private
+from conformance.selection import chosen
+from conformance.spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
+from conformance.spec import contract
+from conformance.state import State
+from conformance.waivers import load as load_waivers
 
 
 def add(parser: pytest.Parser) -> None:

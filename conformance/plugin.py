@@ -11,18 +11,18 @@ from typing import Any
 
 import pytest
 
-from . import loopback, options, spaces, strategies
-from . import profile as profiles
-from .assembly import HtmlHooks, ResultsAssembly
-from .catalogue import catalogue
-from .engine import Engine, open_engine
-from .errors import ConformanceFailure
-from .recorder import Recorder
-from .selection import SUITE, applicable
-from .spaces import Spend
-from .spec import APIS, contract
-from .state import NOT_RUN, RECORDER, STATE, State
-from .throttle import Exhausted
+from conformance import loopback, options, spaces, strategies
+from conformance import profile as profiles
+from conformance.assembly import HtmlHooks, ResultsAssembly
+from conformance.catalogue import catalogue
+from conformance.engine import Engine, open_engine
+from conformance.errors import ConformanceFailure
+from conformance.recorder import Recorder
+from conformance.selection import SUITE, applicable
+from conformance.spaces import Spend
+from conformance.spec import APIS, contract
+from conformance.state import NOT_RUN, RECORDER, STATE, State
+from conformance.throttle import Exhausted
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,7 +89,7 @@ def _prestart(config: pytest.Config, state: State) -> None:
     runs_tests = not config.pluginmanager.hasplugin("dsession") and not config.option.collectonly
     if state.reference is None or loopback.ENABLED or not runs_tests:
         return
-    from .reference.apart import prestart
+    from conformance.reference.apart import prestart
 
     prestart("wallet", state.reference)
     if state.profile is not None and state.profile.provider is not None:
@@ -197,8 +197,8 @@ def conformance(conformance_engine: Engine, request: pytest.FixtureRequest) -> R
 def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The mock Alipay+ gateway (prepareAuthInfo, wallet as client), when the profile has
     [gateway]."""
-    from .gateway.scenarios import SCENARIOS
-    from .gateway.session import open_gateway
+    from conformance.gateway.scenarios import SCENARIOS
+    from conformance.gateway.session import open_gateway
 
     if conformance_engine.profile.gateway is None:
         pytest.skip(
@@ -214,7 +214,7 @@ def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Itera
 def provider_engine(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """An engine aimed at the Alipay+-side prepareAuthInfo server, when the profile has
     [provider]."""
-    from .provider import open_provider
+    from conformance.provider import open_provider
 
     if conformance_engine.profile.provider is None:
         pytest.skip(
@@ -247,7 +247,7 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
         return None  # no target, or the embedded wallet, which the suite sets up itself
     if hasattr(config, "workerinput") or config.option.collectonly:
         return None
-    from . import preflight
+    from conformance import preflight
 
     wanted = {r for i in session.items for r in preflight.roles(getattr(i, "fixturenames", ()))}
     if config.pluginmanager.hasplugin("dsession"):  # xdist: the workers hold the items

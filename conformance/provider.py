@@ -11,12 +11,12 @@ from types import MappingProxyType
 
 from hypothesis import strategies as st
 
-from . import signing
-from . import strategies as S
-from .engine import Engine
-from .model import Case
-from .profile import Token
-from .spec import Api
+from conformance import signing
+from conformance import strategies as S
+from conformance.engine import Engine
+from conformance.model import Case
+from conformance.profile import Token
+from conformance.spec import Api
 
 API = "prepareAuthInfo"
 
@@ -30,12 +30,12 @@ def open_provider(engine: Engine, reference: str | None = None) -> Iterator[Engi
     with ExitStack() as stack:
         base_url = settings.base_url
         if reference is not None and engine.loopback is None:
-            from .reference.apart import serve_apart
+            from conformance.reference.apart import serve_apart
 
             base_url = stack.enter_context(serve_apart("alipayplus", reference))
         elif reference is not None and engine.loopback is not None:
-            from .reference.faults import make_server
-            from .reference.server import serve
+            from conformance.reference.faults import make_server
+            from conformance.reference.server import serve
 
             app = make_server(reference).app()
             base_url = stack.enter_context(serve(app))

@@ -13,16 +13,16 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from .budget import bounded
-from .checks import Context, judge
-from .client import Answer
-from .engine import Engine
-from .errors import ConformanceFailure
-from .evidence import outcome_evidence, transcript_entry
-from .model import Case, Exchange, Outcome
-from .profile import Profile
-from .spaces import Spend
-from .throttle import Exhausted
+from conformance.budget import bounded
+from conformance.checks import Context, judge
+from conformance.client import Answer
+from conformance.engine import Engine
+from conformance.errors import ConformanceFailure
+from conformance.evidence import outcome_evidence, transcript_entry
+from conformance.model import Case, Exchange, Outcome
+from conformance.profile import Profile
+from conformance.spaces import Spend
+from conformance.throttle import Exhausted
 
 T = TypeVar("T")
 # The seed of a derandomized run. Hypothesis would derive one from the source of the function it

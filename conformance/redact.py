@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
 if TYPE_CHECKING:
-    from .profile import Profile
+    from conformance.profile import Profile
 
 PIECE = 12  # this many characters of a secret, in a row, are a leak wherever they appear
 # Candidates are found by looking up slices of the text: a slice of GRAM characters at every
@@ -184,7 +184,7 @@ class Redactor:
     @classmethod
     def for_profile(cls, profile: Profile) -> Redactor:
         """The profile's tokens and every private key it holds (suite, gateway, provider)."""
-        from .signing import private_key_text
+        from conformance.signing import private_key_text
 
         gateway, provider = profile.gateway, profile.provider
         keys = [

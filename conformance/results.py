@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .catalogue import Catalogue, Requirement
-from .catalogue import catalogue as documented
-from .document import (
+from conformance.catalogue import Catalogue, Requirement
+from conformance.catalogue import catalogue as documented
+from conformance.document import (
     Described,
     Disturbances,
     Evidence,
@@ -21,7 +21,7 @@ from .document import (
     Run,
     SuiteError,
 )
-from .waivers import NONE, RULE, Waivers, apply
+from conformance.waivers import NONE, RULE, Waivers, apply
 
 RESULTS_SCHEMA = "mpp-conformance/results/v1"
 CERTIFIED, NOT_CERTIFIED = "CERTIFIED", "NOT CERTIFIED"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .profile import Profile
+    from conformance.profile import Profile
 
 SUITE = Path(__file__).resolve().parent / "suite"
 

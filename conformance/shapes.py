@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from .spec import Field
+from conformance.spec import Field
 
 CATEGORIES = (string.digits, string.ascii_lowercase, string.ascii_uppercase)
 URL_SAFE = string.ascii_letters + string.digits + "-._~"  # RFC 3986 unreserved: no escaping

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the engine reads the defaults here without importing pytest
     import pytest
 
-    from .profile import Profile
+    from conformance.profile import Profile
 
 DEFAULT_EXAMPLES = 4  # examples of a LARGE property; `--examples` sets it
 EXAMPLES_HELP = (

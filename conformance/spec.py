@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 
-from .errors import ContractError
+from conformance.errors import ContractError
 
 SCHEMA_BASE = "https://mpp-conformance.dev/schemas/"
 APIS = ("inquiryUserInfo", "prepareAuthInfo")

@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import signing
-from .document import NotRun, Results, SuiteError
-from .engine import RunSettings
-from .profile import Profile
-from .recorder import Recorder
-from .redact import Redactor
-from .report.signature import Signature
-from .waivers import Waivers
+from conformance import signing
+from conformance.document import NotRun, Results, SuiteError
+from conformance.engine import RunSettings
+from conformance.profile import Profile
+from conformance.recorder import Recorder
+from conformance.redact import Redactor
+from conformance.report.signature import Signature
+from conformance.waivers import Waivers
 
 if TYPE_CHECKING:
-    from .preflight import Preflight
+    from conformance.preflight import Preflight
 
 RECORDER = pytest.StashKey[Recorder]()  # on a test item: the recorder of its exchanges
 NOT_RUN = pytest.StashKey[str]()  # on a test item: why it was not run (budget spent, set-up wrong)

@@ -10,10 +10,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from hypothesis import strategies as st
 
-from .bodies import BODY_MUTATIONS, LAYOUTS
-from .header_cases import header_cases, method_case, refusal, success_expectation
-from .model import Case, Expect
-from .mutations import (
+from conformance.bodies import BODY_MUTATIONS, LAYOUTS
+from conformance.header_cases import header_cases, method_case, refusal, success_expectation
+from conformance.model import Case, Expect
+from conformance.mutations import (
     AT_LIMIT,
     AT_LIMIT_CLASSES,
     CHAR_CLASSES,
@@ -26,9 +26,9 @@ from .mutations import (
     encode_with,
     mutated,
 )
-from .profile import Profile, Token
-from .shapes import char_shape, shape_of
-from .spec import Api, Field
+from conformance.profile import Profile, Token
+from conformance.shapes import char_shape, shape_of
+from conformance.spec import Api, Field
 
 JSON_CT = "application/json; charset=UTF-8"
 INVALID = Expect(

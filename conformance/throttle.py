@@ -8,7 +8,7 @@ from collections import Counter
 
 from aiolimiter import AsyncLimiter
 
-from .profile.limits import Limits, parse_limits
+from conformance.profile.limits import Limits, parse_limits
 
 __all__ = ["Exhausted", "Limits", "Throttle", "parse_limits"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import certifi
 
-from . import untrusted
-from .errors import ProfileError
+from conformance import untrusted
+from conformance.errors import ProfileError
 
 CA_BYTES = 4 * untrusted.MiB  # a bundle of every public CA is about 300 KiB
 

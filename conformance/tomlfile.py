@@ -8,8 +8,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from . import untrusted
-from .errors import ConfigError
+from conformance import untrusted
+from conformance.errors import ConfigError
 
 
 def read(path: Path, error: type[ConfigError], option: str) -> tuple[dict[str, Any], str]:

@@ -12,8 +12,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ContractError
-from .sentences import Sentence
+from conformance.errors import ContractError
+from conformance.sentences import Sentence
 
 TRACE_FILE = "trace.toml"
 DOCUMENTS = ("inquiryUserInfo.txt", "prepareAuthInfo.txt", "contract-notes.md")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from conformance.errors import ConfigError
 
 MiB = 1 << 20
 # The most each kind of file may hold. A default run writes results of ~0.3 MB, a report of

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import tomlfile
-from .document import RequirementRow, RowWaiver, WaiverEntry
-from .errors import ConfigError
-from .profile.table import Table
+from conformance import tomlfile
+from conformance.document import RequirementRow, RowWaiver, WaiverEntry
+from conformance.errors import ConfigError
+from conformance.profile.table import Table
 
 FIELDS = ("requirement", "reason", "owner", "expires")
 EXAMPLE = {

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import h11
 import httpx
 
-from .signing import request_uri
+from conformance.signing import request_uri
 
 READ_CHUNK = 64 * 1024
 NO_RESPONSE = "Server disconnected without sending a response."

@@ -7,8 +7,16 @@ which checks run where.
 
 from __future__ import annotations
 
-from ..model import Exchange, Outcome
-from .registry import REGISTRY, CheckFn, Context, RegisteredCheck, Violation, check, outcomes
+from conformance.checks.registry import (
+    REGISTRY,
+    CheckFn,
+    Context,
+    RegisteredCheck,
+    Violation,
+    check,
+    outcomes,
+)
+from conformance.model import Exchange, Outcome
 
 __all__ = [
     "REGISTRY",
@@ -25,7 +33,7 @@ __all__ = [
 
 def registry() -> list[RegisteredCheck]:
     """Every registered check (importing the modules that register them)."""
-    from . import annotated, behaviour, incoming, response  # noqa: F401  (registration)
+    from conformance.checks import annotated, behaviour, incoming, response  # noqa: F401  (registration)
 
     return REGISTRY
 

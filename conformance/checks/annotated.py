@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..model import Exchange
-from .registry import Context, Violation, check
-from .response import has_result
+from conformance.checks.registry import Context, Violation, check
+from conformance.checks.response import has_result
+from conformance.model import Exchange
 
 
 def _annotated(ctx: Context, key: str) -> dict[str, Any]:

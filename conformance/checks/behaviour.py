@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
-from ..model import Exchange
-from .registry import Context, Violation, check
-from .response import has_result
+from conformance.checks.registry import Context, Violation, check
+from conformance.checks.response import has_result
+from conformance.model import Exchange
 
 
 def _got(ex: Exchange) -> str:

@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..model import Exchange, Outcome
-from .registry import Context
+from conformance.checks.registry import Context
+from conformance.model import Exchange, Outcome
 
 GroupFn = Callable[[Sequence[Exchange], Context], list[Outcome]]
 GROUPS: dict[str, GroupFn] = {}

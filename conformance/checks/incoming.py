@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .. import signing
-from ..model import Exchange
-from . import payload
-from .registry import Context, Violation, check
+from conformance import signing
+from conformance.checks import payload
+from conformance.checks.registry import Context, Violation, check
+from conformance.model import Exchange
 
 
 def incoming(ex: Exchange) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .registry import Violation
+from conformance.checks.registry import Violation
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from .. import signing
-from ..catalogue import Catalogue
-from ..model import Exchange, Outcome
-from ..spec import Api, Contract
+from conformance import signing
+from conformance.catalogue import Catalogue
+from conformance.model import Exchange, Outcome
+from conformance.spec import Api, Contract
 
 Violation = str | tuple[str, str, str]  # message, or (message, expected, received)
 

@@ -9,10 +9,10 @@ from dataclasses import asdict
 from itertools import groupby
 from types import MappingProxyType
 
-from ..catalogue import LABELS, Catalogue, Requirement
-from ..exitcodes import EXIT_OK, EXIT_USAGE
-from ..trace import DOCUMENTS, Statement, probes, trace
-from .term import error
+from conformance.catalogue import LABELS, Catalogue, Requirement
+from conformance.commands.term import error
+from conformance.exitcodes import EXIT_OK, EXIT_USAGE
+from conformance.trace import DOCUMENTS, Statement, probes, trace
 
 REGENERATE = "conformance requirements --format markdown > docs/requirements.md"
 TRACE_RULE = (
@@ -166,7 +166,7 @@ def _select(cat: Catalogue, api: str | None, family: str | None) -> list[Require
 
 
 def requirements(args: argparse.Namespace) -> int:
-    from ..catalogue import catalogue
+    from conformance.catalogue import catalogue
 
     cat = catalogue()
     rows = _select(cat, getattr(args, "api", None), getattr(args, "family", None))
@@ -197,10 +197,10 @@ def _subset(rows: list[Requirement]) -> Catalogue:
 
 
 def faults(args: argparse.Namespace) -> int:
-    from ..reference.faults import all_faults
+    from conformance.reference.faults import all_faults
 
     if getattr(args, "markdown", False):
-        from ..reference.faultdoc import faults_markdown
+        from conformance.reference.faultdoc import faults_markdown
 
         print(faults_markdown(), end="")
         return EXIT_OK

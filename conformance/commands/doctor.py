@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..exitcodes import EXIT_OK, EXIT_PREFLIGHT, EXIT_UNREACHABLE, EXIT_USAGE, HELP
-from ..sinks import for_terminal
-from .term import GREEN, RED, error, paint
+from conformance.commands.term import GREEN, RED, error, paint
+from conformance.exitcodes import EXIT_OK, EXIT_PREFLIGHT, EXIT_UNREACHABLE, EXIT_USAGE, HELP
+from conformance.sinks import for_terminal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,13 +30,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import preflight
-    from ..catalogue import catalogue
-    from ..errors import ConfigError
-    from ..profile import load
-    from ..redact import Redactor
-    from ..reference.data import reference_profile
-    from ..reference.faults import all_faults
+    from conformance import preflight
+    from conformance.catalogue import catalogue
+    from conformance.errors import ConfigError
+    from conformance.profile import load
+    from conformance.redact import Redactor
+    from conformance.reference.data import reference_profile
+    from conformance.reference.faults import all_faults
 
     try:
         if args.profile:

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..exitcodes import EXIT_OK, EXIT_USAGE
-from .term import error
+from conformance.commands.term import error
+from conformance.exitcodes import EXIT_OK, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,9 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
-    from ..openapi import document
-    from ..spec import contract
+    from conformance.errors import ConfigError
+    from conformance.openapi import document
+    from conformance.spec import contract
 
     try:
         paths = _profile_paths(args.profile) if args.profile else None
@@ -58,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _profile_paths(path: Path) -> dict[str, str]:
-    from ..profile import load
+    from conformance.profile import load
 
     return dict(load(path).paths)

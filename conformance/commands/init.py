@@ -7,10 +7,10 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..exitcodes import EXIT_OK, EXIT_USAGE
-from ..profile import PLACEHOLDER
-from ..spec import alipaycn_acquirer_id
-from .term import error
+from conformance.commands.term import error
+from conformance.exitcodes import EXIT_OK, EXIT_USAGE
+from conformance.profile import PLACEHOLDER
+from conformance.spec import alipaycn_acquirer_id
 
 DEFAULT_ACQUIRER = alipaycn_acquirer_id()  # AlipayCN's, fixed by the page
 TOKEN_ENV = "MPP_TOKEN_BASE"
@@ -191,7 +191,7 @@ def _write(path: Path, data: bytes, mode: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import signing
+    from conformance import signing
 
     folder: Path = args.dir
     profile, private, public = (

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..exitcodes import EXIT_USAGE
+from conformance.exitcodes import EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,10 +42,10 @@ def _refuse(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
-    from ..gateway.scenarios import SCENARIOS
-    from ..profile import load
-    from . import run as run_command
+    from conformance.commands import run as run_command
+    from conformance.errors import ConfigError
+    from conformance.gateway.scenarios import SCENARIOS
+    from conformance.profile import load
 
     if args.scenario not in SCENARIOS:
         return _refuse(f"--scenario {args.scenario} is unknown; choose from {', '.join(SCENARIOS)}")

@@ -12,9 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
-from ..observe.limits import Limits
-from ..sinks import for_terminal
+from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+from conformance.observe.limits import Limits
+from conformance.sinks import for_terminal
 
 ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
@@ -144,11 +144,11 @@ def limits(args: argparse.Namespace) -> Limits | str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
-    from ..observe import Paths, observe
-    from ..observe.settings import load, override
-    from ..results import unreachable
-    from .term import GREEN, RED, error, paint
+    from conformance.commands.term import GREEN, RED, error, paint
+    from conformance.errors import ConfigError
+    from conformance.observe import Paths, observe
+    from conformance.observe.settings import load, override
+    from conformance.results import unreachable
 
     for flag, value in (("--duration", args.duration), ("--report-every", args.report_every)):
         if value is not None and not 0 < value <= 7 * 86400:
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         error(bounds)
         return EXIT_USAGE
     try:
-        from ..catalogue import catalogue
+        from conformance.catalogue import catalogue
 
         settings = override(
             load(args.profile, catalogue()),
@@ -209,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     results = running.results
     assert results is not None
     if not args.quiet:
-        from ..report.text import summary
+        from conformance.report.text import summary
 
         for line in summary(results):
             # Observed traffic has no command that reproduces it: no empty `reproduce:` line.

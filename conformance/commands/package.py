@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import untrusted
-from ..errors import ConfigError
-from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
-from ..sinks import for_terminal
-from .term import error
+from conformance import untrusted
+from conformance.commands.term import error
+from conformance.errors import ConfigError
+from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from conformance.sinks import for_terminal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,7 +48,7 @@ def refuse(why: str, reasons: list[str], shown: int = 5) -> None:
 
 def _read(report: Path) -> dict[str, bytes]:
     """The report and the files `conformance run` wrote beside it."""
-    from ..report.archive import CONTENT, LIMITS, REPORT
+    from conformance.report.archive import CONTENT, LIMITS, REPORT
 
     files = {}
     for name in CONTENT:
@@ -63,10 +63,10 @@ def _read(report: Path) -> dict[str, bytes]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report import archive, junit
-    from ..report.integrity import Verification, check_html, check_transcript
-    from ..report.signature import load_private
-    from ..results import CERTIFIED, digest, verdict_of
+    from conformance.report import archive, junit
+    from conformance.report.integrity import Verification, check_html, check_transcript
+    from conformance.report.signature import load_private
+    from conformance.results import CERTIFIED, digest, verdict_of
 
     report: Path = args.report
     sig = report.with_name(archive.RESULTS + ".sig")

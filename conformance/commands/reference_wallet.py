@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import untrusted
-from ..errors import ConfigError
-from ..exitcodes import EXIT_CERTIFIED, EXIT_USAGE
+from conformance import untrusted
+from conformance.errors import ConfigError
+from conformance.exitcodes import EXIT_CERTIFIED, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,8 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..reference.data import GATEWAY_PATH, profile_toml
-    from ..reference.faults import all_faults, make_wallet
+    from conformance.reference.data import GATEWAY_PATH, profile_toml
+    from conformance.reference.faults import all_faults, make_wallet
 
     FAULTS = all_faults()
 
@@ -52,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     wallet = make_wallet(args.fault)
     if args.register_key:
-        from .. import signing
-        from ..reference import data
+        from conformance import signing
+        from conformance.reference import data
 
         try:
             raw = untrusted.read(
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         registered = {**wallet.clients[data.ALIPAYPLUS_CLIENT_ID], data.KEY_VERSION: key}
         wallet.clients = {**wallet.clients, data.ALIPAYPLUS_CLIENT_ID: registered}
     if args.public_key_out:
-        from ..reference.data import testdata
+        from conformance.reference.data import testdata
 
         args.public_key_out.write_bytes(testdata("wallet-public.pem").read_bytes())
         print(f"wallet public key written to {args.public_key_out}", flush=True)

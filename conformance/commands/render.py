@@ -7,14 +7,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import untrusted
-from ..errors import ConfigError
-from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
-from .term import error
+from conformance import untrusted
+from conformance.commands.term import error
+from conformance.errors import ConfigError
+from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from ..report.signature import Signature
-    from ..signing import PrivateKey
+    from conformance.report.signature import Signature
+    from conformance.signing import PrivateKey
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,7 +45,7 @@ def _signature(
     results: Path, data: bytes, key: PrivateKey | None, raw: bytes | None
 ) -> Signature | None:
     """The signature the report carries: made with the key, or the .sig beside (raw)."""
-    from ..report.signature import parse, sign
+    from conformance.report.signature import parse, sign
 
     beside = _beside(results)
     if key is not None:
@@ -70,10 +70,10 @@ def _signature(
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report.html import page
-    from ..report.integrity import check_results
-    from ..report.signature import load_private
-    from ..results import digest
+    from conformance.report.html import page
+    from conformance.report.integrity import check_results
+    from conformance.report.signature import load_private
+    from conformance.results import digest
 
     try:
         key = load_private(args.sign_key) if args.sign_key else None

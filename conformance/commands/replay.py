@@ -9,11 +9,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import untrusted
-from ..errors import ConfigError
-from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
-from ..model import Case, Exchange, Outcome
-from ..sinks import for_terminal
+from conformance import untrusted
+from conformance.errors import ConfigError
+from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
+from conformance.model import Case, Exchange, Outcome
+from conformance.sinks import for_terminal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -117,8 +117,8 @@ def _embedded(target: Mapping[str, Any]) -> str | None:
 
 def _embedded_target(args: argparse.Namespace, embedded: str) -> tuple[Any, str]:
     """The embedded wallet the results name: it runs here, so nothing leaves this machine."""
-    from ..reference.data import reference_profile
-    from ..reference.faults import all_faults
+    from conformance.reference.data import reference_profile
+    from conformance.reference.faults import all_faults
 
     came = "the embedded reference wallet" + (
         "" if embedded == "reference" else f" with fault {_shown(embedded)}"
@@ -163,8 +163,8 @@ def _target(
 ) -> tuple[Any, str | None]:
     """The user's target: the embedded wallet the results name, or the user's own profile,
     which must aim at the wallet the results came from; anything else is refused."""
-    from ..catalogue import catalogue
-    from ..profile import load
+    from conformance.catalogue import catalogue
+    from conformance.profile import load
 
     target = results.get("target", {})
     embedded = _embedded(target)
@@ -199,8 +199,8 @@ def judge_again(
     engine: Any, cases: Sequence[Case], rid: str
 ) -> tuple[list[Exchange], list[Outcome]]:
     """Send the cases, judge each, and the group they form when the requirement judges groups."""
-    from ..checks import judge
-    from ..checks.groups import GROUPS
+    from conformance.checks import judge
+    from conformance.checks.groups import GROUPS
 
     exchanges = [engine.exchange(c) for c in cases]
     ctx = engine.context(cases[0].api)
@@ -227,10 +227,10 @@ def _print_exchange(ev: Mapping[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import casefile
-    from ..catalogue import catalogue
-    from ..engine import RunSettings, open_engine
-    from ..evidence import exchange_evidence
+    from conformance import casefile
+    from conformance.catalogue import catalogue
+    from conformance.engine import RunSettings, open_engine
+    from conformance.evidence import exchange_evidence
 
     try:
         results = load_results(args.results)

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
-from ..console import Progress, make_console, show
-from ..document import Results
-from ..exitcodes import (
+from conformance.commands.term import GREEN, RED, YELLOW, colour_enabled, error, paint
+from conformance.console import Progress, make_console, show
+from conformance.document import Results
+from conformance.exitcodes import (
     EXIT_CERTIFIED,
     EXIT_INCONCLUSIVE,
     EXIT_NOT_CERTIFIED,
@@ -21,9 +22,8 @@ from ..exitcodes import (
     EXIT_USAGE,
     HELP,
 )
-from ..sinks import TerminalStream, for_terminal
-from ..spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
-from .term import GREEN, RED, YELLOW, colour_enabled, error, paint
+from conformance.sinks import TerminalStream, for_terminal
+from conformance.spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
 
@@ -167,18 +167,18 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import pytest
 
-    from ..errors import ConfigError
-    from ..profile import load
+    from conformance.errors import ConfigError
+    from conformance.profile import load
 
     try:
         if args.profile:
             load(args.profile)
         if args.waivers:
-            from ..catalogue import catalogue
-            from ..waivers import load as load_waivers
+            from conformance.catalogue import catalogue
+            from conformance.waivers import load as load_waivers
 
             load_waivers(args.waivers, catalogue())
-        from ..report.signature import load_private
+        from conformance.report.signature import load_private
 
         if args.sign_key:
             load_private(args.sign_key)
@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     if not args.profile and args.fault:
-        from ..reference.faults import variants
+        from conformance.reference.faults import variants
 
         FAULTS = variants()
         if args.fault not in FAULTS and args.fault != "reference":
@@ -213,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
     if args.ca_bundle is not None:
-        from ..tls import Tls
+        from conformance.tls import Tls
 
         try:
             Tls(ca_bundle=args.ca_bundle).context()
@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
 
 def exit_code(results: Results) -> int:
     """The documented exit code of a run's results (conformance/exitcodes.py)."""
-    from ..results import CERTIFIED, INCONCLUSIVE, PARTIAL, unreachable
+    from conformance.results import CERTIFIED, INCONCLUSIVE, PARTIAL, unreachable
 
     if results["verdict"] == CERTIFIED:
         return EXIT_CERTIFIED
@@ -273,8 +273,8 @@ def exit_code(results: Results) -> int:
 
 def levels(args: argparse.Namespace) -> Mapping[str, str]:
     """Requirement -> level, as the profile sets them."""
-    from ..catalogue import catalogue
-    from ..profile import load
+    from conformance.catalogue import catalogue
+    from conformance.profile import load
 
     cat = catalogue()
     if args.profile:

@@ -7,12 +7,12 @@ import io
 import zipfile
 from pathlib import Path
 
-from .. import untrusted
-from ..errors import ConfigError
-from ..exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
-from ..report.integrity import Verification
-from ..sinks import for_terminal
-from .term import error
+from conformance import untrusted
+from conformance.commands.term import error
+from conformance.errors import ConfigError
+from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from conformance.report.integrity import Verification
+from conformance.sinks import for_terminal
 
 EPILOG = """\
 what it shows:
@@ -74,9 +74,14 @@ def _results_of(report: Path) -> Path:
 
 
 def _checks(args: argparse.Namespace) -> list[Verification]:
-    from ..report import archive
-    from ..report.integrity import check_html, check_results, check_signature, check_transcript
-    from ..report.signature import load_public
+    from conformance.report import archive
+    from conformance.report.integrity import (
+        check_html,
+        check_results,
+        check_signature,
+        check_transcript,
+    )
+    from conformance.report.signature import load_public
 
     key = load_public(args.public_key) if args.public_key else None
     path: Path = args.path
@@ -136,7 +141,7 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report.integrity import conclusion
+    from conformance.report.integrity import conclusion
 
     try:
         checks = _checks(args)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..catalogue import Requirement
-from ..profile import Profile
-from .scenarios import DROP, LATE, TRAFFIC, UNSIGNED_RESULT, Scenario, status
+from conformance.catalogue import Requirement
+from conformance.gateway.scenarios import DROP, LATE, TRAFFIC, UNSIGNED_RESULT, Scenario, status
+from conformance.profile import Profile
 
 # Judged only in flows the suite starts through a trigger (it knows the authUrl and hears the
 # outcome).

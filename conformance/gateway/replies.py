@@ -7,10 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import signing
-from ..profile.sections import GatewaySettings
-from ..spec import alipaycn_acquirer_id, contract
-from .scenarios import (
+from conformance import signing
+from conformance.gateway.scenarios import (
     API,
     BAD_SIGNATURE,
     DROP,
@@ -20,6 +18,8 @@ from .scenarios import (
     UNSIGNED,
     UNSIGNED_RESULT,
 )
+from conformance.profile.sections import GatewaySettings
+from conformance.spec import alipaycn_acquirer_id, contract
 
 AUTH_CLIENT_ID = "2021000000000001"
 JSON_TYPE = "application/json; charset=UTF-8"

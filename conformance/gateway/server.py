@@ -20,12 +20,12 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .. import signing
-from ..model import Case, Exchange, Expect, Request
-from ..model import Response as Answer
-from ..profile.sections import GatewaySettings
-from . import replies
-from .scenarios import DROP, LATE, NONCE_PREFIX, Scenario, redirect_url
+from conformance import signing
+from conformance.gateway import replies
+from conformance.gateway.scenarios import DROP, LATE, NONCE_PREFIX, Scenario, redirect_url
+from conformance.model import Case, Exchange, Expect, Request
+from conformance.model import Response as Answer
+from conformance.profile.sections import GatewaySettings
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 NONCE = re.compile(rb"mppc[0-9a-f]{16}")

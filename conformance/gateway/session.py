@@ -11,18 +11,25 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..checks import Context, judge
-from ..errors import ConfigError
-from ..model import Outcome
-from ..profile.sections import GatewaySettings
-from ..reference.server import serve
-from .scenarios import API, SCENARIOS, Scenario, auth_url, new_nonce, redirect_url
-from .server import UNATTRIBUTED, Gateway, HeaderCaseH11
-from .trigger import FlowResult, Trigger
-from .verdicts import Flow, judge_flow
+from conformance.checks import Context, judge
+from conformance.errors import ConfigError
+from conformance.gateway.scenarios import (
+    API,
+    SCENARIOS,
+    Scenario,
+    auth_url,
+    new_nonce,
+    redirect_url,
+)
+from conformance.gateway.server import UNATTRIBUTED, Gateway, HeaderCaseH11
+from conformance.gateway.trigger import FlowResult, Trigger
+from conformance.gateway.verdicts import Flow, judge_flow
+from conformance.model import Outcome
+from conformance.profile.sections import GatewaySettings
+from conformance.reference.server import serve
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from conformance.engine import Engine
 
 PREFIX = "PAI"
 POLL = 0.02

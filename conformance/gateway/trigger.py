@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from ..model import Case, Exchange, Request, Response
-from ..profile.sections import TriggerSettings
+from conformance.model import Case, Exchange, Request, Response
+from conformance.profile.sections import TriggerSettings
 
 OUTCOMES = ("redirect", "error")
 

@@ -6,9 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from ..model import Exchange, Outcome
-from ..profile.sections import GatewaySettings
-from .scenarios import (
+from conformance.gateway.scenarios import (
     BAD_SIGNATURE,
     DROP,
     LATE,
@@ -20,8 +18,10 @@ from .scenarios import (
     Scenario,
     status,
 )
-from .server import Arrival
-from .trigger import FlowResult
+from conformance.gateway.server import Arrival
+from conformance.gateway.trigger import FlowResult
+from conformance.model import Exchange, Outcome
+from conformance.profile.sections import GatewaySettings
 
 SHOWN = 12  # requests kept as evidence per flow: more than the default max_attempts
 

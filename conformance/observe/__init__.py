@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .serve import Running, observe
-from .session import Paths
-from .settings import ObserveSettings
+from conformance.observe.serve import Running, observe
+from conformance.observe.session import Paths
+from conformance.observe.settings import ObserveSettings
 
 __all__ = ["ObserveSettings", "Paths", "Running", "observe"]

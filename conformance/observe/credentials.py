@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
-from ..model import Exchange, Message
-from ..redact import HEADER_TAG as MASK
-from ..redact import is_credential
+from conformance.model import Exchange, Message
+from conformance.redact import HEADER_TAG as MASK
+from conformance.redact import is_credential
 
 M = TypeVar("M", bound=Message)
 

@@ -17,13 +17,19 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from .. import signing
-from ..header_cases import BAD_SIGNATURE, OTHER_DIGEST, method_case, refusal, success_expectation
-from ..model import Expect, Request
-from ..mutations import compact
-from ..profile import Token
-from ..spec import Api
-from ..strategies import INVALID, TOKEN_REFUSED, fixed_values
+from conformance import signing
+from conformance.header_cases import (
+    BAD_SIGNATURE,
+    OTHER_DIGEST,
+    method_case,
+    refusal,
+    success_expectation,
+)
+from conformance.model import Expect, Request
+from conformance.mutations import compact
+from conformance.profile import Token
+from conformance.spec import Api
+from conformance.strategies import INVALID, TOKEN_REFUSED, fixed_values
 
 SIGNED_HEADERS = ("Client-Id", "Request-Time", "Signature")
 # Whole seconds and an offset, as the docs' examples: other valid forms are TIME-FORMS' to judge.

@@ -15,15 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 
-from .. import signing
-from ..catalogue import Catalogue
-from ..checks import Context, judge, registry
-from ..model import Case, Exchange, Expect, Outcome, Request, Response
-from ..spec import Contract
-from ..strategies import key_token
-from . import credentials, expected, flows
-from .settings import ObserveSettings
-from .wire import Headers, Observed
+from conformance import signing
+from conformance.catalogue import Catalogue
+from conformance.checks import Context, judge, registry
+from conformance.model import Case, Exchange, Expect, Outcome, Request, Response
+from conformance.observe import credentials, expected, flows
+from conformance.observe.settings import ObserveSettings
+from conformance.observe.wire import Headers, Observed
+from conformance.spec import Contract
+from conformance.strategies import key_token
 
 KIND = "incoming"  # a request the suite did not write (checks/incoming.py judges this kind)
 APIS = {"wallet": "inquiryUserInfo", "alipayplus": "prepareAuthInfo"}

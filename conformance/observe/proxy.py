@@ -29,10 +29,19 @@ from urllib.parse import urlsplit
 import h11
 import httpcore
 
-from .. import signing
-from .limits import Limits
-from .throttled import Throttled
-from .wire import CHUNK, CLOSED, PIPELINED, Headers, Kept, Observed, ambiguous, forwarded
+from conformance import signing
+from conformance.observe.limits import Limits
+from conformance.observe.throttled import Throttled
+from conformance.observe.wire import (
+    CHUNK,
+    CLOSED,
+    PIPELINED,
+    Headers,
+    Kept,
+    Observed,
+    ambiguous,
+    forwarded,
+)
 
 _QUOTED = re.compile(r"\s*b?['\"].*", re.DOTALL)  # h11 quotes the offending bytes: never shown
 

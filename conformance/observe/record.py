@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
-from ..document import Evidence, ExchangeRecord
-from ..evidence import exchange_evidence
-from ..model import Outcome
-from ..redact import Redactor
-from ..results import Tally
-from .credentials import masked
-from .judge import secrets
+from conformance.document import Evidence, ExchangeRecord
+from conformance.evidence import exchange_evidence
+from conformance.model import Outcome
+from conformance.observe.credentials import masked
+from conformance.observe.judge import secrets
+from conformance.redact import Redactor
+from conformance.results import Tally
 
 
 @dataclass

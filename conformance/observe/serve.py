@@ -10,14 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..document import Results
-from ..errors import ConfigError
-from ..redact import Redactor
-from .limits import Limits
-from .proxy import Proxy
-from .session import Paths, Session
-from .settings import ObserveSettings
-from .throttled import Throttled
+from conformance.document import Results
+from conformance.errors import ConfigError
+from conformance.observe.limits import Limits
+from conformance.observe.proxy import Proxy
+from conformance.observe.session import Paths, Session
+from conformance.observe.settings import ObserveSettings
+from conformance.observe.throttled import Throttled
+from conformance.redact import Redactor
 
 GRACE = 10.0  # seconds exchanges in flight may take to finish when the session ends
 

@@ -16,24 +16,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..catalogue import catalogue
-from ..document import Closed, Meta, Observation, Results, SuiteError, TranscriptCut, TranscriptRef
-from ..evidence import transcript_entry
-from ..profile.sections import GatewaySettings
-from ..redact import Redactor
-from ..report import junit
-from ..report.html import page
-from ..results import build, digest, dumps
-from ..spec import contract
-from ..waivers import NONE
-from .credentials import masked
-from .flows import Flows
-from .judge import Judge, secrets, stand_in
-from .limits import Limits
-from .record import Record
-from .settings import ObserveSettings
-from .wire import Observed
+from conformance import __version__
+from conformance.catalogue import catalogue
+from conformance.document import (
+    Closed,
+    Meta,
+    Observation,
+    Results,
+    SuiteError,
+    TranscriptCut,
+    TranscriptRef,
+)
+from conformance.evidence import transcript_entry
+from conformance.observe.credentials import masked
+from conformance.observe.flows import Flows
+from conformance.observe.judge import Judge, secrets, stand_in
+from conformance.observe.limits import Limits
+from conformance.observe.record import Record
+from conformance.observe.settings import ObserveSettings
+from conformance.observe.wire import Observed
+from conformance.profile.sections import GatewaySettings
+from conformance.redact import Redactor
+from conformance.report import junit
+from conformance.report.html import page
+from conformance.results import build, digest, dumps
+from conformance.spec import contract
+from conformance.waivers import NONE
 
 BACKLOG = 1024  # exchanges waiting for the judge; past this, one is counted but not judged
 LATENCY_SAMPLES = 10_000  # the latest added latencies kept for the figures

@@ -10,16 +10,16 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from .. import signing
-from ..catalogue import Catalogue
-from ..errors import ProfileError
-from ..profile import SECTIONS, Reader, Token, levels, tokens
-from ..profile.carriers import HEADER, HOST, VISIBLE
-from ..profile.limits import parse_tls
-from ..profile.sections import DEFAULT_PATH, LONGEST_CLIENT_ID, OBSERVE_KEYS
-from ..profile.table import Table, http_url, one_of
-from ..spec import alipaycn_acquirer_id
-from ..tls import Tls
+from conformance import signing
+from conformance.catalogue import Catalogue
+from conformance.errors import ProfileError
+from conformance.profile import SECTIONS, Reader, Token, levels, tokens
+from conformance.profile.carriers import HEADER, HOST, VISIBLE
+from conformance.profile.limits import parse_tls
+from conformance.profile.sections import DEFAULT_PATH, LONGEST_CLIENT_ID, OBSERVE_KEYS
+from conformance.profile.table import Table, http_url, one_of
+from conformance.spec import alipaycn_acquirer_id
+from conformance.tls import Tls
 
 ROLES = ("wallet", "alipayplus")
 DEFAULT_LISTEN = ("127.0.0.1", 8470)

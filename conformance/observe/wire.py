@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import signing
+from conformance import signing
 
 HOP_BY_HOP = frozenset(
     {

@@ -8,16 +8,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..document import PreflightDoc, PreflightRole, Results
-from ..engine import Engine, RunSettings, open_engine
-from ..errors import ConfigError, ConformanceFailure
-from ..model import Case, Expect
-from ..profile import Profile
-from ..recorder import Recorder
-from ..results import NOT_CERTIFIED
-from ..strategies import base_body, compact, success_expectation
-from . import diagnose
-from .diagnose import Setup
+from conformance.document import PreflightDoc, PreflightRole, Results
+from conformance.engine import Engine, RunSettings, open_engine
+from conformance.errors import ConfigError, ConformanceFailure
+from conformance.model import Case, Expect
+from conformance.preflight import diagnose
+from conformance.preflight.diagnose import Setup
+from conformance.profile import Profile
+from conformance.recorder import Recorder
+from conformance.results import NOT_CERTIFIED
+from conformance.strategies import base_body, compact, success_expectation
 
 PREFLIGHT = "(preflight)"
 # The fixture a suite test takes -> the role it needs set up.
@@ -107,7 +107,7 @@ def run(
         if "wallet" in wanted:
             found += _wallet(engine)
         if "provider" in wanted:
-            from ..provider import open_provider
+            from conformance.provider import open_provider
 
             with open_provider(engine, reference) as served:
                 found += _provider(served, profile)
@@ -183,7 +183,7 @@ def _wallet(engine: Engine) -> Preflight:
 
 
 def _provider(engine: Engine, profile: Profile) -> Preflight:
-    from ..provider import API
+    from conformance.provider import API
 
     settings = profile.provider
     assert settings is not None
@@ -220,7 +220,7 @@ def _provider(engine: Engine, profile: Profile) -> Preflight:
 
 def _gateway(profile: Profile, listen: bool) -> Preflight:
     """The gateway's port can be served and, unless listening, the wallet's trigger answers."""
-    from ..gateway.session import _bindable
+    from conformance.gateway.session import _bindable
 
     gw, trigger = profile.gateway, profile.trigger
     assert gw is not None

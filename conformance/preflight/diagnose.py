@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .. import signing
-from ..model import Exchange
+from conformance import signing
+from conformance.model import Exchange
 
 # (what happened, how to fix it)
 Diagnosis = tuple[str, str]

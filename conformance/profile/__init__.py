@@ -8,18 +8,24 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .. import signing, tomlfile
-from ..catalogue import LEVELS, Catalogue
-from ..errors import ProfileError
-from ..spec import alipaycn_acquirer_id, contract
-from ..tls import Tls
-from .carriers import HEADER, TEXT, flaw
-from .limits import Limits, limits, parse_tls
-from .sections import LONGEST_CLIENT_ID, attach, key_version, longest, psp_id_longest
-from .table import Table
+from conformance import signing, tomlfile
+from conformance.catalogue import LEVELS, Catalogue
+from conformance.errors import ProfileError
+from conformance.profile.carriers import HEADER, TEXT, flaw
+from conformance.profile.limits import Limits, limits, parse_tls
+from conformance.profile.sections import (
+    LONGEST_CLIENT_ID,
+    attach,
+    key_version,
+    longest,
+    psp_id_longest,
+)
+from conformance.profile.table import Table
+from conformance.spec import alipaycn_acquirer_id, contract
+from conformance.tls import Tls
 
 if TYPE_CHECKING:
-    from .sections import GatewaySettings, ProviderSettings, TriggerSettings
+    from conformance.profile.sections import GatewaySettings, ProviderSettings, TriggerSettings
 
 TOKEN_STATES = ("valid", "expired", "revoked")
 PLACEHOLDER = "<fill in: "  # how `conformance init` marks a value only the wallet team knows

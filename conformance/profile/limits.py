@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..tls import Tls
-from .table import Table
+from conformance.profile.table import Table
+from conformance.tls import Tls
 
 # A staging wallet is shared with other teams; 20 requests a second is gentle on any of them.
 DEFAULT_RATE = 20.0

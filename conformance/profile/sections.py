@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from .. import signing
-from ..spec import contract
-from .carriers import HEADER, HOST, TEXT, TOKEN, Carrier, flaw
-from .table import Table
+from conformance import signing
+from conformance.profile.carriers import HEADER, HOST, TEXT, TOKEN, Carrier, flaw
+from conformance.profile.table import Table
+from conformance.spec import contract
 
 if TYPE_CHECKING:
-    from . import Profile
+    from conformance.profile import Profile
 
 K = TypeVar("K")
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar, overload
 from urllib.parse import urlsplit
 
-from .. import signing
-from ..errors import ConfigError, ProfileError
-from .carriers import LONGEST_URL, PATH, TEXT, VISIBLE, Carrier, flaw, url_flaw
-from .fields import from_env, key_bytes
+from conformance import signing
+from conformance.errors import ConfigError, ProfileError
+from conformance.profile.carriers import LONGEST_URL, PATH, TEXT, VISIBLE, Carrier, flaw, url_flaw
+from conformance.profile.fields import from_env, key_bytes
 
 K = TypeVar("K")
 _REQUIRED: Any = object()  # the default of a key that must be given

@@ -9,9 +9,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from starlette.routing import BaseRoute, Route
 
-from . import data
-from .pipeline import ALL_METHODS, Refusal
-from .service import Service
+from conformance.reference import data
+from conformance.reference.pipeline import ALL_METHODS, Refusal
+from conformance.reference.service import Service
 
 AUTH_CLIENT_ID = "2021000000000001"
 REDIRECT = "https://merchant.example/oauth/return?shop=ref-1"  # the redirect_uri of data.AUTH_URLS

@@ -13,8 +13,8 @@ from typing import Any
 
 import anyio
 
-from . import data
-from .wallet import Wallet
+from conformance.reference import data
+from conformance.reference.wallet import Wallet
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import signing
-from . import data
+from conformance import signing
+from conformance.reference import data
 
 JSON_TYPE = "application/json; charset=UTF-8"
 

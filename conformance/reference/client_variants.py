@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 
 import httpx
 
-from .. import signing
-from .client import PrepareClient
-from .wallet import Wallet
+from conformance import signing
+from conformance.reference.client import PrepareClient
+from conformance.reference.wallet import Wallet
 
 VARIANTS: dict[str, type[Wallet]] = {}
 

@@ -8,12 +8,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .. import signing
-from ..spec import Field
-from . import data
-from .alipayplus import AlipayPlus
-from .pipeline import Pipeline, Refusal
-from .wallet import Wallet
+from conformance import signing
+from conformance.reference import data
+from conformance.reference.alipayplus import AlipayPlus
+from conformance.reference.pipeline import Pipeline, Refusal
+from conformance.reference.wallet import Wallet
+from conformance.spec import Field
 
 # A wallet, an Alipay+ server, or a pipeline (composed with the wallet's business).
 T = TypeVar("T", type[Wallet], type[AlipayPlus], type[Pipeline])

@@ -11,10 +11,10 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-from .. import signing
-from ..profile import Profile, Token
-from ..profile.sections import GatewaySettings, ProviderSettings, TriggerSettings
-from ..spec import alipaycn_acquirer_id
+from conformance import signing
+from conformance.profile import Profile, Token
+from conformance.profile.sections import GatewaySettings, ProviderSettings, TriggerSettings
+from conformance.spec import alipaycn_acquirer_id
 
 PSP_ID = "2160120000000001"
 ACQUIRER_ID = alipaycn_acquirer_id()

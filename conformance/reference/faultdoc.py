@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..catalogue import Catalogue, catalogue
-from .correct import CORRECT, Variant
-from .faults import Fault, all_faults
+from conformance.catalogue import Catalogue, catalogue
+from conformance.reference.correct import CORRECT, Variant
+from conformance.reference.faults import Fault, all_faults
 
 HEADER = """# Faulty implementations and the requirements that catch them
 

@@ -3,14 +3,14 @@ and the correct variants."""
 
 from __future__ import annotations
 
-from . import faults_wallet  # noqa: F401  (registers the wallet faults)
-from .alipayplus import AlipayPlus
-from .correct import CORRECT, SERVERS
-from .faults_client import PREPARE_FAULTS
-from .faults_provider import PROVIDER_FAULTS, PROVIDERS
-from .pipeline import Crash, Refusal
-from .registry import FAULTS, Fault, fault
-from .wallet import Wallet
+from conformance.reference import faults_wallet  # noqa: F401  (registers the wallet faults)
+from conformance.reference.alipayplus import AlipayPlus
+from conformance.reference.correct import CORRECT, SERVERS
+from conformance.reference.faults_client import PREPARE_FAULTS
+from conformance.reference.faults_provider import PROVIDER_FAULTS, PROVIDERS
+from conformance.reference.pipeline import Crash, Refusal
+from conformance.reference.registry import FAULTS, Fault, fault
+from conformance.reference.wallet import Wallet
 
 
 def all_faults() -> dict[str, Fault]:

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
-from .. import signing
-from . import data
-from .client import PrepareClient
-from .registry import Fault
-from .wallet import Wallet
+from conformance import signing
+from conformance.reference import data
+from conformance.reference.client import PrepareClient
+from conformance.reference.registry import Fault
+from conformance.reference.wallet import Wallet
 
 PREPARE_FAULTS: dict[str, Fault] = {}
 

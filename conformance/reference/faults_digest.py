@@ -3,9 +3,9 @@ RSA256: another digest, PSS, or a bare hash."""
 
 from __future__ import annotations
 
-from .. import signing
-from .pipeline import Pipeline
-from .registry import fault
+from conformance import signing
+from conformance.reference.pipeline import Pipeline
+from conformance.reference.registry import fault
 
 
 @fault(

@@ -7,10 +7,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..spec import Field
-from . import data
-from .pipeline import Pipeline, Refusal
-from .registry import fault
+from conformance.reference import data
+from conformance.reference.pipeline import Pipeline, Refusal
+from conformance.reference.registry import fault
+from conformance.spec import Field
 
 
 @fault(

@@ -10,16 +10,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ..catalogue import catalogue
-from ..spec import Field
-from . import (
-    data,
-    faults_wallet,  # noqa: F401  (registers the wallet faults it mirrors)
-)
-from .alipayplus import AlipayPlus
-from .pipeline import Pipeline, Refusal
-from .registry import FAULTS, Fault
-from .wallet import Wallet
+from conformance.catalogue import catalogue
+from conformance.reference import data, faults_wallet
+from conformance.reference.alipayplus import AlipayPlus
+from conformance.reference.pipeline import Pipeline, Refusal
+from conformance.reference.registry import FAULTS, Fault
+from conformance.reference.wallet import Wallet
+from conformance.spec import Field
 
 PROVIDER_FAULTS: dict[str, Fault] = {}
 PROVIDERS: dict[str, type[AlipayPlus]] = {}

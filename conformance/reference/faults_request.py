@@ -9,11 +9,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .. import signing
-from ..spec import Field
-from . import data
-from .pipeline import Crash, Pipeline, Refusal
-from .registry import fault
+from conformance import signing
+from conformance.reference import data
+from conformance.reference.pipeline import Crash, Pipeline, Refusal
+from conformance.reference.registry import fault
+from conformance.spec import Field
 
 # -- body ---------------------------------------------------------------------------------
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .. import signing
-from .pipeline import Pipeline
-from .registry import fault
+from conformance import signing
+from conformance.reference.pipeline import Pipeline
+from conformance.reference.registry import fault
 
 
 @fault(

@@ -6,9 +6,9 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from . import data
-from .registry import fault
-from .wallet import Refusal, Wallet
+from conformance.reference import data
+from conformance.reference.registry import fault
+from conformance.reference.wallet import Refusal, Wallet
 
 
 @fault("accepts-expired-token", "IUI-TOKEN-REFUSED", summary="Serves expired and revoked tokens.")

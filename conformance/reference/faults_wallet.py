@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import signing
-from .pipeline import Pipeline
-from .registry import fault
-from .wallet import Wallet
+from conformance import signing
+from conformance.reference.pipeline import Pipeline
+from conformance.reference.registry import fault
+from conformance.reference.wallet import Wallet
 
 
 @fault("bytes-not-chars", "IUI-LIMIT-CHARS", summary="Counts request limits in UTF-8 bytes.")
@@ -88,7 +88,7 @@ class UnsignedSuccess(Pipeline):
 
 
 # The families below are registered by importing their modules (each a small subclass per fault).
-from . import (  # noqa: F401
+from conformance.reference import (
     faults_digest,
     faults_lenient,
     faults_request,

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from starlette.types import ASGIApp
 
-from .. import signing
-from ..spec import Api, Field
+from conformance import signing
+from conformance.spec import Api, Field
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 ERROR_PAGE = b"<html><body><h1>500 Internal Server Error</h1></body></html>"

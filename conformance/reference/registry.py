@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .pipeline import Pipeline
-from .wallet import Wallet
+from conformance.reference.pipeline import Pipeline
+from conformance.reference.wallet import Wallet
 
 # A faulty wallet business, or a faulty protocol pipeline (composed with the wallet's business).
 V = TypeVar("V", type[Wallet], type[Pipeline])

@@ -11,9 +11,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
-from .. import signing
-from ..spec import contract
-from .pipeline import Clients, Pipeline, Reply
+from conformance import signing
+from conformance.reference.pipeline import Clients, Pipeline, Reply
+from conformance.spec import contract
 
 
 class Service:

@@ -8,9 +8,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
-from . import data
-from .pipeline import ALL_METHODS, Crash, Refusal
-from .service import Service
+from conformance.reference import data
+from conformance.reference.pipeline import ALL_METHODS, Crash, Refusal
+from conformance.reference.service import Service
 
 __all__ = ["Crash", "Refusal", "Wallet"]
 
@@ -45,6 +45,8 @@ class Wallet(Service):
         routes: list[BaseRoute] = [
             Route(path, endpoint, methods=ALL_METHODS) for path in data.PATHS.values()
         ]
-        from .client import harness_routes  # prepareAuthInfo: the wallet as client, and its trigger
+        from conformance.reference.client import (
+            harness_routes,  # prepareAuthInfo: the wallet as client, and its trigger
+        )
 
         return routes + harness_routes(self)

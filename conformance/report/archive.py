@@ -8,11 +8,10 @@ import json
 import zipfile
 from collections.abc import Mapping
 
-from .. import signing, untrusted
-from ..document import Results
-from ..errors import ConfigError
-from ..results import digest
-from .integrity import (
+from conformance import signing, untrusted
+from conformance.document import Results
+from conformance.errors import ConfigError
+from conformance.report.integrity import (
     Verification,
     check_html,
     check_signature,
@@ -20,7 +19,8 @@ from .integrity import (
     embedded_signature,
     signed_html,
 )
-from .signature import sign, signature_document
+from conformance.report.signature import sign, signature_document
+from conformance.results import digest
 
 PACKAGE_SCHEMA = "mpp-conformance/package/v1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "MANIFEST.json", "MANIFEST.json.sig", "certifier-public.pem"

@@ -16,10 +16,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..document import Answer, ExchangeRecord, RequirementRow, Results, SentRequest
-from .signature import Signature
-from .style import CSS, JS
-from .text import disturbed, left_out, plan
+from conformance.document import Answer, ExchangeRecord, RequirementRow, Results, SentRequest
+from conformance.report.signature import Signature
+from conformance.report.style import CSS, JS
+from conformance.report.text import disturbed, left_out, plan
 
 BROKEN = ("failed", "warned", "waived")
 Families = list[tuple[str, list[RequirementRow]]]

@@ -9,13 +9,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .. import __version__, signing, untrusted
-from ..document import Results
-from ..errors import ConfigError
-from ..results import digest, verdict_of
-from .html import sections
-from .schema import checked
-from .signature import Signature, parse
+from conformance import __version__, signing, untrusted
+from conformance.document import Results
+from conformance.errors import ConfigError
+from conformance.report.html import sections
+from conformance.report.schema import checked
+from conformance.report.signature import Signature, parse
+from conformance.results import digest, verdict_of
 
 _EMBEDDED = re.compile(
     r'<script type="application/octet-stream" id="conformance-results" '

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..document import RequirementRow, Results
-from ..sinks import for_xml
+from conformance.document import RequirementRow, Results
+from conformance.sinks import for_xml
 
 
 def _why(r: RequirementRow) -> str:

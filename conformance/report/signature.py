@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from .. import signing, untrusted
-from ..errors import ConfigError
-from ..results import digest
+from conformance import signing, untrusted
+from conformance.errors import ConfigError
+from conformance.results import digest
 
 T = TypeVar("T")
 ALGORITHM = "SHA256withRSA"

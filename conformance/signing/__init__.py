@@ -7,8 +7,8 @@ crypto library themselves.
 
 from __future__ import annotations
 
-from .auth import RSA256Auth, Tamper
-from .clock import (
+from conformance.signing.auth import RSA256Auth, Tamper
+from conformance.signing.clock import (
     TIME_FORMAT,
     TIME_FORMS,
     epoch_millis,
@@ -18,7 +18,7 @@ from .clock import (
     now,
     now_in,
 )
-from .digests import (
+from conformance.signing.digests import (
     DIGEST_FORMS,
     PYTHON_RSA_HASHES,
     sha256_tail_matches,
@@ -26,7 +26,7 @@ from .digests import (
     verify_any_digest,
     verify_pss,
 )
-from .keys import (
+from conformance.signing.keys import (
     PRIVATE_FORMATS,
     fingerprint,
     generate_private_key,
@@ -39,7 +39,7 @@ from .keys import (
     sign_file_bytes,
     verify_file_bytes,
 )
-from .message import (
+from conformance.signing.message import (
     TIME_HEADER,
     Direction,
     Verdict,
@@ -50,7 +50,7 @@ from .message import (
     signed_headers,
     verify_message,
 )
-from .rsa256 import (
+from conformance.signing.rsa256 import (
     ALGORITHM,
     BASE64_RESERVED,
     PrivateKey,

@@ -8,10 +8,16 @@ from urllib.parse import unquote
 
 import httpx
 
-from .clock import now, now_in
-from .digests import sign_in_form
-from .message import request_uri
-from .rsa256 import ALGORITHM, PrivateKey, content_to_sign, format_signature_header, sign
+from conformance.signing.clock import now, now_in
+from conformance.signing.digests import sign_in_form
+from conformance.signing.message import request_uri
+from conformance.signing.rsa256 import (
+    ALGORITHM,
+    PrivateKey,
+    content_to_sign,
+    format_signature_header,
+    sign,
+)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from .rsa256 import PrivateKey, PublicKey, decode_signature
+from conformance.signing.rsa256 import PrivateKey, PublicKey, decode_signature
 
 # The hashes a PKCS#1 v1.5 signature may name in its DigestInfo, with the DER of their OIDs.
 _HASHES: Mapping[str, tuple[hashes.HashAlgorithm, bytes]] = MappingProxyType(

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .rsa256 import PrivateKey, PublicKey, sign, verifies
+from conformance.signing.rsa256 import PrivateKey, PublicKey, sign, verifies
 
 
 def _pem_or_der(data: bytes) -> tuple[bytes, bool]:

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .clock import now
-from .rsa256 import (
+from conformance.signing.clock import now
+from conformance.signing.rsa256 import (
     ALGORITHM,
     PrivateKey,
     PublicKey,
