@@ -25,7 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     """Name the suite version, and the package and contract copies under test."""
     import conformance
-    from conformance.spec import default_directory
+    from conformance.contract.spec import default_directory
 
     return (
         f"mpp-conformance {conformance.__version__}: package {conformance.__path__[0]}, "

@@ -33,7 +33,7 @@ from mutants_corpus import ROLES, role_args
 from mutants_known import KNOWN
 from mutants_ops import Context, Mutant, generate, mutate
 
-from conformance.spec import contract
+from conformance.contract.spec import contract
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"

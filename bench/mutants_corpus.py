@@ -65,8 +65,8 @@ def record(role: str) -> list[dict[str, Any]]:
     from conformance.cli import main
     from conformance.reference import apart
     from conformance.reference.faults import make_server, make_wallet
-    from conformance.reference.server import serve
     from conformance.reference.service import Service
+    from conformance.reference.threaded import serve
 
     seen: list[dict[str, Any]] = []
     served = _server_class(role)

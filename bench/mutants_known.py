@@ -25,7 +25,8 @@ KNOWN: dict[str, tuple[str, str]] = {
         "equivalent",
         (
             "by the suite's design: its astral values stay within every limit in UTF-16 units too "
-            "(conformance/mutations.py), so a wallet counting as Java's String.length() passes"
+            "(conformance/generation/mutations.py), so a wallet counting as Java's String.length() "
+            "passes"
         ),
     ),
     f"{PIPE}.check_method: 'METHOD_NOT_SUPPORTED' -> 'PARAM_ILLEGAL'": (

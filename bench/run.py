@@ -33,15 +33,15 @@ import peer
 from hypothesis import strategies as st
 
 from conformance import signing
-from conformance import strategies as S
-from conformance.catalogue import catalogue
-from conformance.engine import Engine, RunSettings, open_engine
-from conformance.model import Case
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import contract
+from conformance.core.model import Case
+from conformance.engine.recorder import Recorder
+from conformance.engine.target import Engine, RunSettings, open_engine
+from conformance.generation import strategies as S
 from conformance.profile import Profile, parse
 from conformance.profile.limits import DEFAULT_WORKERS, Limits
-from conformance.recorder import Recorder
 from conformance.reference import data
-from conformance.spec import contract
 
 HERE = Path(__file__).resolve().parent
 API = "inquiryUserInfo"

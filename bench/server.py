@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.reference.chaos import Latency, Receive, Scope, Send
 from conformance.reference.faults import make_server
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
 
 

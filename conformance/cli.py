@@ -10,7 +10,6 @@ from typing import TextIO, cast
 
 from conformance import __version__
 from conformance.commands import (
-    catalogue,
     diff,
     doctor,
     export_openapi,
@@ -24,8 +23,9 @@ from conformance.commands import (
     run,
     verify_report,
 )
-from conformance.exitcodes import EXIT_USAGE, HELP
-from conformance.sinks import Unbroken
+from conformance.commands import listing as catalogue
+from conformance.core.exitcodes import EXIT_USAGE, HELP
+from conformance.core.sinks import Unbroken
 
 # name -> (module that adds the parser, function that runs it)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

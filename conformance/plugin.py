@@ -11,18 +11,20 @@ from typing import Any
 
 import pytest
 
-from conformance import loopback, options, spaces, strategies
 from conformance import profile as profiles
-from conformance.assembly import HtmlHooks, ResultsAssembly
-from conformance.catalogue import catalogue
-from conformance.engine import Engine, open_engine
-from conformance.errors import ConformanceFailure
-from conformance.recorder import Recorder
-from conformance.selection import SUITE, applicable
-from conformance.spaces import Spend
-from conformance.spec import APIS, contract
-from conformance.state import NOT_RUN, RECORDER, STATE, State
-from conformance.throttle import Exhausted
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import APIS, contract
+from conformance.core.errors import ConformanceFailure
+from conformance.engine.recorder import Recorder
+from conformance.engine.target import Engine, open_engine
+from conformance.generation import spaces, strategies
+from conformance.generation.spaces import Spend
+from conformance.pytest import options
+from conformance.pytest.assembly import HtmlHooks, ResultsAssembly
+from conformance.pytest.selection import SUITE, applicable
+from conformance.pytest.state import NOT_RUN, RECORDER, STATE, State
+from conformance.transport import loopback
+from conformance.transport.throttle import Exhausted
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -197,8 +199,8 @@ def conformance(conformance_engine: Engine, request: pytest.FixtureRequest) -> R
 def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The mock Alipay+ gateway (prepareAuthInfo, wallet as client), when the profile has
     [gateway]."""
+    from conformance.gateway.play import open_gateway
     from conformance.gateway.scenarios import SCENARIOS
-    from conformance.gateway.session import open_gateway
 
     if conformance_engine.profile.gateway is None:
         pytest.skip(
@@ -214,7 +216,7 @@ def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Itera
 def provider_engine(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """An engine aimed at the Alipay+-side prepareAuthInfo server, when the profile has
     [provider]."""
-    from conformance.provider import open_provider
+    from conformance.engine.provider import open_provider
 
     if conformance_engine.profile.provider is None:
         pytest.skip(

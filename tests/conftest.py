@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from conformance import loopback
 from conformance.cli import main
-from conformance.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL
+from conformance.core.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL
+from conformance.transport import loopback
 
 from .reporting import (  # noqa: F401  (session runs shared by the report tests)
     faulty_run,
@@ -32,7 +32,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _in_process() -> Iterator[None]:
-    """Runs of the embedded servers hand requests straight to their apps (conformance/loopback.py);
+    """Runs of the embedded servers hand requests straight to their apps
+    (conformance/transport/loopback.py);
     the run's session-wide results (reference_run, faulty_run) too."""
     loopback.ENABLED = True
     yield

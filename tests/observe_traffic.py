@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from conformance.observe import Paths, Running, observe
-from conformance.observe.limits import Limits
+from conformance.observe.bounds import ProxyLimits
 from conformance.observe.settings import ObserveSettings, override, parse
 from conformance.reference import data
 from conformance.reference.faults import Fault
@@ -221,7 +221,7 @@ def settings(text: str, upstream: str, role: str, **options: Any) -> ObserveSett
 
 @contextmanager
 def session(
-    s: ObserveSettings, folder: Path, transcript: bool = False, limits: Limits | None = None
+    s: ObserveSettings, folder: Path, transcript: bool = False, limits: ProxyLimits | None = None
 ) -> Iterator[Running]:
     with observe(s, Paths.beside(folder / "observation.html", transcript), limits) as running:
         yield running

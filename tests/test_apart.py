@@ -7,11 +7,11 @@ import httpx
 import pytest
 
 from conformance import signing
-from conformance.mutations import compact
-from conformance.options import reference_profile
+from conformance.contract.spec import contract
+from conformance.generation.mutations import compact
+from conformance.generation.strategies import base_body
+from conformance.pytest.options import reference_profile
 from conformance.reference import apart, data
-from conformance.spec import contract
-from conformance.strategies import base_body
 
 API = "inquiryUserInfo"
 

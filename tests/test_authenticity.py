@@ -18,7 +18,7 @@ from conformance.cli import main
 from conformance.reference import data
 from conformance.report import html
 from conformance.report.signature import signature_document
-from conformance.results import count, digest
+from conformance.results.fold import count, digest
 
 from .reporting import CERTIFIER
 

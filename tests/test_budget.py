@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.budget import bounded
-from conformance.errors import ConformanceFailure
+from conformance.core.errors import ConformanceFailure
+from conformance.engine.budget import bounded
 
 
 def test_after_the_budget_only_known_failures_fail_and_nothing_is_called() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from conformance.client import MAX_RESPONSE_BYTES
 from conformance.reference.chaos import Chaos, profile_toml
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
+from conformance.transport.sender import MAX_RESPONSE_BYTES
 
 from .conftest import Certify, statuses
 

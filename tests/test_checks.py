@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from conformance import signing
-from conformance.catalogue import catalogue
 from conformance.checks import Context, judge
-from conformance.engine import PREFIXES
-from conformance.model import Case, Exchange, Expect, Request, Response
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import contract
+from conformance.core.model import Case, Exchange, Expect, Request, Response
+from conformance.engine.target import PREFIXES
 from conformance.reference import data
-from conformance.spec import contract
 
 URI = data.PATHS["inquiryUserInfo"]
 SUCCESS = Expect("success", "VALID-SUCCESS", scopes=frozenset({"BASE_USER_INFO"}))

@@ -15,7 +15,12 @@ import pytest
 
 from conformance import __version__
 from conformance.cli import COMMANDS, main
-from conformance.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL, EXIT_UNREACHABLE, EXIT_USAGE
+from conformance.core.exitcodes import (
+    EXIT_NOT_CERTIFIED,
+    EXIT_PARTIAL,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+)
 from conformance.reference.data import profile_toml
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

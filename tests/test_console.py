@@ -15,9 +15,9 @@ import pytest
 from rich.console import Console
 
 from conformance.cli import main
-from conformance.console import Progress, show
+from conformance.pytest.console import Progress, show
 from conformance.reference import data
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
 
 SCOPE_PROBE = "test_valid_request_succeeds[0-valid:BASE_USER_INFO]"

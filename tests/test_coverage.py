@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.catalogue import catalogue
+from conformance.contract.catalogue import catalogue
 from conformance.reference.faults import FAULTS, all_faults
 from conformance.reference.faults_provider import PROVIDER_FAULTS
 

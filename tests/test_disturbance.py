@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from conformance.client import Sender
-from conformance.disturbance import kind
-from conformance.document import RequirementRow, Run
-from conformance.model import Case, Exchange, Request, Response
-from conformance.results import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, verdict
-from conformance.throttle import Limits, Throttle
+from conformance.core.model import Case, Exchange, Request, Response
+from conformance.results.document import RequirementRow, Run
+from conformance.results.fold import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, verdict
+from conformance.transport.disturbance import kind
+from conformance.transport.sender import Sender
+from conformance.transport.throttle import Limits, Throttle
 
 HTML = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 JSON = b'{"result":{"resultCode":"UNKNOWN_EXCEPTION","resultStatus":"U","resultMessage":"x"}}'

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conformance.cli import main
 from conformance.reference import data
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
 
 README = Path(__file__).resolve().parents[1] / "README.md"

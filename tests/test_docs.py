@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from conformance.catalogue import catalogue
-from conformance.commands.catalogue import REGENERATE, markdown
+from conformance.commands.listing import REGENERATE, markdown
+from conformance.contract.catalogue import catalogue
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SECRETS = ("MPP_SUITE_PRIVATE_KEY", "MPP_TOKEN_BASE")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.exitcodes import EXIT_PREFLIGHT, EXIT_UNREACHABLE
+from conformance.core.exitcodes import EXIT_PREFLIGHT, EXIT_UNREACHABLE
 from conformance.reference import data
 
 # Short: a hanging target costs the test one of these (no re-send).

@@ -7,18 +7,18 @@ from typing import Any, NotRequired, get_origin, get_type_hints
 
 import pytest
 
-from conformance import document as d
 from conformance.report.schema import schema
+from conformance.results import document as d
 
 # Each TypedDict and the schema object it types, by JSON pointer.
 OBJECTS = [
     (d.Results, ""),
     (d.Suite, "/properties/suite"),
-    (d.Contract, "/properties/contract"),
+    (d.ContractDoc, "/properties/contract"),
     (d.Target, "/properties/target"),
     (d.ProfileRef, "/properties/profile"),
     (d.Run, "/properties/run"),
-    (d.Limits, "/properties/run/properties/limits"),
+    (d.LimitsDoc, "/properties/run/properties/limits"),
     (d.NotRun, "/properties/run/properties/not_run/items"),
     (d.SuiteError, "/properties/errors/items"),
     (d.WaiverBlock, "/properties/waivers"),
@@ -29,7 +29,7 @@ OBJECTS = [
     (d.Evidence, "/$defs/evidence"),
     (d.ExchangeRecord, "/$defs/exchange"),
     (d.SentRequest, "/$defs/exchange/properties/request"),
-    (d.Answer, "/$defs/exchange/properties/response/oneOf/1"),
+    (d.AnswerDoc, "/$defs/exchange/properties/response/oneOf/1"),
     (d.WaiverEntry, "/$defs/waiverEntry"),
 ]
 

@@ -11,14 +11,14 @@ from typing import Any
 
 from conformance import signing
 from conformance.cli import main
-from conformance.client import MAX_RESPONSE_BYTES
-from conformance.evidence import exchange_evidence, outcome_evidence
-from conformance.exitcodes import EXIT_PARTIAL
-from conformance.model import Case, Exchange, Outcome, Request, Response
-from conformance.redact import PIECE, Redactor
+from conformance.core.exitcodes import EXIT_PARTIAL
+from conformance.core.model import Case, Exchange, Outcome, Request, Response
+from conformance.core.redact import PIECE, Redactor
+from conformance.engine.evidence import exchange_evidence, outcome_evidence
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
+from conformance.transport.sender import MAX_RESPONSE_BYTES
 
 from .conftest import Certify
 

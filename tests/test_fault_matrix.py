@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from conformance.generation.spaces import DEFAULT_EXAMPLES
 from conformance.reference.correct import CORRECT
 from conformance.reference.faults import FAULTS
 from conformance.reference.faults_provider import PROVIDER_FAULTS
-from conformance.spaces import DEFAULT_EXAMPLES
 from conformance.suite import test_inquiry_user_info, test_prepare_auth_info_provider
 
 from .conftest import ROLE_FAILED, ROLE_PASSED, Certify, statuses, verdict

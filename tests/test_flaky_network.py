@@ -13,7 +13,7 @@ import pytest
 from conformance.cli import main
 from conformance.reference import data
 from conformance.reference.faults import FAULTS, make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 
 from .conftest import statuses
 from .flaky import FlakyProxy, Weather, flaky

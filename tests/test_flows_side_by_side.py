@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from conformance import profile as profiles
-from conformance.errors import ProfileError
+from conformance.core.errors import ProfileError
+from conformance.gateway.play import Underway, settle_left
 from conformance.gateway.scenarios import SCENARIOS
-from conformance.gateway.session import Underway, settle_left
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 
 from .conftest import Certify, statuses
 

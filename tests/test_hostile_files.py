@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import untrusted
 from conformance.cli import main
+from conformance.core import untrusted
 from conformance.reference import data
 
 TIMEOUT = 60  # a refusal takes well under a second; a FIFO that blocks would take forever

@@ -16,13 +16,13 @@ import httpx
 import pytest
 
 from conformance import signing
-from conformance.catalogue import catalogue
 from conformance.checks import Context, judge
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import contract
+from conformance.core.model import Case, Exchange, Expect, Outcome, Request, Response
 from conformance.gateway.scenarios import auth_url
-from conformance.model import Case, Exchange, Expect, Outcome, Request, Response
 from conformance.reference import data
 from conformance.reference.client import PrepareClient
-from conformance.spec import contract
 
 URI = data.GATEWAY_PATH
 URL = auth_url("mppc0123456789abcdef")
@@ -185,7 +185,7 @@ def test_responses_are_read_the_same_way(char: str) -> None:
 
 
 def test_every_pai_level_records_its_basis() -> None:
-    text = (resources.files("conformance") / "catalogue" / "prepareAuthInfo.toml").read_text()
+    text = (resources.files("conformance.contract.catalogue") / "prepareAuthInfo.toml").read_text()
     rows = tomllib.loads(text)["requirement"]
     assert rows and all(isinstance(r.get("basis"), str) and len(r["basis"]) > 20 for r in rows)
     # A rule resting only on a sibling gateway or an inference is never a MUST.

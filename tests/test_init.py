@@ -11,10 +11,10 @@ import pytest
 from conformance import profile, signing
 from conformance.cli import main
 from conformance.commands.init import FILL
-from conformance.errors import ProfileError
-from conformance.exitcodes import EXIT_PARTIAL
+from conformance.core.errors import ProfileError
+from conformance.core.exitcodes import EXIT_PARTIAL
 from conformance.reference import data
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
 
 OPTIONS = {

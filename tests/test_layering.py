@@ -1,4 +1,5 @@
-"""The package's import graph, function-level imports included, has no cycle."""
+"""The package's import graph, function-level imports included: no cycle, and the packages in the
+order of the flow (docs/architecture.md), each importing only the layers below it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,33 @@ import conformance
 
 ROOT = Path(conformance.__file__).parent
 ENTRY_POINTS = {"conformance.cli", "conformance.__main__", "conformance.commands"}
+# The layers, lowest first: a module imports only its own layer and those before it. `conformance`
+# is the package face (its version), which any layer may read.
+LAYERS = (
+    "conformance",
+    "signing",
+    "core",
+    "contract",
+    "profile",
+    "transport",
+    "generation",
+    "checks",
+    "reference",
+    "gateway",
+    "engine",
+    "results",
+    "preflight",
+    "report",
+    "observe",
+    "pytest",
+    "suite",
+    "plugin",
+    "commands",
+    "cli",
+    "__main__",
+)
+# What may sit directly in conformance/: the package face, the entry points and the plugin.
+TOP_MODULES = {"__init__.py", "__main__.py", "cli.py", "plugin.py"}
 
 
 def module_name(path: Path) -> str:
@@ -99,5 +127,56 @@ def test_nothing_imports_the_plugin_or_the_cli() -> None:
     assert {k: v for k, v in importers.items() if v} == {}
 
 
+def layer(module: str) -> str:
+    """The layer of a module: its first name below `conformance`, or the package face."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def upward(edges: dict[str, set[str]]) -> list[str]:
+    """Every import that reaches a layer above the importer's own."""
+    rank = {name: i for i, name in enumerate(LAYERS)}
+    return sorted(
+        f"{a} -> {b}"
+        for a, targets in edges.items()
+        for b in targets
+        if rank[layer(b)] > rank[layer(a)]
+    )
+
+
+def test_every_package_has_its_layer() -> None:
+    assert {layer(m) for m in graph()} == set(LAYERS)
+
+
+def test_each_layer_imports_only_those_below_it() -> None:
+    assert upward(graph()) == []
+
+
+def test_an_upward_import_is_found() -> None:
+    edges = {"conformance.core.model": {"conformance.engine.recorder"}}
+    assert upward(edges) == ["conformance.core.model -> conformance.engine.recorder"]
+    assert upward({"conformance.engine.recorder": {"conformance.core.model"}}) == []
+
+
+def test_only_the_face_and_the_entry_points_sit_at_the_top() -> None:
+    assert {p.name for p in ROOT.glob("*.py")} == TOP_MODULES
+
+
 def test_a_cycle_is_found() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_only_signing_imports_the_crypto_library() -> None:
+    importers = set()
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            if any(n.split(".")[0] == "cryptography" for n in names):
+                importers.add(layer(module_name(path)))
+    assert importers == {"signing"}

@@ -1,4 +1,5 @@
-"""The tests' in-process transport (conformance/loopback.py) judges as a run over sockets does."""
+"""The tests' in-process transport (conformance/transport/loopback.py) judges as a run over
+sockets does."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance import loopback
 from conformance.reference.wallet import Wallet
+from conformance.transport import loopback
 
 from .conftest import Certify
 

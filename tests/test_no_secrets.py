@@ -20,10 +20,10 @@ import pytest
 
 from conformance import signing
 from conformance.cli import main
-from conformance.redact import PIECE, token_tag
+from conformance.core.redact import PIECE, token_tag
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 
 from .reporting import env_profile, recording
 from .test_redact import encoded_leaks

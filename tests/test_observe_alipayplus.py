@@ -24,7 +24,7 @@ from conformance.reference.correct import SERVERS
 from conformance.reference.faults import make_wallet
 from conformance.reference.faults_client import PREPARE_FAULTS
 from conformance.reference.faults_provider import PROVIDER_FAULTS, PROVIDERS
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Refusal, Wallet
 
 from .observe_traffic import assert_named, broken, session, settings

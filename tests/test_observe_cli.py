@@ -22,7 +22,7 @@ import trustme
 
 from conformance.cli import main
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.report.schema import problems
 
 from .observe_traffic import PATH, AlipayPlus, body, profile, session, settings

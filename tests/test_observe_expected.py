@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from conformance.catalogue import catalogue
-from conformance.model import Request
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import contract
+from conformance.core.model import Request
+from conformance.generation.strategies import INVALID, TOKEN_REFUSED
 from conformance.observe.expected import derive
 from conformance.observe.judge import Judge
 from conformance.observe.settings import parse
@@ -22,10 +24,8 @@ from conformance.reference.correct import SERVERS
 from conformance.reference.faults import make_wallet
 from conformance.reference.faults_provider import PROVIDER_FAULTS, PROVIDERS
 from conformance.reference.faults_request import UnvalidatedAcquirerId
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
-from conformance.spec import contract
-from conformance.strategies import INVALID, TOKEN_REFUSED
 
 from .observe_traffic import (
     TESTDATA,

@@ -17,20 +17,20 @@ from typing import Any
 import pytest
 
 from conformance.cli import main
+from conformance.observe.bounds import ProxyLimits
 from conformance.observe.credentials import is_credential
-from conformance.observe.limits import Limits
 from conformance.observe.proxy import Proxy
 from conformance.observe.throttled import Throttled
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.report.schema import problems
 
 from .observe_traffic import AlipayPlus, body, profile, raw_server, session, settings
 from .test_observe_cli import Background
 from .test_observe_proxy import RESPONSE, Raw
 
-SMALL = Limits(idle=0.2, head=0.2, body=0.2, connections=8, log_every=60.0)
+SMALL = ProxyLimits(idle=0.2, head=0.2, body=0.2, connections=8, log_every=60.0)
 WITHIN = 3.0  # seconds a test waits for what should take a fraction of one
 
 
@@ -186,7 +186,7 @@ def test_a_trickled_body_is_cut_off_and_not_judged(tmp_path: Path, wallet: str) 
 def test_past_the_cap_new_connections_are_closed_and_open_ones_served(
     tmp_path: Path, wallet: str
 ) -> None:
-    limits = Limits(head=30.0, connections=8, log_every=60.0)
+    limits = ProxyLimits(head=30.0, connections=8, log_every=60.0)
     with session(settings(profile(), wallet, "wallet"), tmp_path, limits=limits) as running:
         held = [connect(running.url) for _ in range(8)]
         try:
@@ -210,7 +210,7 @@ def test_at_the_cap_an_idle_connection_gives_way_to_a_new_client(
     tmp_path: Path, wallet: str
 ) -> None:
     """1,100 connections that say nothing must not keep a real request out."""
-    limits = Limits(idle=30.0, connections=8, log_every=60.0)
+    limits = ProxyLimits(idle=30.0, connections=8, log_every=60.0)
     with session(settings(profile(), wallet, "wallet"), tmp_path, limits=limits) as running:
         idle = [connect(running.url) for _ in range(20)]
         try:
@@ -389,7 +389,7 @@ def test_bytes_pipelined_behind_a_waiting_request_are_not_read_without_bound(
 
 
 def test_the_transcript_is_bounded_and_says_what_it_left_out(tmp_path: Path, wallet: str) -> None:
-    limits = Limits(transcript=5000)
+    limits = ProxyLimits(transcript=5000)
     s = settings(profile(), wallet, "wallet")
     with session(s, tmp_path, transcript=True, limits=limits) as running:
         client = AlipayPlus(running.url)

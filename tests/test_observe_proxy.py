@@ -16,9 +16,9 @@ import pytest
 from conformance import checks
 from conformance.checks import RegisteredCheck
 from conformance.observe.session import BACKLOG, Paths, Session
-from conformance.observe.wire import KEEP, Kept, forwarded
+from conformance.observe.traffic import KEEP, Kept, forwarded
 from conformance.reference.chaos import Chaos
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 
 from .observe_traffic import PATH, AlipayPlus, body, profile, raw_server, session, settings
 
@@ -251,7 +251,7 @@ def test_the_judge_backlog_is_bounded(tmp_path: Path, monkeypatch: pytest.Monkey
         raise RuntimeError("released")
 
     monkeypatch.setattr(own.judge, "judge", slow)
-    from conformance.observe.wire import Observed
+    from conformance.observe.traffic import Observed
 
     obs = Observed(1, "POST", PATH, "http://127.0.0.1:1" + PATH, (), b"")
     own.offer(obs)

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from conformance.catalogue import catalogue
 from conformance.checks import registry
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import contract
 from conformance.observe.judge import Judge
 from conformance.reference.correct import CORRECT
 from conformance.reference.faults import FAULTS, make_wallet
-from conformance.reference.server import serve
-from conformance.spec import contract
+from conformance.reference.threaded import serve
 
 from .observe_traffic import (
     AlipayPlus,

@@ -11,12 +11,12 @@ from com.alipay.ams.api.exception.exception import AlipayApiException
 from com.alipay.ams.api.net import default_http_rpc
 from com.alipay.ams.api.tools import signature_tool
 
-from conformance.catalogue import catalogue
+from conformance.contract.catalogue import catalogue
 from conformance.gateway.scenarios import SCENARIOS, auth_url, status
 from conformance.gateway.server import Gateway, HeaderCaseH11
 from conformance.profile.sections import GatewaySettings
 from conformance.reference import data, faults
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
 
 from .conftest import Certify, statuses

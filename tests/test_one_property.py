@@ -10,17 +10,23 @@ from typing import Any
 import pytest
 from hypothesis import find, given, settings
 
-from conformance import strategies as S
-from conformance.bodies import BODY_MUTATIONS
-from conformance.model import Case
-from conformance.mutations import MISSING, MUTATIONS, OVERSIZED_CHARS, applicable, mutated
-from conformance.options import reference_profile
+from conformance.contract.spec import Api, Field, contract
+from conformance.core.model import Case
+from conformance.generation import strategies as S
+from conformance.generation.bodies import BODY_MUTATIONS
+from conformance.generation.mutations import (
+    MISSING,
+    MUTATIONS,
+    OVERSIZED_CHARS,
+    applicable,
+    mutated,
+)
+from conformance.generation.shapes import shape_of
+from conformance.pytest.options import reference_profile
 from conformance.reference import data
 from conformance.reference.alipayplus import AlipayPlus
 from conformance.reference.wallet import Wallet
-from conformance.shapes import shape_of
 from conformance.signing import RSA256Auth, Tamper
-from conformance.spec import Api, Field, contract
 
 from .test_strategies import FAST
 

@@ -13,8 +13,8 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from conformance.openapi import component_name, document, path_placeholder
-from conformance.spec import contract
+from conformance.contract.openapi import component_name, document, path_placeholder
+from conformance.contract.spec import contract
 
 DOC_URI = "urn:mpp-conformance:openapi"
 

@@ -24,7 +24,7 @@ RUN_TIME = (
     "conformance/schemas/*.json",
     "conformance/suite/pytest.ini",
     "conformance/suite/test_*.py",
-    "conformance/catalogue/*.toml",
+    "conformance/contract/catalogue/*.toml",
     "conformance/report/static/report.css",
     "conformance/report/static/report.js",
     "conformance/report/results.schema.json",

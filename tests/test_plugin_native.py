@@ -11,7 +11,7 @@ import pytest
 from conformance.plugin import SUITE
 from conformance.reference.data import profile_toml
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 
 SUITE_TESTS = "test_inquiry_user_info.py::"
 SUITE_FILES = (

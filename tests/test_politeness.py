@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import ProfileError
-from conformance.exitcodes import EXIT_PARTIAL
+from conformance.core.errors import ProfileError
+from conformance.core.exitcodes import EXIT_PARTIAL
 from conformance.reference.chaos import Chaos, profile_toml
-from conformance.reference.server import serve
-from conformance.throttle import Limits, parse_limits
+from conformance.reference.threaded import serve
+from conformance.transport.throttle import Limits, parse_limits
 
 from .conftest import ROLE_PASSED, Certify, statuses, verdict
 

@@ -15,12 +15,12 @@ import trustme
 
 from conformance import signing
 from conformance.cli import main
-from conformance.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PREFLIGHT, EXIT_UNREACHABLE
-from conformance.model import Case, Exchange, Request, Response
+from conformance.core.exitcodes import EXIT_OK, EXIT_PARTIAL, EXIT_PREFLIGHT, EXIT_UNREACHABLE
+from conformance.core.model import Case, Exchange, Request, Response
 from conformance.preflight import diagnose
 from conformance.reference import data
 from conformance.reference.faults import make_server, make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.report.schema import problems
 
 from .test_cli import closed_port
@@ -247,7 +247,7 @@ def _signed_answer(key_name: str) -> Exchange:
 
 
 def test_a_response_signed_with_another_key_is_a_setup_problem_and_wrong_content_is_not() -> None:
-    from conformance.options import reference_profile
+    from conformance.pytest.options import reference_profile
 
     p = reference_profile()
     setup = diagnose.Setup(

@@ -23,11 +23,11 @@ from starlette.routing import Route
 
 from conformance import profile as profiles
 from conformance.cli import main
-from conformance.errors import ProfileError
-from conformance.exitcodes import EXIT_PARTIAL
+from conformance.core.errors import ProfileError
+from conformance.core.exitcodes import EXIT_PARTIAL
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 
 from .conftest import Certify, statuses
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from conformance import profile
-from conformance.catalogue import catalogue
-from conformance.errors import ProfileError
+from conformance.contract.catalogue import catalogue
+from conformance.core.errors import ProfileError
 from conformance.reference import data
 
 

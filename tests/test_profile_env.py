@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance import profile
-from conformance.errors import ProfileError
+from conformance.core.errors import ProfileError
 from conformance.reference import data
 
 

@@ -15,7 +15,7 @@ from conformance.reference import data
 from conformance.reference.client import PrepareClient
 from conformance.reference.client_variants import VARIANTS
 from conformance.reference.faults import make_server, make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
 
 from .conftest import Certify, statuses

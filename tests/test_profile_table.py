@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import ConfigError, ProfileError
+from conformance.core.errors import ConfigError, ProfileError
 from conformance.profile.table import Table
 from conformance.reference import data
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from conformance import profile
-from conformance.catalogue import catalogue
 from conformance.cli import main
-from conformance.errors import ProfileError
-from conformance.exitcodes import EXIT_USAGE
+from conformance.contract.catalogue import catalogue
+from conformance.core.errors import ProfileError
+from conformance.core.exitcodes import EXIT_USAGE
 from conformance.observe import settings as observe
 from conformance.reference import data
 

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import signing
-from conformance.bodies import LAYOUTS
-from conformance.redact import PIECE, Redactor, forms, header_redacted, token_tag
+from conformance.core.redact import PIECE, Redactor, forms, header_redacted, token_tag
+from conformance.generation.bodies import LAYOUTS
 from conformance.reference import data
 
 LONG = "SJV4pjn840QVubeRwb4MTh5Ep1heBatNzm0OJpKKdPR8fbrb1KGqT38mSN9b2TyIcYp6q7qEM1LZIT0" + "x" * 49

@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance import casefile
 from conformance.cli import main
 from conformance.commands import replay
-from conformance.exitcodes import EXIT_UNREACHABLE
-from conformance.model import Case, Expect
+from conformance.core.exitcodes import EXIT_UNREACHABLE
+from conformance.core.model import Case, Expect
+from conformance.engine import casefile
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.signing import Tamper
 
 from .conftest import Certify

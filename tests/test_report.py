@@ -18,7 +18,7 @@ from jinja2 import UndefinedError
 
 from conformance.report import html, junit
 from conformance.report.schema import problems
-from conformance.results import dumps
+from conformance.results.fold import dumps
 
 
 def load(folder: Path) -> dict[str, Any]:

@@ -311,7 +311,7 @@ def test_the_failing_certificate_reads_whole_at_a_desk_and_on_a_phone(
 def observation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The page of an observation of a leaking wallet: its matrix holds not-applicable rows."""
     from conformance.reference.faults import make_wallet
-    from conformance.reference.server import serve
+    from conformance.reference.threaded import serve
 
     from .observe_traffic import profile, session, settings
     from .test_observe_cli import traffic

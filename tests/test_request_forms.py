@@ -16,16 +16,16 @@ from typing import Any
 import pytest
 
 from conformance import signing
-from conformance.catalogue import catalogue
 from conformance.checks import Context, judge
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import contract
 from conformance.gateway.scenarios import SCENARIOS, auth_url
 from conformance.gateway.server import Gateway, HeaderCaseH11
 from conformance.profile.sections import GatewaySettings
 from conformance.reference import data
 from conformance.reference.alipayplus import AlipayPlus
 from conformance.reference.client import PrepareClient
-from conformance.reference.server import serve
-from conformance.spec import contract
+from conformance.reference.threaded import serve
 
 from .observe_traffic import session, settings
 

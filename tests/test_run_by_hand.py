@@ -9,7 +9,7 @@ import pytest
 from conformance.cli import main
 from conformance.reference import data
 from conformance.reference.faults import make_wallet
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 
 
 @pytest.mark.parametrize("fault,code", [("reference", 0), ("scope-leak", 1)])

@@ -13,9 +13,9 @@ import pytest
 from conformance import signing
 from conformance.cli import main
 from conformance.commands.diff import compare
-from conformance.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL
+from conformance.core.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL
 from conformance.report.integrity import check_results
-from conformance.results import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, PARTIAL, partial, pick
+from conformance.results.fold import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, PARTIAL, partial, pick
 
 from .conftest import Certify
 
@@ -91,7 +91,7 @@ def test_a_run_cut_short_names_why() -> None:
     """An interrupted or early-stopped session is a selection too: it never certifies."""
     from types import SimpleNamespace
 
-    from conformance.selection import stopped
+    from conformance.pytest.selection import stopped
 
     def session(status: int, stop: str = "") -> pytest.Session:
         return SimpleNamespace(exitstatus=status, shouldstop=stop, shouldfail="")  # type: ignore[return-value]

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance import console
-from conformance.bodies import BODY_MUTATIONS
 from conformance.cli import main
-from conformance.exitcodes import EXIT_PARTIAL
+from conformance.core.exitcodes import EXIT_PARTIAL
+from conformance.generation.bodies import BODY_MUTATIONS
+from conformance.generation.spaces import DEFAULT_EXAMPLES, Space, Spend
+from conformance.pytest import console
 from conformance.reference.data import embedded_profile
-from conformance.spaces import DEFAULT_EXAMPLES, Space, Spend
 
 from .conftest import ROLE_PASSED, Certify, verdict
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.errors import ContractError
-from conformance.spec import default_directory, load_contract
+from conformance.contract.spec import default_directory, load_contract
+from conformance.core.errors import ContractError
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance import strategies as S
-from conformance.model import Case
-from conformance.mutations import CHAR_CLASSES, MISSING, encode, encode_with, mutated
-from conformance.options import reference_profile
+from conformance.contract.spec import Api, Field, contract
+from conformance.core.model import Case
+from conformance.generation import strategies as S
+from conformance.generation.mutations import CHAR_CLASSES, MISSING, encode, encode_with, mutated
+from conformance.generation.shapes import char_shape, runs, shape_of
 from conformance.profile import Token
-from conformance.shapes import char_shape, runs, shape_of
-from conformance.spec import Api, Field, contract
+from conformance.pytest.options import reference_profile
 
 APIS = [contract().apis[name] for name in ("inquiryUserInfo", "prepareAuthInfo")]
 IUI = APIS[0]

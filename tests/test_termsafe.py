@@ -14,14 +14,14 @@ from typing import Any, cast
 
 import pytest
 
-from conformance.assembly import _replay, _reproduce
 from conformance.cli import main
+from conformance.core.sinks import TerminalStream, for_terminal, for_xml
+from conformance.pytest.assembly import _replay, _reproduce
+from conformance.pytest.state import State
 from conformance.reference import data
 from conformance.reference.pipeline import Pipeline
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
-from conformance.sinks import TerminalStream, for_terminal, for_xml
-from conformance.state import State
 
 FORGED = "\r\x1b[2KCERTIFIED: report x\x00\x01\x1b]0;title\x07\x1b[2J\u202e[bold]x[/bold]"
 TEST = "test_inactive_or_unknown_token_refused"

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import trustme
 
-from conformance.exitcodes import EXIT_PARTIAL
+from conformance.core.exitcodes import EXIT_PARTIAL
 from conformance.reference.chaos import Chaos, profile_toml
-from conformance.reference.server import serve
+from conformance.reference.threaded import serve
 
 from .conftest import Certify, statuses
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.catalogue import catalogue
 from conformance.cli import main
-from conformance.commands.catalogue import markdown
-from conformance.errors import ContractError
-from conformance.sentences import Sentence, split
-from conformance.trace import DOCUMENTS, Statement, parse, probes, problems, trace
+from conformance.commands.listing import markdown
+from conformance.contract.catalogue import catalogue
+from conformance.contract.sentences import Sentence, split
+from conformance.contract.trace import DOCUMENTS, Statement, parse, probes, problems, trace
+from conformance.core.errors import ContractError
 
 # The documents sit beside the repository (../shared/spec), as in CI; an installed copy has none.
 SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "spec"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.core.model import Case, Exchange, Request
 from conformance.gateway.scenarios import SCENARIOS, redirect_url
 from conformance.gateway.server import Arrival
 from conformance.gateway.trigger import FlowResult
 from conformance.gateway.verdicts import Flow, judge_flow
-from conformance.model import Case, Exchange, Request
 from conformance.profile.sections import GatewaySettings
 from conformance.reference import data
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from conformance.catalogue import catalogue
-from conformance.document import Meta
-from conformance.results import Tally, build
-from conformance.waivers import WaiverError, Waivers, apply, parse
+from conformance.contract.catalogue import catalogue
+from conformance.results.document import Meta
+from conformance.results.fold import Tally, build
+from conformance.results.waivers import WaiverError, Waivers, apply, parse
 
 from .reporting import certify_into
 

@@ -1,4 +1,5 @@
-"""The suite's HTTP/1.1 client (conformance/wire.py) against scripted servers on real sockets:
+"""The suite's HTTP/1.1 client (conformance/transport/wire.py) against scripted servers on real
+sockets:
 kept connections, servers that close them, answers cut at the bound, and failures named as the
 diagnosis reads them."""
 
@@ -11,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from conformance import wire
-from conformance.client import default_tls
+from conformance.transport import wire
+from conformance.transport.sender import default_tls
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 OK = (
@@ -69,8 +70,8 @@ def run(script: Script, *urls_and_calls: Any) -> tuple[list[Any], int]:
     return results, connections
 
 
-def post(max_bytes: int = 1 << 20) -> Callable[[wire.Wire, str], Awaitable[wire.Reply]]:
-    async def call(transport: wire.Wire, url: str) -> wire.Reply:
+def post(max_bytes: int = 1 << 20) -> Callable[[wire.Wire, str], Awaitable[wire.Received]]:
+    async def call(transport: wire.Wire, url: str) -> wire.Received:
         return await transport.exchange("POST", url, HEADERS, b"{}", max_bytes)
 
     return call
@@ -102,7 +103,7 @@ def test_answer_as_received_and_connection_kept() -> None:
     assert (
         first
         == second
-        == wire.Reply(
+        == wire.Received(
             200,
             (("Content-Type", "application/json"), ("X-Case", "Kept"), ("Content-Length", "2")),
             b"{}",
@@ -123,7 +124,7 @@ def test_connection_the_server_closed_is_not_reused() -> None:
         await writer.drain()
 
     results, connections = run(one_each, post(), pause(0.05), post())
-    assert [r.status for r in results if isinstance(r, wire.Reply)] == [200, 200]
+    assert [r.status for r in results if isinstance(r, wire.Received)] == [200, 200]
     assert connections == 2
 
 
@@ -134,7 +135,7 @@ def test_connection_close_answer_is_not_reused() -> None:
             await writer.drain()
 
     results, connections = run(script, post(), post())
-    assert all(isinstance(r, wire.Reply) for r in results) and connections == 2
+    assert all(isinstance(r, wire.Received) for r in results) and connections == 2
 
 
 def test_long_answer_is_cut_at_the_bound_and_its_connection_closed() -> None:
@@ -207,7 +208,7 @@ def test_cancelled_exchange_closes_its_connection() -> None:
 
 
 def test_a_header_that_cannot_be_written_is_a_named_failure() -> None:
-    async def unwritable(transport: wire.Wire, url: str) -> wire.Reply:
+    async def unwritable(transport: wire.Wire, url: str) -> wire.Received:
         return await transport.exchange("POST", url, [*HEADERS, ("X-Name", "café")], b"{}", 100)
 
     (failure,), _ = run(keep_answering, unwritable)

@@ -16,7 +16,7 @@ from conformance.checks.registry import (
     check,
     outcomes,
 )
-from conformance.model import Exchange, Outcome
+from conformance.core.model import Exchange, Outcome
 
 __all__ = [
     "REGISTRY",

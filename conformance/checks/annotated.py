@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.checks.registry import Context, Violation, check
 from conformance.checks.response import has_result
-from conformance.model import Exchange
+from conformance.core.model import Exchange
 
 
 def _annotated(ctx: Context, key: str) -> dict[str, Any]:

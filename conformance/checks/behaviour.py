@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from conformance.checks.registry import Context, Violation, check
 from conformance.checks.response import has_result
-from conformance.model import Exchange
+from conformance.core.model import Exchange
 
 
 def _got(ex: Exchange) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from conformance.checks.registry import Context
-from conformance.model import Exchange, Outcome
+from conformance.core.model import Exchange, Outcome
 
 GroupFn = Callable[[Sequence[Exchange], Context], list[Outcome]]
 GROUPS: dict[str, GroupFn] = {}

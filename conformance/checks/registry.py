@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from conformance import signing
-from conformance.catalogue import Catalogue
-from conformance.model import Exchange, Outcome
-from conformance.spec import Api, Contract
+from conformance.contract.catalogue import Catalogue
+from conformance.contract.spec import Api, Contract
+from conformance.core.model import Exchange, Outcome
 
 Violation = str | tuple[str, str, str]  # message, or (message, expected, received)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from conformance import signing
 from conformance.checks import payload
 from conformance.checks.registry import Context, Violation, check
-from conformance.model import Exchange
+from conformance.core.model import Exchange
 
 
 def answered(ex: Exchange) -> bool:

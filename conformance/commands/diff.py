@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from conformance import untrusted
 from conformance.commands.term import error
-from conformance.document import RequirementRow, Results
-from conformance.errors import ConfigError
-from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
+from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
 from conformance.report.schema import checked
-from conformance.results import CERTIFIED, NOT_APPLICABLE, RESULTS_SCHEMA
+from conformance.results.document import RequirementRow, Results
+from conformance.results.fold import CERTIFIED, NOT_APPLICABLE, RESULTS_SCHEMA
 
 # How bad a status is; a waived row counts as what it was, so a waiver never passes for a fix.
 SEVERITY = {"failed": 2, "warned": 1}

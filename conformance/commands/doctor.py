@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from conformance.commands.term import GREEN, RED, error, paint
-from conformance.exitcodes import EXIT_OK, EXIT_PREFLIGHT, EXIT_UNREACHABLE, EXIT_USAGE, HELP
-from conformance.sinks import for_terminal
+from conformance.core.exitcodes import EXIT_OK, EXIT_PREFLIGHT, EXIT_UNREACHABLE, EXIT_USAGE, HELP
+from conformance.core.sinks import for_terminal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,10 +31,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     from conformance import preflight
-    from conformance.catalogue import catalogue
-    from conformance.errors import ConfigError
+    from conformance.contract.catalogue import catalogue
+    from conformance.core.errors import ConfigError
+    from conformance.core.redact import Redactor
     from conformance.profile import load
-    from conformance.redact import Redactor
     from conformance.reference.data import reference_profile
     from conformance.reference.faults import all_faults
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from conformance.commands.term import error
-from conformance.exitcodes import EXIT_OK, EXIT_USAGE
+from conformance.core.exitcodes import EXIT_OK, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,9 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.errors import ConfigError
-    from conformance.openapi import document
-    from conformance.spec import contract
+    from conformance.contract.openapi import document
+    from conformance.contract.spec import contract
+    from conformance.core.errors import ConfigError
 
     try:
         paths = _profile_paths(args.profile) if args.profile else None

@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from conformance.commands.term import error
-from conformance.exitcodes import EXIT_OK, EXIT_USAGE
+from conformance.contract.spec import alipaycn_acquirer_id
+from conformance.core.exitcodes import EXIT_OK, EXIT_USAGE
 from conformance.profile import PLACEHOLDER
-from conformance.spec import alipaycn_acquirer_id
 
 DEFAULT_ACQUIRER = alipaycn_acquirer_id()  # AlipayCN's, fixed by the page
 TOKEN_ENV = "MPP_TOKEN_BASE"

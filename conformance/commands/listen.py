@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.exitcodes import EXIT_USAGE
+from conformance.core.exitcodes import EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,7 +43,7 @@ def _refuse(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.commands import run as run_command
-    from conformance.errors import ConfigError
+    from conformance.core.errors import ConfigError
     from conformance.gateway.scenarios import SCENARIOS
     from conformance.profile import load
 

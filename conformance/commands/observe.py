@@ -12,9 +12,14 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
-from conformance.observe.limits import Limits
-from conformance.sinks import for_terminal
+from conformance.core.exitcodes import (
+    EXIT_CERTIFIED,
+    EXIT_NOT_CERTIFIED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+)
+from conformance.core.sinks import for_terminal
+from conformance.observe.bounds import ProxyLimits
 
 ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
@@ -57,7 +62,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--tls-key", type=Path, help="its private key, when not in --tls-cert")
     p.add_argument("--timeout", type=float, help="seconds to wait for the upstream (default 60)")
     bounds = p.add_argument_group("bounds on clients (docs/observe.md, 'Hostile clients')")
-    d = Limits()
+    d = ProxyLimits()
     bounds.add_argument(
         "--idle-timeout",
         type=float,
@@ -122,7 +127,7 @@ def _wait(
             write()
 
 
-def limits(args: argparse.Namespace) -> Limits | str:
+def limits(args: argparse.Namespace) -> ProxyLimits | str:
     """The bounds the flags set (the rest their defaults), or what is wrong with one."""
     seconds = {"idle": args.idle_timeout, "head": args.head_timeout, "body": args.body_timeout}
     for name, value in seconds.items():
@@ -133,8 +138,8 @@ def limits(args: argparse.Namespace) -> Limits | str:
     mib = args.transcript_max_mib
     if mib is not None and not 0 < mib <= 1 << 20:
         return "--transcript-max-mib must be MiB in (0, 1048576]"
-    d = Limits()
-    return Limits(
+    d = ProxyLimits()
+    return ProxyLimits(
         idle=args.idle_timeout or d.idle,
         head=args.head_timeout or d.head,
         body=args.body_timeout or d.body,
@@ -145,10 +150,10 @@ def limits(args: argparse.Namespace) -> Limits | str:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.commands.term import GREEN, RED, error, paint
-    from conformance.errors import ConfigError
+    from conformance.core.errors import ConfigError
     from conformance.observe import Paths, observe
     from conformance.observe.settings import load, override
-    from conformance.results import unreachable
+    from conformance.results.fold import unreachable
 
     for flag, value in (("--duration", args.duration), ("--report-every", args.report_every)):
         if value is not None and not 0 < value <= 7 * 86400:
@@ -159,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         error(bounds)
         return EXIT_USAGE
     try:
-        from conformance.catalogue import catalogue
+        from conformance.contract.catalogue import catalogue
 
         settings = override(
             load(args.profile, catalogue()),

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance import untrusted
 from conformance.commands.term import error
-from conformance.errors import ConfigError
-from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
-from conformance.sinks import for_terminal
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
+from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from conformance.core.sinks import for_terminal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -64,9 +64,9 @@ def _read(report: Path) -> dict[str, bytes]:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.report import archive, junit
-    from conformance.report.integrity import Verification, check_html, check_transcript
+    from conformance.report.integrity import IntegrityCheck, check_html, check_transcript
     from conformance.report.signature import load_private
-    from conformance.results import CERTIFIED, digest, verdict_of
+    from conformance.results.fold import CERTIFIED, digest, verdict_of
 
     report: Path = args.report
     sig = report.with_name(archive.RESULTS + ".sig")
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if results is not None:
         checks += check_transcript(results, files[archive.TRANSCRIPT])
         checks.append(
-            Verification(
+            IntegrityCheck(
                 junit.render(results) == files[archive.JUNIT],
                 "junit.xml is rendered from the results",
             )

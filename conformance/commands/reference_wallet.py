@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance import untrusted
-from conformance.errors import ConfigError
-from conformance.exitcodes import EXIT_CERTIFIED, EXIT_USAGE
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
+from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_USAGE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

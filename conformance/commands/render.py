@@ -7,10 +7,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance import untrusted
 from conformance.commands.term import error
-from conformance.errors import ConfigError
-from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
+from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
 
 if TYPE_CHECKING:
     from conformance.report.signature import Signature
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.report.html import page
     from conformance.report.integrity import check_results
     from conformance.report.signature import load_private
-    from conformance.results import digest
+    from conformance.results.fold import digest
 
     try:
         key = load_private(args.sign_key) if args.sign_key else None

@@ -9,11 +9,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance import untrusted
-from conformance.errors import ConfigError
-from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_UNREACHABLE, EXIT_USAGE
-from conformance.model import Case, Exchange, Outcome
-from conformance.sinks import for_terminal
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
+from conformance.core.exitcodes import (
+    EXIT_CERTIFIED,
+    EXIT_NOT_CERTIFIED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+)
+from conformance.core.model import Case, Exchange, Outcome
+from conformance.core.sinks import for_terminal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -163,7 +168,7 @@ def _target(
 ) -> tuple[Any, str | None]:
     """The user's target: the embedded wallet the results name, or the user's own profile,
     which must aim at the wallet the results came from; anything else is refused."""
-    from conformance.catalogue import catalogue
+    from conformance.contract.catalogue import catalogue
     from conformance.profile import load
 
     target = results.get("target", {})
@@ -227,10 +232,10 @@ def _print_exchange(ev: Mapping[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance import casefile
-    from conformance.catalogue import catalogue
-    from conformance.engine import RunSettings, open_engine
-    from conformance.evidence import exchange_evidence
+    from conformance.contract.catalogue import catalogue
+    from conformance.engine import casefile
+    from conformance.engine.evidence import exchange_evidence
+    from conformance.engine.target import RunSettings, open_engine
 
     try:
         results = load_results(args.results)

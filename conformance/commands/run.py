@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import cast
 
 from conformance.commands.term import GREEN, RED, YELLOW, colour_enabled, error, paint
-from conformance.console import Progress, make_console, show
-from conformance.document import Results
-from conformance.exitcodes import (
+from conformance.core.exitcodes import (
     EXIT_CERTIFIED,
     EXIT_INCONCLUSIVE,
     EXIT_NOT_CERTIFIED,
@@ -22,8 +20,10 @@ from conformance.exitcodes import (
     EXIT_USAGE,
     HELP,
 )
-from conformance.sinks import TerminalStream, for_terminal
-from conformance.spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
+from conformance.core.sinks import TerminalStream, for_terminal
+from conformance.generation.spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
+from conformance.pytest.console import Progress, make_console, show
+from conformance.results.document import Results
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
 
@@ -158,7 +158,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         out += ["--conformance-only", name]
     out += getattr(args, "pytest_extra", [])  # options of commands built on run (listen)
     # pytest's own output only with -v; otherwise no terminal reporter at all: the console
-    # (conformance/console.py) shows progress and the requirements, or -q only the verdict line.
+    # (pytest/console.py) shows progress and the requirements, or -q only the verdict line.
     if args.verbose:
         return out + ["-v", "--color=" + ("yes" if colour_enabled() else "no")]
     return out + ["-p", "no:terminal", "-p", "no:warnings", "--capture=sys"]
@@ -167,15 +167,15 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import pytest
 
-    from conformance.errors import ConfigError
+    from conformance.core.errors import ConfigError
     from conformance.profile import load
 
     try:
         if args.profile:
             load(args.profile)
         if args.waivers:
-            from conformance.catalogue import catalogue
-            from conformance.waivers import load as load_waivers
+            from conformance.contract.catalogue import catalogue
+            from conformance.results.waivers import load as load_waivers
 
             load_waivers(args.waivers, catalogue())
         from conformance.report.signature import load_private
@@ -213,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
     if args.ca_bundle is not None:
-        from conformance.tls import Tls
+        from conformance.profile.tls import Tls
 
         try:
             Tls(ca_bundle=args.ca_bundle).context()
@@ -256,8 +256,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def exit_code(results: Results) -> int:
-    """The documented exit code of a run's results (conformance/exitcodes.py)."""
-    from conformance.results import CERTIFIED, INCONCLUSIVE, PARTIAL, unreachable
+    """The documented exit code of a run's results (conformance/core/exitcodes.py)."""
+    from conformance.results.fold import CERTIFIED, INCONCLUSIVE, PARTIAL, unreachable
 
     if results["verdict"] == CERTIFIED:
         return EXIT_CERTIFIED
@@ -273,7 +273,7 @@ def exit_code(results: Results) -> int:
 
 def levels(args: argparse.Namespace) -> Mapping[str, str]:
     """Requirement -> level, as the profile sets them."""
-    from conformance.catalogue import catalogue
+    from conformance.contract.catalogue import catalogue
     from conformance.profile import load
 
     cat = catalogue()

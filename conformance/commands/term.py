@@ -25,6 +25,6 @@ def paint(text: str, code: str, stream: TextIO | None = None) -> str:
 
 def error(message: str) -> None:
     """One line on stderr, in the form argparse uses for its own errors."""
-    from conformance.sinks import for_terminal
+    from conformance.core.sinks import for_terminal
 
     print(f"conformance: error: {for_terminal(message)}", file=sys.stderr)

@@ -7,12 +7,12 @@ import io
 import zipfile
 from pathlib import Path
 
-from conformance import untrusted
 from conformance.commands.term import error
-from conformance.errors import ConfigError
-from conformance.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
-from conformance.report.integrity import Verification
-from conformance.sinks import for_terminal
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
+from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from conformance.core.sinks import for_terminal
+from conformance.report.integrity import IntegrityCheck
 
 EPILOG = """\
 what it shows:
@@ -73,7 +73,7 @@ def _results_of(report: Path) -> Path:
     return observation if observation.exists() and not run.exists() else run
 
 
-def _checks(args: argparse.Namespace) -> list[Verification]:
+def _checks(args: argparse.Namespace) -> list[IntegrityCheck]:
     from conformance.report import archive
     from conformance.report.integrity import (
         check_html,
@@ -112,7 +112,7 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
     )
     if results_file is None:
         checks.append(
-            Verification(
+            IntegrityCheck(
                 True,
                 f"{results_path} not found: checked the results embedded in the report",
                 skipped=True,
@@ -131,7 +131,7 @@ def _checks(args: argparse.Namespace) -> list[Verification]:
         # is a failure.
         if transcript is None and results_file is None:
             checks.append(
-                Verification(
+                IntegrityCheck(
                     True, f"transcript {meta['file']} not found: not checked", skipped=True
                 )
             )

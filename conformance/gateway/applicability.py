@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from conformance.catalogue import Requirement
+from conformance.contract.catalogue import Requirement
 from conformance.gateway.scenarios import DROP, LATE, TRAFFIC, UNSIGNED_RESULT, Scenario, status
 from conformance.profile import Profile
 

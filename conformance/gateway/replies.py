@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance import signing
+from conformance.contract.spec import alipaycn_acquirer_id, contract
 from conformance.gateway.scenarios import (
     API,
     BAD_SIGNATURE,
@@ -19,7 +20,6 @@ from conformance.gateway.scenarios import (
     UNSIGNED_RESULT,
 )
 from conformance.profile.sections import GatewaySettings
-from conformance.spec import alipaycn_acquirer_id, contract
 
 AUTH_CLIENT_ID = "2021000000000001"
 JSON_TYPE = "application/json; charset=UTF-8"

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from conformance.spec import contract
+from conformance.contract.spec import contract
 
 API = "prepareAuthInfo"
 SUCCESS, LATE, DROP = "success", "late", "drop"

@@ -21,10 +21,10 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from conformance import signing
+from conformance.core.model import Case, Exchange, Expect, Request
+from conformance.core.model import Response as Answer
 from conformance.gateway import replies
 from conformance.gateway.scenarios import DROP, LATE, NONCE_PREFIX, Scenario, redirect_url
-from conformance.model import Case, Exchange, Expect, Request
-from conformance.model import Response as Answer
 from conformance.profile.sections import GatewaySettings
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from conformance.model import Case, Exchange, Request, Response
+from conformance.core.model import Case, Exchange, Request, Response
 from conformance.profile.sections import TriggerSettings
 
 OUTCOMES = ("redirect", "error")

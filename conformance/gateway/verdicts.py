@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+from conformance.core.model import Exchange, Outcome
 from conformance.gateway.scenarios import (
     BAD_SIGNATURE,
     DROP,
@@ -20,7 +21,6 @@ from conformance.gateway.scenarios import (
 )
 from conformance.gateway.server import Arrival
 from conformance.gateway.trigger import FlowResult
-from conformance.model import Exchange, Outcome
 from conformance.profile.sections import GatewaySettings
 
 SHOWN = 12  # requests kept as evidence per flow: more than the default max_attempts

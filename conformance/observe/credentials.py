@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
-from conformance.model import Exchange, Message
-from conformance.redact import HEADER_TAG as MASK
-from conformance.redact import is_credential
+from conformance.core.model import Exchange, Message
+from conformance.core.redact import HEADER_TAG as MASK
+from conformance.core.redact import is_credential
 
 M = TypeVar("M", bound=Message)
 

@@ -18,18 +18,18 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from conformance import signing
-from conformance.header_cases import (
+from conformance.contract.spec import Api
+from conformance.core.model import Expect, Request
+from conformance.generation.header_cases import (
     BAD_SIGNATURE,
     OTHER_DIGEST,
     method_case,
     refusal,
     success_expectation,
 )
-from conformance.model import Expect, Request
-from conformance.mutations import compact
+from conformance.generation.mutations import compact
+from conformance.generation.strategies import INVALID, TOKEN_REFUSED, fixed_values
 from conformance.profile import Token
-from conformance.spec import Api
-from conformance.strategies import INVALID, TOKEN_REFUSED, fixed_values
 
 SIGNED_HEADERS = ("Client-Id", "Request-Time", "Signature")
 # Whole seconds and an offset, as the docs' examples: other valid forms are TIME-FORMS' to judge.

@@ -7,10 +7,10 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field, replace
 
+from conformance.core.model import Exchange, Outcome
 from conformance.gateway.scenarios import BAD_SIGNATURE, DROP, MALFORMED, SUCCESS, Scenario, status
 from conformance.gateway.server import Arrival
 from conformance.gateway.verdicts import Flow, judge_flow
-from conformance.model import Exchange, Outcome
 from conformance.profile.sections import GatewaySettings
 
 # The flow verdicts traffic alone can settle: no trigger tells the outcome the wallet showed.

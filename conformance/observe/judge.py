@@ -16,14 +16,14 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from conformance import signing
-from conformance.catalogue import Catalogue
 from conformance.checks import Context, judge, registry
-from conformance.model import Case, Exchange, Expect, Outcome, Request, Response
+from conformance.contract.catalogue import Catalogue
+from conformance.contract.spec import Contract
+from conformance.core.model import Case, Exchange, Expect, Outcome, Request, Response
+from conformance.generation.strategies import key_token
 from conformance.observe import credentials, expected, flows
 from conformance.observe.settings import ObserveSettings
-from conformance.observe.wire import Headers, Observed
-from conformance.spec import Contract
-from conformance.strategies import key_token
+from conformance.observe.traffic import Headers, Observed
 
 KIND = "incoming"  # a request the suite did not write (checks/incoming.py judges this kind)
 APIS = {"wallet": "inquiryUserInfo", "alipayplus": "prepareAuthInfo"}

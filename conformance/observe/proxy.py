@@ -5,7 +5,8 @@ their case, the request-target and both bodies go through unchanged, and nothing
 framing HTTP/1.1 needs. Only hop-by-hop headers are dropped, Host names the upstream, and an
 absolute-form target goes on in origin-form.
 
-Clients are held to the bounds of `Limits`: a connection that waits too long for its next request,
+Clients are held to the bounds of `ProxyLimits`: a connection that waits too long for its next
+request,
 or trickles its head or its body, is closed. At the connection cap, the connection idle the longest
 (no request begun) is closed to make room; when none is idle, the new one is closed as it arrives.
 A request whose framing is ambiguous is refused with 400 and its connection closed. Each such close
@@ -30,9 +31,9 @@ import h11
 import httpcore
 
 from conformance import signing
-from conformance.observe.limits import Limits
+from conformance.observe.bounds import ProxyLimits
 from conformance.observe.throttled import Throttled
-from conformance.observe.wire import (
+from conformance.observe.traffic import (
     CHUNK,
     CLOSED,
     PIPELINED,
@@ -55,7 +56,7 @@ class Proxy:
         timeout: float,
         verify: ssl.SSLContext | None,
         report: Callable[[Observed], None],
-        limits: Limits | None = None,
+        limits: ProxyLimits | None = None,
         log: Throttled | None = None,
     ) -> None:
         parts = urlsplit(upstream)
@@ -70,7 +71,7 @@ class Proxy:
         self.numbers = itertools.count(1)
         self.active: set[asyncio.Task[None]] = set()
         self.inflight = 0  # exchanges between their request head and their report
-        self.limits = limits or Limits()
+        self.limits = limits or ProxyLimits()
         self.log = log or Throttled(self.limits.log_every)
         self.closed: Counter[str] = Counter(dict.fromkeys(CLOSED, 0))
         self.waiting: dict[asyncio.Task[None], None] = {}  # idle connections, the longest first

@@ -10,14 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.document import Results
-from conformance.errors import ConfigError
-from conformance.observe.limits import Limits
+from conformance.core.errors import ConfigError
+from conformance.core.redact import Redactor
+from conformance.observe.bounds import ProxyLimits
 from conformance.observe.proxy import Proxy
 from conformance.observe.session import Paths, Session
 from conformance.observe.settings import ObserveSettings
 from conformance.observe.throttled import Throttled
-from conformance.redact import Redactor
+from conformance.results.document import Results
 
 GRACE = 10.0  # seconds exchanges in flight may take to finish when the session ends
 
@@ -34,11 +34,11 @@ class Running:
 
 @contextmanager
 def observe(
-    settings: ObserveSettings, paths: Paths, limits: Limits | None = None
+    settings: ObserveSettings, paths: Paths, limits: ProxyLimits | None = None
 ) -> Iterator[Running]:
     """Listen and forward until the block ends; then judge what remains and write the report."""
     assert settings.upstream is not None
-    limits = limits or Limits()
+    limits = limits or ProxyLimits()
     log = Throttled(limits.log_every, redact=Redactor(settings.secrets))
     session = Session(settings, paths, limits.transcript)
     proxy = Proxy(

@@ -17,8 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.catalogue import catalogue
-from conformance.document import (
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import contract
+from conformance.core.redact import Redactor
+from conformance.engine.evidence import transcript_entry
+from conformance.observe.bounds import ProxyLimits
+from conformance.observe.credentials import masked
+from conformance.observe.flows import Flows
+from conformance.observe.judge import Judge, secrets, stand_in
+from conformance.observe.ledger import Ledger
+from conformance.observe.settings import ObserveSettings
+from conformance.observe.traffic import Observed
+from conformance.profile.sections import GatewaySettings
+from conformance.report import junit
+from conformance.report.html import page
+from conformance.results.document import (
     Closed,
     Meta,
     Observation,
@@ -27,21 +40,8 @@ from conformance.document import (
     TranscriptCut,
     TranscriptRef,
 )
-from conformance.evidence import transcript_entry
-from conformance.observe.credentials import masked
-from conformance.observe.flows import Flows
-from conformance.observe.judge import Judge, secrets, stand_in
-from conformance.observe.limits import Limits
-from conformance.observe.record import Record
-from conformance.observe.settings import ObserveSettings
-from conformance.observe.wire import Observed
-from conformance.profile.sections import GatewaySettings
-from conformance.redact import Redactor
-from conformance.report import junit
-from conformance.report.html import page
-from conformance.results import build, digest, dumps
-from conformance.spec import contract
-from conformance.waivers import NONE
+from conformance.results.fold import build, digest, dumps
+from conformance.results.waivers import NONE
 
 BACKLOG = 1024  # exchanges waiting for the judge; past this, one is counted but not judged
 LATENCY_SAMPLES = 10_000  # the latest added latencies kept for the figures
@@ -78,12 +78,12 @@ class Session:
     """Everything judged so far; `offer` is called by the proxy, the rest by its owner."""
 
     def __init__(
-        self, settings: ObserveSettings, paths: Paths, transcript: int = Limits.transcript
+        self, settings: ObserveSettings, paths: Paths, transcript: int = ProxyLimits.transcript
     ) -> None:
         self.settings, self.paths = settings, paths
         self.catalogue = catalogue().with_levels(settings.levels)
         self.judge = Judge(settings, contract(), self.catalogue)
-        self.record = Record(settings.secrets)
+        self.record = Ledger(settings.secrets)
         self.flows = (
             Flows(settings.retry_window, _gateway(settings), settings.upstream or "")
             if self.judge.role == "alipayplus"

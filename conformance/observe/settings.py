@@ -11,15 +11,15 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from conformance import signing
-from conformance.catalogue import Catalogue
-from conformance.errors import ProfileError
+from conformance.contract.catalogue import Catalogue
+from conformance.contract.spec import alipaycn_acquirer_id
+from conformance.core.errors import ProfileError
 from conformance.profile import SECTIONS, Reader, Token, levels, tokens
 from conformance.profile.carriers import HEADER, HOST, VISIBLE
 from conformance.profile.limits import parse_tls
 from conformance.profile.sections import DEFAULT_PATH, LONGEST_CLIENT_ID, OBSERVE_KEYS
 from conformance.profile.table import Table, http_url, one_of
-from conformance.spec import alipaycn_acquirer_id
-from conformance.tls import Tls
+from conformance.profile.tls import Tls
 
 ROLES = ("wallet", "alipayplus")
 DEFAULT_LISTEN = ("127.0.0.1", 8470)

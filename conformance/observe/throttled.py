@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from conformance.sinks import for_terminal
+from conformance.core.sinks import for_terminal
 
 PREFIX = "conformance observe: "
 

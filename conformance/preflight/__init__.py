@@ -8,16 +8,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.document import PreflightDoc, PreflightRole, Results
-from conformance.engine import Engine, RunSettings, open_engine
-from conformance.errors import ConfigError, ConformanceFailure
-from conformance.model import Case, Expect
+from conformance.core.errors import ConfigError, ConformanceFailure
+from conformance.core.model import Case, Expect
+from conformance.engine.recorder import Recorder
+from conformance.engine.target import Engine, RunSettings, open_engine
+from conformance.generation.strategies import base_body, compact, success_expectation
 from conformance.preflight import diagnose
 from conformance.preflight.diagnose import Setup
 from conformance.profile import Profile
-from conformance.recorder import Recorder
-from conformance.results import NOT_CERTIFIED
-from conformance.strategies import base_body, compact, success_expectation
+from conformance.results.document import PreflightDoc, PreflightRole, Results
+from conformance.results.fold import NOT_CERTIFIED
 
 PREFLIGHT = "(preflight)"
 # The fixture a suite test takes -> the role it needs set up.
@@ -25,7 +25,7 @@ ROLES = {"conformance": "wallet", "provider": "provider", "gateway": "gateway"}
 
 
 @dataclass(frozen=True)
-class Finding:
+class PreflightFinding:
     """One role: what came back, and when the set-up is wrong, what is wrong and the fix."""
 
     role: str
@@ -49,7 +49,7 @@ class Finding:
 class Preflight:
     """Every role's finding; the judged exchange of each role found wrong, as a test records it."""
 
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[PreflightFinding, ...] = ()
     records: tuple[tuple[str, dict[str, Any]], ...] = ()
     transcript: tuple[Mapping[str, Any], ...] = ()
     requests: int = 0
@@ -107,7 +107,7 @@ def run(
         if "wallet" in wanted:
             found += _wallet(engine)
         if "provider" in wanted:
-            from conformance.provider import open_provider
+            from conformance.engine.provider import open_provider
 
             with open_provider(engine, reference) as served:
                 found += _provider(served, profile)
@@ -134,7 +134,7 @@ def _server(engine: Engine, setup: Setup, case: Case) -> Preflight:
         ex = rec.answer(case)
     wrong = diagnose.answer(ex, setup)
     problem, fix = wrong or ("", "")
-    finding = Finding(
+    finding = PreflightFinding(
         setup.role, setup.url, diagnose.summary(ex), problem, fix, ex.response is not None
     )
     disturbed = sum(rec.disturbances.values())
@@ -183,7 +183,7 @@ def _wallet(engine: Engine) -> Preflight:
 
 
 def _provider(engine: Engine, profile: Profile) -> Preflight:
-    from conformance.provider import API
+    from conformance.engine.provider import API
 
     settings = profile.provider
     assert settings is not None
@@ -220,17 +220,17 @@ def _provider(engine: Engine, profile: Profile) -> Preflight:
 
 def _gateway(profile: Profile, listen: bool) -> Preflight:
     """The gateway's port can be served and, unless listening, the wallet's trigger answers."""
-    from conformance.gateway.session import _bindable
+    from conformance.gateway.play import _bindable
 
     gw, trigger = profile.gateway, profile.trigger
     assert gw is not None
     where = f"{gw.host}:{gw.port}"
     try:
         _bindable(gw.host, gw.port)
-        findings = [Finding("gateway (prepareAuthInfo)", where, "the port can be served")]
+        findings = [PreflightFinding("gateway (prepareAuthInfo)", where, "the port can be served")]
     except ConfigError as exc:
         problem = f"{exc.where}: {exc.problem}"
-        findings = [Finding("gateway (prepareAuthInfo)", where, "", problem, exc.fix)]
+        findings = [PreflightFinding("gateway (prepareAuthInfo)", where, "", problem, exc.fix)]
     if trigger is not None and not listen:
         if trigger.command:
             where = " ".join(trigger.command)
@@ -239,5 +239,5 @@ def _gateway(profile: Profile, listen: bool) -> Preflight:
             where = trigger.url or profile.base_url + (trigger.path or "")
             field = "[trigger] url" if trigger.url else "[target] base_url or [trigger] path"
             found, wrong = diagnose.trigger_url(where, field, min(trigger.timeout, 10.0))
-        findings.append(Finding("trigger", where, found, *(wrong or ("", ""))))
+        findings.append(PreflightFinding("trigger", where, found, *(wrong or ("", ""))))
     return Preflight(tuple(findings))

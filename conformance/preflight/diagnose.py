@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conformance import signing
-from conformance.model import Exchange
+from conformance.core.model import Exchange
 
 # (what happened, how to fix it)
 Diagnosis = tuple[str, str]
@@ -29,11 +28,11 @@ class Setup:
     path_field: str
     client_id: str
     client_field: str
-    signing_key: rsa.RSAPrivateKey
+    signing_key: signing.PrivateKey
     key_field: str
     key_version: str
     version_field: str
-    peer_key: rsa.RSAPublicKey
+    peer_key: signing.PublicKey
     peer_field: str
     public_hint: str  # where the public half of signing_key is to be found
     timeout: float = 10.0  # seconds the answer may take

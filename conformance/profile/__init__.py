@@ -8,9 +8,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from conformance import signing, tomlfile
-from conformance.catalogue import LEVELS, Catalogue
-from conformance.errors import ProfileError
+from conformance import signing
+from conformance.contract.catalogue import LEVELS, Catalogue
+from conformance.contract.spec import alipaycn_acquirer_id, contract
+from conformance.core import tomlfile
+from conformance.core.errors import ProfileError
 from conformance.profile.carriers import HEADER, TEXT, flaw
 from conformance.profile.limits import Limits, limits, parse_tls
 from conformance.profile.sections import (
@@ -21,8 +23,7 @@ from conformance.profile.sections import (
     psp_id_longest,
 )
 from conformance.profile.table import Table
-from conformance.spec import alipaycn_acquirer_id, contract
-from conformance.tls import Tls
+from conformance.profile.tls import Tls
 
 if TYPE_CHECKING:
     from conformance.profile.sections import GatewaySettings, ProviderSettings, TriggerSettings

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conformance import untrusted
-from conformance.errors import ProfileError
+from conformance.core import untrusted
+from conformance.core.errors import ProfileError
 
 # The official SDKs take keys as one bare base64 DER string, e.g. from a CI variable; no file path
 # looks like it.

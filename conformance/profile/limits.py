@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from conformance.profile.table import Table
-from conformance.tls import Tls
+from conformance.profile.tls import Tls
 
 # A staging wallet is shared with other teams; 20 requests a second is gentle on any of them.
 DEFAULT_RATE = 20.0

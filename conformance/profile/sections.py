@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from conformance import signing
+from conformance.contract.spec import contract
 from conformance.profile.carriers import HEADER, HOST, TEXT, TOKEN, Carrier, flaw
 from conformance.profile.table import Table
-from conformance.spec import contract
 
 if TYPE_CHECKING:
     from conformance.profile import Profile

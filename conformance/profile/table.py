@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TypeVar, overload
 from urllib.parse import urlsplit
 
 from conformance import signing
-from conformance.errors import ConfigError, ProfileError
+from conformance.core.errors import ConfigError, ProfileError
 from conformance.profile.carriers import LONGEST_URL, PATH, TEXT, VISIBLE, Carrier, flaw, url_flaw
 from conformance.profile.fields import from_env, key_bytes
 

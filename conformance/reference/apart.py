@@ -80,7 +80,7 @@ def serve_apart(role: str, variant: str | None) -> Iterator[str]:
 def main(argv: list[str]) -> None:
     """In the child: serve, print the URL, and stop when standard input closes."""
     from conformance.reference.faults import make_server, make_wallet
-    from conformance.reference.server import serve
+    from conformance.reference.threaded import serve
 
     role, variant = argv
     service = make_wallet(variant) if role == "wallet" else make_server(variant)

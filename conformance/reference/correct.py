@@ -9,25 +9,25 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from conformance import signing
+from conformance.contract.spec import Field
 from conformance.reference import data
 from conformance.reference.alipayplus import AlipayPlus
 from conformance.reference.pipeline import Pipeline, Refusal
 from conformance.reference.wallet import Wallet
-from conformance.spec import Field
 
 # A wallet, an Alipay+ server, or a pipeline (composed with the wallet's business).
 T = TypeVar("T", type[Wallet], type[AlipayPlus], type[Pipeline])
 
 
 @dataclass(frozen=True)
-class Variant:
+class CorrectVariant:
     name: str
     summary: str
     wallet: type[Wallet]
     server: type[AlipayPlus] | None = None  # None: the reference Alipay+ server
 
 
-CORRECT: dict[str, Variant] = {}
+CORRECT: dict[str, CorrectVariant] = {}
 SERVERS: dict[str, type[AlipayPlus]] = {}
 
 
@@ -37,12 +37,12 @@ def correct(name: str, summary: str) -> Callable[[T], T]:
     def register(cls: T) -> T:
         if issubclass(cls, AlipayPlus):
             cls.name = name
-            CORRECT[name] = Variant(name, summary, Wallet, cls)
+            CORRECT[name] = CorrectVariant(name, summary, Wallet, cls)
             SERVERS[name] = cls
         else:
             wallet = cls if issubclass(cls, Wallet) else Wallet.with_pipeline(cls)
             wallet.name = name
-            CORRECT[name] = Variant(name, summary, wallet)
+            CORRECT[name] = CorrectVariant(name, summary, wallet)
         return cls
 
     return register

@@ -12,9 +12,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from conformance import signing
+from conformance.contract.spec import alipaycn_acquirer_id
 from conformance.profile import Profile, Token
 from conformance.profile.sections import GatewaySettings, ProviderSettings, TriggerSettings
-from conformance.spec import alipaycn_acquirer_id
 
 PSP_ID = "2160120000000001"
 ACQUIRER_ID = alipaycn_acquirer_id()

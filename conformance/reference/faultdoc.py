@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from conformance.catalogue import Catalogue, catalogue
-from conformance.reference.correct import CORRECT, Variant
+from conformance.contract.catalogue import Catalogue, catalogue
+from conformance.reference.correct import CORRECT, CorrectVariant
 from conformance.reference.faults import Fault, all_faults
 
 HEADER = """# Faulty implementations and the requirements that catch them
@@ -42,7 +42,7 @@ def _caught_by(fault: Fault, cat: Catalogue) -> str:
 def faults_markdown(
     faults: Mapping[str, Fault] | None = None,
     cat: Catalogue | None = None,
-    correct: Mapping[str, Variant] | None = None,
+    correct: Mapping[str, CorrectVariant] | None = None,
 ) -> str:
     """The whole document, grouped by the family of each fault's first catching requirement,
     then the correct variants."""

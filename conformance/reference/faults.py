@@ -6,10 +6,10 @@ from __future__ import annotations
 from conformance.reference import faults_wallet  # noqa: F401  (registers the wallet faults)
 from conformance.reference.alipayplus import AlipayPlus
 from conformance.reference.correct import CORRECT, SERVERS
+from conformance.reference.fault_registry import FAULTS, Fault, fault
 from conformance.reference.faults_client import PREPARE_FAULTS
 from conformance.reference.faults_provider import PROVIDER_FAULTS, PROVIDERS
 from conformance.reference.pipeline import Crash, Refusal
-from conformance.reference.registry import FAULTS, Fault, fault
 from conformance.reference.wallet import Wallet
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 from conformance import signing
 from conformance.reference import data
 from conformance.reference.client import PrepareClient
-from conformance.reference.registry import Fault
+from conformance.reference.fault_registry import Fault
 from conformance.reference.wallet import Wallet
 
 PREPARE_FAULTS: dict[str, Fault] = {}

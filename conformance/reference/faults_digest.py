@@ -4,8 +4,8 @@ RSA256: another digest, PSS, or a bare hash."""
 from __future__ import annotations
 
 from conformance import signing
+from conformance.reference.fault_registry import fault
 from conformance.reference.pipeline import Pipeline
-from conformance.reference.registry import fault
 
 
 @fault(

@@ -7,10 +7,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.contract.spec import Field
 from conformance.reference import data
+from conformance.reference.fault_registry import fault
 from conformance.reference.pipeline import Pipeline, Refusal
-from conformance.reference.registry import fault
-from conformance.spec import Field
 
 
 @fault(

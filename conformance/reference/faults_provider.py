@@ -10,13 +10,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from conformance.catalogue import catalogue
-from conformance.reference import data, faults_wallet
+from conformance.contract.catalogue import catalogue
+from conformance.contract.spec import Field
+from conformance.reference import (
+    data,
+    faults_wallet,  # noqa: F401  (registers the wallet faults it mirrors)
+)
 from conformance.reference.alipayplus import AlipayPlus
+from conformance.reference.fault_registry import FAULTS, Fault
 from conformance.reference.pipeline import Pipeline, Refusal
-from conformance.reference.registry import FAULTS, Fault
 from conformance.reference.wallet import Wallet
-from conformance.spec import Field
 
 PROVIDER_FAULTS: dict[str, Fault] = {}
 PROVIDERS: dict[str, type[AlipayPlus]] = {}
@@ -228,7 +231,7 @@ class MissingAuthClientId(AlipayPlus):
 @provider_fault(
     "pas-number-not-string", "PAS-RESP-STRING", summary="Returns pspId as a JSON number."
 )
-class NumberNotString(AlipayPlus):
+class ProviderNumberNotString(AlipayPlus):
     def resolve(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return {**super().resolve(body), "pspId": int(data.PSP_ID)}
 
@@ -254,7 +257,7 @@ class UrlParsedNoLength(Pipeline):
     "PAS-METHOD-CODE",
     summary="Answers INVALID_API to a non-POST request.",
 )
-class MethodWrongCode(Pipeline):
+class ProviderMethodWrongCode(Pipeline):
     def check_method(self, method: str) -> None:
         if method != "POST":
             raise Refusal("INVALID_API")
@@ -278,7 +281,7 @@ class AnyAcquirer(AlipayPlus):
     summary="Answers ACQUIRER_NOT_SUPPORTED, a code not in the page's table, to another "
     "acquirer's request.",
 )
-class UndocumentedCode(AlipayPlus):
+class ProviderUndocumentedCode(AlipayPlus):
     def check_acquirer(self, acquirer_id: str) -> None:
         if acquirer_id != data.ACQUIRER_ID:
             raise Refusal("ACQUIRER_NOT_SUPPORTED", "only AlipayCN is served")

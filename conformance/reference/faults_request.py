@@ -10,10 +10,10 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance import signing
+from conformance.contract.spec import Field
 from conformance.reference import data
+from conformance.reference.fault_registry import fault
 from conformance.reference.pipeline import Crash, Pipeline, Refusal
-from conformance.reference.registry import fault
-from conformance.spec import Field
 
 # -- body ---------------------------------------------------------------------------------
 

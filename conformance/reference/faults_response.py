@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from conformance import signing
+from conformance.reference.fault_registry import fault
 from conformance.reference.pipeline import Pipeline
-from conformance.reference.registry import fault
 
 
 @fault(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.reference import data
-from conformance.reference.registry import fault
+from conformance.reference.fault_registry import fault
 from conformance.reference.wallet import Refusal, Wallet
 
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp
 
 from conformance import signing
-from conformance.spec import Api, Field
+from conformance.contract.spec import Api, Field
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 ERROR_PAGE = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
@@ -33,7 +33,7 @@ class Crash(Exception):
 
 
 @dataclass(frozen=True)
-class Reply:
+class ServiceReply:
     status: int
     headers: Mapping[str, str]
     body: bytes
@@ -186,7 +186,7 @@ class Pipeline:
     # -- the whole ----------------------------------------------------------
     def handle(
         self, business: Business, method: str, uri: str, headers: Mapping[str, str], body: bytes
-    ) -> Reply:
+    ) -> ServiceReply:
         """Answer one request; headers are keyed by lower-case name."""
         try:
             self.check_method(method)
@@ -201,9 +201,9 @@ class Pipeline:
                 **business.refused(refusal.code),
             }
         except Crash:
-            return Reply(500, {"Content-Type": "text/html; charset=utf-8"}, ERROR_PAGE)
+            return ServiceReply(500, {"Content-Type": "text/html; charset=utf-8"}, ERROR_PAGE)
         raw = self.encode(answer)
         out = {"Content-Type": self.content_type()}
         result = answer["result"]
         out.update(self.sign_response(uri, headers.get("client-id"), raw, result["resultStatus"]))
-        return Reply(self.http_status(result["resultCode"]), out, raw)
+        return ServiceReply(self.http_status(result["resultCode"]), out, raw)

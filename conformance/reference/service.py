@@ -12,8 +12,8 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from conformance import signing
-from conformance.reference.pipeline import Clients, Pipeline, Reply
-from conformance.spec import contract
+from conformance.contract.spec import contract
+from conformance.reference.pipeline import Clients, Pipeline, ServiceReply
 
 
 class Service:
@@ -47,7 +47,9 @@ class Service:
     def refused(self, code: str) -> dict[str, Any]:
         return {}
 
-    def handle(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> Reply:
+    def handle(
+        self, method: str, uri: str, headers: Mapping[str, str], body: bytes
+    ) -> ServiceReply:
         """Answer one request; headers are keyed by lower-case name."""
         self.calls += 1
         return self.pipeline.handle(self, method, uri, headers, body)

@@ -8,11 +8,11 @@ import json
 import zipfile
 from collections.abc import Mapping
 
-from conformance import signing, untrusted
-from conformance.document import Results
-from conformance.errors import ConfigError
+from conformance import signing
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
 from conformance.report.integrity import (
-    Verification,
+    IntegrityCheck,
     check_html,
     check_signature,
     check_transcript,
@@ -20,7 +20,8 @@ from conformance.report.integrity import (
     signed_html,
 )
 from conformance.report.signature import sign, signature_document
-from conformance.results import digest
+from conformance.results.document import Results
+from conformance.results.fold import digest
 
 PACKAGE_SCHEMA = "mpp-conformance/package/v1"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "MANIFEST.json", "MANIFEST.json.sig", "certifier-public.pem"
@@ -87,7 +88,7 @@ def build(
 
 def verify(
     data: bytes, key: signing.PublicKey | None, source: str = "package"
-) -> list[Verification]:
+) -> list[IntegrityCheck]:
     """Every file against the manifest, the manifest's signature, then the report inside; an
     archive that cannot be unpacked within bounds raises ConfigError."""
     members = untrusted.read_zip(data, LIMITS, source)
@@ -97,31 +98,31 @@ def verify(
     # first: a package that holds a name twice is refused.
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        return [Verification(False, f"the archive holds {n} more than once") for n in twice]
+        return [IntegrityCheck(False, f"the archive holds {n} more than once") for n in twice]
     if MANIFEST not in files:
-        return [Verification(False, f"the archive holds no {MANIFEST}")]
+        return [IntegrityCheck(False, f"the archive holds no {MANIFEST}")]
     try:
         doc = untrusted.load_json(files[MANIFEST], MANIFEST)
         listed = {str(f["name"]): str(f["sha256"]) for f in doc["files"]}
     except (ConfigError, KeyError, TypeError):
-        return [Verification(False, f"{MANIFEST} is malformed")]
+        return [IntegrityCheck(False, f"{MANIFEST} is malformed")]
     checks = check_signature(files[MANIFEST], files.get(SIGNATURE), MANIFEST, key)
     if key is None and SIGNATURE not in files:
-        checks.append(Verification(True, "the package is not signed", skipped=True))
+        checks.append(IntegrityCheck(True, "the package is not signed", skipped=True))
     for name, want in listed.items():
         got = digest(files[name]) if name in files else "missing"
         checks.append(
-            Verification(
+            IntegrityCheck(
                 got == want,
                 f"{name}: {got}" + ("" if got == want else f", the manifest lists {want}"),
             )
         )
     absent = [n for n in CONTENT if n not in listed]
     if absent:
-        checks.append(Verification(False, f"the manifest does not list {', '.join(absent)}"))
+        checks.append(IntegrityCheck(False, f"the manifest does not list {', '.join(absent)}"))
     extra = sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE, PUBLIC_KEY})
     if extra:
-        checks.append(Verification(False, f"files not in the manifest: {', '.join(extra)}"))
+        checks.append(IntegrityCheck(False, f"files not in the manifest: {', '.join(extra)}"))
     if REPORT in files:
         more, results = check_html(
             files[REPORT].decode("utf-8", "replace"), files.get(RESULTS), REPORT, key

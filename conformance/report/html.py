@@ -16,10 +16,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from conformance.document import Answer, ExchangeRecord, RequirementRow, Results, SentRequest
 from conformance.report.signature import Signature
 from conformance.report.style import CSS, JS
 from conformance.report.text import disturbed, left_out, plan
+from conformance.results.document import (
+    AnswerDoc,
+    ExchangeRecord,
+    RequirementRow,
+    Results,
+    SentRequest,
+)
 
 BROKEN = ("failed", "warned", "waived")
 Families = list[tuple[str, list[RequirementRow]]]
@@ -30,7 +36,7 @@ def slug(status: str) -> str:
     return "st-" + "-".join(status.split())
 
 
-def _message(first_line: str, m: SentRequest | Answer) -> str:
+def _message(first_line: str, m: SentRequest | AnswerDoc) -> str:
     """The message as it went over the wire: the body is shown as received, never re-indented,
     for a signature is over those very bytes (bytes that are not UTF-8 read as \\xNN)."""
     head = "\n".join(f"{k}: {v}" for k, v in m["headers"])

@@ -9,13 +9,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from conformance import __version__, signing, untrusted
-from conformance.document import Results
-from conformance.errors import ConfigError
+from conformance import __version__, signing
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
 from conformance.report.html import sections
 from conformance.report.schema import checked
 from conformance.report.signature import Signature, parse
-from conformance.results import digest, verdict_of
+from conformance.results.document import Results
+from conformance.results.fold import digest, verdict_of
 
 _EMBEDDED = re.compile(
     r'<script type="application/octet-stream" id="conformance-results" '
@@ -27,7 +28,7 @@ _SIGNED = re.compile(r'<script type="application/json" id="conformance-signature
 
 
 @dataclass(frozen=True)
-class Verification:
+class IntegrityCheck:
     """One thing verified of a report, a results document or a package: whether it holds."""
 
     ok: bool
@@ -40,12 +41,12 @@ class Verification:
 
 def check_signature(
     data: bytes, sig: bytes | None, name: str, key: signing.PublicKey | None
-) -> list[Verification]:
+) -> list[IntegrityCheck]:
     """A detached signature file over data, checked as `check_signed` checks one."""
     try:
         signature = parse(sig) if sig is not None else None
     except ValueError as exc:
-        return [Verification(False, f"{name}: the signature file is malformed ({exc})")]
+        return [IntegrityCheck(False, f"{name}: the signature file is malformed ({exc})")]
     return check_signed(data, signature, name, key)
 
 
@@ -55,12 +56,12 @@ def check_signed(
     name: str,
     key: signing.PublicKey | None,
     label: str = "signature",
-) -> list[Verification]:
+) -> list[IntegrityCheck]:
     """Verify a signature over data when a key is given; say who signed when none is."""
     if sig is None:
         return (
             [
-                Verification(
+                IntegrityCheck(
                     False,
                     f"{name}: not signed, but --public-key was given: nothing shows who made "
                     "these results",
@@ -72,7 +73,7 @@ def check_signed(
     # Checked with or without a key: a signature copied from elsewhere is caught by its digest.
     if not sig.signs(data):
         return [
-            Verification(
+            IntegrityCheck(
                 False,
                 f"{name}: the {label} is over other bytes ({sig.sha256}), not these "
                 f"({digest(data)}): they were changed after signing, or the {label} was copied "
@@ -81,7 +82,7 @@ def check_signed(
         ]
     if key is None:
         return [
-            Verification(
+            IntegrityCheck(
                 True,
                 f"{name}: signed by key {sig.key}; not checked (pass --public-key)",
                 skipped=True,
@@ -90,23 +91,23 @@ def check_signed(
         ]
     if sig.key != signing.fingerprint(key):
         return [
-            Verification(
+            IntegrityCheck(
                 False,
                 f"{name}: signed by key {sig.key}, not by the given key {signing.fingerprint(key)}",
             )
         ]
     if not sig.verifies(data, key):
         return [
-            Verification(
+            IntegrityCheck(
                 False,
                 f"{name}: the {label} does not verify with the given key: the bytes were changed "
                 "after signing, or the signature is forged",
             )
         ]
-    return [Verification(True, f"{name}: {label} verified (key {sig.key})", signer=sig.key)]
+    return [IntegrityCheck(True, f"{name}: {label} verified (key {sig.key})", signer=sig.key)]
 
 
-def conclusion(checks: Sequence[Verification]) -> str:
+def conclusion(checks: Sequence[IntegrityCheck]) -> str:
     """The final line of a verification: what it shows, and what it does not."""
     bad = [c for c in checks if not c.ok]
     if bad:
@@ -131,26 +132,29 @@ def _cut(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def check_results(data: bytes, name: str = "results") -> tuple[list[Verification], Results | None]:
+def check_results(
+    data: bytes, name: str = "results"
+) -> tuple[list[IntegrityCheck], Results | None]:
     """Schema and verdict consistency of a results document."""
     try:
         doc = untrusted.load_json(data, name)
     except ConfigError as exc:
-        return [Verification(False, f"{name}: {exc.problem}")], None
+        return [IntegrityCheck(False, f"{name}: {exc.problem}")], None
     results, found = checked(doc)
     if results is None:
         return [
-            Verification(False, f"{name}: breaks the results schema: {_cut(p)}") for p in found[:5]
+            IntegrityCheck(False, f"{name}: breaks the results schema: {_cut(p)}")
+            for p in found[:5]
         ], None
     expected, _ = verdict_of(results)
     if expected != results["verdict"]:
         return [
-            Verification(
+            IntegrityCheck(
                 False, f"{name}: states {results['verdict']} but its requirements give {expected}"
             )
         ], results
     return [
-        Verification(
+        IntegrityCheck(
             True,
             f"{name}: schema {results['schema']} valid; verdict {expected} follows from its "
             f"requirements",
@@ -160,17 +164,17 @@ def check_results(data: bytes, name: str = "results") -> tuple[list[Verification
 
 def embedded_signature(
     html: str, name: str = "report"
-) -> tuple[Signature | None, list[Verification]]:
+) -> tuple[Signature | None, list[IntegrityCheck]]:
     """The signature a report embeds, if any; a malformed or repeated one is a failed check."""
     marks, found = html.count(_MARK), _SIGNED.findall(html)
     if marks > 1:
-        return None, [Verification(False, f"{name}: holds {marks} signature blocks, not one")]
+        return None, [IntegrityCheck(False, f"{name}: holds {marks} signature blocks, not one")]
     if marks and not found:
-        return None, [Verification(False, f"{name}: its signature block is malformed")]
+        return None, [IntegrityCheck(False, f"{name}: its signature block is malformed")]
     try:
         return (parse(found[0]) if found else None), []
     except ValueError as exc:
-        return None, [Verification(False, f"{name}: its embedded signature is malformed ({exc})")]
+        return None, [IntegrityCheck(False, f"{name}: its embedded signature is malformed ({exc})")]
 
 
 def check_html(
@@ -179,27 +183,27 @@ def check_html(
     name: str = "report",
     key: signing.PublicKey | None = None,
     sig_file: bytes | None = None,
-) -> tuple[list[Verification], Results | None]:
+) -> tuple[list[IntegrityCheck], Results | None]:
     """The stated digest, the embedded results, the sections rendered from them and the embedded
     signature, its verification, and results.json and its signature file beside."""
     found, stated = _EMBEDDED.search(html), _STATED.search(html)
     if not found or not stated:
         return [
-            Verification(False, f"{name}: states no results digest (not a certification report?)")
+            IntegrityCheck(False, f"{name}: states no results digest (not a certification report?)")
         ], None
     # Only the first set is verified, while a reader may be shown another: a page holds one.
     copies = html.count(_RESULTS_MARK)
     if copies != 1:
         return [
-            Verification(False, f"{name}: holds {copies} sets of certification sections, not one")
+            IntegrityCheck(False, f"{name}: holds {copies} sets of certification sections, not one")
         ], None
     try:
         data = base64.b64decode(found.group(2), validate=True)
     except binascii.Error:
-        return [Verification(False, f"{name}: the embedded results are corrupt")], None
+        return [IntegrityCheck(False, f"{name}: the embedded results are corrupt")], None
     claim = stated.group(1)
     checks = [
-        Verification(
+        IntegrityCheck(
             digest(data) == claim == found.group(1),
             f"{name}: states results {claim}; embedded results hash to {digest(data)}",
         )
@@ -215,7 +219,7 @@ def check_html(
         rendered = sections(results, claim, data, signature) in html
         if not rendered and signature is not None and sections(results, claim, data) in html:
             checks.append(
-                Verification(
+                IntegrityCheck(
                     False,
                     f"{name}: a signature block was added outside its certification sections, "
                     "which say it is not signed",
@@ -224,7 +228,7 @@ def check_html(
             signature = None
         else:
             checks.append(
-                Verification(
+                IntegrityCheck(
                     rendered,
                     f"{name}: the certification sections are exactly those rendered from its "
                     "results" + (" and signature" if signature is not None else ""),
@@ -232,7 +236,7 @@ def check_html(
             )
     elif results is not None:
         checks.append(
-            Verification(
+            IntegrityCheck(
                 True,
                 f"{name}: rendered by suite {results['suite']['version']}; layout not compared",
                 skipped=True,
@@ -241,7 +245,7 @@ def check_html(
     checks += check_signed(data, signature, name, key, "embedded signature")
     if results_file is not None:
         checks.append(
-            Verification(
+            IntegrityCheck(
                 digest(results_file) == claim,
                 f"results.json hashes to {digest(results_file)}; the report states {claim}",
             )
@@ -251,16 +255,18 @@ def check_html(
     return checks, results
 
 
-def _agrees(sig_file: bytes, embedded: Signature | None) -> Verification:
+def _agrees(sig_file: bytes, embedded: Signature | None) -> IntegrityCheck:
     """results.json.sig beside a report is the very signature the report embeds."""
     try:
         beside = parse(sig_file)
     except ValueError as exc:
-        return Verification(False, f"results.json.sig is malformed ({exc})")
+        return IntegrityCheck(False, f"results.json.sig is malformed ({exc})")
     if beside == embedded:
-        return Verification(True, "results.json.sig is the signature the report embeds")
+        return IntegrityCheck(True, "results.json.sig is the signature the report embeds")
     unsigned = " (the report is not signed)" if embedded is None else ""
-    return Verification(False, f"results.json.sig is not the signature the report embeds{unsigned}")
+    return IntegrityCheck(
+        False, f"results.json.sig is not the signature the report embeds{unsigned}"
+    )
 
 
 def signed_html(html: str, results: Results, data: bytes, signature: Signature) -> str:
@@ -271,14 +277,14 @@ def signed_html(html: str, results: Results, data: bytes, signature: Signature) 
     return html.replace(unsigned, sections(results, digest(data), data, signature), 1)
 
 
-def check_transcript(results: Results, data: bytes | None) -> list[Verification]:
+def check_transcript(results: Results, data: bytes | None) -> list[IntegrityCheck]:
     meta = results.get("transcript")
     if meta is None:
         return []
     if data is None:
-        return [Verification(False, f"transcript {meta['file']} is missing")]
+        return [IntegrityCheck(False, f"transcript {meta['file']} is missing")]
     return [
-        Verification(
+        IntegrityCheck(
             digest(data) == meta["sha256"],
             f"transcript hashes to {digest(data)}; the results state {meta['sha256']}",
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.document import RequirementRow, Results
-from conformance.sinks import for_xml
+from conformance.core.sinks import for_xml
+from conformance.results.document import RequirementRow, Results
 
 
 def _why(r: RequirementRow) -> str:

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 
-from conformance.document import Results
+from conformance.results.document import Results
 
 
 @cache

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from conformance import signing, untrusted
-from conformance.errors import ConfigError
-from conformance.results import digest
+from conformance import signing
+from conformance.core import untrusted
+from conformance.core.errors import ConfigError
+from conformance.results.fold import digest
 
 T = TypeVar("T")
 ALGORITHM = "SHA256withRSA"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.document import Results
+from conformance.results.document import Results
 
 
 @dataclass(frozen=True)

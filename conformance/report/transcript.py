@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.results import digest
+from conformance.results.fold import digest
 
 
 def dumps(entries: Sequence[Mapping[str, Any]]) -> bytes:

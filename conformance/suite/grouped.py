@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from conformance.checks.groups import GROUPS
-from conformance.errors import ConformanceFailure
-from conformance.model import Case
-from conformance.recorder import Recorder
+from conformance.core.errors import ConformanceFailure
+from conformance.core.model import Case
+from conformance.engine.recorder import Recorder
 
 
 def grouped(recorder: Recorder, api: str, suffix: str) -> Callable[[Sequence[Case]], None]:

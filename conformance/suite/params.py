@@ -1,11 +1,12 @@
-"""Parameters the suite's roles share, each marked with its input space (conformance/spaces.py)."""
+"""Parameters the suite's roles share, each marked with its input space
+(conformance/generation/spaces.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from conformance import strategies as S
-from conformance.spaces import Space, probes
+from conformance.generation import strategies as S
+from conformance.generation.spaces import Space, probes
 
 # A class of values exactly at the limit is of one length, a few values in JSON's layouts; the
 # other classes range over lengths and characters. Each example sends its twins (and, where the

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.engine.recorder import Recorder
+from conformance.gateway.play import Player
 from conformance.gateway.scenarios import SCENARIOS
-from conformance.gateway.session import Player
-from conformance.recorder import Recorder
 
 API = "prepareAuthInfo"
 pytestmark = pytest.mark.api(API)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import provider as P
-from conformance import strategies as S
+from conformance.contract.spec import Api, Field, contract
+from conformance.engine import provider as P
+from conformance.engine.recorder import Recorder
+from conformance.generation import strategies as S
+from conformance.generation.spaces import Space, probes
 from conformance.profile import Token
-from conformance.recorder import Recorder
-from conformance.spaces import Space, probes
-from conformance.spec import Api, Field, contract
 from conformance.suite.grouped import grouped
 from conformance.suite.params import BODY_VARIANTS, CHAR_CLASSES
 

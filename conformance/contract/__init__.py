@@ -1,0 +1,1 @@
+"""The contract: schemas, result codes, requirements, and the trace from the documents."""

@@ -1,0 +1,1 @@
+"""Requests by construction: hypothesis strategies of valid, boundary and invalid cases."""

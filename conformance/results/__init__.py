@@ -1,0 +1,1 @@
+"""Records folded into per-requirement status and the verdict, and the typed results document."""
