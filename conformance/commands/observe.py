@@ -24,6 +24,21 @@ from conformance.observe.bounds import ProxyLimits
 ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
 
+# The bounds on the proxy's clients: flag, field of ProxyLimits, metavar, what it does.
+_BOUNDS = (
+    ("--idle-timeout", "idle", "S", "close a connection with no request begun for S seconds"),
+    ("--head-timeout", "head", "S", "close with 408 when a request's headers take S seconds"),
+    ("--body-timeout", "body", "S", "close with 408 when a request's body takes S seconds"),
+    (
+        "--max-connections",
+        "connections",
+        "N",
+        "client connections at once; more are closed as they come",
+    ),
+    ("--transcript-max-mib", "transcript", "MIB", "stop writing the transcript past MIB MiB"),
+)
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "observe",
@@ -63,36 +78,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--timeout", type=float, help="seconds to wait for the upstream (default 60)")
     bounds = p.add_argument_group("bounds on clients (docs/observe.md, 'Hostile clients')")
     d = ProxyLimits()
-    bounds.add_argument(
-        "--idle-timeout",
-        type=float,
-        metavar="S",
-        help=f"close a connection with no request begun for S seconds (default {d.idle:g})",
-    )
-    bounds.add_argument(
-        "--head-timeout",
-        type=float,
-        metavar="S",
-        help=f"close with 408 when a request's headers take S seconds (default {d.head:g})",
-    )
-    bounds.add_argument(
-        "--body-timeout",
-        type=float,
-        metavar="S",
-        help=f"close with 408 when a request's body takes S seconds (default {d.body:g})",
-    )
-    bounds.add_argument(
-        "--max-connections",
-        type=int,
-        metavar="N",
-        help=f"client connections at once; more are closed as they come (default {d.connections})",
-    )
-    bounds.add_argument(
-        "--transcript-max-mib",
-        type=float,
-        metavar="MIB",
-        help=f"stop writing the transcript past MIB MiB (default {d.transcript >> 20})",
-    )
+    for flag, name, metavar, text in _BOUNDS:
+        default = d.transcript >> 20 if name == "transcript" else getattr(d, name)
+        kind = int if metavar == "N" else float
+        bounds.add_argument(flag, type=kind, metavar=metavar, help=f"{text} (default {default:g})")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict")
 
 

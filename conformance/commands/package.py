@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.commands.term import error
+from conformance.commands.term import error, out_and_sign_key
 from conformance.core import untrusted
 from conformance.core.errors import ConfigError
 from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
@@ -28,13 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         default=Path("reports/report.html"),
         help="the run's HTML report; its results, JUnit and transcript are read beside it",
     )
-    p.add_argument(
-        "--out", type=Path, help="archive path (default: certification.zip beside the report)"
-    )
-    p.add_argument(
-        "--sign-key",
-        type=Path,
-        help="the certifier's RSA private key (PEM): sign the manifest, and the results in the "
+    out_and_sign_key(
+        p,
+        out="archive path (default: certification.zip beside the report)",
+        sign="the certifier's RSA private key (PEM): sign the manifest, and the results in the "
         "report unless the run's --sign-key did",
     )
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.commands.term import error
+from conformance.commands.term import error, out_and_sign_key
 from conformance.core import untrusted
 from conformance.core.errors import ConfigError
 from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
@@ -26,13 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "signature of results.json.sig beside it, or of --sign-key.",
     )
     p.add_argument("results", type=Path, help="results.json written by `conformance run`")
-    p.add_argument(
-        "--out", type=Path, help="HTML path (default: certification.html beside the results)"
-    )
-    p.add_argument(
-        "--sign-key",
-        type=Path,
-        help="the certifier's RSA private key (PEM): sign the results (writing results.json.sig "
+    out_and_sign_key(
+        p,
+        out="HTML path (default: certification.html beside the results)",
+        sign="the certifier's RSA private key (PEM): sign the results (writing results.json.sig "
         "beside them) and embed the signature in the report",
     )
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 GREEN, RED, YELLOW = "32", "31", "33"
@@ -28,3 +30,9 @@ def error(message: str) -> None:
     from conformance.core.sinks import for_terminal
 
     print(f"conformance: error: {for_terminal(message)}", file=sys.stderr)
+
+
+def out_and_sign_key(p: argparse.ArgumentParser, out: str, sign: str) -> None:
+    """The two options of a command that writes a signed file: where to, and with which key."""
+    p.add_argument("--out", type=Path, help=out)
+    p.add_argument("--sign-key", type=Path, help=sign)

@@ -36,6 +36,10 @@ _BULLET = re.compile(r"^(?:[•\-*]|\d+\.)\s+")
 _TABLE_RULE = re.compile(r"^\|[\s|:-]+\|$")
 
 
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a document: where it stands and its text, whitespace collapsed."""
@@ -44,10 +48,6 @@ class Sentence:
     section: str
     number: int  # 1-based, within its section
     text: str
-
-
-def _clean(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _cut(unit: str) -> list[str]:

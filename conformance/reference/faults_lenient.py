@@ -85,13 +85,18 @@ class RefusesMultilineBody(Pipeline):
 )
 class VerifiesReserialisedBody(Pipeline):
     def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
-        try:
-            parsed = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
-            parsed = None
-        if isinstance(parsed, dict):
-            body = json.dumps(parsed, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        super().authenticate(method, uri, headers, body)
+        super().authenticate(method, uri, headers, _compact(body))
+
+
+def _compact(body: bytes) -> bytes:
+    """A JSON object re-serialised compactly; anything else as it came."""
+    try:
+        parsed = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return body
+    if not isinstance(parsed, dict):
+        return body
+    return json.dumps(parsed, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 @fault(
@@ -100,10 +105,6 @@ class VerifiesReserialisedBody(Pipeline):
     summary="Answers with its own Client-Id (and signs over it) instead of the caller's.",
 )
 class ClientIdNotEchoed(Pipeline):
-    def sign_response(
-        self, uri: str, client_id: str | None, body: bytes, status: str
-    ) -> dict[str, str]:
-        if not client_id:
-            return {}
+    def signed(self, uri: str, client_id: str, body: bytes) -> dict[str, str]:
         own = next(c for c in (data.WALLET_CLIENT_ID, data.ALIPAYPLUS_CLIENT_ID) if c != client_id)
-        return self.signed(uri, own, body)
+        return super().signed(uri, own, body)

@@ -10,28 +10,36 @@ from conformance.reference.fault_registry import fault
 from conformance.reference.pipeline import Pipeline
 
 
+class ResultEdited(Pipeline):
+    """A wallet whose result object is edited once built: `edit` says how."""
+
+    def result(self, code: str, message: str = "") -> dict[str, Any]:
+        out = super().result(code, message)
+        self.edit(code, message, out)
+        return out
+
+    def edit(self, code: str, message: str, out: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
 @fault(
     "long-result-message",
     "IUI-RESP-LIMIT-SOFT",
     summary="Appends a 300-character trace to failure messages.",
 )
-class LongResultMessage(Pipeline):
-    def result(self, code: str, message: str = "") -> dict[str, Any]:
-        out = super().result(code, message)
+class LongResultMessage(ResultEdited):
+    def edit(self, code: str, message: str, out: dict[str, Any]) -> None:
         if code != "SUCCESS":
             out["resultMessage"] += (
                 " | trace: " + "at com.wallet.Handler.inquire(Handler.java:42) " * 6
             )
-        return out
 
 
 @fault("empty-result-message", "IUI-RESP-NO-EMPTY", summary='Sends resultMessage "" on SUCCESS.')
-class EmptyResultMessage(Pipeline):
-    def result(self, code: str, message: str = "") -> dict[str, Any]:
-        out = super().result(code, message)
+class EmptyResultMessage(ResultEdited):
+    def edit(self, code: str, message: str, out: dict[str, Any]) -> None:
         if code == "SUCCESS":
             out["resultMessage"] = ""
-        return out
 
 
 @fault(
@@ -39,12 +47,10 @@ class EmptyResultMessage(Pipeline):
     "IUI-RESP-SCHEMA",
     summary="Sends PARAM_ILLEGAL's resultMessage as a list of errors.",
 )
-class MessageAsList(Pipeline):
-    def result(self, code: str, message: str = "") -> dict[str, Any]:
-        out = super().result(code, message)
+class MessageAsList(ResultEdited):
+    def edit(self, code: str, message: str, out: dict[str, Any]) -> None:
         if code == "PARAM_ILLEGAL":
             out["resultMessage"] = [out["resultMessage"]]
-        return out
 
 
 @fault(
@@ -54,13 +60,11 @@ class MessageAsList(Pipeline):
     summary="Appends the failing field to PARAM_ILLEGAL, past 64 characters and out of the table.",
     also=("IUI-INVALID-PARAM-ILLEGAL",),
 )
-class LongResultCode(Pipeline):
-    def result(self, code: str, message: str = "") -> dict[str, Any]:
-        out = super().result(code, message)
+class LongResultCode(ResultEdited):
+    def edit(self, code: str, message: str, out: dict[str, Any]) -> None:
         if code == "PARAM_ILLEGAL":
             detail = (message or "invalid").upper().replace(" ", "_")
             out["resultCode"] = f"PARAM_ILLEGAL_{detail}_{'X' * 64}"
-        return out
 
 
 @fault(
