@@ -180,3 +180,16 @@ def test_only_signing_imports_the_crypto_library() -> None:
             if any(n.split(".")[0] == "cryptography" for n in names):
                 importers.add(layer(module_name(path)))
     assert importers == {"signing"}
+
+
+def test_the_public_import_paths_hold() -> None:
+    """What docs/architecture.md declares public: the version, the plugin, the command line, the
+    protocol's signatures and the reference implementations' variants."""
+    import conformance.plugin
+    from conformance.cli import main
+    from conformance.reference.faults import all_faults, make_server, make_wallet
+    from conformance.signing import RSA256Auth, signed_headers, verify_message
+
+    assert conformance.__version__ and conformance.plugin.__name__ == "conformance.plugin"
+    assert all(map(callable, (main, all_faults, make_server, make_wallet, signed_headers)))
+    assert callable(verify_message) and isinstance(RSA256Auth, type)
