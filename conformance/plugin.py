@@ -185,7 +185,7 @@ def conformance_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def conformance(conformance_engine: Engine, request: pytest.FixtureRequest) -> Recorder:
+def recorder(conformance_engine: Engine, request: pytest.FixtureRequest) -> Recorder:
     stopped = conformance_engine.sender.throttle.stopped
     if stopped is not None:
         request.node.stash[NOT_RUN] = stopped

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.api(API)
 @pytest.mark.family("flow", "transport", "schema", "headers", "signature", "behaviour", "retry")
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_wallet_flow(
-    conformance: Recorder, gateway: Player, scenario: str, request: pytest.FixtureRequest
+    recorder: Recorder, gateway: Player, scenario: str, request: pytest.FixtureRequest
 ) -> None:
     if gateway.trigger is None:
         pytest.skip("no [trigger] in the profile: flows need `conformance listen` and manual scans")
     if not hasattr(request.config, "workerinput"):  # a worker process runs only some scenarios
         gateway.plan(_scenarios(request.session.items))
-    conformance.witnessed(gateway.play(SCENARIOS[scenario]))
+    recorder.witnessed(gateway.play(SCENARIOS[scenario]))
 
 
 def _scenarios(items: list[pytest.Item]) -> list[str]:
@@ -36,8 +36,8 @@ def _scenarios(items: list[pytest.Item]) -> list[str]:
 
 @pytest.mark.listen
 @pytest.mark.family("flow", "transport", "schema", "headers", "signature", "behaviour", "retry")
-def test_listen(conformance: Recorder, gateway: Player, request: pytest.FixtureRequest) -> None:
+def test_listen(recorder: Recorder, gateway: Player, request: pytest.FixtureRequest) -> None:
     seconds = request.config.getoption("conformance_listen")
     if seconds is None:
         pytest.skip("only under `conformance listen`")
-    conformance.witnessed(gateway.listen(float(seconds)))
+    recorder.witnessed(gateway.listen(float(seconds)))
