@@ -271,7 +271,7 @@ async def _flow(steps: tuple[str, ...], long_url: bool, nonce: str) -> dict[str,
     module.asyncio = types.SimpleNamespace(sleep=sleep)  # type: ignore[attr-defined,assignment]
     wallet = Wallet()
     app = harness_app(wallet)
-    client = wallet.prepare_client  # type: ignore[attr-defined]
+    client = wallet.prepare_client
     client.gateway_url = "http://gateway.test" + data.GATEWAY_PATH
     client.http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
     async with httpx.AsyncClient(

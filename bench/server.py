@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         else Latency(make_server("reference").app(), args.latency)
     )
     if args.gateway_url:  # the app made above holds the client the trigger drives
-        wallet.prepare_client.gateway_url = args.gateway_url  # type: ignore[attr-defined]
+        wallet.prepare_client.gateway_url = args.gateway_url
     with serve(app, **options) as url:
         print(url, flush=True)
         sys.stdin.read()  # serve until the bench closes our stdin

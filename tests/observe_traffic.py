@@ -9,7 +9,7 @@ import json
 import socketserver
 import threading
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -110,7 +110,11 @@ class AlipayPlus:
 
 def body(indent: int | None = None, **fields: Any) -> bytes:
     """A request body written compactly, as Alipay+ sends it (or indented)."""
-    base = {"pspId": PSP_ID, "acquirerId": ACQUIRER_ID, "accessToken": data.SEEDS[0].token}
+    base: dict[str, Any] = {
+        "pspId": PSP_ID,
+        "acquirerId": ACQUIRER_ID,
+        "accessToken": data.SEEDS[0].token,
+    }
     base.update(fields)
     kept = {k: v for k, v in base.items() if v is not ...}
     separators = (",", ": ") if indent else (",", ":")
@@ -227,16 +231,19 @@ def session(
         yield running
 
 
-def broken(results: dict[str, Any]) -> set[str]:
+def broken(results: Mapping[str, Any]) -> set[str]:
     return {r["id"] for r in results["requirements"] if r["status"] in ("failed", "warned")}
 
 
-def judged(results: dict[str, Any]) -> set[str]:
+def judged(results: Mapping[str, Any]) -> set[str]:
     return {r["id"] for r in results["requirements"] if r["status"] != "not applicable"}
 
 
 def assert_named(
-    fault: Fault, results: dict[str, Any], provoked: bool = True, unprovoked: tuple[str, ...] = ()
+    fault: Fault,
+    results: Mapping[str, Any],
+    provoked: bool = True,
+    unprovoked: tuple[str, ...] = (),
 ) -> None:
     """The fault's requirements that traffic can show are found (but those it does not provoke),
     and nothing it does not break."""

@@ -10,7 +10,6 @@ from conformance import signing
 from conformance.contract.spec import contract
 from conformance.generation.mutations import compact
 from conformance.generation.strategies import base_body
-from conformance.pytest.options import reference_profile
 from conformance.reference import apart, data
 
 API = "inquiryUserInfo"
@@ -18,7 +17,7 @@ API = "inquiryUserInfo"
 
 def _ask(url: str) -> httpx.Response:
     """One valid, signed inquiryUserInfo request."""
-    profile = reference_profile()
+    profile = data.embedded_profile()
     assert profile.suite_private_key is not None
     token = next(t for t in profile.tokens if t.state == "valid")
     body = compact(base_body(contract().apis[API], profile, token.access_token))

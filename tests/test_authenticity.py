@@ -9,7 +9,7 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import pytest
 
@@ -18,6 +18,7 @@ from conformance.cli import main
 from conformance.reference import data
 from conformance.report import html
 from conformance.report.signature import signature_document
+from conformance.results.document import Results
 from conformance.results.fold import count, digest
 
 from .reporting import CERTIFIER
@@ -53,19 +54,19 @@ def alone(page: Path, folder: Path) -> Path:
     return Path(shutil.copy(page, folder / "report.html"))
 
 
-def passing(faulty_run: Path) -> dict[str, Any]:
+def passing(faulty_run: Path) -> Results:
     """The failed run's results, edited so that every row and the verdict consistently pass."""
-    doc: dict[str, Any] = json.loads((faulty_run / "results.json").read_text())
+    doc = cast(Results, json.loads((faulty_run / "results.json").read_text()))
     for row in doc["requirements"]:
         if row["status"] == "failed":
-            row.update(status="passed", failures=0, evidence=[])
+            row.update({"status": "passed", "failures": 0, "evidence": []})
     doc["verdict"], doc["reasons"] = "CERTIFIED", []
     doc["counts"] = count(doc["requirements"])
     del doc["transcript"]  # the edited results no longer match the run's transcript
     return doc
 
 
-def write(doc: dict[str, Any], path: Path) -> bytes:
+def write(doc: Results, path: Path) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path.read_bytes()
@@ -137,7 +138,7 @@ def test_a_signature_taken_from_another_report_fails(
         folder = tmp_path / reason.replace(" ", "-")
         folder.mkdir()
         page = folder / "report.html"
-        page.write_text(html.page(doc, digest(results), results, forged), encoding="utf-8")  # type: ignore[arg-type]
+        page.write_text(html.page(doc, digest(results), results, forged), encoding="utf-8")
         code, out = verify(capsys, page, "--public-key", public)
         assert code == 1, out
         assert len([line for line in out.splitlines() if line.startswith("FAIL")]) == 1
@@ -313,7 +314,7 @@ def test_a_second_set_of_sections_after_the_signed_ones_fails(
     doc = passing(faulty_run)
     results = write(doc, tmp_path / "results.json")
     page = alone(signed_run / "report.html", tmp_path / "alone")
-    forged = html.sections(doc, digest(results), results)  # type: ignore[arg-type]
+    forged = html.sections(doc, digest(results), results)
     page.write_text(page.read_text().replace("</body>", forged + "</body>", 1))
     code, out = verify(capsys, page, "--public-key", public)
     assert code == 1 and "FAIL report.html: holds 2 sets of certification sections, not one" in out

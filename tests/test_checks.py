@@ -82,11 +82,12 @@ def test_correct_answer_in_other_documented_forms_passes() -> None:
         b' "result": {"resultStatus":"S","resultCode":"SUCCESS"} }'
     )
     ex = answer(body, time="2025-02-20T08:51:49.09Z")
+    assert ex.response is not None
     lowered = Response(
         headers=tuple((k.lower(), v) for k, v in ex.response.headers),
         body=ex.response.body,
         status=200,
-    )  # type: ignore[union-attr]
+    )
     assert failed(Exchange(ex.case, ex.request, lowered)) == set()
 
 

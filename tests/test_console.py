@@ -86,7 +86,7 @@ def test_on_a_terminal_it_ends_with_a_table_of_requirements_and_whole_commands(
 def test_the_console_changes_no_report_result_or_exit_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    docs: list[dict[str, Any]] = []
+    docs: list[list[Any]] = []
     for flags in ([], ["-q"], ["-v"]):
         assert failing_run(tmp_path, *flags) == 1
         doc = json.loads((tmp_path / "results.json").read_text())
@@ -98,14 +98,15 @@ def test_the_console_changes_no_report_result_or_exit_code(
 
 
 def test_progress_shows_api_family_tests_requests_rate_and_failures() -> None:
-    console = Console(file=StringIO(), force_terminal=True, width=80, color_system=None)
+    screen = StringIO()
+    console = Console(file=screen, force_terminal=True, width=80, color_system=None)
     progress = Progress(console, {"IUI-SCOPE-NO-EXTRA": "MUST", "IUI-TRANSPORT-HTTP-200": "SHOULD"})
     progress.total, progress.done = 154, 42
     progress.api, progress.family = "inquiryUserInfo", "behaviour"
     progress.sent, progress.started = (lambda: 1230), time.monotonic() - 10
     progress.failed, progress.warned = {"IUI-SCOPE-NO-EXTRA"}, {"IUI-TRANSPORT-HTTP-200"}
     console.print(progress)
-    first, second = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    first, second = screen.getvalue().splitlines()
     assert first.startswith("inquiryUserInfo · behaviour ") and first.endswith("42/154 tests")
     assert re.fullmatch(r"1,230 requests · 12\d/s · 1 failed, 1 warned", second)
     assert progress.line().startswith("inquiryUserInfo · behaviour: test 43 of 154; 1230 requests")
@@ -131,15 +132,17 @@ def test_a_failed_preflight_is_shown_first_with_its_fix() -> None:
     ]
     doc = _results(preflight={"passed": False, "roles": roles})
     for terminal in (True, False):
-        console = Console(file=StringIO(), force_terminal=terminal, width=100, color_system=None)
-        show(console, doc)
-        out = console.file.getvalue()  # type: ignore[attr-defined]
+        screen = StringIO()
+        console = Console(file=screen, force_terminal=terminal, width=100, color_system=None)
+        show(console, doc)  # type: ignore[arg-type]  # the part of a document show reads
+        out = screen.getvalue()
         assert "wallet (inquiryUserInfo) at https://w/p" in out and "INVALID_CLIENT for 'X'" in out
         assert "fix: set [target] client_id" in out and "gateway" not in out
 
 
 def test_progress_counts_disturbances_once_there_is_one() -> None:
-    console = Console(file=StringIO(), force_terminal=True, width=80, color_system=None)
+    screen = StringIO()
+    console = Console(file=screen, force_terminal=True, width=80, color_system=None)
     progress = Progress(console, {})
     progress.total, progress.api, progress.family = 10, "inquiryUserInfo", "behaviour"
     progress.sent = lambda: 200
@@ -150,7 +153,7 @@ def test_progress_counts_disturbances_once_there_is_one() -> None:
     )
     progress.pytest_runtest_logreport(report)
     console.print(progress)
-    assert " · 3 disturbed · 0 failed" in console.file.getvalue()  # type: ignore[attr-defined]
+    assert " · 3 disturbed · 0 failed" in screen.getvalue()
     assert "200 requests (" in progress.line() and "/s), 3 disturbed; 0 failed" in progress.line()
 
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from conformance.cli import main
 from conformance.commands.diff import compare
+from conformance.results.document import Results
 
 
-def load(folder: Path) -> dict[str, Any]:
-    return dict(json.loads((folder / "results.json").read_text()))
+def load(folder: Path) -> Results:
+    return cast(Results, dict(json.loads((folder / "results.json").read_text())))
 
 
 def diff(capsys: pytest.CaptureFixture[str], old: Path, new: Path) -> tuple[int, str]:
@@ -56,8 +57,10 @@ def test_new_warning_is_a_regression_and_waived_ones_are_accepted_unless_the_ver
     rows = {r["id"]: r for r in new["requirements"]}
     rows["IUI-TRANSPORT-HTTP-200"]["status"] = "warned"
     rows["IUI-TRANSPORT-CONTENT-TYPE"].update(
-        status="waived",
-        waiver={"reason": "r", "owner": "ops", "expires": "2099-01-01", "was": "warned"},
+        {
+            "status": "waived",
+            "waiver": {"reason": "r", "owner": "ops", "expires": "2099-01-01", "was": "warned"},
+        }
     )
     regressed, accepted, fixed = compare(old, new)
     assert [r.split(":")[0] for r in regressed] == ["IUI-TRANSPORT-HTTP-200"]
@@ -72,8 +75,10 @@ def test_waived_must_loses_certification_and_fails_the_gate(
     new = load(reference_run)
     row = next(r for r in new["requirements"] if r["id"] == "IUI-SCOPE-NO-EXTRA")
     row.update(
-        status="waived",
-        waiver={"reason": "r", "owner": "ops", "expires": "2099-01-01", "was": "failed"},
+        {
+            "status": "waived",
+            "waiver": {"reason": "r", "owner": "ops", "expires": "2099-01-01", "was": "failed"},
+        }
     )
     new["verdict"], new["reasons"] = "NOT CERTIFIED", ["IUI-SCOPE-NO-EXTRA (MUST) is waived"]
     (tmp_path / "new.json").write_text(json.dumps(new))
@@ -98,7 +103,7 @@ def test_unreadable_or_foreign_file_is_a_usage_error(
 def test_a_document_that_breaks_the_schema_is_a_usage_error(
     reference_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    broken = load(reference_run)
+    broken: dict[str, Any] = json.loads((reference_run / "results.json").read_text())
     del broken["requirements"][0]["status"]
     (tmp_path / "broken.json").write_text(json.dumps(broken))
     assert main(["diff", str(reference_run / "results.json"), str(tmp_path / "broken.json")]) == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import threading
 import tomllib
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -22,6 +23,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve
 
 from .conftest import Certify, statuses
+from .reporting import Asgi
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -42,7 +44,7 @@ class Watched:
     """The reference wallet's app; each flow its harness starts is logged with the flows then in
     progress."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Asgi) -> None:
         self.app = app
         self.running: set[str] = set()
         self.starts: list[tuple[str, frozenset[str]]] = []
@@ -69,7 +71,7 @@ def _run(certify: Certify, tmp_path: Path, parallel: int | None) -> tuple[Watche
     port, wallet = _free_port(), make_wallet(None)
     watched = Watched(wallet.app())
     with serve(watched) as url:
-        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"  # type: ignore[attr-defined]
+        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"
         sections = (
             f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
             f"wallet_timeout = {data.CLIENT_TIMEOUT}\nmin_backoff = {data.MIN_BACKOFF}\n\n"
@@ -119,5 +121,5 @@ def test_parallel_is_a_whole_number_of_flows(value: object, tmp_path: Path) -> N
     ids=["never-reported", "just-reported", "window-passed", "long-ago"],
 )
 def test_the_settle_window_runs_from_the_flows_report(ended: list[float], left: float) -> None:
-    underway = Underway(SCENARIOS["success"], "n", "u", None, [], 0.0, ended)  # type: ignore[arg-type]
+    underway = Underway(SCENARIOS["success"], "n", "u", threading.Thread(), [], 0.0, ended)
     assert settle_left(underway, 1.0, now=100.25) == left

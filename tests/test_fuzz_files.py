@@ -105,7 +105,7 @@ def _retyped(doc: Any, path: list[int], value: Any) -> Any:
     keys = list(doc) if isinstance(doc, dict) else list(range(len(doc)))
     key = keys[path[0] % len(keys)]
     copy = dict(doc) if isinstance(doc, dict) else list(doc)
-    copy[key] = _retyped(doc[key], path[1:], value)  # type: ignore[index]
+    copy[key] = _retyped(doc[key], path[1:], value)
     return copy
 
 

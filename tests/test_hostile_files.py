@@ -12,8 +12,9 @@ import subprocess
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,7 @@ def _never_hang() -> Iterator[None]:
     signal.signal(signal.SIGALRM, previous)
 
 
-def refused(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> str:
+def refused(capsys: pytest.CaptureFixture[str], *argv: object) -> str:
     """Run the command; it must exit 2 with exactly one line on stderr, which is returned."""
     code = main([str(a) for a in argv])
     err = capsys.readouterr().err
@@ -393,11 +394,14 @@ def test_an_env_name_that_is_not_a_string(
     ],
 )
 def test_wrong_types_in_results_are_one_line(
-    mutate: object, reference_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    mutate: Callable[[Any], object],
+    reference_run: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     doc = json.loads((reference_run / "results.json").read_text())
     doc["requirements"][0]["id"] = "IUI-SIG-VERIFY"
-    mutate(doc)  # type: ignore[operator]
+    mutate(doc)
     path = tmp_path / "results.json"
     path.write_text(json.dumps(doc))
     refused(capsys, "replay", "--results", path, "--requirement", "IUI-SIG-VERIFY")

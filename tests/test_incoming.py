@@ -9,6 +9,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 from urllib.parse import quote, unquote
 
@@ -36,7 +37,7 @@ def pai() -> Context:
 
 
 def request(
-    body: bytes | None = None,
+    body: bytes | str | None = None,
     time: str = "2019-05-28T12:12:12+08:00",
     encode: Encode = lambda plain: quote(plain, safe=""),
     names: Callable[[str], str] = str,
@@ -84,7 +85,7 @@ FORMS: dict[str, Callable[[], Exchange]] = {
         json.dumps({"acquirerId": data.ACQUIRER_ID, "authUrl": URL}, indent=4).encode()
     ),
     **{
-        f"Request-Time {form}": (lambda f=f: request(time=f(WHEN)))
+        f"Request-Time {form}": partial(request, time=f(WHEN))
         for form, f in signing.TIME_FORMS.items()
     },
 }

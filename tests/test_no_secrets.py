@@ -12,6 +12,7 @@ import string
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -25,7 +26,7 @@ from conformance.reference import data
 from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve
 
-from .reporting import env_profile, recording
+from .reporting import Asgi, env_profile, recording
 from .test_redact import encoded_leaks
 
 
@@ -259,17 +260,21 @@ def test_no_piece_of_a_long_token_or_the_key_reaches_any_output(
 
 # -- a wallet that echoes the token back encoded, and credentials in its headers ----------------
 
+
+def _b64(a: int, url: bool, t: bytes) -> str:
+    """The token base64-encoded after `a` bytes (each alignment of its groups), URL-safe or not."""
+    return (base64.urlsafe_b64encode if url else base64.b64encode)(
+        b"\x01" * a + t + b"\x02"
+    ).decode()
+
+
 ECHOES: dict[str, Callable[[bytes], str]] = {
     "pct": lambda t: quote(t, safe=""),
     "pct-lower": lambda t: re.sub("%[0-9A-F]{2}", lambda m: m[0].lower(), quote(t, safe="")),
     "hex": lambda t: t.hex(),
     "HEX": lambda t: t.hex().upper(),
     **{
-        f"b64-{a}{'-url' if url else ''}": (
-            lambda t, a=a, url=url: (base64.urlsafe_b64encode if url else base64.b64encode)(
-                b"\x01" * a + t + b"\x02"
-            ).decode()
-        )
+        f"b64-{a}{'-url' if url else ''}": partial(_b64, a, url)
         for a in range(3)
         for url in (False, True)
     },
@@ -278,7 +283,7 @@ ECHOES: dict[str, Callable[[bytes], str]] = {
 SESSION = "sid-9fK2mQ7xWv4Lp8Zr3Tn6Yb1Hc5Jd0Ge"  # a credential the profile does not know
 
 
-def echoing(app: Any) -> Any:
+def echoing(app: Asgi) -> Asgi:
     """The wallet's app, answering with the request's access token in every encoding of ECHOES,
     in its headers and in its body, and setting a session cookie."""
 

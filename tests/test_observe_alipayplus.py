@@ -26,6 +26,7 @@ from conformance.reference.faults_client import PREPARE_FAULTS
 from conformance.reference.faults_provider import PROVIDER_FAULTS, PROVIDERS
 from conformance.reference.threaded import serve
 from conformance.reference.wallet import Refusal, Wallet
+from conformance.results.document import Results
 
 from .observe_traffic import assert_named, broken, session, settings
 
@@ -85,7 +86,7 @@ class Hold:
 
 def observed(
     tmp_path: Path, fault: str | None, wallet_class: type[Wallet] | None = None
-) -> dict[str, Any]:
+) -> Results:
     server = sandbox({**PROVIDERS, **SERVERS}.get(fault or "", AlipayPlus))
     wallet = wallet_class() if wallet_class else make_wallet(fault if fault in FAULTS else None)
     app = wallet.app()

@@ -26,6 +26,7 @@ from conformance.reference.faults_provider import PROVIDER_FAULTS, PROVIDERS
 from conformance.reference.faults_request import UnvalidatedAcquirerId
 from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
+from conformance.results.document import Results
 
 from .observe_traffic import (
     TESTDATA,
@@ -71,7 +72,7 @@ class DefaultsAcquirer(Provider):
         return super().resolve({"acquirerId": data.ACQUIRER_ID, **body})
 
 
-def wallet_role(tmp_path: Path, wallet: Wallet, text: str | None = None) -> dict[str, Any]:
+def wallet_role(tmp_path: Path, wallet: Wallet, text: str | None = None) -> Results:
     with (
         serve(wallet.app()) as url,
         session(settings(text or profile(), url, "wallet"), tmp_path) as running,
@@ -103,7 +104,7 @@ def alipayplus() -> Iterator[str]:
         yield url
 
 
-def alipayplus_role(tmp_path: Path, upstream: str, server: str) -> dict[str, Any]:
+def alipayplus_role(tmp_path: Path, upstream: str, server: str) -> Results:
     text = data.profile_toml("http://127.0.0.1:1", gateway_port=0, provider=True)
     with session(settings(text, upstream, "alipayplus"), tmp_path) as running:
         prepare_calls(wallet_client(running.url, {"X-Server": server}))
@@ -111,7 +112,7 @@ def alipayplus_role(tmp_path: Path, upstream: str, server: str) -> dict[str, Any
     return running.results
 
 
-def evidence(results: dict[str, Any], rid: str) -> str:
+def evidence(results: Mapping[str, Any], rid: str) -> str:
     row = next(r for r in results["requirements"] if r["id"] == rid)
     return " ".join(f"{e['message']} {e['received']}" for e in row["evidence"])
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from conformance.cli import main
+from conformance.core.redact import is_credential
 from conformance.observe.bounds import ProxyLimits
-from conformance.observe.credentials import is_credential
 from conformance.observe.proxy import Proxy
 from conformance.observe.throttled import Throttled
 from conformance.reference import data
@@ -397,7 +397,9 @@ def test_the_transcript_is_bounded_and_says_what_it_left_out(tmp_path: Path, wal
             b = body()
             client.send(b, client.headers(b))
     assert running.results is not None
-    kept = running.results["transcript"]["exchanges"]
+    transcript = running.results["transcript"]
+    assert transcript is not None
+    kept = transcript["exchanges"]
     cut = running.results["observation"]["transcript"]
     assert 0 < kept < 6 and cut == {"kept": kept, "left_out": 6 - kept, "limit_bytes": 5000}
     assert (tmp_path / "observation.jsonl").stat().st_size <= 5000

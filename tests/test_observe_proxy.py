@@ -19,6 +19,7 @@ from conformance.observe.session import BACKLOG, Paths, Session
 from conformance.observe.traffic import KEEP, Kept, forwarded
 from conformance.reference.chaos import Chaos
 from conformance.reference.threaded import serve
+from conformance.results.document import Results
 
 from .observe_traffic import PATH, AlipayPlus, body, profile, raw_server, session, settings
 
@@ -142,7 +143,7 @@ def test_added_latency_is_measured_and_reported(tmp_path: Path) -> None:
     assert "Added latency" in html and f"over {latency['samples']} exchanges" in html
 
 
-def _chaos_results(tmp_path: Path, paths: list[str]) -> tuple[dict[str, Any], list[Any]]:
+def _chaos_results(tmp_path: Path, paths: list[str]) -> tuple[Results, list[Any]]:
     chaos = Chaos(trickle_interval=0.01)
     with serve(chaos) as url:
         s = settings(profile(), url, "wallet", path="*", timeout=0.5)

@@ -4,7 +4,6 @@ independent Alipay+ traffic (valid and invalid signed calls) is judged by the re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,6 +14,7 @@ from conformance.observe.judge import Judge
 from conformance.reference.correct import CORRECT
 from conformance.reference.faults import FAULTS, make_wallet
 from conformance.reference.threaded import serve
+from conformance.results.document import Results
 
 from .observe_traffic import (
     AlipayPlus,
@@ -35,7 +35,7 @@ NOT_PROVOKED: dict[str, str] = {}
 UNPROVOKED = {"verifies-reserialised-body": "IUI-VALID-SUCCESS"}
 
 
-def observed(tmp_path: Path, fault: str | None) -> dict[str, Any]:
+def observed(tmp_path: Path, fault: str | None) -> Results:
     with (
         serve(make_wallet(fault).app()) as url,
         session(settings(profile(), url, "wallet"), tmp_path) as running,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance.plugin import SUITE
+from conformance.pytest.selection import SUITE
 from conformance.reference.data import profile_toml
 from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve

@@ -247,9 +247,10 @@ def _signed_answer(key_name: str) -> Exchange:
 
 
 def test_a_response_signed_with_another_key_is_a_setup_problem_and_wrong_content_is_not() -> None:
-    from conformance.pytest.options import reference_profile
+    from conformance.reference.data import embedded_profile
 
-    p = reference_profile()
+    p = embedded_profile()
+    assert p.suite_private_key is not None and p.wallet_public_key is not None
     setup = diagnose.Setup(
         "wallet (inquiryUserInfo)", "inquiryUserInfo", "the wallet", "[target]", p.base_url, "/",
         "[target.paths]", p.client_id, "[target] client_id", p.suite_private_key, "[keys] k",

@@ -135,7 +135,7 @@ def _free_port() -> int:
 def test_command_trigger_drives_the_wallet(certify: Certify, tmp_path: Path) -> None:
     port, wallet = _free_port(), make_wallet(None)
     with serve(wallet.app()) as url:
-        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"  # type: ignore[attr-defined]
+        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"
         forward = (
             f"import sys, httpx; print(httpx.post('{url}{data.HARNESS_PATH}', "
             "content=sys.stdin.buffer.read(), timeout=30).text)"
@@ -184,7 +184,7 @@ def test_listen_with_nothing_arriving_fails_clearly(tmp_path: Path, wallet_url: 
 def test_listen_judges_what_a_scanning_wallet_sends(tmp_path: Path) -> None:
     port, wallet = _free_port(), make_wallet("pai-time-format")
     with serve(wallet.app()) as url:
-        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"  # type: ignore[attr-defined]
+        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"
         profile = _profile(
             tmp_path,
             url,

@@ -52,6 +52,7 @@ def test_keys_from_the_environment(
         wallet_public_key="MPP_WALLET_PUBLIC_KEY",
     )
     loaded = profile.load(path)
+    assert loaded.suite_private_key is not None and loaded.wallet_public_key is not None
     assert (
         loaded.suite_private_key.private_numbers()
         == data.private_key("alipayplus").private_numbers()

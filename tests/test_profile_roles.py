@@ -49,7 +49,7 @@ def _client(wallet: Wallet) -> Iterator[tuple[int, str]]:
     """Serve a wallet's harness; its client sends prepareAuthInfo to a gateway port chosen now."""
     port = _free_port()
     with serve(wallet.app()) as url:
-        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"  # type: ignore[attr-defined]
+        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"
         yield port, url
 
 

@@ -120,9 +120,9 @@ SECRET = st.text(
     around=st.text(max_size=20),
 )
 def test_no_piece_survives_any_cut_wrap_or_escape(
-    secret: str, pick: object, start: int, length: int, wrap: int, around: str
+    secret: str, pick: Callable[[str], str], start: int, length: int, wrap: int, around: str
 ) -> None:
-    written = pick(secret)  # type: ignore[operator]
+    written = pick(secret)
     piece = written[start : start + length]
     if wrap < len(piece):
         piece = piece[:wrap] + "\n" + piece[wrap:]

@@ -11,18 +11,19 @@ import re
 import xml.etree.ElementTree as ET
 from html import escape, unescape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from jinja2 import UndefinedError
 
 from conformance.report import html, junit
 from conformance.report.schema import problems
+from conformance.results.document import Results
 from conformance.results.fold import dumps
 
 
-def load(folder: Path) -> dict[str, Any]:
-    return dict(json.loads((folder / "results.json").read_text()))
+def load(folder: Path) -> Results:
+    return cast(Results, dict(json.loads((folder / "results.json").read_text())))
 
 
 def test_results_of_both_runs_validate_against_the_schema(
@@ -33,8 +34,7 @@ def test_results_of_both_runs_validate_against_the_schema(
 
 
 def test_schema_refuses_a_document_that_breaks_it(reference_run: Path) -> None:
-    results = load(reference_run)
-    broken = copy.deepcopy(results)
+    broken: dict[str, Any] = json.loads((reference_run / "results.json").read_text())
     del broken["verdict"]
     broken["requirements"][0]["level"] = "MAY"
     broken["counts"].pop("waived")
@@ -103,7 +103,7 @@ def test_a_missing_field_fails_the_render_instead_of_showing_an_empty_cell(
     reference_run: Path,
 ) -> None:
     results = load(reference_run)
-    del results["target"]["psp_id"]
+    del results["target"]["psp_id"]  # type: ignore[misc]
     with pytest.raises(UndefinedError, match="psp_id"):
         html.cover(results)
 
@@ -126,7 +126,9 @@ def test_evidence_shows_exchange_expectation_rule_and_reproduction(faulty_run: P
     assert "POST " + ev["exchanges"][0]["request"]["url"] in section
     assert "HTTP 200" in section
     # Bodies are shown as received (a signature is over those very bytes), never re-indented.
-    received = ev["exchanges"][0]["response"]["body"]
+    response = ev["exchanges"][0]["response"]
+    assert response is not None
+    received = response["body"]
     assert escape(received) in section and "\n  &quot;userInfo&quot;" not in section
     # The wallet's Signature header is public: shown as it came, for the engineer to compare.
     assert "signature=[redacted]" not in section and "signature=" in section
@@ -169,8 +171,10 @@ def test_junit_marks_warned_and_waived_and_unknown_statuses(reference_run: Path)
     rows = results["requirements"]
     rows[0]["status"] = "warned"
     rows[1].update(
-        status="waived",
-        waiver={"reason": "known", "owner": "ops", "expires": "2099-01-01", "was": "failed"},
+        {
+            "status": "waived",
+            "waiver": {"reason": "known", "owner": "ops", "expires": "2099-01-01", "was": "failed"},
+        }
     )
     rows[2]["status"] = "not applicable"
     cases = {c.get("name"): c for c in ET.fromstring(junit.render(results)).findall("testcase")}
@@ -219,6 +223,7 @@ def test_transcript_holds_every_judged_exchange_with_what_it_broke(faulty_run: P
     lines = [
         json.loads(line) for line in (faulty_run / "transcript.jsonl").read_text().splitlines()
     ]
+    assert results["transcript"] is not None
     assert len(lines) == results["transcript"]["exchanges"] > 0
     # Every request the suite sent, and every one the wallet's client sent to the suite's gateway.
     flows = [e for e in lines if e["test"].startswith("test_wallet_flow[")]
@@ -299,7 +304,9 @@ def test_bidirectional_controls_from_the_target_are_shown_not_obeyed(faulty_run:
     ev = row["evidence"][0]
     ev["received"] = "userLoginId=\u202egnp.exe"
     body = json.dumps({"resultMessage": "ok" + BIDI}, ensure_ascii=False)  # raw, as received
-    ev["exchanges"][0]["response"]["body"] = body
+    response = ev["exchanges"][0]["response"]
+    assert response is not None
+    response["body"] = body
     results["target"]["base_url"] = "https://wallet.example/\u2067pay"
     data = json.dumps(results).encode()
     page = html.page(results, "sha256:" + hashlib.sha256(data).hexdigest(), data)

@@ -8,14 +8,15 @@ import re
 import xml.etree.ElementTree as ET
 from html import escape, unescape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from conformance.report import html
 from conformance.report.appendix import SuiteTest, duration, outcome, tally
+from conformance.results.document import Results
 
 
-def load(folder: Path) -> dict[str, Any]:
-    return dict(json.loads((folder / "results.json").read_text()))
+def load(folder: Path) -> Results:
+    return cast(Results, dict(json.loads((folder / "results.json").read_text())))
 
 
 def _blob(page: str) -> dict[str, Any]:
@@ -108,11 +109,11 @@ def test_outcomes_in_words_and_their_tally() -> None:
 GATEWAY = "no [gateway] in the profile: the wallet was not certified as a prepareAuthInfo client"
 
 
-def _without_gateway(results: dict[str, Any]) -> dict[str, Any]:
+def _without_gateway(results: Results) -> Results:
     """The results of a profile without [gateway]: every PAI requirement not applicable."""
     for row in results["requirements"]:
         if row["id"].startswith("PAI-"):
-            row.update(status="not applicable", reason=GATEWAY, exchanges=0)
+            row.update({"status": "not applicable", "reason": GATEWAY, "exchanges": 0})
     results["counts"]["not applicable"] = sum(
         1 for r in results["requirements"] if r["status"] == "not applicable"
     )
@@ -178,5 +179,7 @@ def test_a_signature_failure_shows_what_it_was_checked_over_and_which_key(
     ev["signatures"][0]["key"] = "other"
     assert "<b>another key</b>" in html.evidence(results)
     # The wallet's own Signature header is shown as it came, never redacted.
-    shown = [v for k, v in ev["exchanges"][0]["response"]["headers"] if k.lower() == "signature"]
+    response = ev["exchanges"][0]["response"]
+    assert response is not None
+    shown = [v for k, v in response["headers"] if k.lower() == "signature"]
     assert shown and "[redacted]" not in shown[0] and escape(shown[0]) in section

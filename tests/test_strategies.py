@@ -17,11 +17,11 @@ from conformance.generation import strategies as S
 from conformance.generation.mutations import CHAR_CLASSES, MISSING, encode, encode_with, mutated
 from conformance.generation.shapes import char_shape, runs, shape_of
 from conformance.profile import Token
-from conformance.pytest.options import reference_profile
+from conformance.reference.data import embedded_profile
 
 APIS = [contract().apis[name] for name in ("inquiryUserInfo", "prepareAuthInfo")]
 IUI = APIS[0]
-PROFILE = reference_profile()
+PROFILE = embedded_profile()
 TOKEN = next(t for t in PROFILE.tokens if t.state == "valid")
 FAST = settings(
     max_examples=15,
@@ -45,9 +45,9 @@ def value_of(case: Case) -> Any:
     return json.loads(case.body)[case.field or ""]
 
 
+assert PROFILE.provider is not None
 KEYS = [(IUI, t) for t in PROFILE.tokens if t.state == "valid"] + [
-    (APIS[1], S.key_token(url))
-    for url in PROFILE.provider.auth_urls  # type: ignore[union-attr]
+    (APIS[1], S.key_token(url)) for url in PROFILE.provider.auth_urls
 ]
 
 

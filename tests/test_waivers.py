@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.contract.catalogue import catalogue
-from conformance.results.document import Meta
+from conformance.results.document import Meta, Results
 from conformance.results.fold import Tally, build
 from conformance.results.waivers import WaiverError, Waivers, apply, parse
 
@@ -52,7 +53,7 @@ def entry(rid: str, expires: str = "2026-12-31") -> str:
     )
 
 
-def results(w: Waivers, *broken: str) -> dict[str, Any]:
+def results(w: Waivers, *broken: str) -> Results:
     """Every requirement judged once; the broken ones failed once."""
     tallies = {
         r.id: Tally(1, 1 if r.id in broken else 0) for r in catalogue().requirements.values()
@@ -60,7 +61,7 @@ def results(w: Waivers, *broken: str) -> dict[str, Any]:
     return build(tallies, catalogue(), ["inquiryUserInfo"], [], META, w, TODAY)
 
 
-def row(doc: dict[str, Any], rid: str) -> dict[str, Any]:
+def row(doc: Mapping[str, Any], rid: str) -> dict[str, Any]:
     return dict(next(r for r in doc["requirements"] if r["id"] == rid))
 
 

@@ -84,6 +84,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text, flush=True)
     app = wallet.app()
-    wallet.prepare_client.gateway_url = f"http://{args.host}:{args.port + 1}{GATEWAY_PATH}"  # type: ignore[attr-defined]
+    wallet.prepare_client.gateway_url = f"http://{args.host}:{args.port + 1}{GATEWAY_PATH}"
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_CERTIFIED

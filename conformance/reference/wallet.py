@@ -4,7 +4,7 @@ the user by scope) in small overridable steps on the shared protocol pipeline.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute, Route
 
@@ -12,11 +12,16 @@ from conformance.reference import data
 from conformance.reference.pipeline import ALL_METHODS, Crash, Refusal
 from conformance.reference.service import Service
 
+if TYPE_CHECKING:
+    from conformance.reference.client import PrepareClient
+
 __all__ = ["Crash", "Refusal", "Wallet"]
 
 
 class Wallet(Service):
     """inquiryUserInfo: authorize the token, answer the user's fields its scopes grant."""
+
+    prepare_client: PrepareClient  # the wallet as prepareAuthInfo client, set by app()
 
     def __init__(self) -> None:
         super().__init__(
