@@ -21,7 +21,7 @@ from conformance.results.fold import NOT_CERTIFIED
 
 PREFLIGHT = "(preflight)"
 # The fixture a suite test takes -> the role it needs set up.
-ROLES = {"conformance": "wallet", "provider": "provider", "gateway": "gateway"}
+ROLES = {"recorder": "wallet", "provider": "provider", "gateway": "gateway"}
 
 
 @dataclass(frozen=True)
