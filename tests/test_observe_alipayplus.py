@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -27,11 +28,12 @@ from conformance.reference.faults_provider import PROVIDER_FAULTS, PROVIDERS
 from conformance.reference.threaded import serve
 from conformance.reference.wallet import Refusal, Wallet
 
-from .observe_traffic import assert_named, broken, session, settings
+from .observe_traffic import assert_named, broken, session, settings, wait_until
 
 # The wallet's timeout is generous, so that a loaded machine never makes it retry an answered
-# request; the held answer comes well after it.
-WINDOW, HOLD, WALLET_TIMEOUT = 2.0, 1.6, 0.8
+# request; the held answer comes once every flow has ended on the wallet's side, so after it.
+WINDOW, WALLET_TIMEOUT = 2.0, 0.8
+FLOWS_END = 30.0  # seconds the four flows may take at most (each trigger's own timeout)
 AUTH = (
     "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001"
     "&redirect_uri=https%3A%2F%2Fmerchant.example%2Foauth%2Freturn%3Fshop%3Dref-1&state="
@@ -61,10 +63,12 @@ def sandbox(base: type[AlipayPlus]) -> AlipayPlus:
 
 
 class Hold:
-    """Answers the first request of a `silent-first` flow after the wallet has stopped waiting."""
+    """Answers the first request of a `silent-first` flow after the wallet has stopped waiting:
+    once `ended` is set, when every flow has ended on the wallet's side."""
 
     def __init__(self, app: Any) -> None:
-        self.app, self.held = app, False
+        self.app, self.held, self.expired = app, False, False
+        self.ended = threading.Event()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         chunks, more = [], scope["type"] == "http"
@@ -75,7 +79,7 @@ class Hold:
         body = b"".join(chunks)
         if b"state=silent-first" in body and not self.held:
             self.held = True
-            await asyncio.sleep(HOLD)
+            self.expired = not await asyncio.to_thread(self.ended.wait, FLOWS_END)
 
         async def replay() -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -90,17 +94,25 @@ def observed(
     wallet = wallet_class() if wallet_class else make_wallet(fault if fault in FAULTS else None)
     app = wallet.app()
     text = data.profile_toml("http://127.0.0.1:1", gateway_port=0, provider=True)
-    with serve(Hold(server.app())) as upstream, serve(app) as wallet_url:
+    hold = Hold(server.app())
+    with serve(hold) as upstream, serve(app) as wallet_url:
         s = settings(text + f"\n[observe]\nretry_window = {WINDOW}\n", upstream, "alipayplus")
         with session(s, tmp_path) as running:
             client = wallet.prepare_client
             client.gateway_url, client.timeout = running.url + data.GATEWAY_PATH, WALLET_TIMEOUT
-            with ThreadPoolExecutor(len(FLOWS)) as pool:
-                outcomes = list(pool.map(lambda f: trigger(wallet_url, AUTH + f), FLOWS))
+            try:
+                with ThreadPoolExecutor(len(FLOWS)) as pool:
+                    outcomes = list(pool.map(lambda f: trigger(wallet_url, AUTH + f), FLOWS))
+            finally:
+                hold.ended.set()
             if fault in SILENT:  # a missing retry shows only once the retry window has passed
-                while running.proxy.inflight or not running.session.queue.empty():
-                    time.sleep(0.02)  # the held answer is still on its way
-                time.sleep(WINDOW)
+                wait_until(
+                    lambda: not running.proxy.inflight and running.session.queue.empty(),
+                    FLOWS_END,
+                    "the held answer to pass the proxy",
+                )
+                time.sleep(WINDOW)  # the window itself, from the last answer: the rule judged
+    assert not hold.expired, f"the flows did not end within {FLOWS_END:g} s"
     assert running.results is not None
     assert all(o.get("outcome") in ("redirect", "error") for o in outcomes)
     return running.results
