@@ -8,8 +8,9 @@ import base64
 import json
 import socketserver
 import threading
+import time
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -19,9 +20,11 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from conformance.commands import observe as observe_command
 from conformance.observe import Paths, Running, observe
 from conformance.observe.bounds import ProxyLimits
 from conformance.observe.settings import ObserveSettings, override, parse
@@ -264,3 +267,27 @@ def raw_server(handler: type[socketserver.BaseRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def wait_until(condition: Callable[[], object], within: float, what: str) -> None:
+    """Wait for condition, polled, for at most `within` seconds; fail naming what was awaited."""
+    end = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < end, f"waited {within:g} s for {what}"
+        time.sleep(0.01)
+
+
+def held_open(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """`conformance observe` keeps its session, rewriting reports as it does, until the returned
+    event is set; only then does its --duration start to run out. A test's traffic never races
+    the duration."""
+    seen, wait = threading.Event(), observe_command._wait
+
+    def then_duration(
+        stop: threading.Event, duration: float | None, every: float | None, write: Any
+    ) -> None:
+        wait(seen, None, every, write)
+        wait(stop, duration, every, write)
+
+    monkeypatch.setattr(observe_command, "_wait", then_duration)
+    return seen

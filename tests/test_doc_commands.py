@@ -12,6 +12,7 @@ import shlex
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,13 +136,16 @@ class Shell:
             return output
         return ""
 
-    def _await_wallet(self) -> None:
+    def _await_wallet(self, within: float = 120.0) -> None:
+        end = time.monotonic() + within
         while True:
-            assert self.wallets[-1].poll() is None, (self.home / "wallet.log").read_text()
+            log = self.home / "wallet.log"
+            assert self.wallets[-1].poll() is None, log.read_text()
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return
             except OSError:
+                assert time.monotonic() < end, f"no wallet listens within {within:g} s: {log}"
                 subprocess.run(["sleep", "0.1"], check=True)
 
     def stop(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import tomllib
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -23,6 +22,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve
 
 from .conftest import Certify, statuses
+from .gateway_port import aim
 from .reporting import Asgi
 
 Scope = MutableMapping[str, Any]
@@ -31,13 +31,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 PLAYED = ("success", "f-PROCESS_FAIL", "f-ACCESS_DENIED", "u-persistent", "malformed-body")
 TIMED = {"u-persistent"}  # its verdict measures the back-off after REQUEST_TRAFFIC_EXCEED_LIMIT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Watched:
@@ -67,13 +60,15 @@ class Watched:
             self.running.discard(name)
 
 
-def _run(certify: Certify, tmp_path: Path, parallel: int | None) -> tuple[Watched, dict[str, Any]]:
-    port, wallet = _free_port(), make_wallet(None)
+def _run(
+    certify: Certify, tmp_path: Path, parallel: int | None, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Watched, dict[str, Any]]:
+    wallet = make_wallet(None)
+    aim(monkeypatch, wallet)
     watched = Watched(wallet.app())
     with serve(watched) as url:
-        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"
         sections = (
-            f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
+            f'[gateway]\nport = 0\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
             f"wallet_timeout = {data.CLIENT_TIMEOUT}\nmin_backoff = {data.MIN_BACKOFF}\n\n"
             f'[trigger]\npath = "{data.HARNESS_PATH}"\ntimeout = 30\n'
             + (f"parallel = {parallel}\n" if parallel is not None else "")
@@ -88,15 +83,17 @@ def _run(certify: Certify, tmp_path: Path, parallel: int | None) -> tuple[Watche
     return watched, results
 
 
-def test_by_default_flows_are_played_one_at_a_time(certify: Certify, tmp_path: Path) -> None:
-    watched, _ = _run(certify, tmp_path, None)
+def test_by_default_flows_are_played_one_at_a_time(
+    certify: Certify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watched, _ = _run(certify, tmp_path, None, monkeypatch)
     assert all(running == {name} for name, running in watched.starts)
 
 
 def test_parallel_flows_overlap_but_a_timed_flow_runs_alone(
-    certify: Certify, tmp_path: Path
+    certify: Certify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    watched, _ = _run(certify, tmp_path, 4)
+    watched, _ = _run(certify, tmp_path, 4, monkeypatch)
     assert max(len(running) for _, running in watched.starts) > 1
     for name, running in watched.starts:
         if name in TIMED:
@@ -107,7 +104,7 @@ def test_parallel_flows_overlap_but_a_timed_flow_runs_alone(
 
 @pytest.mark.parametrize("value", [0, 65, 2.5, "4", True])
 def test_parallel_is_a_whole_number_of_flows(value: object, tmp_path: Path) -> None:
-    text = data.profile_toml("http://127.0.0.1:9", _free_port()).replace(
+    text = data.profile_toml("http://127.0.0.1:9", 0).replace(
         "parallel = 32", f"parallel = {json.dumps(value)}"
     )
     with pytest.raises(ProfileError) as info:

@@ -11,7 +11,6 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,18 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve
 from conformance.report.schema import problems
 
-from .observe_traffic import PATH, AlipayPlus, body, profile, session, settings
+from .observe_traffic import (
+    PATH,
+    AlipayPlus,
+    body,
+    held_open,
+    profile,
+    session,
+    settings,
+    wait_until,
+)
 
+WITHIN = 30.0  # seconds a step of a session may take at most on a loaded machine
 UNDECLARED = "UserTok.real.4c9e1f0b7a2d6e35"  # a real user's token: in no profile, in no output
 CREDENTIAL = "Bearer gw-credential-9f8e7d6c5b4a"
 
@@ -68,31 +77,40 @@ class Background:
         self.code = main(argv)
 
     def url(self) -> str:
-        while "observing as" not in self.out:
+        def printed() -> bool:
             assert self.thread.is_alive(), self.out
             self.out += self.capsys.readouterr().out
-            time.sleep(0.02)
+            return "observing as" in self.out
+
+        wait_until(printed, WITHIN, "the session's URL")
         return self.out.split("observing as ", 1)[1].split(": ", 1)[1].split(" ", 1)[0]
 
     def join(self) -> tuple[int, str]:
-        self.thread.join()
+        self.thread.join(WITHIN)
+        assert not self.thread.is_alive(), f"the session did not end within {WITHIN:g} s"
         return self.code, self.out + self.capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wallet", ["scope-leak"], indirect=True)
 def test_duration_ends_the_session_and_reports_are_rewritten_meanwhile(
-    tmp_path: Path, wallet: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, wallet: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    seen = held_open(monkeypatch)  # set once the test has read an interim report
     report = tmp_path / "out" / "observation.html"
     argv = ["observe", "--profile", str(write_profile(tmp_path)), "--upstream", wallet]
     argv += ["--role", "wallet", "--listen", "127.0.0.1:0", "--report", str(report)]
-    run = Background(capsys, [*argv, "--duration", "4", "--report-every", "0.1", "--transcript"])
-    traffic(run.url())
+    run = Background(capsys, [*argv, "--duration", "0.3", "--report-every", "0.1", "--transcript"])
     results = report.with_suffix(".json")
-    while not (results.exists() and load(results)["observation"]["judged"] == 2):
-        assert run.thread.is_alive()
-        time.sleep(0.05)  # the interim rewrite, while the session still runs
-    assert load(results)["observation"]["complete"] is False
+    try:
+        traffic(run.url())
+        wait_until(
+            lambda: results.exists() and load(results)["observation"]["judged"] == 2,
+            WITHIN,
+            "an interim report of both exchanges",
+        )
+        assert load(results)["observation"]["complete"] is False
+    finally:
+        seen.set()
     code, out = run.join()
     final = load(results)
     assert code == 1 and final["observation"]["complete"] is True

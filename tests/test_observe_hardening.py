@@ -26,7 +26,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve
 from conformance.report.schema import problems
 
-from .observe_traffic import AlipayPlus, body, profile, raw_server, session, settings
+from .observe_traffic import AlipayPlus, body, held_open, profile, raw_server, session, settings
 from .test_observe_cli import Background
 from .test_observe_proxy import RESPONSE, Raw
 
@@ -502,17 +502,21 @@ def test_a_report_that_cannot_be_written_is_one_line_and_exit_2(
 
 
 def test_the_console_says_the_transcript_was_cut(
-    tmp_path: Path, wallet: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, wallet: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "staging.toml").write_text(profile())
     argv = ["observe", "--profile", str(tmp_path / "staging.toml"), "--role", "wallet"]
-    argv += ["--upstream", wallet, "--listen", "127.0.0.1:0", "--duration", "2", "--transcript"]
+    argv += ["--upstream", wallet, "--listen", "127.0.0.1:0", "--duration", "0.1", "--transcript"]
     argv += ["--report", str(tmp_path / "observation.html"), "--transcript-max-mib", "0.001"]
+    sent = held_open(monkeypatch)  # the duration runs out only once both requests are answered
     run = Background(capsys, argv)
-    client = AlipayPlus(run.url())
-    for _ in range(2):
-        b = body()
-        client.send(b, client.headers(b))
+    try:
+        client = AlipayPlus(run.url())
+        for _ in range(2):
+            b = body()
+            client.send(b, client.headers(b))
+    finally:
+        sent.set()
     code, out = run.join()
     assert code == 0 and client.answers[1].status_code == 200  # type: ignore[union-attr]
     assert "transcript cut at its cap of 0.001 MiB: 2 exchanges left out, 0 written" in out

@@ -146,7 +146,9 @@ def test_added_latency_is_measured_and_reported(tmp_path: Path) -> None:
 def _chaos_results(tmp_path: Path, paths: list[str]) -> tuple[Results, list[Any]]:
     chaos = Chaos(trickle_interval=0.01)
     with serve(chaos) as url:
-        s = settings(profile(), url, "wallet", path="*", timeout=0.5)
+        # The proxy's total timeout ends /hang; /huge (10 MiB) must pass within it on a loaded
+        # machine too, as it did not within 0.5 s.
+        s = settings(profile(), url, "wallet", path="*", timeout=2.0)
         with session(s, tmp_path) as running:
             answers: list[Any] = []
             with httpx.Client(timeout=30) as http:

@@ -30,6 +30,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve
 
 from .conftest import Certify, statuses
+from .gateway_port import aim
 
 FLOWS = ("--only", "test_wallet_flow[success]", "--only", "test_wallet_flow[f-PROCESS_FAIL]")
 PROBE = ("--only", "test_other_method_refused[GET]")
@@ -47,11 +48,11 @@ def wallet_url() -> Iterator[str]:
         yield url
 
 
-def _harness(behaviour: str) -> Starlette:
+def _harness(behaviour: str, released: threading.Event) -> Starlette:
     async def trigger(request: Request) -> JSONResponse:
         await request.body()
-        if behaviour == "hang":
-            await asyncio.sleep(1.5)
+        if behaviour == "hang":  # answers once the run has ended (or after 120 s, see below)
+            await asyncio.to_thread(released.wait, 120)
         return JSONResponse({"outcome": "error", "error": "the wallet is offline"})
 
     return Starlette(routes=[Route("/trigger", trigger, methods=["POST"])])
@@ -93,13 +94,19 @@ def test_gateway_without_trigger_leaves_flow_rules_not_applicable(
 def test_wallet_that_never_sends_ends_with_a_clear_failure(
     certify: Certify, tmp_path: Path, wallet_url: str, behaviour: str, broken: set[str]
 ) -> None:
-    with serve(_harness(behaviour)) as harness:
+    released = threading.Event()
+    with serve(_harness(behaviour, released)) as harness:
         sections = (
             f"[gateway]\nport = 0\nsettle = 0\n\n[trigger]\nurl = "
             f'"{harness}/trigger"\ntimeout = 0.3\n'
         )
         started = time.monotonic()
-        code, results = certify("--profile", str(_profile(tmp_path, wallet_url, sections)), *FLOWS)
+        try:
+            code, results = certify(
+                "--profile", str(_profile(tmp_path, wallet_url, sections)), *FLOWS
+            )
+        finally:
+            released.set()
     assert time.monotonic() - started < 60  # ended on its own, well before any harness would
     assert code == 1 and results["verdict"] == "NOT CERTIFIED"
     assert statuses(results, "failed") == broken
@@ -125,24 +132,19 @@ def test_gateway_port_in_use_is_a_clear_error_not_a_hang(
     assert "[gateway] port" in results["reasons"][0] and "cannot be served" in results["reasons"][0]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def test_command_trigger_drives_the_wallet(certify: Certify, tmp_path: Path) -> None:
-    port, wallet = _free_port(), make_wallet(None)
+def test_command_trigger_drives_the_wallet(
+    certify: Certify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wallet = make_wallet(None)
+    aim(monkeypatch, wallet)
     with serve(wallet.app()) as url:
-        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"
         forward = (
             f"import sys, httpx; print(httpx.post('{url}{data.HARNESS_PATH}', "
             "content=sys.stdin.buffer.read(), timeout=30).text)"
         )
         command = json.dumps([sys.executable, "-c", forward])
         sections = (
-            f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
+            f'[gateway]\nport = 0\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
             f"wallet_timeout = {data.CLIENT_TIMEOUT}\n\n[trigger]\ncommand = {command}\ntimeout = "
             f"30\n"
         )
@@ -171,7 +173,7 @@ def _listen(tmp_path: Path, profile: Path, seconds: float) -> tuple[int, dict[st
 
 
 def test_listen_with_nothing_arriving_fails_clearly(tmp_path: Path, wallet_url: str) -> None:
-    profile = _profile(tmp_path, wallet_url, f"[gateway]\nport = {_free_port()}\nsettle = 0\n")
+    profile = _profile(tmp_path, wallet_url, "[gateway]\nport = 0\nsettle = 0\n")
     code, results = _listen(tmp_path, profile, 0.3)
     assert code == 1 and statuses(results, "failed") == {"PAI-FLOW-SENDS"}
     assert all(
@@ -181,34 +183,26 @@ def test_listen_with_nothing_arriving_fails_clearly(tmp_path: Path, wallet_url: 
     )
 
 
-def test_listen_judges_what_a_scanning_wallet_sends(tmp_path: Path) -> None:
-    port, wallet = _free_port(), make_wallet("pai-time-format")
+def test_listen_judges_what_a_scanning_wallet_sends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wallet = make_wallet("pai-time-format")
     with serve(wallet.app()) as url:
-        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"
         profile = _profile(
             tmp_path,
             url,
-            f'[gateway]\nport = {port}\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n',
+            f'[gateway]\nport = 0\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n',
         )
 
-        def scan() -> None:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:  # the gateway comes up once the run has started
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+        def scan() -> None:  # once the gateway listens: its request has arrived when this ends
             httpx.post(
                 url + data.HARNESS_PATH,
                 json={"authUrl": "https://openauth.alipay.com/x?state=1"},
-                timeout=5,
+                timeout=30,
             )
 
-        scanner = threading.Thread(target=scan)
-        scanner.start()
-        code, results = _listen(tmp_path, profile, 1.2)
-        scanner.join()
+        aim(monkeypatch, wallet, scan)
+        code, results = _listen(tmp_path, profile, 0.3)
     assert code == 1 and statuses(results, "failed") == {"PAI-REQ-TIME"}
     assert {"PAI-FLOW-SENDS", "PAI-REQ-SIGNED", "PAI-REQ-CLIENT-ID"} <= statuses(results, "passed")
 

@@ -19,7 +19,7 @@ from conformance.reference.threaded import serve
 from conformance.reference.wallet import Wallet
 
 from .conftest import Certify, statuses
-from .test_prepare_auth_info import _free_port
+from .gateway_port import aim
 
 KEY = data.testdata
 
@@ -45,12 +45,12 @@ def _gateway_only(port: int, harness: str) -> str:
 
 
 @contextmanager
-def _client(wallet: Wallet) -> Iterator[tuple[int, str]]:
-    """Serve a wallet's harness; its client sends prepareAuthInfo to a gateway port chosen now."""
-    port = _free_port()
+def _client(wallet: Wallet, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, str]]:
+    """Serve a wallet's harness; its client sends prepareAuthInfo to the port the run's gateway
+    binds (port 0: its own choice)."""
+    aim(monkeypatch, wallet)
     with serve(wallet.app()) as url:
-        wallet.prepare_client.gateway_url = f"http://127.0.0.1:{port}{data.GATEWAY_PATH}"
-        yield port, url
+        yield 0, url
 
 
 def _only(results: dict[str, object], prefix: str) -> None:
@@ -63,9 +63,9 @@ def _only(results: dict[str, object], prefix: str) -> None:
 
 
 def test_gateway_only_profile_certifies_the_reference_client(
-    certify: Certify, tmp_path: Path
+    certify: Certify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with _client(make_wallet(None)) as (port, harness):
+    with _client(make_wallet(None), monkeypatch) as (port, harness):
         code, results = certify("--profile", str(_write(tmp_path, _gateway_only(port, harness))))
     assert code == 0 and results["verdict"] == "CERTIFIED"
     assert statuses(results, "failed", "warned", "untested") == set()
@@ -86,18 +86,18 @@ def test_gateway_only_profile_certifies_the_reference_client(
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_correct_client_variant_is_certified_with_no_warning(
-    certify: Certify, tmp_path: Path, name: str
+    certify: Certify, tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with _client(VARIANTS[name]()) as (port, harness):
+    with _client(VARIANTS[name](), monkeypatch) as (port, harness):
         code, results = certify("--profile", str(_write(tmp_path, _gateway_only(port, harness))))
     broken = statuses(results, "failed", "warned", "untested")
     assert code == 0 and broken == set(), f"{name}: {sorted(broken)}"
 
 
 def test_gateway_only_profile_judges_a_faulty_client_alone(
-    certify: Certify, tmp_path: Path
+    certify: Certify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with _client(make_wallet("pai-redirect-drops-auth-code")) as (port, harness):
+    with _client(make_wallet("pai-redirect-drops-auth-code"), monkeypatch) as (port, harness):
         code, results = certify("--profile", str(_write(tmp_path, _gateway_only(port, harness))))
     assert code == 1 and statuses(results, "failed", "warned") == {"PAI-S-REDIRECT"}
     row = next(r for r in results["requirements"] if r["id"] == "PAI-S-REDIRECT")
@@ -141,7 +141,7 @@ def test_profile_errors_are_one_line_and_exit_2(
 
 
 def test_listen_serves_a_gateway_only_profile(tmp_path: Path) -> None:
-    text = _gateway_only(_free_port(), "http://127.0.0.1:9").split("[trigger]")[0]
+    text = _gateway_only(0, "http://127.0.0.1:9").split("[trigger]")[0]
     report = tmp_path / "listen" / "report.html"
     profile = str(_write(tmp_path, text))
     code = main(

@@ -47,9 +47,11 @@ COMMON = (
 )
 
 if importlib.util.find_spec("sniffio") is None:
-    # httpcore asks sniffio which async library runs for every lock and event it makes; without
-    # sniffio each ask is a failed import that searches sys.path (5 % of a run's time). None
-    # makes that import fail at once, and httpcore and anyio then assume asyncio, as is the case.
+    # httpcore asks sniffio which async library runs for every lock and event it makes (four a
+    # request through httpx's pool: a proxied origin, the reference wallet's own client); without
+    # sniffio each ask is a failed import that searches sys.path again, measured at 0.4 ms, 1.6 ms
+    # a request. None in sys.modules makes that import fail at once (5 us), and httpcore then
+    # assumes asyncio, as is the case. tests/test_sender_loop.py shows both.
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
@@ -57,6 +59,17 @@ if importlib.util.find_spec("sniffio") is None:
 def default_tls() -> ssl.SSLContext:
     """httpx's default verification, made once: loading the CA bundle takes tens of ms a client."""
     return httpx.create_ssl_context()
+
+
+def has_ready(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether callbacks wait to run in the loop's next iteration.
+
+    asyncio has no public way to ask, so this reads CPython's private queue of ready callbacks
+    (`BaseEventLoop._ready`). A loop without it counts as always ready: spin() then runs all its
+    rounds, slower (measured idle: 0.34 ms against 0.02 ms for one round) but never wrong.
+    tests/test_sender_loop.py fails if the queue stops meaning this.
+    """
+    return bool(getattr(loop, "_ready", True))
 
 
 class Answer:
@@ -121,7 +134,7 @@ class Sender:
         for _ in range(SPIN_ROUNDS):
             loop.call_soon(loop.stop)
             loop.run_forever()  # one iteration: the ready callbacks and the I/O polled at once
-            if not getattr(loop, "_ready", True):  # CPython's queue of ready callbacks
+            if not has_ready(loop):
                 return
 
     def drain(self, answers: Iterable[Answer]) -> None:
