@@ -3,7 +3,6 @@ seconds rather than certified for a minute."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +15,10 @@ from conformance.generation.strategies import base_body, compact, success_expect
 from conformance.preflight import diagnose
 from conformance.preflight.diagnose import Setup
 from conformance.profile import Profile
+from conformance.results import rows
 from conformance.results.document import PreflightDoc, PreflightRole, Results
 from conformance.results.fold import NOT_CERTIFIED
+from conformance.results.rows import Row
 
 PREFLIGHT = "(preflight)"
 # The fixture a suite test takes -> the role it needs set up.
@@ -50,7 +51,7 @@ class Preflight:
     """Every role's finding; the judged exchange of each role found wrong, as a test records it."""
 
     findings: tuple[PreflightFinding, ...] = ()
-    records: tuple[tuple[str, dict[str, Any]], ...] = ()
+    records: tuple[Row, ...] = ()
     transcript: tuple[Mapping[str, Any], ...] = ()
     requests: int = 0
     disturbed: int = 0  # attempts the network spoiled, each re-sent: one does not fail a set-up
@@ -141,9 +142,9 @@ def _server(engine: Engine, setup: Setup, case: Case) -> Preflight:
     if finding.ok:
         return Preflight((finding,), requests=rec.requests, disturbed=disturbed)
     # What went wrong, and whether an answer came: one exchange certifies nothing else.
-    judged = json.loads(rec.serialise()).items()
-    failed = {rid: r for rid, r in judged if r["failures"] or rid.endswith("TRANSPORT-ANSWER")}
-    records = ((PREFLIGHT, failed),)
+    judged = rows.judged(rec).items()
+    failed = {rid: j for rid, j in judged if j.failures or rid.endswith("TRANSPORT-ANSWER")}
+    records = (Row(PREFLIGHT, failed),)
     return Preflight((finding,), records, tuple(rec.transcript), rec.requests, disturbed)
 
 
