@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
@@ -23,6 +22,7 @@ from conformance.pytest import options
 from conformance.pytest.assembly import HtmlHooks, ResultsAssembly
 from conformance.pytest.selection import SUITE, applicable
 from conformance.pytest.state import NOT_RUN, RECORDER, STATE, State
+from conformance.results import rows
 from conformance.transport import loopback
 from conformance.transport.throttle import Exhausted
 
@@ -278,23 +278,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.stash[NOT_RUN] = str(call.excinfo.value)
         report.outcome = "skipped"
         report.longrepr = (str(item.path), 0, f"not run: {call.excinfo.value}")
-    if NOT_RUN in item.stash and report.skipped:
-        report.user_properties.append(("conformance-not-run", item.stash[NOT_RUN]))
-    rec = item.stash.get(RECORDER, None)
-    if rec is not None and report.when == "call":
-        report.user_properties.append(("conformance", rec.serialise()))
-        report.user_properties.append(("conformance-requests", str(rec.requests)))
-        if disturbed := rec.disturbances:
-            report.user_properties.append(("conformance-disturbances", json.dumps(disturbed)))
-        report.user_properties.append(("conformance-transcript", rec.serialise_transcript()))
-    if (
-        report.failed
-        and call.excinfo is not None
-        and not call.excinfo.errisinstance(ConformanceFailure)
-    ):
-        report.user_properties.append(
-            ("conformance-error", state.redactor(call.excinfo.exconly())[:500])
-        )
+    rec = item.stash.get(RECORDER, None) if report.when == "call" else None
+    not_run = item.stash[NOT_RUN] if NOT_RUN in item.stash and report.skipped else None
+    error, raised = None, call.excinfo
+    if report.failed and raised is not None and not raised.errisinstance(ConformanceFailure):
+        error = state.redactor(raised.exconly())[:500]
+    report.user_properties += rows.dump(rows.recorded(rec, not_run=not_run, error=error))
     if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason), as pytest expects it
         path, line, reason = report.longrepr
         report.longrepr = (path, line, state.redactor(reason))

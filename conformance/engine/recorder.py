@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -263,17 +262,13 @@ class Recorder:
                 return False
         return True
 
-    def serialise_transcript(self) -> str:
-        """Every exchange of the test: those judged, then those sent ahead that it never reached
-        (`judged` false)."""
-        left = [
+    def unreached(self) -> list[dict[str, Any]]:
+        """The exchanges sent ahead that the test never reached, for its transcript (`judged`
+        false)."""
+        return [
             {**transcript_entry(ex, [], self.engine.redactor), "judged": False}
             for ex in self.unjudged.values()
         ]
-        return json.dumps(self.transcript + left, ensure_ascii=False)
-
-    def serialise(self) -> str:
-        return json.dumps({rid: vars(rec) for rid, rec in self.records.items()}, ensure_ascii=False)
 
 
 def _cases(value: Any) -> list[Case]:

@@ -3,11 +3,11 @@ seconds rather than certified for a minute."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.contract.spec import Api
 from conformance.core.errors import ConfigError, ConformanceFailure
 from conformance.core.model import Case, Expect
 from conformance.engine.recorder import Recorder
@@ -16,8 +16,10 @@ from conformance.generation.strategies import base_body, compact, success_expect
 from conformance.preflight import diagnose
 from conformance.preflight.diagnose import Setup
 from conformance.profile import Profile
+from conformance.results import rows
 from conformance.results.document import PreflightDoc, PreflightRole, Results
 from conformance.results.fold import NOT_CERTIFIED
+from conformance.results.rows import Row
 
 PREFLIGHT = "(preflight)"
 # The fixture a suite test takes -> the role it needs set up.
@@ -50,7 +52,7 @@ class Preflight:
     """Every role's finding; the judged exchange of each role found wrong, as a test records it."""
 
     findings: tuple[PreflightFinding, ...] = ()
-    records: tuple[tuple[str, dict[str, Any]], ...] = ()
+    records: tuple[Row, ...] = ()
     transcript: tuple[Mapping[str, Any], ...] = ()
     requests: int = 0
     disturbed: int = 0  # attempts the network spoiled, each re-sent: one does not fail a set-up
@@ -141,10 +143,80 @@ def _server(engine: Engine, setup: Setup, case: Case) -> Preflight:
     if finding.ok:
         return Preflight((finding,), requests=rec.requests, disturbed=disturbed)
     # What went wrong, and whether an answer came: one exchange certifies nothing else.
-    judged = json.loads(rec.serialise()).items()
-    failed = {rid: r for rid, r in judged if r["failures"] or rid.endswith("TRANSPORT-ANSWER")}
-    records = ((PREFLIGHT, failed),)
+    judged = rows.judged(rec).items()
+    failed = {rid: j for rid, j in judged if j.failures or rid.endswith("TRANSPORT-ANSWER")}
+    records = (Row(PREFLIGHT, failed),)
     return Preflight((finding,), records, tuple(rec.transcript), rec.requests, disturbed)
+
+
+@dataclass(frozen=True)
+class Server:
+    """A server role the preflight sends one valid request: who answers, and where the profile
+    writes each setting the request is sent with."""
+
+    role: str
+    server: str  # who answers
+    public_hint: str  # where the public half of its signing key is to be found
+    table: str  # where base_url is written
+    # Setup's client_id, signing_key, key_version, peer_key and timeout, each read as `key` from
+    # the role's settings and named `[table] key` in a diagnosis.
+    written: tuple[tuple[str, str], ...]
+
+
+WALLET = Server(
+    "wallet (inquiryUserInfo)",
+    "the wallet",
+    "`conformance init` wrote it to keys/suite-public.pem",
+    "[target]",
+    (
+        ("[target]", "client_id"),
+        ("[keys]", "suite_private_key"),
+        ("[keys]", "key_version"),
+        ("[keys]", "wallet_public_key"),
+        ("[target]", "timeout"),
+    ),
+)
+PROVIDER = Server(
+    "Alipay+ server (prepareAuthInfo)",
+    "the Alipay+ server",
+    "the wallet's public key, as registered for its Client-Id",
+    "[provider]",
+    tuple(
+        ("[provider]", key)
+        for key in ("client_id", "signing_key", "key_version", "public_key", "timeout")
+    ),
+)
+
+
+def _setup(
+    server: Server, api: str, base_url: str, path: tuple[str, str], settings: object
+) -> Setup:
+    """The role as the profile states it: path is (the path, where it is written), settings
+    the object its other values are read from."""
+    # Setup takes each value followed by where it is written: (value, "[table] key") pairs.
+    client, key, version, peer, timeout = (
+        (getattr(settings, name), f"{table} {name}") for table, name in server.written
+    )
+    return Setup(
+        server.role,
+        api,
+        server.server,
+        server.table,
+        base_url,
+        *path,
+        *client,
+        *key,
+        *version,
+        *peer,
+        server.public_hint,
+        *timeout,
+    )
+
+
+def _valid(api: Api, profile: Profile, key: str, expect: Expect, token: str | None) -> Case:
+    """The preflight's one valid request of an API."""
+    body = compact(base_body(api, profile, key))
+    return Case(api.name, "valid", body, expect, token=token, note="preflight")
 
 
 def _wallet(engine: Engine) -> Preflight:
@@ -152,34 +224,9 @@ def _wallet(engine: Engine) -> Preflight:
     assert p.suite_private_key is not None and p.wallet_public_key is not None  # [target] is set
     token = next(t for t in p.tokens if t.state == "valid")
     api = engine.contract.apis["inquiryUserInfo"]
-    case = Case(
-        api.name,
-        "valid",
-        compact(base_body(api, p, token.access_token)),
-        success_expectation(token),
-        token=token.access_token,
-        note="preflight",
-    )
-    setup = Setup(
-        role="wallet (inquiryUserInfo)",
-        api=api.name,
-        server="the wallet",
-        table="[target]",
-        base_url=p.base_url,
-        path=p.path(api.name),
-        path_field=f"[target.paths] {api.name}",
-        client_id=p.client_id,
-        client_field="[target] client_id",
-        signing_key=p.suite_private_key,
-        key_field="[keys] suite_private_key",
-        key_version=p.key_version,
-        version_field="[keys] key_version",
-        peer_key=p.wallet_public_key,
-        peer_field="[keys] wallet_public_key",
-        public_hint="`conformance init` wrote it to keys/suite-public.pem",
-        timeout=p.timeout,
-    )
-    return _server(engine, setup, case)
+    case = _valid(api, p, token.access_token, success_expectation(token), token.access_token)
+    path = (p.path(api.name), f"[target.paths] {api.name}")
+    return _server(engine, _setup(WALLET, api.name, p.base_url, path, p), case)
 
 
 def _provider(engine: Engine, profile: Profile) -> Preflight:
@@ -188,34 +235,9 @@ def _provider(engine: Engine, profile: Profile) -> Preflight:
     settings = profile.provider
     assert settings is not None
     api = engine.contract.apis[API]
-    case = Case(
-        API,
-        "valid",
-        compact(base_body(api, profile, settings.auth_urls[0])),
-        Expect("success", "VALID-SUCCESS"),
-        note="preflight",
-    )
-    setup = Setup(
-        role="Alipay+ server (prepareAuthInfo)",
-        api=API,
-        server="the Alipay+ server",
-        table="[provider]",
-        base_url=engine.profile.base_url,
-        path=settings.path,
-        path_field="[provider] path",
-        client_id=settings.client_id,
-        client_field="[provider] client_id",
-        signing_key=settings.signing_key,
-        key_field="[provider] signing_key",
-        key_version=settings.key_version,
-        version_field="[provider] key_version",
-        peer_key=settings.public_key,
-        peer_field="[provider] public_key",
-        public_hint="the wallet's public key, as registered for its Client-Id",
-        timeout=settings.timeout,
-        timeout_field="[provider] timeout",
-    )
-    return _server(engine, setup, case)
+    case = _valid(api, profile, settings.auth_urls[0], Expect("success", "VALID-SUCCESS"), None)
+    path = (settings.path, "[provider] path")
+    return _server(engine, _setup(PROVIDER, API, engine.profile.base_url, path, settings), case)
 
 
 def _gateway(profile: Profile, listen: bool) -> Preflight:

@@ -47,7 +47,7 @@ class Limits:
 
 
 # key: (low, high, how to write it)
-_BOUNDS: Mapping[str, tuple[float, float, str]] = {
+BOUNDS: Mapping[str, tuple[float, float, str]] = {
     "rate": (0, 10_000, "20  # requests per second, 0 for unlimited"),
     "workers": (1, 256, "8"),
     "max_requests": (0, 10**9, "5000  # 0 for no budget"),
@@ -67,11 +67,11 @@ def parse_limits(raw: Any) -> Limits:
 def limits(root: Table) -> Limits:
     """The profile's optional [limits] table; every problem is one ProfileError line."""
     table = root.table("limits", "write [limits] with rate = 20")
-    table.only(sorted(_BOUNDS), "known limit")
+    table.only(sorted(BOUNDS), "known limit")
     values: dict[str, Any] = {}
     for f in fields(Limits):
         if f.name in table:
-            low, high, hint = _BOUNDS[f.name]
+            low, high, hint = BOUNDS[f.name]
             default = getattr(Limits, f.name)
             values[f.name] = (
                 table.integer(f.name, default, int(low), int(high), hint=hint)

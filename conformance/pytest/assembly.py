@@ -3,7 +3,6 @@ results document at session end and written as JSON, JUnit, the terminal summary
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import time
@@ -23,6 +22,7 @@ from conformance.profile import Profile
 from conformance.pytest.selection import stopped, unreached
 from conformance.pytest.state import State
 from conformance.report.signature import sign
+from conformance.results import rows
 from conformance.results.document import Meta, TranscriptRef
 from conformance.results.fold import INCONCLUSIVE, PARTIAL, build, digest, dumps, fold
 from conformance.transport.disturbance import ordered
@@ -116,36 +116,32 @@ class ResultsAssembly:
         self.reported: set[str] = set()  # tests that ran (or were skipped), so none goes missing
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props, state = dict(report.user_properties), self.state
+        state, test = self.state, report.head_line or report.nodeid
         self.reported.add(report.nodeid)
-        if "conformance" in props:
-            state.records.append(
-                (report.head_line or report.nodeid, json.loads(str(props["conformance"])))
-            )
-            state.requests += int(str(props.get("conformance-requests", 0)))
-            state.disturbed.update(json.loads(str(props.get("conformance-disturbances", "{}"))))
-            test = report.head_line or report.nodeid
-            state.transcript += [
-                {"test": test, **ex}
-                for ex in json.loads(str(props.get("conformance-transcript", "[]")))
-            ]
-        if "conformance-not-run" in props:
-            state.not_run.append(
-                {"test": report.nodeid, "reason": str(props["conformance-not-run"])}
-            )
-        if "conformance-error" in props:
-            state.errors.append({"test": report.nodeid, "message": str(props["conformance-error"])})
+        got = rows.load(report.user_properties, test)
+        if got.row is not None:
+            state.records.append(got.row)
+            state.requests += got.requests
+            state.disturbed.update(got.disturbances)
+            state.transcript += [{"test": test, **ex} for ex in got.transcript]
+        if got.not_run is not None:
+            state.not_run.append({"test": report.nodeid, "reason": got.not_run})
+        if got.error is not None:
+            state.errors.append({"test": report.nodeid, "message": got.error})
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         state, prof = self.state, self.state.profile
         if prof is None or hasattr(session.config, "workerinput"):
             return
-        tallies = fold(state.records)
-        for rid, tally in tallies.items():
-            for ev in tally.evidence:
-                ev["reproduce"] = _reproduce(state, ev["test"])
-                ev["replay"] = _replay(state, rid)
+        tallies = fold(
+            state.records,
+            lambda rid, ev: {
+                **ev,
+                "reproduce": _reproduce(state, ev["test"]),
+                "replay": _replay(state, rid),
+            },
+        )
         meta = _meta(state, prof)
         if state.transcript_path:
             from conformance.report.transcript import write as write_transcript

@@ -3,7 +3,6 @@ the failed and warned requirements. Rich on a terminal; plain lines elsewhere (C
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -20,6 +19,7 @@ from conformance.core.sinks import for_terminal
 from conformance.pytest.selection import applicable
 from conformance.pytest.state import State
 from conformance.report.text import Finding, disturbed, findings, notes, plan_line
+from conformance.results import rows
 from conformance.results.document import Results
 
 STYLE = {"failed": "bold red", "warned": "yellow", "waived": "cyan"}
@@ -84,12 +84,11 @@ class Progress:
                 print(self.line(), file=self.console.file, flush=True)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
-        if "conformance-disturbances" in props:
-            self.disturbed += sum(json.loads(str(props["conformance-disturbances"])).values())
-        if "conformance" in props:
-            for rid, rec in json.loads(str(props["conformance"])).items():
-                if rec["failures"]:
+        got = rows.load(report.user_properties, report.nodeid, transcript=False)
+        self.disturbed += sum(got.disturbances.values())
+        if got.row is not None:
+            for rid, rec in got.row.judged.items():
+                if rec.failures:
                     failing = self.failed if self.levels.get(rid) == "MUST" else self.warned
                     failing.add(rid)
         if report.when == "call" or (report.when == "setup" and not report.passed):

@@ -3,7 +3,7 @@ output paths."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from conformance.contract.spec import contract
 from conformance.core.errors import ConfigError
 from conformance.core.redact import Redactor
 from conformance.engine.target import RunSettings
-from conformance.generation.spaces import DEFAULT_EXAMPLES, EXAMPLES_HELP
+from conformance.pytest import flags
 from conformance.pytest.selection import chosen
 from conformance.pytest.state import State
 from conformance.reference.data import embedded_profile as reference_profile
@@ -22,99 +22,28 @@ from conformance.report.signature import load_private
 from conformance.results.waivers import load as load_waivers
 
 
+@dataclass(frozen=True)
+class Given:
+    """What `conformance run` has read and checked before it starts pytest, handed to the plugin
+    (as a plugin object) so that the run reads the profile once."""
+
+    profile: profiles.Profile | None = None
+
+
 def add(parser: pytest.Parser) -> None:
-    """The options, in one group."""
-    group = parser.getgroup("conformance", "Alipay+ wallet conformance")
-    group.addoption(
-        "--conformance-profile",
-        metavar="FILE",
-        help="target profile (TOML) of the wallet to certify",
-    )
-    group.addoption(
-        "--conformance-reference",
-        metavar="FAULT",
-        nargs="?",
-        const="reference",
-        help="certify the embedded reference wallet (optionally a faulty variant)",
-    )
-    group.addoption("--conformance-results", metavar="PATH", help="write the results JSON here")
-    group.addoption(
-        "--conformance-sign-key",
-        metavar="PEM",
-        help="the certifier's RSA private key: sign the results JSON (a .sig beside it) and put "
-        "the signature in the HTML report",
-    )
-    group.addoption(
-        "--conformance-junit", metavar="PATH", help="write JUnit XML, one case per requirement"
-    )
-    group.addoption(
-        "--conformance-transcript",
-        metavar="PATH",
-        help="write every exchange (redacted) as JSON lines",
-    )
-    group.addoption(
-        "--conformance-waivers", metavar="FILE", help="waiver file (TOML) of accepted deviations"
-    )
-    group.addoption(
-        "--conformance-examples",
-        type=int,
-        default=DEFAULT_EXAMPLES,
-        metavar="N",
-        help=EXAMPLES_HELP,
-    )
-    group.addoption(
-        "--conformance-seed", type=int, metavar="N", help="seed for a reproducible random run"
-    )
-    group.addoption(
-        "--conformance-only",
-        action="append",
-        default=[],
-        metavar="TEST",
-        help="run only the suite test with this name (repeatable)",
-    )
-    group.addoption(
-        "--conformance-rate",
-        type=float,
-        metavar="N",
-        help="requests per second over the whole run, 0 for unlimited (default: the profile's "
-        "[limits] rate, or 20; unlimited for the embedded reference wallet)",
-    )
-    group.addoption(
-        "--conformance-workers",
-        type=int,
-        metavar="N",
-        help="requests in flight at once (default 8)",
-    )
-    group.addoption(
-        "--conformance-max-requests",
-        type=int,
-        metavar="N",
-        help="request budget of the run; tests left when it is spent are reported as not run",
-    )
-    group.addoption(
-        "--conformance-disturbance-budget",
-        type=float,
-        metavar="SHARE",
-        help="share of the run's requests the network may disturb (reset, timeout, a 502/503/504 "
-        "page) before the run is INCONCLUSIVE (default: [limits] disturbance_budget, or 0.05)",
-    )
-    group.addoption(
-        "--conformance-ca-bundle",
-        metavar="PEM",
-        help="trust these CAs (a private CA) for https targets",
-    )
-    group.addoption(
-        "--conformance-listen",
-        type=float,
-        metavar="SECONDS",
-        help="serve the prepareAuthInfo gateway passively for SECONDS and judge what arrives",
-    )
-    group.addoption(
-        "--conformance-scenario",
-        default="success",
-        metavar="NAME",
-        help="with --conformance-listen: how the gateway replies (default success)",
-    )
+    """The options, in one group, from the table of the run's options."""
+    flags.add_to_pytest(parser)
+
+
+def _given(config: pytest.Config) -> Given | None:
+    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Given)), None)
+
+
+def _profile(path: str, given: Given | None) -> profiles.Profile:
+    """The profile at path: as `conformance run` read it, or read now."""
+    if given is not None and given.profile is not None and given.profile.source == str(path):
+        return given.profile
+    return profiles.load(Path(path), catalogue())
 
 
 def configure(config: pytest.Config, state: State) -> None:
@@ -125,8 +54,12 @@ def configure(config: pytest.Config, state: State) -> None:
     )
     if not path and not reference:
         return
+    given = _given(config)
+    wrong = None if given is not None else flags.check(vars(config.option), flags.PREFIX)
+    if wrong is not None:
+        raise pytest.UsageError(wrong)
     try:
-        state.profile = profiles.load(Path(path), catalogue()) if path else reference_profile()
+        state.profile = _profile(str(path), given) if path else reference_profile()
         contract()
         if config.getoption("conformance_waivers"):
             state.waivers = load_waivers(Path(config.getoption("conformance_waivers")), catalogue())
@@ -155,8 +88,8 @@ def configure(config: pytest.Config, state: State) -> None:
 def with_run_options(
     config: pytest.Config, prof: profiles.Profile, reference: bool
 ) -> profiles.Profile:
-    """The profile's limits and TLS with the command-line options applied (and split across xdist
-    workers)."""
+    """The profile's limits and TLS with the command-line options (checked by `flags.check`)
+    applied, and split across xdist workers."""
     rate = config.getoption("conformance_rate")
     limits = prof.limits.override(
         rate=0.0 if rate is None and reference else rate,  # the embedded wallet needs no sparing
@@ -164,18 +97,6 @@ def with_run_options(
         max_requests=config.getoption("conformance_max_requests"),
         disturbance_budget=config.getoption("conformance_disturbance_budget"),
     )
-    if rate is not None and rate < 0 or limits.workers < 1 or limits.max_requests < 0:
-        raise ConfigError(
-            "--conformance-rate/--conformance-workers/--conformance-max-requests",
-            "must not be negative (workers at least 1)",
-            "pass e.g. --rate 20 --workers 8",
-        )
-    if not 0 <= limits.disturbance_budget <= 1:
-        raise ConfigError(
-            "--conformance-disturbance-budget",
-            f"{limits.disturbance_budget:g} is not a share of the requests",
-            "pass a number from 0 to 1, e.g. 0.05",
-        )
     workers = getattr(config, "workerinput", {}).get("workercount", 1)
     ca_bundle = config.getoption("conformance_ca_bundle")
     tls = prof.tls.with_ca_bundle(Path(ca_bundle).resolve() if ca_bundle else None)

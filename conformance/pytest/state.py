@@ -18,6 +18,7 @@ from conformance.engine.target import RunSettings
 from conformance.profile import Profile
 from conformance.report.signature import Signature
 from conformance.results.document import NotRun, Results, SuiteError
+from conformance.results.rows import Row
 from conformance.results.waivers import Waivers
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class State:
     signature: Signature | None = None  # over results_data, written beside it and in the report
     only: tuple[str, ...] = ()
     selection: list[str] = field(default_factory=list)  # the user's choices that leave tests out
-    records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    records: list[Row] = field(default_factory=list)  # each test's, as folded into the results
     errors: list[SuiteError] = field(default_factory=list)
     not_run: list[NotRun] = field(default_factory=list)
     requests: int = 0

@@ -4,12 +4,14 @@ them, the whole collapsed below the certificate."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+
+from conformance.results import rows
+from conformance.results.rows import Row
 
 
 @dataclass(frozen=True)
@@ -22,11 +24,10 @@ class SuiteTest:
     broke: tuple[str, ...] = ()  # requirements it found broken
 
 
-def _failures(record: str) -> tuple[tuple[str, ...], str]:
-    """The requirements a test's record found broken, and the first failure's message."""
-    rows: dict[str, dict[str, object]] = json.loads(record)
-    broke = tuple(sorted(rid for rid, rec in rows.items() if rec.get("failures")))
-    first = next((rows[rid].get("evidence") for rid in broke if rows[rid].get("evidence")), None)
+def _failures(row: Row) -> tuple[tuple[str, ...], str]:
+    """The requirements a test's row found broken, and the first failure's message."""
+    broke = tuple(sorted(rid for rid, rec in row.judged.items() if rec.failures))
+    first = next((row.judged[rid].evidence for rid in broke if row.judged[rid].evidence), None)
     message = ""
     if isinstance(first, dict):
         message = f"{first['message']}; expected {first['expected']}, got {first['received']}"
@@ -36,18 +37,19 @@ def _failures(record: str) -> tuple[tuple[str, ...], str]:
 def outcome(
     test: str, result: str, props: Mapping[str, object], skip_reason: str = ""
 ) -> SuiteTest:
-    """A test's outcome in words, from what the plugin recorded of it."""
+    """A test's outcome in words, from what the plugin recorded of it (its report's properties)."""
     if result == "skipped":
         reason = skip_reason.removeprefix("Skipped: ")
         return SuiteTest(test, "skipped", f"skipped: {reason or 'no reason given'}")
-    broke, message = _failures(str(props["conformance"])) if "conformance" in props else ((), "")
-    judged = len(json.loads(str(props["conformance"]))) if "conformance" in props else 0
+    got = rows.load(props.items(), test, transcript=False)
+    broke, message = _failures(got.row) if got.row is not None else ((), "")
+    judged = len(got.row.judged) if got.row is not None else 0
     if result == "passed":
         text = f"passed: {judged} requirements judged, none broken" if judged else "passed"
         return SuiteTest(test, "passed", text)
     if broke:
         return SuiteTest(test, "failed", f"broke {', '.join(broke)}: {message}", broke)
-    error = str(props.get("conformance-error", "")) or "the test could not complete"
+    error = got.error or "the test could not complete"
     return SuiteTest(test, "error", f"could not complete: {error}")
 
 

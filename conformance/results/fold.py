@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from conformance.contract.catalogue import Catalogue, Requirement
 from conformance.contract.catalogue import catalogue as documented
@@ -22,6 +22,9 @@ from conformance.results.document import (
     SuiteError,
 )
 from conformance.results.waivers import NONE, RULE, Waivers, apply
+
+if TYPE_CHECKING:
+    from conformance.results.rows import Row
 
 RESULTS_SCHEMA = "mpp-conformance/results/v1"
 CERTIFIED, NOT_CERTIFIED = "CERTIFIED", "NOT CERTIFIED"
@@ -39,17 +42,20 @@ class Tally:
     tests: set[str] = field(default_factory=set)
 
 
-def fold(records: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, Tally]:
-    """(nodeid, {rid: record}) pairs -> one tally per requirement."""
+def fold(
+    rows: Iterable[Row], finish: Callable[[str, Evidence], Evidence] = lambda rid, ev: ev
+) -> dict[str, Tally]:
+    """Each test's row -> one tally per requirement; `finish(requirement, evidence)` gives each
+    piece of evidence as the results show it (with the commands that reproduce it)."""
     tallies: dict[str, Tally] = {}
-    for nodeid, per_req in records:
-        for rid, rec in per_req.items():
+    for row in rows:
+        for rid, rec in row.judged.items():
             t = tallies.setdefault(rid, Tally())
-            t.exchanges += rec["exchanges"]
-            t.failures += rec["failures"]
-            t.tests.add(nodeid)
-            if rec.get("evidence"):
-                t.evidence.append(rec["evidence"])
+            t.exchanges += rec.exchanges
+            t.failures += rec.failures
+            t.tests.add(row.test)
+            if rec.evidence:
+                t.evidence.append(finish(rid, rec.evidence))
     return tallies
 
 
