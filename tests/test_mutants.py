@@ -206,6 +206,8 @@ def test_a_client_within_what_the_documents_allow_is_equivalent_by_rule() -> Non
     # After an F the wallet stops: another count is never a freedom.
     f = ["PROCESS_FAIL"]
     assert mutants_corpus.allowed(_flow(1, [], f), _flow(2, [0.05], f)) == ""
+    u_then_f = ["UNKNOWN_EXCEPTION", "PROCESS_FAIL"]
+    assert mutants_corpus.allowed(_flow(2, [0.05], u_then_f), _flow(3, [0.05] * 2, u_then_f)) == ""
     # After another U, no wait is documented; the outcome and the parameters are fixed.
     u = ["UNKNOWN_EXCEPTION", "success"]
     assert mutants_corpus.allowed(_flow(2, [0.05], u), _flow(2, [0.0], u)) != ""
