@@ -52,6 +52,14 @@ KNOWN: dict[str, tuple[str, str]] = {
         )
         for again in ("", " (#2)", " (#3)")[:times]
     },
+    f"{CLIENT}.decide: 'F' -> 'U' (#2)": (
+        "equivalent",
+        (
+            "a reply it cannot trust (bad or no signature) retried as no result, then an error: "
+            "the documents say what to do with a result, not with one the wallet cannot trust; "
+            "never opening its redirect is what they bind (PAI-VERIFY-RESPONSE)"
+        ),
+    ),
     f"reference/wallet.py:Wallet.authorize: 'ACCESS_DENIED' -> {U_CODE}": (
         SHOULD,
         (

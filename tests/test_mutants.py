@@ -203,6 +203,17 @@ def test_a_client_within_what_the_documents_allow_is_equivalent_by_rule() -> Non
     # A reply that is not JSON carries no result: retried as silence is, as often.
     malformed = ["malformed"]
     assert mutants_corpus.allowed(_flow(3, [0.05, 0.1], malformed), _flow(4, [0] * 3, malformed))
+    # The authCode is the wallet's: any non-empty one.
+    success = ["success"]
+    opened = lambda code: {
+        **_flow(1, [], success),
+        "outcome": {
+            "outcome": "redirect",
+            "redirectUrl": f"https://m.example/r?a=1&authCode={code}",
+        },
+    }
+    assert "authCode" in mutants_corpus.allowed(opened("hhhh"), opened("hhhhhh"))
+    assert mutants_corpus.allowed(opened("hhhh"), opened("")) == ""
     # After an F the wallet stops: another count is never a freedom.
     f = ["PROCESS_FAIL"]
     assert mutants_corpus.allowed(_flow(1, [], f), _flow(2, [0.05], f)) == ""
