@@ -52,6 +52,15 @@ KNOWN: dict[str, tuple[str, str]] = {
         )
         for again in ("", " (#2)", " (#3)")[:times]
     },
+    f"{CLIENT}.payload: {{'authUrl': auth_url, 'acquirerId': data.ACQUIRER_ID}} -> "
+    f"{{'authUrl': auth_url, 'acquirerId': data.ACQUIRER_ID, 'extraField': 'x'}}": (
+        "equivalent",
+        (
+            "an extra request parameter: the documents neither allow nor forbid extra fields "
+            "(IUI-UNKNOWN-FIELDS' basis) and the suite asks receivers to accept one; failing a "
+            "wallet for sending one would rest on no sentence"
+        ),
+    ),
     f"{CLIENT}.decide: 'F' -> 'U' (#2)": (
         "equivalent",
         (
