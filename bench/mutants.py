@@ -240,6 +240,7 @@ def report(role: str, outcomes: Sequence[Outcome], total: int, seconds: float) -
     warned = [o for o in observable if not o.killed and o.warned]
     survivors = [(o, *classify(o)) for o in observable if not o.killed]
     detected = len(killed) + len(warned)
+    by_hand = sum(kind == "equivalent" for _, kind, _ in survivors)
     by_class: dict[str, int] = {}
     for _, kind, _ in survivors:
         by_class[kind.split(":")[0]] = by_class.get(kind.split(":")[0], 0) + 1
@@ -249,6 +250,11 @@ def report(role: str, outcomes: Sequence[Outcome], total: int, seconds: float) -
         (
             f"{'':<9} killed {percent(len(killed), len(observable))}; detected (killed + warned) "
             f"{detected} = {percent(detected, len(observable))}; target 95 %"
+        ),
+        (
+            f"{'':<9} less the {by_hand} survivors classed equivalent by hand: killed "
+            f"{percent(len(killed), len(observable) - by_hand)}, detected "
+            f"{percent(detected, len(observable) - by_hand)}"
         ),
         f"{'':<9} survivors by class: "
         + (", ".join(f"{k} {n}" for k, n in sorted(by_class.items())) or "none"),

@@ -24,7 +24,52 @@ EXTRA = "an extra header the contract does not name: read past by the corpus"
 HARNESS = "the trigger harness's own words, outside the contract: read past by the corpus"
 NO_CRASH = "no reference step raises Crash: the HTML error page is never served"
 
+EXTRA_FIELD = (
+    "an extra member beside the contract's: the documents neither allow nor forbid extra fields "
+    "(IUI-UNKNOWN-FIELDS' basis) and the suite asks receivers to accept one; failing it would "
+    "rest on no sentence"
+)
+NO_CODE = (
+    "a missing Request-Time refused with another code: no document names one for it, and "
+    "{p}-HEADER-REQUIRED (a MUST) asks only that it never succeeds"
+)
+TIME_SHOULD = (
+    "a malformed Request-Time refused with another code: the whole rule is a SHOULD resting on "
+    "inference ({p}-TIME-MALFORMED: it never succeeds), which names no code"
+)
+F_CODE = "'PROCESS_FAIL'"
+
 KNOWN: dict[str, tuple[str, str]] = {
+    f"{PIPE}.handle: {{'result': self.result('SUCCESS'), **business.succeed(payload)}} -> "
+    "{'result': self.result('SUCCESS'), **business.succeed(payload), 'extraField': 'x'}": (
+        "equivalent",
+        EXTRA_FIELD,
+    ),
+    f"{PIPE}.handle: {{'result': self.result(refusal.code, refusal.message), "
+    "**business.refused(refusal.code)} -> {'result': self.result(refusal.code, refusal.message), "
+    "**business.refused(refusal.code)...": ("equivalent", EXTRA_FIELD),
+    "reference/wallet.py:Wallet.succeed: {'userInfo': self.user_info(self.authorize(payload))} "
+    "-> {'userInfo': self.user_info(self.authorize(payload)), 'extraField': 'x'}": (
+        "equivalent",
+        EXTRA_FIELD + " (beside userInfo, not in it: no personal data)",
+    ),
+    f"{PIPE}.authenticate: 'PARAM_ILLEGAL' -> {F_CODE}": (
+        "equivalent",
+        NO_CODE.format(p="IUI-/PAS"),
+    ),
+    f"{PIPE}.authenticate: 'PARAM_ILLEGAL' -> {U_CODE}": (
+        "lenient check",
+        NO_CODE.format(p="IUI-/PAS") + "; " + U_FOR_F.split("; ", 1)[1],
+    ),
+    f"{PIPE}.check_time: 'PARAM_ILLEGAL' -> {F_CODE}": (SHOULD, TIME_SHOULD.format(p="IUI-/PAS")),
+    f"{PIPE}.check_time: 'PARAM_ILLEGAL' -> {U_CODE}": (SHOULD, TIME_SHOULD.format(p="IUI-/PAS")),
+    "reference/wallet.py:Wallet.authorize: 'ACCESS_DENIED' -> 'INVALID_CLIENT'": (
+        SHOULD,
+        (
+            "another MPP's pspId refused with another F code: the whole rule is a SHOULD resting "
+            "on inference (IUI-PSPID-MISMATCH: it does not succeed), which names no code"
+        ),
+    ),
     f"{PIPE}.authenticate: if found.verdict is signing.Verdict.ALGORITHM: -> if False:": (
         "equivalent",
         (
