@@ -38,6 +38,11 @@ TIME_SHOULD = (
     "inference ({p}-TIME-MALFORMED: it never succeeds), which names no code"
 )
 F_CODE = "'PROCESS_FAIL'"
+PAS = "reference/alipayplus.py:AlipayPlus"
+ACQUIRER = (
+    "another acquirerId refused with another code: no document names one for it, and "
+    "PAS-FIXED-VALUE (a MUST) asks only that it never succeeds"
+)
 
 KNOWN: dict[str, tuple[str, str]] = {
     f"{PIPE}.handle: {{'result': self.result('SUCCESS'), **business.succeed(payload)}} -> "
@@ -63,6 +68,22 @@ KNOWN: dict[str, tuple[str, str]] = {
     ),
     f"{PIPE}.check_time: 'PARAM_ILLEGAL' -> {F_CODE}": (SHOULD, TIME_SHOULD.format(p="IUI-/PAS")),
     f"{PIPE}.check_time: 'PARAM_ILLEGAL' -> {U_CODE}": (SHOULD, TIME_SHOULD.format(p="IUI-/PAS")),
+    f"{PAS}.check_acquirer: 'PARAM_ILLEGAL' -> {F_CODE}": ("equivalent", ACQUIRER),
+    f"{PAS}.check_acquirer: 'PARAM_ILLEGAL' -> {U_CODE}": (
+        "lenient check",
+        ACQUIRER + "; " + U_FOR_F.split("; ", 1)[1],
+    ),
+    **{
+        f"{PAS}.resolve: 'PROCESS_FAIL' -> {code}": (
+            SHOULD,
+            (
+                "an authUrl never issued refused with another code: the whole rule is a SHOULD "
+                "resting on inference (PAS-AUTHURL-UNKNOWN: it does not succeed), which names "
+                "no code"
+            ),
+        )
+        for code in ("'QUOTE_NOT_FOUND'", U_CODE)
+    },
     "reference/wallet.py:Wallet.authorize: 'ACCESS_DENIED' -> 'INVALID_CLIENT'": (
         SHOULD,
         (
