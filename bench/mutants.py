@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mutants_corpus import ROLES, role_args
+from mutants_corpus import ROLES, allowed, role_args
 from mutants_known import KNOWN
 from mutants_ops import Context, Mutant, generate, mutate
 
+from conformance.contract.catalogue import catalogue
 from conformance.contract.spec import contract
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,8 @@ class Outcome:
     role: str
     mutant: Mutant
     observable: bool
-    difference: str = ""  # the first corpus entry answered otherwise
+    difference: str = ""  # the first corpus entry answered otherwise than the documents allow
+    allowed: tuple[str, ...] = ()  # why its other differences are answers the documents allow
     verdict: str = ""  # of the certification run, when observable
     failed: tuple[str, ...] = ()
     warned: tuple[str, ...] = ()
@@ -109,17 +111,29 @@ def answers(code_root: Path, role: str, corpus: Path) -> list[Any] | str:
     return found
 
 
-def difference(expected: list[Any], got: list[Any] | str) -> str:
-    """The first corpus entry answered otherwise, in a few words ('' when none is)."""
+def compare(expected: list[Any], got: list[Any] | str) -> tuple[str, tuple[str, ...]]:
+    """(the first corpus entry answered otherwise than the documents allow, in a few words, ''
+    when none is; why the entries answered otherwise are answers the documents allow too)."""
     if isinstance(got, str):
-        return got[:100]
+        return got[:100], ()
     if len(got) != len(expected):
-        return f"{len(got)} answers, not {len(expected)}"
+        return f"{len(got)} answers, not {len(expected)}", ()
+    reasons: dict[str, None] = {}
     for i, (want, have) in enumerate(zip(expected, got, strict=True)):
-        if want != have:
+        if want == have:
+            continue
+        why = allowed(want, have)
+        if not why:
             keys = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
-            return f"#{i} {want.get('flow', '')} differs in {', '.join(keys)}".replace("  ", " ")
-    return ""
+            text = f"#{i} {want.get('flow', '')} differs in {', '.join(keys)}".replace("  ", " ")
+            return text, ()
+        reasons[why] = None
+    return "", tuple(reasons)
+
+
+def difference(expected: list[Any], got: list[Any] | str) -> str:
+    """The first corpus entry answered otherwise than the documents allow ('' when none is)."""
+    return compare(expected, got)[0]
 
 
 def certify(code_root: Path, role: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
@@ -163,11 +177,11 @@ def judge(
         (copy_root / "schemas").symlink_to(ROOT / "schemas")  # the contract, read as in a checkout
         target = copy_root / "conformance" / mutant.path
         target.write_text(mutate(target.read_text(), mutant, ctx))
-        diff = difference(expected, answers(copy_root, role, corpus))
+        diff, allowances = compare(expected, answers(copy_root, role, corpus))
         if not diff:
-            return Outcome(role, mutant, observable=False)
+            return Outcome(role, mutant, observable=False, allowed=allowances)
         verdict, failed, warned = certify(copy_root, role)
-        return Outcome(role, mutant, True, diff, verdict, failed, warned)
+        return Outcome(role, mutant, True, diff, verdict=verdict, failed=failed, warned=warned)
     finally:
         shutil.rmtree(copy_root, ignore_errors=True)
 
@@ -175,7 +189,7 @@ def judge(
 def progress(outcome: Outcome) -> Outcome:
     """One line a mutant on stderr, as it is judged: a long run shows where it is."""
     if not outcome.observable:
-        state = "equivalent"
+        state = "allowed" if outcome.allowed else "equivalent"
     else:
         state = "killed" if outcome.killed else "SURVIVED"
     line = f"{outcome.role:<9} {state:<10} {outcome.verdict:<14} {outcome.mutant.describe()}"
@@ -200,21 +214,63 @@ def run_role(role: str, chosen: list[Mutant], jobs: int, ctx: Context, work: Pat
         )
 
 
+SHOULD_BY_DESIGN = "lenient check (SHOULD by design)"
+UNEXPLAINED = "UNEXPLAINED"
+
+
+def classify(o: Outcome) -> tuple[str, str]:
+    """A survivor's class and why: by hand (bench/mutants_known.py) where no rule says it, else
+    by rule: warned only, so a SHOULD of the catalogue is what it breaks."""
+    if o.mutant.key in KNOWN:
+        return KNOWN[o.mutant.key]
+    if o.warned:
+        reqs = catalogue()
+        bases = [f"{r} ({reqs[r].level_basis or reqs[r].text})" for r in o.warned if r in reqs]
+        return SHOULD_BY_DESIGN, "warned: " + "; ".join(bases)
+    return UNEXPLAINED, "no warning, not classified: look at it (missing probe or lenient check?)"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "-"
+
+
 def report(role: str, outcomes: Sequence[Outcome], total: int, seconds: float) -> list[str]:
     observable = [o for o in outcomes if o.observable]
     killed = [o for o in observable if o.killed]
     warned = [o for o in observable if not o.killed and o.warned]
+    survivors = [(o, *classify(o)) for o in observable if not o.killed]
+    detected = len(killed) + len(warned)
+    by_hand = sum(kind == "equivalent" for _, kind, _ in survivors)
+    by_class: dict[str, int] = {}
+    for _, kind, _ in survivors:
+        by_class[kind.split(":")[0]] = by_class.get(kind.split(":")[0], 0) + 1
     head = f"{role:<9} killed {len(killed)} / observable {len(observable)} / total {len(outcomes)}"
-    lines = [f"{head} (of {total} generated; {len(warned)} warned; {seconds:.0f} s)"]
-    for o in observable:
-        if not o.killed:
-            kind, why = KNOWN.get(o.mutant.key, ("not looked at", ""))
-            warn = f" [warned: {', '.join(o.warned)}]" if o.warned else ""
-            lines.append(f"  survivor  {o.mutant.describe()}{warn}")
-            lines.append(f"            corpus: {o.difference}")
-            lines.append(f"            {kind}{': ' + why if why else ''}")
+    lines = [
+        f"{head} (of {total} generated; {seconds:.0f} s)",
+        (
+            f"{'':<9} killed {percent(len(killed), len(observable))}; detected (killed + warned) "
+            f"{detected} = {percent(detected, len(observable))}; target 95 %"
+        ),
+        (
+            f"{'':<9} less the {by_hand} survivors classed equivalent by hand: killed "
+            f"{percent(len(killed), len(observable) - by_hand)}, detected "
+            f"{percent(detected, len(observable) - by_hand)}"
+        ),
+        f"{'':<9} survivors by class: "
+        + (", ".join(f"{k} {n}" for k, n in sorted(by_class.items())) or "none"),
+    ]
+    for o, kind, why in survivors:
+        warn = f" [warned: {', '.join(o.warned)}]" if o.warned else ""
+        flag = "!! UNEXPLAINED survivor" if kind == UNEXPLAINED else "  survivor "
+        lines.append(f"{flag}  {o.mutant.describe()}{warn}")
+        lines.append(f"            corpus: {o.difference}")
+        lines.append(f"            {kind}{': ' + why if why else ''}")
     for o in outcomes:
-        if not o.observable:  # equivalent, or a probe missing from the corpus as from the suite
+        if not o.observable and o.allowed:
+            lines.append(f"  equivalent by rule  {o.mutant.describe()}")
+            lines += [f"            the documents allow it: {why}" for why in o.allowed]
+    for o in outcomes:
+        if not o.observable and not o.allowed:  # equivalent, or a probe the corpus lacks too
             kind, why = KNOWN.get(o.mutant.key, ("", ""))
             lines.append(f"  unseen    {o.mutant.describe()}{'  (' + kind + ')' if kind else ''}")
     return lines

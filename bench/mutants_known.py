@@ -1,43 +1,94 @@
-"""Survivors looked at, by mutant key: (missing probe | lenient check | equivalent, why).
+"""Survivors and unseen mutants looked at by hand, by mutant key: (class, why), where no rule of
+bench/mutants.py derives it. Classes: missing probe | lenient check (SHOULD by design) | lenient
+check (a MUST-level gap) | equivalent.
 
-A "lenient check" marked SHOULD is the catalogue's deliberate choice (the documents leave the exact
-code open, or an official SDK deviates): the suite warns, a wallet team sees it, and the run still
-certifies. The key is `Mutant.key`; an entry outlives line moves, not edits of its unit.
+By rule, not here: a survivor only warned is a lenient check (SHOULD by design), explained by the
+catalogue's basis of the SHOULD it breaks; a mutant whose answers differ only where the documents
+allow either (bench/mutants_corpus.py `allowed`) is equivalent, with the sentence that allows it.
+An entry here overrides the rule, for what the catalogue's basis does not say. The key is
+`Mutant.key`; an entry outlives line moves, not edits of its unit.
 """
 
 from __future__ import annotations
 
 PIPE = "reference/pipeline.py:Pipeline"
 CLIENT = "reference/client.py:PrepareClient"
-PAS = "reference/alipayplus.py:AlipayPlus"
 U_CODE = "'REQUEST_TRAFFIC_EXCEED_LIMIT'"
-SHOULD = "lenient check (a SHOULD, by design)"
+SHOULD = "lenient check (SHOULD by design)"
 U_FOR_F = (
-    "another documented code is only warned; a U (retry) for a request that can never succeed "
-    "passes every MUST too, which no requirement names"
+    "the exact code is a SHOULD, warned; a U (retry) for a request that can never succeed "
+    "passes every MUST too: no document sentence says a refusal is F rather than U"
 )
 
-EXTRA = "an extra field the contract does not name: equivalent, read past by the corpus"
+EXTRA = "an extra header the contract does not name: read past by the corpus"
 HARNESS = "the trigger harness's own words, outside the contract: read past by the corpus"
+NO_CRASH = "no reference step raises Crash: the HTML error page is never served"
+
+EXTRA_FIELD = (
+    "an extra member beside the contract's: the documents neither allow nor forbid extra fields "
+    "(IUI-UNKNOWN-FIELDS' basis) and the suite asks receivers to accept one; failing it would "
+    "rest on no sentence"
+)
+NO_CODE = (
+    "a missing Request-Time refused with another code: no document names one for it, and "
+    "{p}-HEADER-REQUIRED (a MUST) asks only that it never succeeds"
+)
+TIME_SHOULD = (
+    "a malformed Request-Time refused with another code: the whole rule is a SHOULD resting on "
+    "inference ({p}-TIME-MALFORMED: it never succeeds), which names no code"
+)
+F_CODE = "'PROCESS_FAIL'"
+PAS = "reference/alipayplus.py:AlipayPlus"
+ACQUIRER = (
+    "another acquirerId refused with another code: no document names one for it, and "
+    "PAS-FIXED-VALUE (a MUST) asks only that it never succeeds"
+)
 
 KNOWN: dict[str, tuple[str, str]] = {
-    f"{PIPE}.length: len(value) -> len(value.encode('utf-16-le')) // 2": (
+    f"{PIPE}.handle: {{'result': self.result('SUCCESS'), **business.succeed(payload)}} -> "
+    "{'result': self.result('SUCCESS'), **business.succeed(payload), 'extraField': 'x'}": (
         "equivalent",
-        (
-            "by the suite's design: its astral values stay within every limit in UTF-16 units too "
-            "(conformance/generation/mutations.py), so a wallet counting as Java's String.length() "
-            "passes"
-        ),
+        EXTRA_FIELD,
     ),
-    f"{PIPE}.check_method: 'METHOD_NOT_SUPPORTED' -> 'PARAM_ILLEGAL'": (
-        SHOULD,
-        "METHOD-CODE: another F code refuses as safely",
+    f"{PIPE}.handle: {{'result': self.result(refusal.code, refusal.message), "
+    "**business.refused(refusal.code)} -> {'result': self.result(refusal.code, refusal.message), "
+    "**business.refused(refusal.code)...": ("equivalent", EXTRA_FIELD),
+    "reference/wallet.py:Wallet.succeed: {'userInfo': self.user_info(self.authorize(payload))} "
+    "-> {'userInfo': self.user_info(self.authorize(payload)), 'extraField': 'x'}": (
+        "equivalent",
+        EXTRA_FIELD + " (beside userInfo, not in it: no personal data)",
     ),
-    f"{PIPE}.authenticate: 'INVALID_SIGNATURE' -> 'KEY_NOT_FOUND' (#2)": (
+    f"{PIPE}.authenticate: 'PARAM_ILLEGAL' -> {F_CODE}": (
+        "equivalent",
+        NO_CODE.format(p="IUI-/PAS"),
+    ),
+    f"{PIPE}.authenticate: 'PARAM_ILLEGAL' -> {U_CODE}": (
         "lenient check",
+        NO_CODE.format(p="IUI-/PAS") + "; " + U_FOR_F.split("; ", 1)[1],
+    ),
+    f"{PIPE}.check_time: 'PARAM_ILLEGAL' -> {F_CODE}": (SHOULD, TIME_SHOULD.format(p="IUI-/PAS")),
+    f"{PIPE}.check_time: 'PARAM_ILLEGAL' -> {U_CODE}": (SHOULD, TIME_SHOULD.format(p="IUI-/PAS")),
+    f"{PAS}.check_acquirer: 'PARAM_ILLEGAL' -> {F_CODE}": ("equivalent", ACQUIRER),
+    f"{PAS}.check_acquirer: 'PARAM_ILLEGAL' -> {U_CODE}": (
+        "lenient check",
+        ACQUIRER + "; " + U_FOR_F.split("; ", 1)[1],
+    ),
+    **{
+        f"{PAS}.resolve: 'PROCESS_FAIL' -> {code}": (
+            SHOULD,
+            (
+                "an authUrl never issued refused with another code: the whole rule is a SHOULD "
+                "resting on inference (PAS-AUTHURL-UNKNOWN: it does not succeed), which names "
+                "no code"
+            ),
+        )
+        for code in ("'QUOTE_NOT_FOUND'", U_CODE)
+    },
+    "reference/wallet.py:Wallet.authorize: 'ACCESS_DENIED' -> 'INVALID_CLIENT'": (
+        SHOULD,
         (
-            "a missing or malformed Signature header answered F KEY_NOT_FOUND: the provider suite "
-            "asks only that it never succeeds (PAS-HEADER-REQUIRED), no SHOULD names the code"
+            "another MPP's pspId refused with another F code: the whole rule is a SHOULD resting "
+            "on inference (IUI-PSPID-MISMATCH: it does not succeed), which names no code"
         ),
     ),
     f"{PIPE}.authenticate: if found.verdict is signing.Verdict.ALGORITHM: -> if False:": (
@@ -53,94 +104,42 @@ KNOWN: dict[str, tuple[str, str]] = {
     f"{{'Content-Type': JSON_TYPE, **signed, 'extraField': 'x'}}": ("equivalent", EXTRA),
     "reference/client.py:harness_routes: 400 -> 401": ("equivalent", HARNESS),
     "reference/client.py:harness_routes: 400 -> 399": ("equivalent", HARNESS),
-    f"{PIPE}.handle: 500 -> 501": ("equivalent", "no reference step raises Crash"),
-    f"{PIPE}.handle: 500 -> 499": ("equivalent", "no reference step raises Crash"),
-    f"{PAS}.resolve: if not self.issued(body['authUrl']): -> if False:": (
-        "missing probe",
-        "the provider suite never asks for a well-formed authUrl that was not issued",
-    ),
-    f"{PIPE}.check_method: 'METHOD_NOT_SUPPORTED' -> {U_CODE}": (SHOULD, U_FOR_F),
-    f"{PIPE}.check_method: 'METHOD_NOT_SUPPORTED' -> 'NO_INTERFACE_DEF'": (
-        SHOULD,
-        "METHOD-CODE: another F code refuses as safely",
-    ),
-    f"{PIPE}.check_media_type: 'MEDIA_TYPE_NOT_ACCEPTABLE' -> {U_CODE}": (SHOULD, U_FOR_F),
-    f"{PIPE}.check_media_type: if (content_type or '').split(';')[0].strip().lower() != "
-    "'application/json': -> if False:": (
-        SHOULD,
-        "MEDIA-TYPE: Content-Type is not a header Alipay+ must send",
-    ),
-    f"{PIPE}.authenticate: 'KEY_NOT_FOUND' -> 'MEDIA_TYPE_NOT_ACCEPTABLE'": (
-        SHOULD,
-        "KEY-UNKNOWN: keyVersion's meaning rests on sibling gateways",
-    ),
-    f"{PIPE}.authenticate: 'KEY_NOT_FOUND' -> {U_CODE}": (SHOULD, U_FOR_F),
-    f"{PIPE}.authenticate: 'INVALID_SIGNATURE' -> {U_CODE}": (SHOULD, U_FOR_F),
-    f"{PIPE}.authenticate: 'INVALID_SIGNATURE' -> 'INVALID_TOKEN'": (
-        SHOULD,
-        "SIG-ALGORITHM: another F code for an unsupported algorithm",
-    ),
-    f"{PIPE}.authenticate: 'INVALID_SIGNATURE' -> 'INVALID_TOKEN' (#2)": (
-        "lenient check",
-        (
-            "a missing or malformed Signature header answered F INVALID_TOKEN: the wallet "
-            "suite asks only that it never succeeds (IUI-HEADER-REQUIRED), no SHOULD names "
-            "the code"
-        ),
-    ),
-    f"{PIPE}.parse: 'PARAM_ILLEGAL' -> {U_CODE}": (SHOULD, U_FOR_F),
+    f"{PIPE}.handle: 500 -> 501": ("equivalent", NO_CRASH),
+    f"{PIPE}.handle: 500 -> 499": ("equivalent", NO_CRASH),
     **{
-        f"{PIPE}.check_field: 'PARAM_ILLEGAL' -> {code}{again}": (SHOULD, why)
-        for code, why in (
-            (U_CODE, U_FOR_F),
-            ("'PROCESS_FAIL'", "INVALID-PARAM-ILLEGAL: another F code refuses as safely"),
+        f"{PIPE}.{unit}: {code} -> {U_CODE}{again}": (SHOULD, U_FOR_F)
+        for unit, code, times in (
+            ("check_method", "'METHOD_NOT_SUPPORTED'", 1),
+            ("check_media_type", "'MEDIA_TYPE_NOT_ACCEPTABLE'", 1),
+            ("authenticate", "'KEY_NOT_FOUND'", 1),
+            ("authenticate", "'INVALID_SIGNATURE'", 2),
+            ("parse", "'PARAM_ILLEGAL'", 2),
+            ("check_field", "'PARAM_ILLEGAL'", 3),
         )
-        for again in ("", " (#2)", " (#3)")
+        for again in ("", " (#2)", " (#3)")[:times]
     },
-    f"{PIPE}.http_status: 200 -> 201": (SHOULD, "TRANSPORT-HTTP-200"),
+    f"{CLIENT}.payload: {{'authUrl': auth_url, 'acquirerId': data.ACQUIRER_ID}} -> "
+    f"{{'authUrl': auth_url, 'acquirerId': data.ACQUIRER_ID, 'extraField': 'x'}}": (
+        "equivalent",
+        (
+            "an extra request parameter: the documents neither allow nor forbid extra fields "
+            "(IUI-UNKNOWN-FIELDS' basis) and the suite asks receivers to accept one; failing a "
+            "wallet for sending one would rest on no sentence"
+        ),
+    ),
+    f"{CLIENT}.decide: 'F' -> 'U' (#2)": (
+        "equivalent",
+        (
+            "a reply it cannot trust (bad or no signature) retried as no result, then an error: "
+            "the documents say what to do with a result, not with one the wallet cannot trust; "
+            "never opening its redirect is what they bind (PAI-VERIFY-RESPONSE)"
+        ),
+    ),
     f"reference/wallet.py:Wallet.authorize: 'ACCESS_DENIED' -> {U_CODE}": (
-        "lenient check",
-        (
-            "another MPP's pspId answered U: IUI-PSPID-MISMATCH (a SHOULD) asks only that it does "
-            "not succeed"
-        ),
-    ),
-    "reference/wallet.py:Wallet.authorize: 'INVALID_TOKEN' -> 'KEY_NOT_FOUND'": (
         SHOULD,
-        "TOKEN-CODE: another F code refuses as safely",
-    ),
-    f"{CLIENT}.max_attempts: 3 -> 4": (
-        "equivalent",
-        "PAI-RETRY-BOUNDED asks for a bounded number of attempts, not three",
-    ),
-    f"{CLIENT}.backoff: 0.05 -> 0.025": (
-        "equivalent",
-        "the reference profile's [gateway] min_backoff is 0.025 s: the wait still meets it",
-    ),
-    f"{CLIENT}.pause: 2 -> 1": (
-        "equivalent",
         (
-            "a constant back-off: PAI-RETRY-BACKOFF asks for a wait of at least min_backoff, "
-            "not that it grows"
+            "another MPP's pspId answered U: the whole rule is a SHOULD resting on inference "
+            "(IUI-PSPID-MISMATCH: it does not succeed), which names no code"
         ),
-    ),
-    f"{CLIENT}.start: 1 -> 2": (
-        "equivalent",
-        "two attempts, the first wait doubled: still a retry after U, bounded, backed off",
-    ),
-    f"{CLIENT}.trusted: if value is None: -> if False:": (
-        "missing probe",
-        (
-            "an unsigned U reply distrusted, so never retried: the suite plays no unsigned U "
-            "(nor F) reply, which the documents allow"
-        ),
-    ),
-    f"{CLIENT}.trusted: time is None -> time is not None": (
-        "missing probe",
-        "as above: unsigned F and U replies distrusted, an unsigned U never retried",
-    ),
-    f"{CLIENT}.trusted: 'U' -> 'S'": (
-        SHOULD,
-        "PAI-VERIFY-UNSIGNED: an unsigned SUCCESS trusted, as the official Java SDK does",
     ),
 }

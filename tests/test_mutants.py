@@ -177,3 +177,81 @@ def test_every_survivor_classified_is_a_mutant_still_generated() -> None:
         "lenient check",
         "equivalent",
     }
+
+
+def _flow(sent: int, pauses: list[float], steps: list[str], outcome: str = "error") -> Any:
+    request = {"body": {"authUrl": "u", "acquirerId": "a"}, "verdict": "OK"}
+    return {
+        "flow": "f",
+        "steps": steps,
+        "trigger": 200,
+        "outcome": {"outcome": outcome, "redirectUrl": None},
+        "sent": [request] * sent,
+        "pauses": pauses,
+    }
+
+
+def test_a_client_within_what_the_documents_allow_is_equivalent_by_rule() -> None:
+    traffic = ["REQUEST_TRAFFIC_EXCEED_LIMIT"]
+    reference = _flow(3, [0.05, 0.1], traffic)
+    # More attempts, within [gateway] max_attempts; a constant wait of at least min_backoff.
+    assert "number of retries" in mutants_corpus.allowed(reference, _flow(4, [0.05] * 3, traffic))
+    assert "min_backoff" in mutants_corpus.allowed(reference, _flow(3, [0.025, 0.025], traffic))
+    # No retry at all, past the bound, or a wait shorter than min_backoff: observable.
+    assert mutants_corpus.allowed(reference, _flow(1, [], traffic)) == ""
+    assert mutants_corpus.allowed(reference, _flow(11, [0.05] * 10, traffic)) == ""
+    assert mutants_corpus.allowed(reference, _flow(3, [0.01, 0.1], traffic)) == ""
+    # A reply that is not JSON carries no result: retried as silence is, as often.
+    malformed = ["malformed"]
+    assert mutants_corpus.allowed(_flow(3, [0.05, 0.1], malformed), _flow(4, [0] * 3, malformed))
+    # The authCode is the wallet's: any non-empty one.
+    success = ["success"]
+
+    def opened(code: str) -> dict[str, Any]:
+        redirect = f"https://m.example/r?a=1&authCode={code}"
+        return {
+            **_flow(1, [], success),
+            "outcome": {"outcome": "redirect", "redirectUrl": redirect},
+        }
+
+    assert "authCode" in mutants_corpus.allowed(opened("hhhh"), opened("hhhhhh"))
+    assert mutants_corpus.allowed(opened("hhhh"), opened("")) == ""
+    # After an F the wallet stops: another count is never a freedom.
+    f = ["PROCESS_FAIL"]
+    assert mutants_corpus.allowed(_flow(1, [], f), _flow(2, [0.05], f)) == ""
+    u_then_f = ["UNKNOWN_EXCEPTION", "PROCESS_FAIL"]
+    assert mutants_corpus.allowed(_flow(2, [0.05], u_then_f), _flow(3, [0.05] * 2, u_then_f)) == ""
+    # After another U, no wait is documented; the outcome and the parameters are fixed.
+    u = ["UNKNOWN_EXCEPTION", "success"]
+    assert mutants_corpus.allowed(_flow(2, [0.05], u), _flow(2, [0.0], u)) != ""
+    assert mutants_corpus.allowed(_flow(2, [0.05], u), _flow(2, [0.05], u, "redirect")) == ""
+    changed = _flow(2, [0.05], u)
+    changed["sent"] = [changed["sent"][0], {**changed["sent"][0], "verdict": "BAD"}]
+    assert mutants_corpus.allowed(_flow(2, [0.05], u), changed) == ""
+
+
+def test_an_optional_result_message_is_a_freedom_an_empty_one_is_not() -> None:
+    def answer(result: dict[str, Any], **more: Any) -> Any:
+        return {"status": 200, "verdict": "OK", "body": {"result": result, **more}}
+
+    code = {"resultCode": "INVALID_TOKEN", "resultStatus": "F"}
+    reference = answer({**code, "resultMessage": "(text)"})
+    assert "resultMessage is optional" in mutants_corpus.allowed(reference, answer(code))
+    assert mutants_corpus.allowed(reference, answer({**code, "resultMessage": ""})) == ""
+    assert "null" in mutants_corpus.allowed(answer(code), answer(code, userInfo=None))
+    assert mutants_corpus.allowed(reference, answer({**code, "resultStatus": "U"})) == ""
+    assert mutants_corpus.allowed(reference, {**answer(code), "status": 201}) == ""
+    # Allowed differences do not make a mutant observable; the reasons are kept.
+    assert mutants.compare([reference], [answer(code)])[0] == ""
+    assert mutants.compare([reference], [answer(code)])[1] != ()
+
+
+def test_a_survivor_only_warned_is_classified_by_rule() -> None:
+    mutant = mutants.mutants("wallet", mutants.context("wallet"))[0]
+    warned = mutants.Outcome(
+        "wallet", mutant, True, "#1", verdict="PARTIAL", warned=("IUI-METHOD-CODE",)
+    )
+    kind, why = mutants.classify(warned)
+    assert kind == mutants.SHOULD_BY_DESIGN and "IUI-METHOD-CODE" in why
+    silent = mutants.Outcome("wallet", mutant, True, "#1", verdict="CERTIFIED")
+    assert mutants.classify(silent)[0] == mutants.UNEXPLAINED

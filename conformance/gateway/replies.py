@@ -15,6 +15,8 @@ from conformance.gateway.scenarios import (
     DROP,
     LATE,
     MALFORMED,
+    NO_REDIRECT,
+    NOT_OBJECT,
     SUCCESS,
     UNSIGNED,
     UNSIGNED_RESULT,
@@ -93,6 +95,13 @@ def build(
         return Reply(200, signed_headers(settings, uri, cid, body, other), body)
     if step == MALFORMED:
         body = _encode(success_payload(psp_id, redirect))[:-1]  # the closing brace is missing
+        return Reply(200, signed_headers(settings, uri, cid, body), body)
+    if step in (NOT_OBJECT, NO_REDIRECT):
+        payload = success_payload(psp_id, redirect)
+        if step == NO_REDIRECT:
+            del payload["authRedirectUrl"]
+        body = _encode(payload)
+        body = b"[" + body + b"]" if step == NOT_OBJECT else body
         return Reply(200, signed_headers(settings, uri, cid, body), body)
     if step.startswith(UNSIGNED_RESULT):
         body = _encode({"result": result(step.removeprefix(UNSIGNED_RESULT))})

@@ -12,6 +12,10 @@ from conformance.contract.spec import contract
 API = "prepareAuthInfo"
 SUCCESS, LATE, DROP = "success", "late", "drop"
 BAD_SIGNATURE, UNSIGNED, MALFORMED = "bad-signature", "unsigned", "malformed"
+# Signed JSON that carries no usable result: an array, not an object; a SUCCESS that lacks the
+# authRedirectUrl the page says comes with it.
+NOT_OBJECT, NO_REDIRECT = "not-object", "success-no-redirect"
+UNUSABLE = frozenset({MALFORMED, NOT_OBJECT, NO_REDIRECT})
 # A result code's reply with neither Signature nor Response-Time, as the official SDKs read an F
 # or U answer of Alipay+ (contract-notes §2): "unsigned:UNKNOWN_EXCEPTION".
 UNSIGNED_RESULT = "unsigned:"
@@ -103,6 +107,16 @@ def _scenarios() -> dict[str, Scenario]:
         Scenario("unsigned-success", (UNSIGNED,), "a SUCCESS without a signature is not trusted"),
         Scenario(
             "malformed-body", (MALFORMED,), "a reply that is not JSON never leads to a redirect"
+        ),
+        Scenario(
+            "result-not-object",
+            (NOT_OBJECT,),
+            "a signed JSON reply that is an array, not an object, never leads to a redirect",
+        ),
+        Scenario(
+            "success-no-redirect",
+            (NO_REDIRECT,),
+            "a signed SUCCESS without authRedirectUrl never leads to a redirect",
         ),
     ]
     return {s.name: s for s in found}

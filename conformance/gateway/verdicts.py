@@ -11,11 +11,11 @@ from conformance.gateway.scenarios import (
     BAD_SIGNATURE,
     DROP,
     LATE,
-    MALFORMED,
     SUCCESS,
     TRAFFIC,
     UNSIGNED,
     UNSIGNED_RESULT,
+    UNUSABLE,
     Scenario,
     status,
 )
@@ -250,14 +250,14 @@ def untrusted(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
 def malformed(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
     if (
         flow.arrivals
-        and {a.step for a in flow.arrivals} == {MALFORMED}
+        and {a.step for a in flow.arrivals} <= UNUSABLE
         and flow.result is not None
         and not flow.result.abandoned
     ):
         yield (
             "MALFORMED-SAFE",
             flow.ended and not _opens(flow),
-            "a reply that is not JSON led to a redirect or to no outcome",
+            "a reply with no usable result led to a redirect or to no outcome",
             "outcome error",
             flow.reported(),
         )

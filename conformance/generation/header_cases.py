@@ -40,6 +40,8 @@ BAD_SIGNATURE = refusal("SIG-VERIFY", "INVALID_SIGNATURE")
 # RSA256 is SHA256withRSA, but the official Python SDK (python-rsa) verifies a PKCS#1 v1.5
 # signature of any hash it knows: refusing those is a rule of its own, a warning in a wallet.
 OTHER_DIGEST = refusal("SIG-DIGEST", "INVALID_SIGNATURE")
+# A missing header never succeeds; that a missing signature is an invalid one is inferred: warned.
+MISSING = {"signature": refusal("HEADER-REQUIRED", "INVALID_SIGNATURE", "SIG-MISSING-CODE")}
 
 # name -> (expectation given the token, how the request deviates)
 Deviation = tuple[Callable[[Token], Expect], dict[str, Any]]
@@ -109,7 +111,7 @@ def _deviations(profile: Profile, api: Api) -> dict[str, Deviation]:
     }
     for h in ("client-id", "request-time", "signature"):
         table[f"missing-{h}"] = (
-            lambda t: refusal("HEADER-REQUIRED", None),
+            _always(MISSING.get(h, refusal("HEADER-REQUIRED", None))),
             {"tamper": Tamper(omit=frozenset({h}))},
         )
     for form in TIME_FORMS:

@@ -3,6 +3,7 @@ servers are in faults_provider.py)."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -121,6 +122,27 @@ class NoRetryAfterSilence(PrepareClient):
 class RetryChangesParameters(PrepareClient):
     def payload(self, auth_url: str, attempt: int) -> dict[str, Any]:
         return {**super().payload(auth_url, attempt), "requestId": secrets.token_hex(8)}
+
+
+@client_fault(
+    "pai-crashes-on-unusable-result",
+    "PAI-TRIGGER",
+    "PAI-MALFORMED-SAFE",
+    summary="Reads result and authRedirectUrl without checking them: a JSON reply that is not an "
+    "object, or a SUCCESS without authRedirectUrl, crashes the flow, which reports no outcome.",
+)
+class CrashesOnUnusableResult(PrepareClient):
+    def decide(self, uri: str, answer: Any) -> tuple[str | None, dict[str, str] | None]:
+        try:
+            body = json.loads(answer.content)
+        except ValueError:
+            return super().decide(uri, answer)
+        result = body["result"]  # TypeError on a JSON array
+        status = result.get("resultStatus")
+        if result.get("resultCode") == "SUCCESS" and self.trusted(uri, answer, status):
+            url = body["authRedirectUrl"]  # KeyError when it is missing
+            return "S", {"outcome": "redirect", "redirectUrl": self.redirect(url)}
+        return super().decide(uri, answer)
 
 
 @client_fault(

@@ -66,6 +66,7 @@ MIRRORED = (
     "long-result-code",
     "long-result-message",
     "message-as-list",
+    "missing-signature-wrong-code",
     "any-method",
     "no-length-limit",
     "refuses-multiline-body",

@@ -202,6 +202,18 @@ class StrictSignatureSplit(Pipeline):
 
 
 @fault(
+    "missing-signature-wrong-code",
+    "IUI-SIG-MISSING-CODE",
+    summary="Answers a request without a Signature header PARAM_ILLEGAL, not INVALID_SIGNATURE.",
+)
+class MissingSignatureWrongCode(Pipeline):
+    def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
+        if not headers.get("signature"):
+            raise Refusal("PARAM_ILLEGAL", "missing Signature header")
+        super().authenticate(method, uri, headers, body)
+
+
+@fault(
     "defaults-missing-client-id",
     "IUI-HEADER-REQUIRED",
     summary="Assumes its only client when Client-Id is missing.",
