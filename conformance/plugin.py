@@ -81,6 +81,11 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     _collect_suite(config)
     _prestart(config, state)
+    if getattr(config.option, "tbstyle", None) is None:
+        # `conformance run` has no terminal plugin, so no --tb: a failure's traceback is Python's
+        # own, not pytest's long form, which parses the source of every frame (a sixth of a
+        # faulty wallet's run). The evidence, not the traceback, is what the report shows.
+        config.option.tbstyle = "native"
     config.pluginmanager.register(ResultsAssembly(state), "conformance-results")
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(HtmlHooks(state), "conformance-html")
@@ -195,6 +200,12 @@ def recorder(conformance_engine: Engine, request: pytest.FixtureRequest) -> Reco
     return rec
 
 
+def _needs(engine: Engine, section: str, role: str) -> None:
+    """Skip a role's tests when the profile leaves its section out."""
+    if getattr(engine.profile, section) is None:
+        pytest.skip(f"no [{section}] in the profile: {role} is not applicable")
+
+
 @pytest.fixture(scope="session")
 def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The mock Alipay+ gateway (prepareAuthInfo, wallet as client), when the profile has
@@ -202,13 +213,9 @@ def gateway(conformance_engine: Engine, request: pytest.FixtureRequest) -> Itera
     from conformance.gateway.play import open_gateway
     from conformance.gateway.scenarios import SCENARIOS
 
-    if conformance_engine.profile.gateway is None:
-        pytest.skip(
-            "no [gateway] in the profile: prepareAuthInfo (wallet as client) is not applicable"
-        )
-    with open_gateway(
-        conformance_engine, SCENARIOS[request.config.getoption("conformance_scenario")]
-    ) as player:
+    _needs(conformance_engine, "gateway", "prepareAuthInfo (wallet as client)")
+    scenario = SCENARIOS[request.config.getoption("conformance_scenario")]
+    with open_gateway(conformance_engine, scenario) as player:
         yield player
 
 
@@ -218,10 +225,7 @@ def provider_engine(conformance_engine: Engine, request: pytest.FixtureRequest) 
     [provider]."""
     from conformance.engine.provider import open_provider
 
-    if conformance_engine.profile.provider is None:
-        pytest.skip(
-            "no [provider] in the profile: prepareAuthInfo server verification is not applicable"
-        )
+    _needs(conformance_engine, "provider", "prepareAuthInfo server verification")
     with open_provider(conformance_engine, request.config.stash[STATE].reference) as engine:
         yield engine
 

@@ -25,7 +25,7 @@ ENDING = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, 
 
 
 # The bounds on the proxy's clients: flag, field of ProxyLimits, metavar, what it does.
-_BOUNDS = (
+_ON_CLIENTS = (
     ("--idle-timeout", "idle", "S", "close a connection with no request begun for S seconds"),
     ("--head-timeout", "head", "S", "close with 408 when a request's headers take S seconds"),
     ("--body-timeout", "body", "S", "close with 408 when a request's body takes S seconds"),
@@ -78,7 +78,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--timeout", type=float, help="seconds to wait for the upstream (default 60)")
     bounds = p.add_argument_group("bounds on clients (docs/observe.md, 'Hostile clients')")
     d = ProxyLimits()
-    for flag, name, metavar, text in _BOUNDS:
+    for flag, name, metavar, text in _ON_CLIENTS:
         default = d.transcript >> 20 if name == "transcript" else getattr(d, name)
         kind = int if metavar == "N" else float
         bounds.add_argument(flag, type=kind, metavar=metavar, help=f"{text} (default {default:g})")

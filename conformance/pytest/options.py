@@ -17,7 +17,7 @@ from conformance.engine.target import RunSettings
 from conformance.pytest import flags
 from conformance.pytest.selection import chosen
 from conformance.pytest.state import State
-from conformance.reference.data import embedded_profile as reference_profile
+from conformance.reference.data import embedded_profile
 from conformance.report.signature import load_private
 from conformance.results.waivers import load as load_waivers
 
@@ -59,7 +59,7 @@ def configure(config: pytest.Config, state: State) -> None:
     if wrong is not None:
         raise pytest.UsageError(wrong)
     try:
-        state.profile = _profile(str(path), given) if path else reference_profile()
+        state.profile = _profile(str(path), given) if path else embedded_profile()
         contract()
         if config.getoption("conformance_waivers"):
             state.waivers = load_waivers(Path(config.getoption("conformance_waivers")), catalogue())
