@@ -18,6 +18,19 @@ from conformance.reference.pipeline import Crash, Pipeline, Refusal
 # -- body ---------------------------------------------------------------------------------
 
 
+class RefusesFirst(Pipeline):
+    """A wallet that refuses on its headers before it authenticates: `refusal` says when."""
+
+    def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
+        found = self.refusal(headers)
+        if found is not None:
+            raise found
+        super().authenticate(method, uri, headers, body)
+
+    def refusal(self, headers: Mapping[str, str]) -> Refusal | None:
+        raise NotImplementedError
+
+
 @fault(
     "unvalidated-acquirer-id",
     "IUI-INVALID-REFUSED",
@@ -181,11 +194,13 @@ class AcceptsMalformedTime(Pipeline):
     "IUI-AGENT-TOKEN",
     summary="Refuses any request that carries an Agent-Token header, which a wallet must ignore.",
 )
-class RefusesAgentToken(Pipeline):
-    def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
-        if headers.get("agent-token") is not None:
-            raise Refusal("INVALID_CLIENT", "Agent-Token is not accepted")
-        super().authenticate(method, uri, headers, body)
+class RefusesAgentToken(RefusesFirst):
+    def refusal(self, headers: Mapping[str, str]) -> Refusal | None:
+        return (
+            Refusal("INVALID_CLIENT", "Agent-Token is not accepted")
+            if headers.get("agent-token") is not None
+            else None
+        )
 
 
 @fault(
@@ -194,11 +209,13 @@ class RefusesAgentToken(Pipeline):
     summary="Splits the Signature header on ',' without trimming, so the documented spaced form "
     "fails.",
 )
-class StrictSignatureSplit(Pipeline):
-    def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
-        if ", " in (headers.get("signature") or ""):
-            raise Refusal("INVALID_SIGNATURE", "malformed Signature header")
-        super().authenticate(method, uri, headers, body)
+class StrictSignatureSplit(RefusesFirst):
+    def refusal(self, headers: Mapping[str, str]) -> Refusal | None:
+        return (
+            Refusal("INVALID_SIGNATURE", "malformed Signature header")
+            if ", " in (headers.get("signature") or "")
+            else None
+        )
 
 
 @fault(
@@ -206,11 +223,13 @@ class StrictSignatureSplit(Pipeline):
     "IUI-SIG-MISSING-CODE",
     summary="Answers a request without a Signature header PARAM_ILLEGAL, not INVALID_SIGNATURE.",
 )
-class MissingSignatureWrongCode(Pipeline):
-    def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
-        if not headers.get("signature"):
-            raise Refusal("PARAM_ILLEGAL", "missing Signature header")
-        super().authenticate(method, uri, headers, body)
+class MissingSignatureWrongCode(RefusesFirst):
+    def refusal(self, headers: Mapping[str, str]) -> Refusal | None:
+        return (
+            Refusal("PARAM_ILLEGAL", "missing Signature header")
+            if not headers.get("signature")
+            else None
+        )
 
 
 @fault(
@@ -298,8 +317,10 @@ class UnknownKeyFallsBack(Pipeline):
     "IUI-CLIENT-UNKNOWN",
     summary="Answers INVALID_SIGNATURE to an unknown Client-Id.",
 )
-class UnknownClientWrongCode(Pipeline):
-    def authenticate(self, method: str, uri: str, headers: Mapping[str, str], body: bytes) -> None:
-        if headers.get("client-id") not in self.clients:
-            raise Refusal("INVALID_SIGNATURE", "no key for this client")
-        super().authenticate(method, uri, headers, body)
+class UnknownClientWrongCode(RefusesFirst):
+    def refusal(self, headers: Mapping[str, str]) -> Refusal | None:
+        return (
+            Refusal("INVALID_SIGNATURE", "no key for this client")
+            if headers.get("client-id") not in self.clients
+            else None
+        )
