@@ -67,7 +67,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         # Only the plugins a certification needs: another one installed beside the tool (one that
         # reorders tests, say) must not change a run, and loading them all costs start-up time.
         "--disable-plugin-autoload",
-        *("-p", "metadata", "-p", "html", "-p", "conformance"),
+        *("-p", "metadata", "-p", "html", "-p", "conformance.plugin"),
     ]
     for flag in FLAGS:  # each option of the table passed on as the plugin spells it
         value = getattr(args, flag.dest, None) if flag.run and flag.plugin else None

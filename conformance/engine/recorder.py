@@ -236,6 +236,9 @@ class Recorder:
             report_multiple_bugs=False,
             phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
         )(given(strategy)(body))
+        # No example database, so no key: hypothesis would otherwise hash the body's source for
+        # one, on every call (schemathesis's executor does the same).
+        run._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
         chosen = s.seed if s.seed is not None else DERANDOMIZED if s.derandomize else None
         if chosen is not None:
             run = seed(chosen)(run)
