@@ -64,8 +64,11 @@ def _bare_sha256(content: bytes, key: PrivateKey) -> bytes:
     size = (key.key_size + 7) // 8
     digest = hashlib.sha256(content).digest()
     block = b"\x00\x01" + b"\xff" * (size - 3 - len(digest)) + b"\x00" + digest
-    numbers = key.private_numbers()
-    signed = pow(int.from_bytes(block, "big"), numbers.d, numbers.public_numbers.n)
+    # RSA by the Chinese remainder theorem: two half-size exponentiations, a quarter of the work.
+    k = key.private_numbers()
+    m = int.from_bytes(block, "big")
+    low, high = pow(m, k.dmq1, k.q), pow(m, k.dmp1, k.p)
+    signed = low + k.q * (k.iqmp * (high - low) % k.p)
     return signed.to_bytes(size, "big")
 
 
