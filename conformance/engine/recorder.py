@@ -18,6 +18,7 @@ from conformance.core.model import Case, Exchange, Outcome
 from conformance.engine.budget import bounded
 from conformance.engine.evidence import outcome_evidence, transcript_entry
 from conformance.engine.target import Engine
+from conformance.generation.constants import seed_only
 from conformance.generation.spaces import Spend
 from conformance.profile import Profile
 from conformance.transport.sender import Answer
@@ -242,7 +243,8 @@ class Recorder:
         chosen = s.seed if s.seed is not None else DERANDOMIZED if s.derandomize else None
         if chosen is not None:
             run = seed(chosen)(run)
-        run()
+        with seed_only():
+            run()
 
     def _ahead(
         self,
