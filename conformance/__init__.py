@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-__version__ = "1.5.0"
+__version__ = "1.5.1"
 __all__ = ["__version__"]
