@@ -66,6 +66,30 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"mpp-conformance {__version__}"
 
 
+# What building the parser must not load: each command loads its machinery when it runs, so
+# `conformance --version`, `doctor` or `verify-report` do not pay for a certification's.
+MACHINERY = (
+    "pytest",
+    "hypothesis",
+    "conformance.engine.recorder",
+    "conformance.pytest.options",
+    "conformance.pytest.console",
+    "conformance.observe.proxy",
+    "conformance.observe.session",
+)
+
+
+def test_the_parser_loads_no_command_machinery() -> None:
+    probe = (
+        "import sys; from conformance.cli import parser; parser(); "
+        f"print(sorted(m for m in {MACHINERY!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -25,9 +25,7 @@ from conformance.core.exitcodes import (
 from conformance.core.sinks import TerminalStream, for_terminal
 from conformance.profile import Profile
 from conformance.pytest import flags
-from conformance.pytest.console import Progress, make_console, show
 from conformance.pytest.flags import FLAGS
-from conformance.pytest.options import Given
 from conformance.results.document import Results
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
@@ -132,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
     results_path = Path(argv[argv.index("--conformance-results") + 1])
     results_path.unlink(missing_ok=True)
     results_path.with_name(results_path.name + ".sig").unlink(missing_ok=True)
+    from conformance.pytest.console import Progress, make_console, show
+    from conformance.pytest.options import Given
+
     console = None if args.quiet or args.verbose else make_console()
     plugins: list[object] = [Given(profile)]
     if console is not None:
