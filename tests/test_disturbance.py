@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from conformance.core.model import Case, Exchange, Request, Response
-from conformance.results.document import RequirementRow, Run
-from conformance.results.fold import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, verdict
+from conformance.results.document import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, RequirementRow, Run
+from conformance.results.fold import verdict
 from conformance.transport.disturbance import kind
 from conformance.transport.sender import Sender
 from conformance.transport.throttle import Limits, Throttle

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import hypothesis.core
+import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
+from hypothesis.internal.reflection import function_digest
 
-from conformance.generation.constants import seed_only
+from conformance.generation.constants import keyless, seed_only
 
 # Constants a wallet team's module might hold; hypothesis would draw them now and then.
 TEAM_CONSTANTS = tuple(range(900_001, 900_041))
@@ -52,3 +56,28 @@ def test_a_local_module_loaded_changes_no_draw(tmp_path: Path) -> None:
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("team_wallet_limits", None)
+
+
+def test_a_keyless_property_never_digests_its_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    digested: list[object] = []
+    real = function_digest
+
+    def digest(test: object) -> bytes:
+        digested.append(test)
+        return real(test)
+
+    monkeypatch.setattr(hypothesis.core, "function_digest", digest)
+
+    def prop() -> Callable[[], None]:
+        @seed(1)
+        @settings(max_examples=2, database=None)
+        @given(st.integers())
+        def run(value: int) -> None:
+            pass
+
+        return run
+
+    keyless(prop())()  # what the recorder runs: no key, so no digest
+    assert digested == []
+    prop()()  # hypothesis's own way: it hashes the test's source for a key
+    assert digested

@@ -15,7 +15,8 @@ from conformance.cli import main
 from conformance.commands.diff import compare
 from conformance.core.exitcodes import EXIT_NOT_CERTIFIED, EXIT_PARTIAL
 from conformance.report.integrity import check_results
-from conformance.results.fold import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, PARTIAL, partial, pick
+from conformance.results.document import CERTIFIED, INCONCLUSIVE, NOT_CERTIFIED, PARTIAL
+from conformance.results.fold import partial, pick
 
 from .conftest import Certify
 

@@ -10,7 +10,13 @@ from conformance.commands.term import error
 from conformance.core import untrusted
 from conformance.core.errors import ConfigError
 from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
-from conformance.results.document import RequirementRow, Results
+from conformance.results.document import (
+    CERTIFIED,
+    NOT_APPLICABLE,
+    RESULTS_SCHEMA,
+    RequirementRow,
+    Results,
+)
 
 # How bad a status is; a waived row counts as what it was, so a waiver never passes for a fix.
 SEVERITY = {"failed": 2, "warned": 1}
@@ -56,8 +62,7 @@ def _load(path: Path) -> Results:
         doc = untrusted.load_json(raw, str(path), fix="give the results.json a run wrote")
     except ConfigError as exc:
         raise ValueError(str(exc)) from None
-    from conformance.report.schema import checked
-    from conformance.results.fold import RESULTS_SCHEMA
+    from conformance.report.schema import checked  # jsonschema: only once there is a file
 
     if not isinstance(doc, dict) or doc.get("schema") != RESULTS_SCHEMA:
         raise ValueError(
@@ -72,8 +77,6 @@ def _load(path: Path) -> Results:
 
 def _judged(doc: Results) -> dict[str, RequirementRow]:
     """Rows by ID; of an observation, only those its traffic judged."""
-    from conformance.results.fold import NOT_APPLICABLE
-
     rows = doc["requirements"]
     if "observation" in doc:
         rows = [r for r in rows if r["status"] not in ("untested", NOT_APPLICABLE)]
@@ -115,8 +118,6 @@ def compare(old: Results, new: Results) -> tuple[list[str], list[str], list[str]
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.results.fold import CERTIFIED
-
     try:
         old, new = _load(args.old), _load(args.new)
     except ValueError as exc:

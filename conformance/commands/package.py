@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from conformance.report import archive, junit
     from conformance.report.integrity import IntegrityCheck, check_html, check_transcript
     from conformance.report.signature import load_private
-    from conformance.results.fold import CERTIFIED, digest, verdict_of
+    from conformance.results.document import CERTIFIED
+    from conformance.results.fold import digest, verdict_of
 
     report: Path = args.report
     sig = report.with_name(archive.RESULTS + ".sig")

@@ -25,7 +25,6 @@ from conformance.core.exitcodes import (
 from conformance.core.sinks import TerminalStream, for_terminal
 from conformance.profile import Profile
 from conformance.pytest import flags
-from conformance.pytest.flags import FLAGS
 from conformance.results.document import Results
 
 SUITE = Path(__file__).resolve().parent.parent / "suite"
@@ -67,7 +66,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         "--disable-plugin-autoload",
         *("-p", "metadata", "-p", "html", "-p", "conformance.plugin"),
     ]
-    for flag in FLAGS:  # each option of the table passed on as the plugin spells it
+    for flag in flags.FLAGS:  # each option of the table passed on as the plugin spells it
         value = getattr(args, flag.dest, None) if flag.run and flag.plugin else None
         if flag.name in beside and value is None:
             value = report.with_name(beside[flag.name])
@@ -168,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
 
 def exit_code(results: Results) -> int:
     """The documented exit code of a run's results (conformance/core/exitcodes.py)."""
-    from conformance.results.fold import CERTIFIED, INCONCLUSIVE, PARTIAL, unreachable
+    from conformance.results.document import CERTIFIED, INCONCLUSIVE, PARTIAL
+    from conformance.results.fold import unreachable
 
     if results["verdict"] == CERTIFIED:
         return EXIT_CERTIFIED

@@ -18,7 +18,7 @@ from conformance.core.model import Case, Exchange, Outcome
 from conformance.engine.budget import bounded
 from conformance.engine.evidence import outcome_evidence, transcript_entry
 from conformance.engine.target import Engine
-from conformance.generation.constants import seed_only
+from conformance.generation.constants import keyless, seed_only
 from conformance.generation.spaces import Spend
 from conformance.profile import Profile
 from conformance.transport.sender import Answer
@@ -237,9 +237,7 @@ class Recorder:
             report_multiple_bugs=False,
             phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
         )(given(strategy)(body))
-        # No example database, so no key: hypothesis would otherwise hash the body's source for
-        # one, on every call (schemathesis's executor does the same).
-        run._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
+        run = keyless(run)
         chosen = s.seed if s.seed is not None else DERANDOMIZED if s.derandomize else None
         if chosen is not None:
             run = seed(chosen)(run)

@@ -4,18 +4,29 @@ Hypothesis mixes into one draw in twenty a constant read from the source of ever
 loaded in the process (any module outside site-packages and the standard library, test files
 aside). The suite's requests would then change with the modules a run happens to have loaded: a
 wallet team's own code when the plugin runs in their project, the package itself in a checkout,
-and which of its modules a command imported first. Hypothesis offers no setting for it, so
-`seed_only` is the one place that reaches into its internals: while the suite draws, the pool of
-local constants is empty (its built-in constants, the same in every process, still apply).
+and which of its modules a command imported first. Hypothesis offers no setting for it, so this
+module is the one place that reaches into its internals: while the suite draws (`seed_only`), the
+pool of local constants is empty (its built-in constants, the same in every process, still
+apply); and a suite property keeps no example-database key (`keyless`).
 `tests/test_generation_constants.py` fails if those internals change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from hypothesis.internal.conjecture import providers
+
+F = TypeVar("F", bound=Callable[[], None])
+
+
+def keyless(test: F) -> F:
+    """The property with no example-database key: the suite keeps no database, and hypothesis
+    would otherwise hash the test's source for one on every run (schemathesis does the same)."""
+    test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
+    return test
 
 
 class _NoConstants:

@@ -17,8 +17,7 @@ from conformance.preflight import diagnose
 from conformance.preflight.diagnose import Setup
 from conformance.profile import Profile
 from conformance.results import rows
-from conformance.results.document import PreflightDoc, PreflightRole, Results
-from conformance.results.fold import NOT_CERTIFIED
+from conformance.results.document import NOT_CERTIFIED, PreflightDoc, PreflightRole, Results
 from conformance.results.rows import Row
 
 PREFLIGHT = "(preflight)"

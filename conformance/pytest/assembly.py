@@ -23,8 +23,8 @@ from conformance.pytest.selection import stopped, unreached
 from conformance.pytest.state import State
 from conformance.report.signature import sign
 from conformance.results import rows
-from conformance.results.document import Meta, TranscriptRef
-from conformance.results.fold import INCONCLUSIVE, PARTIAL, build, digest, dumps, fold
+from conformance.results.document import INCONCLUSIVE, PARTIAL, Meta, TranscriptRef
+from conformance.results.fold import build, digest, dumps, fold
 from conformance.transport.disturbance import ordered
 
 if TYPE_CHECKING:

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
+# The document's schema name, its verdicts, and the status of a role the profile leaves out
+# (reported, never judged): plain values that readers of a results file check without folding.
+RESULTS_SCHEMA = "mpp-conformance/results/v1"
+CERTIFIED, NOT_CERTIFIED = "CERTIFIED", "NOT CERTIFIED"
+INCONCLUSIVE, PARTIAL = "INCONCLUSIVE", "PARTIAL"
+NOT_APPLICABLE = "not applicable"
+
 # A new optional field of the document is one `name: NotRequired[type]` line in the TypedDict
 # of its object (plus its description in results.schema.json): `results.build` copies `Meta`
 # whole, and every renderer reads these types.

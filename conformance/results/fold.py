@@ -12,6 +12,12 @@ from typing import TYPE_CHECKING
 from conformance.contract.catalogue import Catalogue, Requirement
 from conformance.contract.catalogue import catalogue as documented
 from conformance.results.document import (
+    CERTIFIED,
+    INCONCLUSIVE,
+    NOT_APPLICABLE,
+    NOT_CERTIFIED,
+    PARTIAL,
+    RESULTS_SCHEMA,
     Described,
     Disturbances,
     Evidence,
@@ -26,10 +32,6 @@ from conformance.results.waivers import NONE, RULE, Waivers, apply
 if TYPE_CHECKING:
     from conformance.results.rows import Row
 
-RESULTS_SCHEMA = "mpp-conformance/results/v1"
-CERTIFIED, NOT_CERTIFIED = "CERTIFIED", "NOT CERTIFIED"
-INCONCLUSIVE, PARTIAL = "INCONCLUSIVE", "PARTIAL"
-NOT_APPLICABLE = "not applicable"  # the profile leaves this role out: reported, never judged
 # Always counted, in this order; any other status a run produces is counted after them.
 STATUSES = ("passed", "failed", "warned", "waived", "untested")
 
