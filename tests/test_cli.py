@@ -162,6 +162,22 @@ def test_run_configuration_errors_exit_2(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("under", ["taken", "taken/deeper"])
+def test_run_whose_report_folder_cannot_be_made_exits_2_before_sending(
+    tmp_path: Path, under: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report under a file stops the run before its first request: one line, exit 2, and no
+    run lost at its end for want of a folder."""
+    (tmp_path / "taken").write_text("not a folder")
+    report = tmp_path / under / "report.html"
+    code = main(["run", "-q", "--only", ONE_REQUEST, "--report", str(report)])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert err.startswith(f"conformance: error: cannot write the report in {report.parent}: ")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert (tmp_path / "taken").read_text() == "not a folder"
+
+
 def test_no_colour_off_a_terminal_or_with_no_color(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
