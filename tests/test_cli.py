@@ -162,20 +162,24 @@ def test_run_configuration_errors_exit_2(
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("under", ["taken", "taken/deeper"])
-def test_run_whose_report_folder_cannot_be_made_exits_2_before_sending(
-    tmp_path: Path, under: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("option", ["--report", "--junit", "--transcript", "--results"])
+@pytest.mark.parametrize("under", ["taken/out", "taken/deeper/out", "folder"])
+def test_run_that_cannot_write_an_output_exits_2_before_sending(
+    tmp_path: Path, option: str, under: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A report under a file stops the run before its first request: one line, exit 2, and no
-    run lost at its end for want of a folder."""
+    """An output under a file, or one that is a folder, stops the run before its first request:
+    one line, exit 2, and no run lost at its end for want of a place to write."""
     (tmp_path / "taken").write_text("not a folder")
-    report = tmp_path / under / "report.html"
-    code = main(["run", "-q", "--only", ONE_REQUEST, "--report", str(report)])
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / under
+    argv = ["run", "-q", "--only", ONE_REQUEST, "--report", str(tmp_path / "r/report.html")]
+    code = main([*argv, option, str(path)])
     err = capsys.readouterr().err
     assert code == EXIT_USAGE
-    assert err.startswith(f"conformance: error: cannot write the report in {report.parent}: ")
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    why = "it is a folder" if under == "folder" else f"{tmp_path / 'taken'} is a file, not a folder"
+    assert err == f"conformance: error: cannot write {path} ({why}); choose another {option}\n"
     assert (tmp_path / "taken").read_text() == "not a folder"
+    assert not (tmp_path / "r").exists()  # nothing made, nothing sent
 
 
 def test_no_colour_off_a_terminal_or_with_no_color(

@@ -140,6 +140,21 @@ def test_the_plugin_refuses_a_value_out_of_bounds(pytester: pytest.Pytester) -> 
     assert "--conformance-workers 0 is below 1" in found.stderr.str()
 
 
+@pytest.mark.parametrize("option", ["results", "junit", "transcript"])
+def test_the_plugin_refuses_an_output_it_cannot_write_before_the_run(
+    pytester: pytest.Pytester, option: str
+) -> None:
+    (pytester.path / "taken").write_text("not a folder")
+    path = pytester.path / "taken/out"
+    found = pytester.runpytest_inprocess(
+        "-p", "conformance", "--conformance-reference", f"--conformance-{option}", str(path)
+    )
+    assert found.ret == pytest.ExitCode.USAGE_ERROR
+    said = f"cannot write {path} ({pytester.path / 'taken'} is a file, not a folder)"
+    assert f"{said}; choose another --conformance-{option}" in found.stderr.str()
+    assert "Traceback" not in found.stderr.str() + found.stdout.str()
+
+
 def test_a_run_reads_its_profile_once(
     certify: Certify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,6 +22,7 @@ from conformance.core.exitcodes import (
     EXIT_USAGE,
     HELP,
 )
+from conformance.core.outputs import unwritable
 from conformance.core.sinks import TerminalStream, for_terminal
 from conformance.profile import Profile
 from conformance.pytest import flags
@@ -127,10 +128,15 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     argv = pytest_args(args)
     results_path = Path(argv[argv.index("--conformance-results") + 1])
-    unwritable = _clear(results_path)
-    if unwritable is not None:
-        error(unwritable)
+    outputs = {"--report": args.report.resolve()}
+    for name in ("results", "junit", "transcript"):  # given, or beside the report
+        outputs[f"--{name}"] = Path(argv[argv.index(f"--conformance-{name}") + 1])
+    wrong = unwritable(outputs)
+    if wrong is not None:
+        error(wrong)
         return EXIT_USAGE
+    for stale in (results_path, results_path.with_name(results_path.name + ".sig")):
+        stale.unlink(missing_ok=True)
     from conformance.pytest.console import Progress, make_console, show
     from conformance.pytest.options import Given
 
@@ -165,21 +171,6 @@ def run(args: argparse.Namespace) -> int:
     where = for_terminal(f"report {args.report}, results {results_path}")
     print(f"{verdict}: {where}", flush=True)
     return exit_code(results)
-
-
-def _clear(results_path: Path) -> str | None:
-    """Make the report's folder and remove the last run's results from it, before the run: a
-    folder that cannot hold the report is a usage error now, not a run lost at its end."""
-    try:
-        results_path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in (results_path, results_path.with_name(results_path.name + ".sig")):
-            stale.unlink(missing_ok=True)
-        probe = results_path.with_name(f".{results_path.name}.writable")
-        probe.touch()
-        probe.unlink()
-    except OSError as exc:
-        return f"cannot write the report in {results_path.parent}: {exc.strerror or exc}"
-    return None
 
 
 def exit_code(results: Results) -> int:

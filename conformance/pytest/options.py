@@ -12,6 +12,7 @@ from conformance import profile as profiles
 from conformance.contract.catalogue import catalogue
 from conformance.contract.spec import contract
 from conformance.core.errors import ConfigError
+from conformance.core.outputs import unwritable
 from conformance.core.redact import Redactor
 from conformance.engine.target import RunSettings
 from conformance.pytest import flags
@@ -74,13 +75,18 @@ def configure(config: pytest.Config, state: State) -> None:
     seed = config.getoption("conformance_seed")
     state.run = RunSettings(max(1, config.getoption("conformance_examples")), seed, seed is None)
     state.redactor = Redactor.for_profile(state.profile)
+    given_paths: dict[str, Path] = {}
     for opt, attr in (
         ("conformance_results", "results_path"),
         ("conformance_junit", "junit_path"),
         ("conformance_transcript", "transcript_path"),
     ):
         if config.getoption(opt):
-            setattr(state, attr, Path(config.getoption(opt)))
+            path = given_paths["--" + opt.replace("_", "-")] = Path(config.getoption(opt))
+            setattr(state, attr, path)
+    wrong = unwritable(given_paths)  # checked now, not found at the end of the run
+    if wrong is not None:
+        raise pytest.UsageError(wrong)
     state.only = tuple(config.getoption("conformance_only"))
     state.selection = chosen(config, state.only)
 
