@@ -220,3 +220,25 @@ def test_package_is_reproducible(reference_run: Path, copy_of: CopyOf) -> None:
     assert main(["package", "--report", str(folder / "report.html"), "--out", str(second)]) == 0
     assert first.read_bytes() == second.read_bytes()
     assert zipfile.ZipFile(io.BytesIO(first.read_bytes())).testzip() is None
+
+
+@pytest.mark.parametrize("command", ["render", "package"])
+@pytest.mark.parametrize("under", ["taken/out", "folder"])
+def test_render_and_package_refuse_an_out_they_cannot_write(
+    reference_run: Path,
+    tmp_path: Path,
+    command: str,
+    under: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Checked before any work: one line naming --out, exit 2, no traceback."""
+    (tmp_path / "taken").write_text("not a folder")
+    (tmp_path / "folder").mkdir()
+    source = reference_run / ("results.json" if command == "render" else "report.html")
+    given = ["--report", str(source)] if command == "package" else [str(source)]
+    out = tmp_path / under
+    assert main([command, *given, "--out", str(out)]) == 2
+    why = "it is a folder" if under == "folder" else f"{tmp_path / 'taken'} is a file, not a folder"
+    assert capsys.readouterr().err == (
+        f"conformance: error: cannot write {out} ({why}); choose another --out\n"
+    )

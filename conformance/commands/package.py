@@ -10,6 +10,7 @@ from conformance.commands.term import error, out_and_sign_key
 from conformance.core import untrusted
 from conformance.core.errors import ConfigError
 from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from conformance.core.outputs import unwritable
 from conformance.core.sinks import for_terminal
 
 
@@ -79,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         error(str(exc))
         return EXIT_USAGE
+    out: Path = args.out or report.with_name("certification.zip")
+    wrong = unwritable({"--out": out})
+    if wrong is not None:
+        error(wrong)
+        return EXIT_USAGE
     checks, results = check_html(
         files[archive.REPORT].decode("utf-8", "replace"), files[archive.RESULTS], sig_file=sig_file
     )
@@ -106,9 +112,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             refuse(str(exc), [])
             return EXIT_NOT_CERTIFIED
-    out: Path = args.out or report.with_name("certification.zip")
     data = archive.build(files, results, key)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     signed = "signed" if key is not None else "unsigned (no --sign-key)"
     print(f"certification package {out}: {digest(data)}, {signed}")

@@ -11,6 +11,7 @@ from conformance.commands.term import error, out_and_sign_key
 from conformance.core import untrusted
 from conformance.core.errors import ConfigError
 from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_USAGE
+from conformance.core.outputs import unwritable
 
 if TYPE_CHECKING:
     from conformance.report.signature import Signature
@@ -89,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         error(str(exc))
         return EXIT_USAGE
+    out: Path = args.out or args.results.with_name("certification.html")
+    wrong = unwritable({"--out": out})
+    if wrong is not None:
+        error(wrong)
+        return EXIT_USAGE
     checks, results = check_results(data, args.results.name)
     bad = [c.text for c in checks if not c.ok]
     if results is None or bad:
@@ -100,8 +106,6 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         error(str(exc))
         return EXIT_NOT_CERTIFIED
-    out: Path = args.out or args.results.with_name("certification.html")
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page(results, digest(data), data, signature), encoding="utf-8")
     signed = f"signed by key {signature.key}" if signature else "not signed"
     print(f"{results['verdict']}: {out} ({signed})")
