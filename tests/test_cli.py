@@ -261,13 +261,23 @@ def test_reference_wallet_serves_with_a_registered_key(
 
 
 @pytest.mark.parametrize(
-    "args", [["--fault", "no-such-fault"], ["--register-key", "/no/such/key.pem"]]
+    "args",
+    [
+        ["--fault", "no-such-fault"],
+        ["--register-key", "/no/such/key.pem"],
+        ["--profile-out", "{taken}/ref.toml"],
+        ["--public-key-out", "{taken}/wallet.pem"],
+    ],
 )
 def test_reference_wallet_refuses_bad_options(
-    args: list[str], capsys: pytest.CaptureFixture[str]
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["reference-wallet", *args]) == EXIT_USAGE
-    assert capsys.readouterr().err.startswith("conformance: error: ")
+    """Refused before it serves: one line, exit 2 (an output under a file among them)."""
+    (tmp_path / "taken").write_text("not a folder")
+    given = [a.format(taken=tmp_path / "taken") for a in args]
+    assert main(["reference-wallet", "--port", "0", *given]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("conformance: error: ") and err.count("\n") == 1
 
 
 def test_export_openapi_to_stdout_and_file(

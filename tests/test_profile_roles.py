@@ -140,6 +140,23 @@ def test_profile_errors_are_one_line_and_exit_2(
     assert "did not complete" not in err
 
 
+@pytest.mark.parametrize("option", ["--report", "--results", "--junit"])
+def test_listen_refuses_an_output_it_cannot_write_before_it_listens(
+    tmp_path: Path, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("not a folder")
+    text = _gateway_only(0, "http://127.0.0.1:9").split("[trigger]")[0]
+    out = tmp_path / "taken" / "out"
+    argv = ["listen", "--profile", str(_write(tmp_path, text)), "--duration", "30", option]
+    assert main([*argv, str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # it never said it was listening
+    assert captured.err == (
+        f"conformance: error: cannot write {out} ({tmp_path / 'taken'} is a file, not a folder);"
+        f" choose another {option}\n"
+    )
+
+
 def test_listen_serves_a_gateway_only_profile(tmp_path: Path) -> None:
     text = _gateway_only(0, "http://127.0.0.1:9").split("[trigger]")[0]
     report = tmp_path / "listen" / "report.html"

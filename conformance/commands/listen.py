@@ -44,6 +44,7 @@ def _refuse(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from conformance.commands import run as run_command
     from conformance.core.errors import ConfigError
+    from conformance.core.outputs import unwritable
     from conformance.gateway.scenarios import SCENARIOS
     from conformance.profile import load
 
@@ -72,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         "--conformance-scenario",
         args.scenario,
     ]
+    wrong = unwritable(run_command.outputs(forwarded))
+    if wrong is not None:
+        return _refuse(wrong)
     if not args.quiet:
         gw = profile.gateway
         print(

@@ -6,9 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from conformance.commands.term import error
 from conformance.core import untrusted
 from conformance.core.errors import ConfigError
 from conformance.core.exitcodes import EXIT_CERTIFIED, EXIT_USAGE
+from conformance.core.outputs import unwritable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
             f"{', '.join(sorted(FAULTS))}",
             file=sys.stderr,
         )
+        return EXIT_USAGE
+    outputs = {"--public-key-out": args.public_key_out, "--profile-out": args.profile_out}
+    wrong = unwritable({option: path for option, path in outputs.items() if path is not None})
+    if wrong is not None:
+        error(wrong)
         return EXIT_USAGE
     wallet = make_wallet(args.fault)
     if args.register_key:

@@ -46,9 +46,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
 
 
+# The files a run writes beside its report unless told where.
+BESIDE = {"results": "results.json", "junit": "junit.xml", "transcript": "transcript.jsonl"}
+
+
+def outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """Every file the run writes, by the option that places it."""
+    report = args.report.resolve()
+    placed = {"--report": report}
+    for name, default in BESIDE.items():
+        given = getattr(args, name, None)
+        placed[f"--{name}"] = given.resolve() if given else report.with_name(default)
+    return placed
+
+
 def pytest_args(args: argparse.Namespace) -> list[str]:
     report = args.report.resolve()
-    beside = {"results": "results.json", "junit": "junit.xml", "transcript": "transcript.jsonl"}
     out = [
         str(SUITE),
         "-c",
@@ -69,8 +82,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     ]
     for flag in flags.FLAGS:  # each option of the table passed on as the plugin spells it
         value = getattr(args, flag.dest, None) if flag.run and flag.plugin else None
-        if flag.name in beside and value is None:
-            value = report.with_name(beside[flag.name])
+        if flag.name in BESIDE and value is None:
+            value = report.with_name(BESIDE[flag.name])
         out += flag.argv(value)
     if not args.profile:
         out += ["--conformance-reference", args.fault or "reference"]
@@ -128,10 +141,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     argv = pytest_args(args)
     results_path = Path(argv[argv.index("--conformance-results") + 1])
-    outputs = {"--report": args.report.resolve()}
-    for name in ("results", "junit", "transcript"):  # given, or beside the report
-        outputs[f"--{name}"] = Path(argv[argv.index(f"--conformance-{name}") + 1])
-    wrong = unwritable(outputs)
+    wrong = unwritable(outputs(args))
     if wrong is not None:
         error(wrong)
         return EXIT_USAGE
