@@ -173,6 +173,24 @@ def test_a_bad_command_line_is_refused_in_one_line(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", ["--report", "--results", "--junit"])
+def test_an_output_it_cannot_write_is_refused_before_it_observes(
+    tmp_path: Path, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found before the first exchange, not after hours of traffic."""
+    (tmp_path / "taken").write_text("not a folder")
+    out = tmp_path / "taken" / "out"
+    argv = ["observe", "--upstream", "http://127.0.0.1:1", "--role", "wallet"]
+    argv += ["--listen", "127.0.0.1:0", "--duration", "600", option, str(out)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # never observing
+    assert captured.err == (
+        f"conformance: error: cannot write {out} ({tmp_path / 'taken'} is a file, not a folder);"
+        f" choose another {option}\n"
+    )
+
+
 def test_a_port_in_use_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))

@@ -140,6 +140,7 @@ def limits(args: argparse.Namespace) -> ProxyLimits | str:
 def run(args: argparse.Namespace) -> int:
     from conformance.commands.term import GREEN, RED, error, paint
     from conformance.core.errors import ConfigError
+    from conformance.core.outputs import unwritable
     from conformance.observe import Paths, observe
     from conformance.observe.settings import load, override
     from conformance.results.fold import unreachable
@@ -173,6 +174,12 @@ def run(args: argparse.Namespace) -> int:
     paths = replace(
         beside, results=args.results or beside.results, junit=args.junit or beside.junit
     )
+    # Checked before the first exchange: an observation must not be lost at its end.
+    placed = {"--report": paths.report, "--results": paths.results, "--junit": paths.junit}
+    wrong = unwritable(placed | ({"--transcript": paths.transcript} if paths.transcript else {}))
+    if wrong is not None:
+        error(wrong)
+        return EXIT_USAGE
     stop = threading.Event()
     try:
         with _until_signal(stop), observe(settings, paths, bounds) as running:
