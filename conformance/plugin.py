@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
@@ -20,7 +21,7 @@ from conformance.generation import spaces, strategies
 from conformance.generation.spaces import Spend
 from conformance.pytest import options
 from conformance.pytest.assembly import HtmlHooks, ResultsAssembly
-from conformance.pytest.selection import SUITE, applicable
+from conformance.pytest.selection import SUITE, applicable, unmatched
 from conformance.pytest.state import NOT_RUN, RECORDER, STATE, State
 from conformance.results import rows
 from conformance.transport import loopback
@@ -128,6 +129,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         _mark_suite_item(item)
     only, prof = config.stash[STATE].only, config.stash[STATE].profile
+    missing = unmatched(only, items)
+    if missing:  # a typo must not pass for a run that sent nothing
+        raise pytest.UsageError(
+            f"--only {shlex.quote(missing[0])} names no test of the suite; "
+            "`conformance run -v` lists them"
+        )
     if prof is not None and not prof.has_target:
         # No [target]: inquiryUserInfo is reported not applicable, so none of its tests run.
         idle = [i for i in items if _api_of(i) == "inquiryUserInfo"]

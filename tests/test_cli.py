@@ -121,6 +121,19 @@ def test_run_of_one_test_is_partial_exits_6_with_progress(
     assert {"report.html", "results.json", "junit.xml"} <= {p.name for p in tmp_path.iterdir()}
 
 
+@pytest.mark.parametrize("name", ["test_no_such_test", "test_header_deviation[no-such-case]"])
+def test_run_of_a_name_that_selects_no_test_exits_2_with_no_results(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo in --only is a usage error, not a NOT CERTIFIED run that judged nothing."""
+    assert run(tmp_path, "-q", "--only", name) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert (
+        len(err.strip().splitlines()) == 1 and "names no test of the suite" in err and name in err
+    )
+    assert not (tmp_path / "results.json").exists()
+
+
 def test_run_verbose_lists_every_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(tmp_path, "-v", "--only", ONE_REQUEST) == EXIT_PARTIAL
     assert f"{ONE_REQUEST} PASSED" in capsys.readouterr().out

@@ -155,6 +155,14 @@ def test_the_plugin_refuses_an_output_it_cannot_write_before_the_run(
     assert "Traceback" not in found.stderr.str() + found.stdout.str()
 
 
+def test_the_plugin_refuses_an_only_that_selects_no_test(pytester: pytest.Pytester) -> None:
+    found = pytester.runpytest_inprocess(
+        "-p", "conformance", "--conformance-reference", "--conformance-only", "test_typo"
+    )
+    assert found.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--only test_typo names no test of the suite" in found.stderr.str()
+
+
 def test_a_run_reads_its_profile_once(
     certify: Certify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

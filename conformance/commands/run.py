@@ -128,6 +128,12 @@ def run(args: argparse.Namespace) -> int:
             error(f"--fault {args.fault} is unknown; choose from {', '.join(sorted(FAULTS))}")
             return EXIT_USAGE
     wrong = flags.check(vars(args))
+    if wrong is None and args.only:
+        from conformance.pytest.selection import unknown_tests
+
+        typo = next(iter(unknown_tests(tuple(args.only))), None)
+        if typo is not None:
+            wrong = f"--only {typo} names no test of the suite; `conformance run -v` lists them"
     if wrong is not None:
         error(wrong)
         return EXIT_USAGE
@@ -163,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout = stdout
     else:
         code = pytest.main(argv, plugins=plugins)
+    if code == pytest.ExitCode.USAGE_ERROR:  # a choice found wrong once collected; pytest said it
+        return EXIT_USAGE
     if not results_path.exists():
         print(
             f"conformance: error: the run did not complete (pytest exit {int(code)}); "

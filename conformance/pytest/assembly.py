@@ -134,6 +134,8 @@ class ResultsAssembly:
         state, prof = self.state, self.state.profile
         if prof is None or hasattr(session.config, "workerinput"):
             return
+        if session.exitstatus == pytest.ExitCode.USAGE_ERROR:
+            return  # nothing ran: no results, rather than a NOT CERTIFIED that judged nothing
         tallies = fold(
             state.records,
             lambda rid, ev: {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,24 @@ def chosen(config: pytest.Config, only: tuple[str, ...]) -> list[str]:
         if SUITE in path.parents or (path == SUITE and "::" in arg):
             found.append(f"only {shlex.quote(arg)}")  # one suite file or test named on its own
     return found
+
+
+def unmatched(only: tuple[str, ...], items: list[pytest.Item]) -> list[str]:
+    """The names of `--only` that select no test: neither a test's bare name nor one case's."""
+    names = {i.name for i in items} | {getattr(i, "originalname", i.name) for i in items}
+    return [name for name in only if name not in names]
+
+
+def unknown_tests(only: tuple[str, ...]) -> list[str]:
+    """The names of `--only` whose test (the name before any `[case]`) the suite does not define,
+    read from its source before anything runs; a case's id is checked once collected."""
+    defined = {
+        node.name
+        for module in SUITE.glob("test_*.py")
+        for node in ast.parse(module.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    }
+    return [name for name in only if name.split("[", 1)[0] not in defined]
 
 
 def stopped(session: pytest.Session) -> list[str]:
