@@ -15,6 +15,7 @@ from conformance import profile as profiles
 from conformance.contract.catalogue import catalogue
 from conformance.contract.spec import APIS, contract
 from conformance.core.errors import ConformanceFailure
+from conformance.core.sinks import for_terminal
 from conformance.engine.recorder import Recorder
 from conformance.engine.target import Engine, open_engine
 from conformance.generation import spaces, strategies
@@ -132,8 +133,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     missing = unmatched(only, items)
     if missing:  # a typo must not pass for a run that sent nothing
         raise pytest.UsageError(
-            f"--only {shlex.quote(missing[0])} names no test of the suite; "
-            "`conformance run -v` lists them"
+            for_terminal(
+                f"--only {shlex.quote(missing[0])} names no test of the suite; "
+                "`conformance run -v` lists them"
+            )
         )
     if prof is not None and not prof.has_target:
         # No [target]: inquiryUserInfo is reported not applicable, so none of its tests run.

@@ -155,12 +155,18 @@ def test_the_plugin_refuses_an_output_it_cannot_write_before_the_run(
     assert "Traceback" not in found.stderr.str() + found.stdout.str()
 
 
-def test_the_plugin_refuses_an_only_that_selects_no_test(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    ("name", "shown"), [("test_typo", "test_typo"), ("x\x1b[2J", "'x\\x1b[2J'")]
+)
+def test_the_plugin_refuses_an_only_that_selects_no_test(
+    pytester: pytest.Pytester, name: str, shown: str
+) -> None:
     found = pytester.runpytest_inprocess(
-        "-p", "conformance", "--conformance-reference", "--conformance-only", "test_typo"
+        "-p", "conformance", "--conformance-reference", "--conformance-only", name
     )
     assert found.ret == pytest.ExitCode.USAGE_ERROR
-    assert "--only test_typo names no test of the suite" in found.stderr.str()
+    err = found.stderr.str()
+    assert f"--only {shown} names no test of the suite" in err and "\x1b" not in err
 
 
 def test_a_run_reads_its_profile_once(

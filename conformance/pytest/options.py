@@ -14,6 +14,7 @@ from conformance.contract.spec import contract
 from conformance.core.errors import ConfigError
 from conformance.core.outputs import unwritable
 from conformance.core.redact import Redactor
+from conformance.core.sinks import for_terminal
 from conformance.engine.target import RunSettings
 from conformance.pytest import flags
 from conformance.pytest.selection import chosen
@@ -86,7 +87,7 @@ def configure(config: pytest.Config, state: State) -> None:
             setattr(state, attr, path)
     wrong = unwritable(given_paths)  # checked now, not found at the end of the run
     if wrong is not None:
-        raise pytest.UsageError(wrong)
+        raise pytest.UsageError(for_terminal(wrong))  # the paths as given, escapes shown
     state.only = tuple(config.getoption("conformance_only"))
     state.selection = chosen(config, state.only)
 
