@@ -242,3 +242,20 @@ def test_render_and_package_refuse_an_out_they_cannot_write(
     assert capsys.readouterr().err == (
         f"conformance: error: cannot write {out} ({why}); choose another --out\n"
     )
+
+
+def test_render_with_a_key_refuses_a_signature_path_it_cannot_write(
+    reference_run: Path,
+    copy_of: CopyOf,
+    keys: tuple[Path, Path, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = copy_of(reference_run)
+    (folder / "results.json.sig").mkdir()
+    results = folder / "results.json"
+    assert main(["render", str(results), "--sign-key", str(keys[0])]) == 2
+    assert capsys.readouterr().err == (
+        f"conformance: error: cannot write {results}.sig (it is a folder); remove it, or render a"
+        " copy of the results from another folder\n"
+    )
+    assert not (folder / "certification.html").exists()

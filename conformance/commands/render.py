@@ -92,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out: Path = args.out or args.results.with_name("certification.html")
     wrong = unwritable({"--out": out})
+    if wrong is None and key is not None:  # the signature is written beside the results
+        fix = "remove it, or render a copy of the results from another folder"
+        wrong = unwritable({"--sign-key": _beside(args.results)}, fix)
     if wrong is not None:
         error(wrong)
         return EXIT_USAGE

@@ -14,14 +14,14 @@ def _why(path: Path) -> str | None:
     return "it is a folder" if path.is_dir() else None
 
 
-def unwritable(paths: Mapping[str, Path]) -> str | None:
-    """One line naming the first path (by its option) that cannot be written, and why; None when
-    each can, its folder made. Nothing is made unless every path passes the checks that need no
-    writing."""
+def unwritable(paths: Mapping[str, Path], fix: str = "choose another {option}") -> str | None:
+    """One line naming the first path that cannot be written, why, and the fix (by default, the
+    option that places it); None when each can, its folder made. Nothing is made unless every
+    path passes the checks that need no writing."""
     for option, path in paths.items():
         why = _why(path)
         if why is not None:
-            return f"cannot write {path} ({why}); choose another {option}"
+            return f"cannot write {path} ({why}); {fix.format(option=option)}"
     for option, path in paths.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,5 +29,5 @@ def unwritable(paths: Mapping[str, Path]) -> str | None:
             probe.touch()
             probe.unlink()
         except OSError as exc:
-            return f"cannot write {path} ({exc.strerror or exc}); choose another {option}"
+            return f"cannot write {path} ({exc.strerror or exc}); {fix.format(option=option)}"
     return None
