@@ -3,6 +3,7 @@ place that cannot take a file is a usage error, not a run lost at its end."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,9 +26,9 @@ def unwritable(paths: Mapping[str, Path], fix: str = "choose another {option}") 
     for option, path in paths.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            probe = path.with_name(f".{path.name}.writable")
+            probe = path.with_name(f".{path.name}.{os.getpid()}.writable")  # one per process
             probe.touch()
-            probe.unlink()
+            probe.unlink(missing_ok=True)
         except OSError as exc:
             return f"cannot write {path} ({exc.strerror or exc}); {fix.format(option=option)}"
     return None

@@ -85,7 +85,9 @@ def configure(config: pytest.Config, state: State) -> None:
         if config.getoption(opt):
             path = given_paths["--" + opt.replace("_", "-")] = Path(config.getoption(opt))
             setattr(state, attr, path)
-    wrong = unwritable(given_paths)  # checked now, not found at the end of the run
+    # Checked now, not found at the end of the run; by the process that writes them (under
+    # xdist, the controller, not each worker).
+    wrong = None if hasattr(config, "workerinput") else unwritable(given_paths)
     if wrong is not None:
         raise pytest.UsageError(for_terminal(wrong))  # the paths as given, escapes shown
     state.only = tuple(config.getoption("conformance_only"))
