@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
@@ -22,7 +21,7 @@ from conformance.generation import spaces, strategies
 from conformance.generation.spaces import Spend
 from conformance.pytest import options
 from conformance.pytest.assembly import HtmlHooks, ResultsAssembly
-from conformance.pytest.selection import SUITE, applicable, unmatched
+from conformance.pytest.selection import SUITE, applicable, names, no_test, unmatched
 from conformance.pytest.state import NOT_RUN, RECORDER, STATE, State
 from conformance.results import rows
 from conformance.transport import loopback
@@ -132,12 +131,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     only, prof = config.stash[STATE].only, config.stash[STATE].profile
     missing = unmatched(only, items)
     if missing:  # a typo must not pass for a run that sent nothing
-        raise pytest.UsageError(
-            for_terminal(
-                f"--only {shlex.quote(missing[0])} names no test of the suite; "
-                "`conformance run -v` lists them"
-            )
-        )
+        raise pytest.UsageError(for_terminal(no_test(missing[0])))
     if prof is not None and not prof.has_target:
         # No [target]: inquiryUserInfo is reported not applicable, so none of its tests run.
         idle = [i for i in items if _api_of(i) == "inquiryUserInfo"]
@@ -146,8 +140,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("conformance_listen") is not None:
         only = tuple(i.name for i in items if i.get_closest_marker("listen"))
     if only:
-        # A parametrised test is selected whole by its bare name, or one case by its full name.
-        chosen = [i.name in only or getattr(i, "originalname", None) in only for i in items]
+        chosen = [not names(i).isdisjoint(only) for i in items]
         config.hook.pytest_deselected(items=[i for i, c in zip(items, chosen) if not c])
         keep = [i for i, c in zip(items, chosen) if c]
         items[:] = keep

@@ -80,11 +80,10 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         "--disable-plugin-autoload",
         *("-p", "metadata", "-p", "html", "-p", "conformance.plugin"),
     ]
+    placed = outputs(args)
     for flag in flags.FLAGS:  # each option of the table passed on as the plugin spells it
         value = getattr(args, flag.dest, None) if flag.run and flag.plugin else None
-        if flag.name in BESIDE and value is None:
-            value = report.with_name(BESIDE[flag.name])
-        out += flag.argv(value)
+        out += flag.argv(placed[f"--{flag.name}"] if flag.name in BESIDE else value)
     if not args.profile:
         out += ["--conformance-reference", args.fault or "reference"]
     out += getattr(args, "pytest_extra", [])  # options of commands built on run (listen)
@@ -129,11 +128,10 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     wrong = flags.check(vars(args))
     if wrong is None and args.only:
-        from conformance.pytest.selection import unknown_tests
+        from conformance.pytest.selection import no_test, unknown_tests
 
-        typo = next(iter(unknown_tests(tuple(args.only))), None)
-        if typo is not None:
-            wrong = f"--only {typo} names no test of the suite; `conformance run -v` lists them"
+        typos = unknown_tests(tuple(args.only))
+        wrong = no_test(typos[0]) if typos else None
     if wrong is not None:
         error(wrong)
         return EXIT_USAGE
@@ -146,8 +144,9 @@ def run(args: argparse.Namespace) -> int:
             error(str(exc))
             return EXIT_USAGE
     argv = pytest_args(args)
-    results_path = Path(argv[argv.index("--conformance-results") + 1])
-    wrong = unwritable(outputs(args))
+    placed = outputs(args)
+    results_path = placed["--results"]
+    wrong = unwritable(placed)
     if wrong is not None:
         error(wrong)
         return EXIT_USAGE

@@ -35,10 +35,21 @@ def chosen(config: pytest.Config, only: tuple[str, ...]) -> list[str]:
     return found
 
 
+def names(item: pytest.Item) -> set[str]:
+    """What `--only` selects a test by: a parametrised test whole by its bare name, one case by
+    its full name."""
+    return {item.name, getattr(item, "originalname", item.name)}
+
+
 def unmatched(only: tuple[str, ...], items: list[pytest.Item]) -> list[str]:
-    """The names of `--only` that select no test: neither a test's bare name nor one case's."""
-    names = {i.name for i in items} | {getattr(i, "originalname", i.name) for i in items}
-    return [name for name in only if name not in names]
+    """The names of `--only` that select no test."""
+    known = {name for item in items for name in names(item)}
+    return [name for name in only if name not in known]
+
+
+def no_test(name: str) -> str:
+    """The usage error of an `--only` that selects no test."""
+    return f"--only {shlex.quote(name)} names no test of the suite; `conformance run -v` lists them"
 
 
 def unknown_tests(only: tuple[str, ...]) -> list[str]:
