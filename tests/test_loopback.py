@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
 import pytest
 
 from conformance.reference.wallet import Wallet
 from conformance.transport import loopback
+from conformance.transport.wire import Failure
 
 from .conftest import Certify
 
@@ -34,10 +34,22 @@ def test_a_request_to_no_embedded_server_is_a_connection_error() -> None:
     transport = loopback.Loopback()
     transport.add("http://127.0.0.1:1", Wallet().app())
 
-    async def send(url: str) -> int:
-        async with httpx.AsyncClient(transport=transport) as http:
-            return (await http.get(url)).status_code
+    def send(url: str) -> int:
+        headers = [("Host", "127.0.0.1"), ("Content-Length", "2")]
+        return asyncio.run(transport.exchange("POST", url, headers, b"{}", 1 << 20)).status
 
-    assert asyncio.run(send("http://127.0.0.1:1/mpp/v1/alipayplus/inquiryUserInfo")) == 200
-    with pytest.raises(httpx.ConnectError, match="no embedded server"):
-        asyncio.run(send("http://127.0.0.1:2/mpp/v1/alipayplus/inquiryUserInfo"))
+    assert send("http://127.0.0.1:1/mpp/v1/alipayplus/inquiryUserInfo") == 200
+    with pytest.raises(Failure, match="no embedded server") as refused:
+        send("http://127.0.0.1:2/mpp/v1/alipayplus/inquiryUserInfo")
+    assert refused.value.name == "ConnectError"
+
+
+def test_an_answer_over_the_bound_is_cut_there() -> None:
+    transport = loopback.Loopback()
+    transport.add("http://127.0.0.1:1", Wallet().app())
+    headers = [("Host", "127.0.0.1"), ("Content-Length", "2")]
+    url = "http://127.0.0.1:1/mpp/v1/alipayplus/inquiryUserInfo"
+    whole = asyncio.run(transport.exchange("POST", url, headers, b"{}", 1 << 20))
+    cut = asyncio.run(transport.exchange("POST", url, headers, b"{}", 10))
+    assert not whole.truncated and len(whole.body) > 10
+    assert cut.truncated and cut.body == whole.body[:10]

@@ -8,8 +8,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
-
 from conformance import signing
 from conformance.checks import Context
 from conformance.contract.catalogue import Catalogue, catalogue
@@ -70,10 +68,7 @@ class Engine:
 
 @contextmanager
 def open_engine(
-    profile: Profile,
-    run: RunSettings,
-    reference: str | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    profile: Profile, run: RunSettings, reference: str | None = None
 ) -> Iterator[Engine]:
     """Open the target (starting the embedded reference wallet when asked) and yield an engine."""
     from conformance.reference import data
@@ -84,8 +79,8 @@ def open_engine(
             from conformance.reference.faults import make_wallet
 
             wallet = make_wallet(reference)
-            loop = loopback.transport() if transport is None else None
-            if loop is None and transport is None:
+            loop = loopback.transport()
+            if loop is None:
                 profile = stack.enter_context(_apart(profile, wallet, reference))
             else:
                 from conformance.reference.threaded import serve
@@ -93,9 +88,7 @@ def open_engine(
                 app = wallet.app()
                 url = stack.enter_context(serve(app))
                 profile = replace(profile, base_url=url)
-                if loop is not None:
-                    loop.add(url, app)
-                    transport = loop
+                loop.add(url, app)
         foreign = data.private_key("stranger")
 
         def auth(tamper: signing.Tamper) -> signing.RSA256Auth:
@@ -110,7 +103,7 @@ def open_engine(
 
         verify = profile.tls.context() if profile.base_url.startswith("https:") else True
         sender = stack.enter_context(
-            open_sender(profile.base_url, auth, profile.limits, profile.timeout, verify, transport)
+            open_sender(profile.base_url, auth, profile.limits, profile.timeout, verify, loop)
         )
         yield Engine(
             profile,

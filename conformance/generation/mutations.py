@@ -89,14 +89,16 @@ def encode_each(
 ) -> st.SearchStrategy[tuple[T, bytes]]:
     """Each drawn value's body, in any layout. The layout is drawn from a strategy made once per
     kind of body, not built anew for every example as a flatmap would."""
+    return _written(values, body_of)
 
-    @st.composite
-    def written(draw: st.DrawFn) -> tuple[T, bytes]:
-        value = draw(values)
-        body = body_of(value)
-        return value, draw(layouts_for(body)).write(body)
 
-    return written()
+@st.composite  # at module level: hypothesis reads a composite's source once, where it is defined
+def _written(
+    draw: st.DrawFn, values: st.SearchStrategy[T], body_of: Callable[[T], Mapping[str, Any]]
+) -> tuple[T, bytes]:
+    value = draw(values)
+    body = body_of(value)
+    return value, draw(layouts_for(body)).write(body)
 
 
 def encode_with(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import certifi
@@ -27,6 +28,8 @@ class Tls:
 
     def context(self) -> ssl.SSLContext:
         """A verifying client context; a file that cannot be used is a ProfileError."""
+        if self == Tls():
+            return _public()
         where = "--ca-bundle / [tls] ca_bundle"
         try:
             if self.ca_bundle is None:
@@ -47,3 +50,10 @@ class Tls:
                 where, f"cannot be used ({exc})", "give a readable PEM file"
             ) from None
         return ctx
+
+
+@cache
+def _public() -> ssl.SSLContext:
+    """The context of the public CAs and no client certificate, made once: loading the bundle
+    takes tens of ms, and each profile read checks its [tls] by making its context."""
+    return ssl.create_default_context(cafile=certifi.where())

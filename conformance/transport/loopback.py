@@ -13,26 +13,39 @@ from typing import Any
 
 import httpx
 
+from conformance.transport.wire import Failure, Origin, Received, origin
+
 ENABLED = False  # tests/conftest.py switches it on, except for the tests about sockets
 
 
-class Loopback(httpx.AsyncBaseTransport):
-    """Routes each request to the ASGI app served at its origin."""
+class Loopback:
+    """A wire (`wire.Transport`) that hands each request to the ASGI app served at its origin,
+    through httpx's ASGI transport alone (no client: no redirects, cookies or auth to run)."""
 
     def __init__(self) -> None:
-        self.apps: dict[str, httpx.ASGITransport] = {}
+        self.apps: dict[Origin, httpx.ASGITransport] = {}
 
     def add(self, base_url: str, app: Any) -> None:
         # A crashing app answers with its 500 page, as the server would, rather than raise here.
-        self.apps[str(httpx.URL(base_url).copy_with(path="/"))] = httpx.ASGITransport(
-            app, raise_app_exceptions=False
-        )
+        self.apps[origin(base_url)] = httpx.ASGITransport(app, raise_app_exceptions=False)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        app = self.apps.get(str(request.url.copy_with(path="/", query=None)))
+    async def exchange(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes, max_bytes: int
+    ) -> Received:
+        app = self.apps.get(origin(url))
         if app is None:
-            raise httpx.ConnectError(f"no embedded server at {request.url}", request=request)
-        return await app.handle_async_request(request)
+            raise Failure("ConnectError", f"no embedded server at {url}")
+        answer = await app.handle_async_request(
+            httpx.Request(method, url, headers=headers, content=body)
+        )
+        raw = await answer.aread()
+        headers_in = tuple(
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw
+        )
+        return Received(answer.status_code, headers_in, raw[:max_bytes], len(raw) > max_bytes)
+
+    async def aclose(self) -> None:
+        """Nothing to close: no connection was opened."""
 
 
 def transport() -> Loopback | None:

@@ -249,13 +249,13 @@ def open_sender(
     limits: Limits,
     timeout: float,
     verify: Any = True,
-    transport: httpx.AsyncBaseTransport | None = None,
+    only: wire.Transport | None = None,
 ) -> Iterator[Sender]:
     """A Sender with its event loop and connections, closed on exit."""
     if verify is True:
         verify = default_tls()
     loop = asyncio.new_event_loop()
-    http = wire.open_transport(verify, limits.workers, timeout, min(timeout, 5.0), transport)
+    http = wire.open_transport(verify, limits.workers, timeout, min(timeout, 5.0), only)
     try:
         yield Sender(loop, http, base_url, auth, Throttle(limits), timeout)
     finally:

@@ -4,8 +4,9 @@ received. One home for how the suite's requests cross the wire.
 `Wire` frames with h11 over asyncio streams and keeps idle connections for reuse. A request costs
 about a tenth of the CPU it costs through httpx's client and connection pool, which matters when a
 run sends thousands of them. `Httpx` sends the same requests through httpx, for the targets the
-wire does not reach: an origin behind a proxy set in the environment, and the in-process transport
-of the project's own tests. Both raise `Failure`, named after the step that failed (ConnectError,
+wire does not reach: an origin behind a proxy set in the environment. The project's own tests hand
+them to the embedded servers in-process instead (`loopback.Loopback`, a `Transport` too). All raise
+`Failure`, named after the step that failed (ConnectError,
 ReadError, RemoteProtocolError, ...) as httpx names it, so a diagnosis reads the same either way.
 """
 
@@ -258,15 +259,15 @@ class Httpx:
 
 class Routes:
     """The wire to every origin it reaches; httpx for an origin behind a proxy the environment
-    sets, and for everything when the tests give httpx a transport of their own."""
+    sets; everything to `only` when the tests give one (their in-process servers)."""
 
-    def __init__(self, direct: Wire | None, via_httpx: Httpx) -> None:
-        self.direct, self.via_httpx = direct, via_httpx
+    def __init__(self, direct: Wire, via_httpx: Httpx, only: Transport | None = None) -> None:
+        self.direct, self.via_httpx, self.only = direct, via_httpx, only
         self.proxied: dict[Origin, bool] = {}
 
     def _route(self, url: str) -> Transport:
-        if self.direct is None:
-            return self.via_httpx
+        if self.only is not None:
+            return self.only
         where = origin(url)
         if where not in self.proxied:
             self.proxied[where] = _proxied(where)
@@ -278,9 +279,10 @@ class Routes:
         return await self._route(url).exchange(method, url, headers, body, max_bytes)
 
     async def aclose(self) -> None:
-        if self.direct is not None:
-            await self.direct.aclose()
+        await self.direct.aclose()
         await self.via_httpx.aclose()
+        if self.only is not None:
+            await self.only.aclose()
 
 
 def _proxied(where: Origin) -> bool:
@@ -296,15 +298,14 @@ def open_transport(
     workers: int,
     timeout: float,
     connect_timeout: float,
-    transport: httpx.AsyncBaseTransport | None = None,
+    only: Transport | None = None,
 ) -> Routes:
-    """The routes of a run's requests; `transport` (the tests' in-process one) takes them all."""
+    """The routes of a run's requests; `only` (the tests' in-process servers) takes them all."""
     pool = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
     client = httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=connect_timeout),
         verify=tls,
         limits=pool,
-        transport=transport,
         follow_redirects=False,
     )
-    return Routes(None if transport is not None else Wire(tls, connect_timeout), Httpx(client))
+    return Routes(Wire(tls, connect_timeout), Httpx(client), only)
