@@ -191,6 +191,23 @@ def test_an_output_it_cannot_write_is_refused_before_it_observes(
     )
 
 
+def test_a_transcript_it_cannot_write_names_the_option_that_moves_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--transcript is a switch: the transcript goes beside the report, so --report moves it."""
+    report = tmp_path / "obs.html"
+    (tmp_path / "obs.jsonl").mkdir()  # a folder where the transcript would go
+    argv = ["observe", "--upstream", "http://127.0.0.1:1", "--role", "wallet", "--listen"]
+    argv += ["127.0.0.1:0", "--duration", "600", "--report", str(report), "--transcript"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"conformance: error: cannot write {tmp_path / 'obs.jsonl'} (it is a folder);"
+        " choose another --report (the transcript goes beside it)\n"
+    )
+
+
 def test_a_port_in_use_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))

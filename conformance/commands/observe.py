@@ -176,7 +176,9 @@ def run(args: argparse.Namespace) -> int:
     )
     # Checked before the first exchange: an observation must not be lost at its end.
     placed = {"--report": paths.report, "--results": paths.results, "--junit": paths.junit}
-    wrong = unwritable(placed | ({"--transcript": paths.transcript} if paths.transcript else {}))
+    if paths.transcript is not None:  # --transcript is a switch: the file goes beside the report
+        placed["--report (the transcript goes beside it)"] = paths.transcript
+    wrong = unwritable(placed)
     if wrong is not None:
         error(wrong)
         return EXIT_USAGE

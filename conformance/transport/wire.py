@@ -6,8 +6,8 @@ about a tenth of the CPU it costs through httpx's client and connection pool, wh
 run sends thousands of them. `Httpx` sends the same requests through httpx, for the targets the
 wire does not reach: an origin behind a proxy set in the environment. The project's own tests hand
 them to the embedded servers in-process instead (`loopback.Loopback`, a `Transport` too). All raise
-`Failure`, named after the step that failed (ConnectError,
-ReadError, RemoteProtocolError, ...) as httpx names it, so a diagnosis reads the same either way.
+`Failure`, named after the step that failed (ConnectError, ReadError, RemoteProtocolError, ...) as
+httpx names it, so a diagnosis reads the same either way.
 """
 
 from __future__ import annotations
