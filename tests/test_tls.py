@@ -12,6 +12,7 @@ import pytest
 import trustme
 
 from conformance.core.exitcodes import EXIT_PARTIAL
+from conformance.profile.tls import Tls
 from conformance.reference.chaos import Chaos, profile_toml
 from conformance.reference.threaded import serve
 
@@ -97,3 +98,16 @@ def test_a_missing_tls_file_is_one_line_naming_the_field(
         and err.startswith("conformance: error: [tls] client_cert: file ")
         and "\n" not in err
     )
+
+
+def test_the_public_context_is_made_once_and_shared_with_no_other(pki: dict[str, Path]) -> None:
+    """Each profile read checks its [tls] by making its context: the public CAs' is made once;
+    a private CA or a client certificate always gets a context of its own."""
+    public = Tls().context()
+    assert Tls().context() is public
+    assert Tls(ca_bundle=pki["ca"]).context() is not public
+    assert Tls(client_cert=pki["client"]).context() is not public
+    loaded = [str(cert["subject"]) for cert in public.get_ca_certs()]
+    assert loaded and not any("trustme" in subject for subject in loaded)  # the private CA's
+    mixed = Tls(ca_bundle=pki["ca"]).context().get_ca_certs()
+    assert any("trustme" in str(cert["subject"]) for cert in mixed)  # (so the check can fail)
