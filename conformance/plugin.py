@@ -20,7 +20,7 @@ from conformance.engine.target import Engine, open_engine
 from conformance.generation import spaces, strategies
 from conformance.generation.spaces import Spend
 from conformance.pytest import options
-from conformance.pytest.assembly import HtmlHooks, ResultsAssembly
+from conformance.pytest.assembly import HtmlHooks, ResultsAssembly, html_reports
 from conformance.pytest.selection import SUITE, applicable, names, no_test, unmatched
 from conformance.pytest.state import NOT_RUN, RECORDER, STATE, State
 from conformance.results import rows
@@ -131,6 +131,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     only, prof = config.stash[STATE].only, config.stash[STATE].profile
     missing = unmatched(only, items)
     if missing:  # a typo must not pass for a run that sent nothing
+        for report in html_reports(config):  # else an empty report replaces the last run's
+            config.pluginmanager.unregister(report)
         raise pytest.UsageError(for_terminal(no_test(missing[0])))
     if prof is not None and not prof.has_target:
         # No [target]: inquiryUserInfo is reported not applicable, so none of its tests run.

@@ -125,8 +125,11 @@ def test_run_of_one_test_is_partial_exits_6_with_progress(
 def test_run_of_a_name_that_selects_no_test_exits_2_with_no_results(
     tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A typo in --only is a usage error, not a NOT CERTIFIED run that judged nothing."""
+    """A typo in --only is a usage error, not a NOT CERTIFIED run that judged nothing; the last
+    run's report is left as it was."""
+    (tmp_path / "report.html").write_text("the last run's report")
     assert run(tmp_path, "-q", "--only", name) == EXIT_USAGE
+    assert (tmp_path / "report.html").read_text() == "the last run's report"
     err = capsys.readouterr().err
     assert (
         len(err.strip().splitlines()) == 1 and "names no test of the suite" in err and name in err

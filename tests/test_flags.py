@@ -161,12 +161,15 @@ def test_the_plugin_refuses_an_output_it_cannot_write_before_the_run(
 def test_the_plugin_refuses_an_only_that_selects_no_test(
     pytester: pytest.Pytester, name: str, shown: str
 ) -> None:
+    last = pytester.path / "report.html"
+    last.write_text("the last run's report")
     found = pytester.runpytest_inprocess(
-        "-p", "conformance", "--conformance-reference", "--conformance-only", name
+        "-p", "conformance", "--conformance-reference", "--conformance-only", name, "--html", last
     )
     assert found.ret == pytest.ExitCode.USAGE_ERROR
     err = found.stderr.str()
     assert f"--only {shown} names no test of the suite" in err and "\x1b" not in err
+    assert last.read_text() == "the last run's report"  # not replaced by an empty report
 
 
 def test_a_run_reads_its_profile_once(

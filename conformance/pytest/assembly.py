@@ -205,6 +205,15 @@ class ResultsAssembly:
             terminalreporter.write_line(for_terminal(line))
 
 
+def html_reports(config: pytest.Config) -> list[object]:
+    """pytest-html's report of this session (its writer, not its module); none once withheld."""
+    return [
+        p
+        for p in config.pluginmanager.get_plugins()
+        if type(p).__module__.startswith("pytest_html.")
+    ]
+
+
 class HtmlHooks:
     """pytest-html hooks, registered only when pytest-html is present."""
 
@@ -254,7 +263,7 @@ class HtmlHooks:
         # After pytest-html has written the report: its head gets the Content-Security-Policy.
         yield
         where = session.config.getoption("htmlpath", None)
-        if where and not hasattr(session.config, "workerinput"):
+        if where and html_reports(session.config) and not hasattr(session.config, "workerinput"):
             from conformance.report.appendix import arrange, duration, tally
             from conformance.report.html import protected
 
