@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-__version__ = "1.5.2"
+__version__ = "1.5.3"
 __all__ = ["__version__"]
