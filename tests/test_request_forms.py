@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from conformance import signing
 from conformance.checks import Context, judge
 from conformance.contract.catalogue import catalogue
 from conformance.contract.spec import contract
+from conformance.gateway import replies
 from conformance.gateway.scenarios import SCENARIOS, auth_url
 from conformance.gateway.server import Gateway, HeaderCaseH11
 from conformance.profile.sections import GatewaySettings
@@ -188,3 +190,33 @@ def test_observe_forwards_and_judges_every_form(tmp_path: Path, form: Form) -> N
     assert results["observation"]["judged"] == 1
     rows = {r["id"]: r["status"] for r in results["requirements"]}
     assert rows["PAI-REQ-SIGNED"] == "passed"
+
+
+def test_a_reply_the_wallet_hung_up_on_is_recorded_as_never_received(
+    gateway: tuple[Gateway, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wallet whose timeout passed before the gateway's F was written never received it: its
+    next request is the retry the contract asks for, not a retry after F."""
+    found, port = gateway
+    found.expect(NONCE, SCENARIOS["f-ACCESS_DENIED"], auth_url(NONCE))
+    gone, build = threading.Event(), replies.build
+
+    def late_build(*args: Any) -> Any:  # the wallet has given up by the time the reply is made
+        gone.wait(TIMEOUT)
+        return build(*args)
+
+    monkeypatch.setattr(replies, "build", late_build)
+    head = [f"POST {data.GATEWAY_PATH} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    head += [f"{k}: {v}" for k, v in signed(data.GATEWAY_PATH, _body()).items()]
+    head += [f"Content-Length: {len(_body())}"]
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as wallet:
+        wallet.sendall("\r\n".join(head).encode() + b"\r\n\r\n" + _body())
+    gone.set()  # closed: a wallet that stopped waiting
+    status, answer = send(
+        port, Form(f"http://127.0.0.1:PORT{PATH}"), _body()
+    )  # sent again, read to the end
+    assert status == 200 and json.loads(answer)["result"]["resultStatus"] == "F"
+    first, second = found.arrivals_for(NONCE)
+    assert (first.hung_up, second.hung_up) == (True, False)
+    assert first.exchange.error is not None and "never received it" in first.exchange.error
+    assert second.exchange.error is None

@@ -19,15 +19,17 @@ HARNESS = "http://127.0.0.1:9000/harness/prepareAuthInfo"
 GATEWAY = "http://127.0.0.1:8471/aps/api/v1/authorizations/prepareAuthInfo"
 
 
-def _arrival(attempt: int, step: str) -> Arrival:
+def _arrival(attempt: int, step: str, hung_up: bool = False) -> Arrival:
     request = Request(headers=(), body=b'{"authUrl":"u","acquirerId":"a"}')
     exchange = Exchange(Case("prepareAuthInfo", "incoming", request.body), request, None)
-    return Arrival(exchange, NONCE, attempt, step, float(attempt), float(attempt) + 0.5)
+    return Arrival(exchange, NONCE, attempt, step, float(attempt), float(attempt) + 0.5, hung_up)
 
 
-def flow(scenario: str, result: FlowResult | None, attempts: int = 1) -> Flow:
+def flow(scenario: str, result: FlowResult | None, attempts: int = 1, hung_up: int = 0) -> Flow:
+    """The scenario's first `attempts` requests; the wallet hung up on the first `hung_up`
+    replies before they were written."""
     s = SCENARIOS[scenario]
-    arrivals = tuple(_arrival(i, s.step(i)) for i in range(1, attempts + 1))
+    arrivals = tuple(_arrival(i, s.step(i), i <= hung_up) for i in range(1, attempts + 1))
     return Flow(s, "u", redirect_url(NONCE), arrivals, result, SETTINGS, GATEWAY, HARNESS)
 
 
@@ -77,3 +79,40 @@ def test_trusting_an_untrusted_success_says_which_it_was(
     f = flow(scenario, FlowResult("redirect", REDIRECT + "&authCode=1"))
     ok, message = verdicts(f)[rid]
     assert not ok and said in message
+
+
+F_CODE = "f-ACCESS_DENIED"
+DENIED = FlowResult("error", error="ACCESS_DENIED")
+
+
+@pytest.mark.parametrize(
+    ("attempts", "hung_up", "retried"),
+    [
+        (1, 0, False),  # one request, one F
+        (2, 0, True),  # the F received, then the request again
+        (2, 1, False),  # hung up before the first F (its timeout), sent again, got F: done
+        (3, 1, True),  # ... and sent again after the F it received
+        (3, 2, False),  # hung up twice, then one F received
+    ],
+)
+def test_a_retry_counts_after_the_first_f_the_wallet_received(
+    attempts: int, hung_up: int, retried: bool
+) -> None:
+    ok, message = verdicts(flow(F_CODE, DENIED, attempts, hung_up))["PAI-F-NO-RETRY"]
+    assert ok is not retried
+    assert ("sent the request again after F ACCESS_DENIED" in message) is retried
+
+
+def test_a_flow_of_replies_all_hung_up_on_judges_no_retry_after_f() -> None:
+    assert "PAI-F-NO-RETRY" not in verdicts(flow(F_CODE, DENIED, 2, hung_up=2))
+
+
+def test_the_attempts_shown_say_which_reply_the_wallet_hung_up_on() -> None:
+    outcome = next(
+        o for o in judge_flow(flow(F_CODE, DENIED, 3, 1)) if o.requirement == "PAI-F-NO-RETRY"
+    )
+    assert outcome.received == (
+        "3 request(s): #1 got ACCESS_DENIED (hung up before it), #2 got ACCESS_DENIED, "
+        "#3 got ACCESS_DENIED"
+    )
+    assert outcome.expected == "no request after the F it received"

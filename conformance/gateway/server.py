@@ -100,6 +100,14 @@ def _received(request: HttpRequest) -> tuple[tuple[str, str], ...]:
     return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
 
 
+async def _hung_up(request: HttpRequest) -> bool:
+    """Whether the wallet has closed the connection, before its reply is written. The server
+    notices a close only while it reads and once its loop has run: read on, let it run, ask."""
+    await request.is_disconnected()
+    await asyncio.sleep(0)
+    return await request.is_disconnected()
+
+
 class Dropped(Response):
     """Starts a response and closes the connection mid-body: the wallet receives no result."""
 
@@ -124,6 +132,9 @@ class Arrival:
     step: str
     arrived: float
     replied: float
+    # The wallet closed the connection before its reply was written: it had given up waiting
+    # (its timeout), so it never received that reply, and sending again was its due.
+    hung_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,12 +236,16 @@ class Gateway:
             status=reply.status,
             elapsed=time.monotonic() - arrived + hold,
         )
+        hung_up = not hold and step != DROP and await _hung_up(request)
+        if hung_up:
+            error = "the wallet closed the connection before this reply: it never received it"
         case = self._case(flow, attempt, step, body, headers)
         exchange = Exchange(case, sent, None if step == DROP else answer, error)
         # Recorded before any hold, so a flow judged while a reply is still held sees this attempt.
         with self.lock:
             found = self.arrivals.setdefault(flow, [])
-            found.append(Arrival(exchange, flow, attempt, step, arrived, time.monotonic() + hold))
+            replied = time.monotonic() + hold
+            found.append(Arrival(exchange, flow, attempt, step, arrived, replied, hung_up))
             found.sort(key=lambda a: a.attempt)
         if hold:
             await asyncio.sleep(hold)

@@ -84,7 +84,8 @@ def judge_flow(flow: Flow, prefix: str = "PAI") -> list[Outcome]:
 
 def _attempts(flow: Flow) -> str:
     return f"{len(flow.arrivals)} request(s): " + ", ".join(
-        f"#{a.attempt} got {a.step}" for a in flow.arrivals
+        f"#{a.attempt} got {a.step}" + (" (hung up before it)" if a.hung_up else "")
+        for a in flow.arrivals
     )
 
 
@@ -114,14 +115,17 @@ def sends(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
 
 @verdict
 def f_codes(flow: Flow) -> Iterator[tuple[str, bool, str, str, str]]:
-    if not flow.arrivals or status(flow.arrivals[0].step) != "F":
+    # Judged from the first reply the wallet received: one it hung up on before it was written
+    # (its timeout) was no answer, and a request after it is the retry the contract asks for.
+    heard = next((i for i, a in enumerate(flow.arrivals) if not a.hung_up), None)
+    if heard is None or status(flow.arrivals[heard].step) != "F":
         return
-    code = flow.arrivals[0].step
+    code = flow.arrivals[heard].step
     yield (
         "F-NO-RETRY",
-        len(flow.arrivals) == 1,
+        len(flow.arrivals) == heard + 1,
         f"the wallet sent the request again after F {code}",
-        "exactly one request",
+        "exactly one request" if heard == 0 else "no request after the F it received",
         _attempts(flow),
     )
     if flow.ended:
