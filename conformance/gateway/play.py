@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -63,14 +64,20 @@ class Player:
     underway: dict[str, Underway] = field(default_factory=dict)
     upcoming: list[str] = field(default_factory=list)
     planned: bool = False
+    # A flow whose trigger answer the network spoiled is played again, up to `replays` times; each
+    # counts among the run's disturbances (the sender's tally, so the report shows them).
+    replays: int = 3
+    disturbed: Counter[str] = field(default_factory=Counter)
 
     @property
     def settings(self) -> GatewaySettings:
         return self.gateway.settings
 
+    def _requests(self, flow: Flow) -> list[Outcome]:
+        return [o for a in flow.arrivals for o in judge(a.exchange, self.context)]
+
     def _judge(self, flow: Flow) -> list[Outcome]:
-        found = [o for a in flow.arrivals for o in judge(a.exchange, self.context)]
-        return found + judge_flow(flow, PREFIX)
+        return self._requests(flow) + judge_flow(flow, PREFIX)
 
     def plan(self, names: list[str]) -> None:
         """The scenarios this run will play, in order: with a trigger that takes several flows at
@@ -95,7 +102,17 @@ class Player:
         while self.upcoming and len(self.underway) + 1 < side_by_side:
             name = self.upcoming.pop(0)
             self.underway[name] = self._start(SCENARIOS[name])
-        return self._finish(flow)
+        found: list[Outcome] = []
+        for _ in range(self.replays):
+            done = self._finish(flow)
+            spoiled = done.result.disturbed if done.result else None
+            if spoiled is None:
+                return found + self._judge(done)
+            # Its requests are the wallet's and judged as such; the flow is played anew.
+            self.disturbed[spoiled] += 1
+            found += self._requests(done)
+            flow = self._start(scenario)
+        return found + self._judge(self._finish(flow))
 
     def _start(self, scenario: Scenario) -> Underway:
         """Start a flow through the trigger."""
@@ -123,7 +140,8 @@ class Player:
             if len(self.gateway.arrivals_for(underway.nonce)) > self.settings.max_attempts:
                 return
 
-    def _finish(self, underway: Underway) -> list[Outcome]:
+    def _finish(self, underway: Underway) -> Flow:
+        """The flow once its trigger reported and its settle window passed."""
         assert self.trigger is not None
         nonce = underway.nonce
         self._wait(underway)  # a wallet that would retry forever is judged as it stands
@@ -149,7 +167,7 @@ class Player:
             if stray
             else ""
         )
-        flow = Flow(
+        return Flow(
             underway.scenario,
             underway.url,
             redirect_url(nonce),
@@ -159,7 +177,6 @@ class Player:
             where,
             self.trigger.where,
         )
-        return self._judge(flow)
 
     def listen(self, seconds: float) -> list[Outcome]:
         """Serve passively for a while and judge whatever arrives (flows grouped by authUrl)."""
@@ -236,7 +253,14 @@ def open_gateway(engine: Engine, default: Scenario = SCENARIOS["success"]) -> It
             settings.wallet_public_key,
         )
         try:
-            yield Player(gateway, endpoint, trigger, ctx)
+            yield Player(
+                gateway,
+                endpoint,
+                trigger,
+                ctx,
+                replays=engine.profile.limits.retries,
+                disturbed=engine.sender.disturbed,
+            )
         finally:
             if trigger is not None:
                 trigger.close()

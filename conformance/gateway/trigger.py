@@ -13,6 +13,7 @@ import httpx
 
 from conformance.core.model import Case, Exchange, Request, Response
 from conformance.profile.sections import TriggerSettings
+from conformance.transport.disturbance import failure, page
 
 OUTCOMES = ("redirect", "error")
 
@@ -28,6 +29,9 @@ class FlowResult:
     # The suite stopped waiting on its own (the wallet kept retrying): the harness is not at fault.
     abandoned: bool = False
     exchange: Exchange | None = None
+    # The network kept the harness's answer from the suite (a reset, no connection, an
+    # intermediary's 502/503/504 page): the flow says nothing of the wallet and is played again.
+    disturbed: str | None = None
 
 
 def interpret(payload: Any) -> tuple[str | None, str | None, str | None, str | None]:
@@ -83,12 +87,15 @@ class Trigger:
         )
         case = Case("prepareAuthInfo", "trigger", payload, note=scenario)
         exchange = Exchange(case, request, response, problem)
-        if problem is not None or body is None:
-            return FlowResult(None, problem=problem or "no answer", exchange=exchange)
         try:
-            parsed = json.loads(body.decode("utf-8"))
+            parsed = json.loads((body or b"").decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             parsed = None
+        if problem is not None or body is None:
+            spoiled = failure(problem or "") if body is None else page(status, parsed)
+            return FlowResult(
+                None, problem=problem or "no answer", exchange=exchange, disturbed=spoiled
+            )
         outcome, url, error, problem = interpret(parsed)
         return FlowResult(outcome, url, error, problem, exchange=exchange)
 
@@ -100,8 +107,8 @@ class Trigger:
             )
         except httpx.TimeoutException:
             return 0, None, f"the trigger gave no outcome within {self.settings.timeout:g} s"
-        except httpx.HTTPError as exc:
-            return 0, None, f"the trigger at {self.url} failed: {type(exc).__name__}: {exc}"
+        except httpx.HTTPError as exc:  # named first, as a disturbance is read
+            return 0, None, f"{type(exc).__name__}: {exc} (the trigger at {self.url})"
         if answer.status_code != 200:
             return (
                 answer.status_code,

@@ -23,18 +23,28 @@ def kind(ex: Exchange) -> str | None:
     """The kind of disturbance this answer is, or None when it is the wallet's own answer."""
     r = ex.response
     if r is None:
-        error = ex.error or ""
-        if error.startswith("timeout"):
-            return "timeout"
-        if error.startswith(RESETS):
-            return "reset"
-        if error.startswith(NO_CONNECTION):
-            return "no connection"
-        return None  # the request itself cannot be written: every attempt would fail alike
+        return failure(ex.error or "")
     # The wallet signs what it sends and answers in JSON; a page with neither is not its own.
-    if r.status in PAGES and r.json() is None and r.header("signature") is None:
-        return f"{r.status} page"
+    if r.header("signature") is None:
+        return page(r.status, r.json())
     return None
+
+
+def failure(error: str) -> str | None:
+    """The kind of disturbance a failure with no answer is (its text starts with the step that
+    failed, as httpx names it), or None."""
+    if error.startswith("timeout"):
+        return "timeout"
+    if error.startswith(RESETS):
+        return "reset"
+    if error.startswith(NO_CONNECTION):
+        return "no connection"
+    return None  # the request itself cannot be written: every attempt would fail alike
+
+
+def page(status: int, parsed: object) -> str | None:
+    """An intermediary's page (502, 503, 504 and not JSON) as a disturbance's kind, or None."""
+    return f"{status} page" if status in PAGES and parsed is None else None
 
 
 def disturbance(ex: Exchange) -> Disturbance | None:
