@@ -33,3 +33,13 @@ def aim(
             yield url
 
     monkeypatch.setattr(play, "serve", serving)
+
+
+def harness_profile(url: str, trigger: str = "") -> str:
+    """The profile of the reference wallet served at `url`: the gateway on a port the OS picks,
+    the wallet's harness as the trigger (`trigger`: more lines of [trigger])."""
+    return data.profile_toml(url) + (
+        f'[gateway]\nport = 0\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
+        f"wallet_timeout = {data.CLIENT_TIMEOUT}\nmin_backoff = {data.MIN_BACKOFF}\n\n"
+        f'[trigger]\npath = "{data.HARNESS_PATH}"\ntimeout = 30\n{trigger}'
+    )

@@ -16,7 +16,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve
 
 from .conftest import Certify, statuses
-from .gateway_port import aim
+from .gateway_port import aim, harness_profile
 from .reporting import Asgi
 
 Message = MutableMapping[str, Any]
@@ -80,14 +80,9 @@ def _run(
     aim(monkeypatch, wallet)
     app = spoiling(wallet.app())
     with serve(app) as url:
-        sections = (
-            f'[gateway]\nport = 0\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
-            f"wallet_timeout = {data.CLIENT_TIMEOUT}\nmin_backoff = {data.MIN_BACKOFF}\n\n"
-            f'[trigger]\npath = "{data.HARNESS_PATH}"\ntimeout = 30\n\n'
-            f"[limits]\nretries = {retries}\n"
-        )
         profile = tmp_path / "wallet.toml"
-        profile.write_text(data.profile_toml(url) + sections, encoding="utf-8")
+        text = harness_profile(url) + f"\n[limits]\nretries = {retries}\n"
+        profile.write_text(text, encoding="utf-8")
         run = certify("--profile", str(profile), "--only", f"test_wallet_flow[{scenario}]")
     return app, run
 

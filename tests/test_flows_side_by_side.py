@@ -22,7 +22,7 @@ from conformance.reference.faults import make_wallet
 from conformance.reference.threaded import serve
 
 from .conftest import Certify, statuses
-from .gateway_port import aim
+from .gateway_port import aim, harness_profile
 from .reporting import Asgi
 
 Scope = MutableMapping[str, Any]
@@ -67,14 +67,9 @@ def _run(
     aim(monkeypatch, wallet)
     watched = Watched(wallet.app())
     with serve(watched) as url:
-        sections = (
-            f'[gateway]\nport = 0\nsettle = 0\nclient_id = "{data.WALLET_CLIENT_ID}"\n'
-            f"wallet_timeout = {data.CLIENT_TIMEOUT}\nmin_backoff = {data.MIN_BACKOFF}\n\n"
-            f'[trigger]\npath = "{data.HARNESS_PATH}"\ntimeout = 30\n'
-            + (f"parallel = {parallel}\n" if parallel is not None else "")
-        )
         profile = tmp_path / "wallet.toml"
-        profile.write_text(data.profile_toml(url) + sections, encoding="utf-8")
+        extra = f"parallel = {parallel}\n" if parallel is not None else ""
+        profile.write_text(harness_profile(url, extra), encoding="utf-8")
         only = [arg for name in PLAYED for arg in ("--only", f"test_wallet_flow[{name}]")]
         _, results = certify("--profile", str(profile), *only)
     assert statuses(results, "failed", "warned") == set()
