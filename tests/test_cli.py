@@ -121,6 +121,25 @@ def test_run_of_one_test_is_partial_exits_6_with_progress(
     assert {"report.html", "results.json", "junit.xml"} <= {p.name for p in tmp_path.iterdir()}
 
 
+@pytest.mark.parametrize(
+    ("chosen", "code", "verdict"),
+    [
+        ("test_wallet_flow[success]", EXIT_PARTIAL, "PARTIAL"),  # one flow, judged
+        ("test_listen", EXIT_NOT_CERTIFIED, "NOT CERTIFIED"),  # skipped: nothing judged at all
+    ],
+)
+def test_run_of_chosen_tests_is_partial_when_it_judged_them(
+    tmp_path: Path, chosen: str, code: int, verdict: str
+) -> None:
+    """A run of one prepareAuthInfo flow sends no inquiryUserInfo request: what it judged shows
+    it happened. A run that judged nothing still certifies nothing, and says so."""
+    assert run(tmp_path, "-q", "--only", chosen) == code
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["verdict"] == verdict
+    judged_nothing = "no request was answered or judged" in results["reasons"]
+    assert judged_nothing is (verdict == "NOT CERTIFIED")
+
+
 @pytest.mark.parametrize("name", ["test_no_such_test", "test_header_deviation[no-such-case]"])
 def test_run_of_a_name_that_selects_no_test_exits_2_with_no_results(
     tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]

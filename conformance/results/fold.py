@@ -79,7 +79,8 @@ def verdict(
     rows: Sequence[RequirementRow], errors: Sequence[SuiteError], run: Run | None = None
 ) -> tuple[str, list[str]]:
     """The verdict with every reason: what the wallet failed first, then what leaves it unproven."""
-    failures, left_out, doubts = failed(rows, errors), partial(run), doubted(run)
+    chosen = bool(run is not None and run.get("selection"))
+    failures, left_out, doubts = failed(rows, errors, chosen), partial(run), doubted(run)
     # A failing run's reproduction is itself a selection: the failures say why, not the --only.
     return pick(failures, left_out, doubts), failures + ([] if failures else left_out) + doubts
 
@@ -126,8 +127,11 @@ def doubted(run: Run | None) -> list[str]:
     return [reason]
 
 
-def failed(rows: Sequence[RequirementRow], errors: Sequence[SuiteError]) -> list[str]:
-    """Why the run is NOT CERTIFIED; a waived MUST can never certify."""
+def failed(
+    rows: Sequence[RequirementRow], errors: Sequence[SuiteError], chosen: bool = False
+) -> list[str]:
+    """Why the run is NOT CERTIFIED; a waived MUST can never certify. `chosen`: the run ran the
+    tests a selection named (--only, -k, -m), so it is PARTIAL at best."""
     reasons = [f"{r['id']} (MUST) failed" for r in rows if r["status"] == "failed"]
     reasons += [
         f"{r['id']} (MUST) is waived: {RULE}"
@@ -136,8 +140,11 @@ def failed(rows: Sequence[RequirementRow], errors: Sequence[SuiteError]) -> list
     ]
     reasons += [f"{e['test']} could not complete: {e['message'][:200]}" for e in errors]
     applicable = [r for r in rows if r["status"] != NOT_APPLICABLE]
-    # Without a request the suite sends (a passive gateway), anything judged shows the run happened.
-    answers = [r for r in applicable if r["id"].endswith("TRANSPORT-ANSWER")] or applicable
+    # A whole run has judged the target's answers. Without a request the suite sends (a passive
+    # gateway), or in a run of chosen tests (one prepareAuthInfo flow, say), anything judged
+    # shows the run happened.
+    sent = [r for r in applicable if r["id"].endswith("TRANSPORT-ANSWER")]
+    answers = (sent if not chosen else []) or applicable
     if not answers or all(r["status"] == "untested" for r in answers):
         reasons.append("no request was answered or judged")
     return reasons
