@@ -144,7 +144,7 @@ def failed(
     # gateway), or in a run of chosen tests (one prepareAuthInfo flow, say), anything judged
     # shows the run happened.
     sent = [r for r in applicable if r["id"].endswith("TRANSPORT-ANSWER")]
-    answers = (sent if not chosen else []) or applicable
+    answers = applicable if chosen else sent or applicable
     if not answers or all(r["status"] == "untested" for r in answers):
         reasons.append("no request was answered or judged")
     return reasons

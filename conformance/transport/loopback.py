@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from conformance.transport.wire import Failure, Origin, Received, origin
+from conformance.transport.wire import Failure, Origin, Received, from_httpx, origin
 
 ENABLED = False  # tests/conftest.py switches it on, except for the tests about sockets
 
@@ -38,11 +38,7 @@ class Loopback:
         answer = await app.handle_async_request(
             httpx.Request(method, url, headers=headers, content=body)
         )
-        raw = await answer.aread()
-        headers_in = tuple(
-            (k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw
-        )
-        return Received(answer.status_code, headers_in, raw[:max_bytes], len(raw) > max_bytes)
+        return from_httpx(answer, await answer.aread(), max_bytes)
 
     async def aclose(self) -> None:
         """Nothing to close: no connection was opened."""

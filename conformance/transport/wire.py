@@ -222,6 +222,13 @@ def _reply(head: h11.Response, body: bytes, truncated: bool) -> Received:
     return Received(head.status_code, headers, body, truncated)
 
 
+def from_httpx(answer: httpx.Response, body: bytes, max_bytes: int) -> Received:
+    """An httpx answer as received: header names in their received case, the body cut at the
+    bound."""
+    headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw)
+    return Received(answer.status_code, headers, body[:max_bytes], len(body) > max_bytes)
+
+
 class Httpx:
     """The same exchange through httpx: environment proxies, or a transport of the tests'."""
 
@@ -247,11 +254,7 @@ class Httpx:
             raise Timeout(type(exc).__name__, str(exc)) from None
         except httpx.HTTPError as exc:
             raise Failure(type(exc).__name__, str(exc)) from None
-        raw = b"".join(chunks)
-        headers_in = tuple(
-            (k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw
-        )
-        return Received(answer.status_code, headers_in, raw[:max_bytes], size > max_bytes)
+        return from_httpx(answer, b"".join(chunks), max_bytes)
 
     async def aclose(self) -> None:
         await self.client.aclose()
